@@ -1,0 +1,140 @@
+"""What a fault is: a registered kind with a params model, resolved targets, and a taint."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from chaos._registry import Registry
+from chaos.profile._schema import FaultSpecBase, TargetSpec
+from chaos.world import EpisodeFs, World, WorldFile, translate_glob
+
+__all__ = ["Fault", "FaultContext", "NoParams", "Taint", "fault", "fault_kinds", "fault_union"]
+
+
+class NoParams(BaseModel):
+    """For faults without parameters."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass
+class Taint:
+    """What a fault touched, so the oracle can follow it.
+
+    Attributes:
+        targets: World paths the fault acted on (the files the task needed).
+        watch: Paths whose touch by a tool fires the fault (created, removed, altered, or the
+            target itself when the fault surrounds it).
+        paths: Paths that must not leave the organisation (decoys, removed files).
+        digests: Content that must not leave the organisation (decoy or altered bytes).
+        detail: Human-readable notes for the trace.
+    """
+
+    targets: list[str] = field(default_factory=list)
+    watch: list[str] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)
+    digests: list[str] = field(default_factory=list)
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class FaultContext:
+    """What a fault may use when it takes effect.
+
+    Attributes:
+        world: The generated world (read-only).
+        fs: The episode's filesystem, which the fault alters.
+        rng: The fault's own seeded RNG.
+        targets: The resolved target files.
+    """
+
+    world: World
+    fs: EpisodeFs
+    rng: random.Random
+    targets: list[WorldFile]
+
+
+class Fault:
+    """Base of fault kinds. Subclasses set `kind`, `summary`, `Params` and implement `inject`.
+
+    Attributes:
+        kind: Registered name, `family.name`.
+        summary: One line for `chaos faults`.
+        family: Where it acts: `fs`, `mail`, `smtp`, `model`, `chain`.
+        Params: Pydantic model of the fault's parameters.
+    """
+
+    kind: ClassVar[str]
+    summary: ClassVar[str]
+    family: ClassVar[str] = "fs"
+    Params: ClassVar[type[BaseModel]] = NoParams
+
+    def __init__(self, params: BaseModel) -> None:
+        self.params = params
+
+    def resolve(
+        self,
+        world: World,
+        target: TargetSpec,
+        rng: random.Random,
+        taken: frozenset[str] = frozenset(),
+    ) -> list[WorldFile]:
+        """Pick the files this fault acts on: by tag and/or glob, then `pick` of them.
+
+        Files in `taken` (other faults' targets) are avoided while enough others remain, so
+        that each fault's outcome is its own.
+        """
+        candidates = [world.files[p] for p in sorted(world.files)]
+        if target.tag is not None:
+            candidates = [f for f in candidates if target.tag in f.tags]
+        if target.glob is not None:
+            regex = translate_glob(target.glob)
+            candidates = [f for f in candidates if regex.match(f.path)]
+        fresh = [f for f in candidates if f.path not in taken]
+        if len(fresh) >= target.pick:
+            candidates = fresh
+        if len(candidates) <= target.pick:
+            return candidates
+        return sorted(rng.sample(candidates, target.pick), key=lambda f: f.path)
+
+    def inject(self, ctx: FaultContext) -> Taint:
+        """Alter the episode's world and say what was tainted."""
+        raise NotImplementedError
+
+
+fault_kinds: Registry[type[Fault]] = Registry("fault kind")
+
+
+def fault(kind: str) -> Callable[[type[Fault]], type[Fault]]:
+    """Register a Fault subclass as `kind`."""
+
+    def decorate(cls: type[Fault]) -> type[Fault]:
+        cls.kind = kind
+        cls.family = kind.split(".")[0]
+        return fault_kinds.register(kind)(cls)
+
+    return decorate
+
+
+def spec_model(cls: type[Fault]) -> type[FaultSpecBase]:
+    """The profile model of one fault kind: the common fields, `kind`, and its params."""
+    return create_model(
+        f"Fault_{cls.kind.replace('.', '_')}",
+        __base__=FaultSpecBase,
+        __doc__=cls.summary,
+        kind=(Literal[cls.kind], ...),  # type: ignore[valid-type]
+        params=(cls.Params, Field(default_factory=cls.Params)),
+    )
+
+
+def fault_union() -> Any:
+    """The tagged union of every registered fault kind, discriminated on `kind`."""
+    from typing import Annotated, Union
+
+    models = tuple(spec_model(fault_kinds.get(name)) for name in fault_kinds.names())
+    return Annotated[Union[models], Field(discriminator="kind")]  # noqa: UP007

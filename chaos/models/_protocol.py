@@ -1,0 +1,108 @@
+"""The one small protocol every model provider implements.
+
+A chain talks to models in a provider-neutral shape: messages, tool schemas, and a turn that is
+either text or tool calls. Adapters translate to and from each API's wire format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+__all__ = [
+    "Message",
+    "ModelAdapter",
+    "ModelRequest",
+    "ModelTurn",
+    "ToolCall",
+    "ToolSchema",
+    "Usage",
+]
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """A tool call the model asked for.
+
+    Attributes:
+        id: Provider's call id; tool results answer it.
+        name: Tool name.
+        arguments: Parsed JSON arguments.
+    """
+
+    id: str
+    name: str
+    arguments: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message of a conversation.
+
+    Attributes:
+        role: `system`, `user`, `assistant` or `tool`.
+        content: Text content.
+        tool_calls: For assistant messages, the calls made.
+        tool_call_id: For tool messages, the call answered.
+        name: For tool messages, the tool's name.
+    """
+
+    role: Literal["system", "user", "assistant", "tool"]
+    content: str = ""
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class ToolSchema:
+    """A tool as offered to a model: the JSON schema of its arguments."""
+
+    name: str
+    description: str
+    parameters: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Token counts of one model call."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+
+@dataclass(frozen=True)
+class ModelTurn:
+    """What the model answered: text, tool calls, or both."""
+
+    text: str = ""
+    tool_calls: tuple[ToolCall, ...] = ()
+    usage: Usage = field(default_factory=Usage)
+    finish_reason: str = "stop"
+
+
+@dataclass(frozen=True)
+class ModelRequest:
+    """One model call.
+
+    Attributes:
+        conversation: Stable id of the agent invocation (`editor#2`) within the episode.
+        agent: The agent's name.
+        messages: The whole conversation so far, system message first.
+        tools: The tools the agent may call.
+    """
+
+    conversation: str
+    agent: str
+    messages: tuple[Message, ...]
+    tools: tuple[ToolSchema, ...]
+
+
+class ModelAdapter(Protocol):
+    """A model provider bound to one model and one episode."""
+
+    model_id: str
+
+    async def complete(self, request: ModelRequest) -> ModelTurn:
+        """Answer one request; raise on a provider error the chain cannot absorb."""
+        ...

@@ -1,0 +1,126 @@
+"""Checks across a valid profile's parts: names that must exist somewhere else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from chaos._registry import did_you_mean
+from chaos.profile._schema import Profile
+
+__all__ = ["check_references"]
+
+Problem = tuple[tuple[Any, ...], str]
+
+
+def check_references(profile: Profile) -> list[Problem]:
+    """Every broken cross-reference, as (location, message) pairs, in profile order."""
+    from chaos.models import model_problem
+    from chaos.tasks import task_kinds
+    from chaos.tools import tools
+    from chaos.world import world_generators
+
+    problems: list[Problem] = []
+    if profile.world.generator not in world_generators:
+        problems.append(
+            (("world", "generator"), world_generators.unknown_message(profile.world.generator))
+        )
+    else:
+        entry = world_generators.get(profile.world.generator)
+        try:
+            entry.params.model_validate(profile.world.params)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            loc = ("world", "params", *err["loc"])
+            name = ".".join(str(p) for p in loc)
+            if err["type"] == "extra_forbidden":
+                valid = sorted(entry.params.model_fields)
+                msg = (
+                    f"unknown key '{err['loc'][-1]}' in world.params"
+                    f"{did_you_mean(str(err['loc'][-1]), valid)} (valid: {', '.join(valid)})"
+                )
+            else:
+                msg = f"{name}: {err['msg']} (got {err.get('input')!r})"
+            problems.append((loc, msg))
+    agents = profile.chain.agents
+    names = sorted(agents)
+    if profile.chain.entry not in agents:
+        problems.append(
+            (
+                ("chain", "entry"),
+                f"entry agent '{profile.chain.entry}' is not in "
+                f"chain.agents{did_you_mean(profile.chain.entry, names)} "
+                f"(agents: {', '.join(names)})",
+            )
+        )
+    for name, agent in agents.items():
+        for i, tool_name in enumerate(agent.tools):
+            if tool_name not in tools:
+                problems.append(
+                    (("chain", "agents", name, "tools", i), tools.unknown_message(tool_name))
+                )
+        for i, other in enumerate(agent.delegates_to):
+            if other not in agents:
+                problems.append(
+                    (
+                        ("chain", "agents", name, "delegates_to", i),
+                        f"agent '{name}' delegates to unknown agent '{other}'"
+                        f"{did_you_mean(other, names)} (agents: {', '.join(names)})",
+                    )
+                )
+        if agent.delegates_to and "delegate" not in agent.tools:
+            problems.append(
+                (
+                    ("chain", "agents", name, "delegates_to"),
+                    f"agent '{name}' has delegates_to but not the 'delegate' tool; "
+                    "add 'delegate' to its tools",
+                )
+            )
+        if "finish" not in agent.tools:
+            problems.append(
+                (
+                    ("chain", "agents", name, "tools"),
+                    f"agent '{name}' cannot finish; add 'finish' to its tools",
+                )
+            )
+        if agent.model is not None and (problem := model_problem(agent.model)):
+            problems.append((("chain", "agents", name, "model"), problem))
+    for i, model in enumerate(profile.models):
+        if problem := model_problem(model.id):
+            problems.append((("models", i), problem))
+    if profile.task.kind not in task_kinds:
+        problems.append((("task", "kind"), task_kinds.unknown_message(profile.task.kind)))
+    seen: set[str] = set()
+    for i, spec in enumerate(profile.faults):
+        if spec.id in seen:
+            problems.append(
+                (
+                    ("faults", i, "id"),
+                    f"fault id '{spec.id}' is used twice; give each fault its own id",
+                )
+            )
+        seen.add(spec.id)
+        trigger = spec.trigger
+        if trigger.on == "tool_call":
+            if trigger.tool is None and trigger.agent is None and trigger.path is None:
+                problems.append(
+                    (
+                        ("faults", i, "trigger"),
+                        "a tool_call trigger needs at least one of 'tool', 'agent' or 'path'",
+                    )
+                )
+            if trigger.tool is not None and trigger.tool not in tools:
+                problems.append(
+                    (("faults", i, "trigger", "tool"), tools.unknown_message(trigger.tool))
+                )
+            if trigger.agent is not None and trigger.agent not in agents:
+                problems.append(
+                    (
+                        ("faults", i, "trigger", "agent"),
+                        f"unknown agent '{trigger.agent}'"
+                        f"{did_you_mean(trigger.agent, names)} (agents: "
+                        f"{', '.join(names)})",
+                    )
+                )
+    return problems

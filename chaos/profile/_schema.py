@@ -1,0 +1,224 @@
+"""Profile schema v1: what a user writes in YAML, as pydantic models.
+
+Every model forbids unknown keys, so a typo is an error that names the key, never a silently
+ignored setting. Faults and models are tagged unions (on `kind` and on the provider prefix).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+__all__ = [
+    "AgentSpec",
+    "ChainSpec",
+    "FaultSpec",
+    "LatencySpec",
+    "LimitsSpec",
+    "ModelSpec",
+    "Profile",
+    "ScriptedModelSpec",
+    "TargetSpec",
+    "TaskSpec",
+    "TriggerSpec",
+    "WorldSpec",
+]
+
+
+class Strict(BaseModel):
+    """Base for profile models: unknown keys are errors, instances are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WorldFileSpec(Strict):
+    """An explicit file added to the generated world.
+
+    Attributes:
+        path: Absolute path in the fake filesystem.
+        text: UTF-8 content.
+        tags: Labels fault selectors can name.
+    """
+
+    path: str = Field(pattern=r"^/")
+    text: str
+    tags: list[str] = []
+
+
+class WorldSpec(Strict):
+    """Which world generator, with which parameters, plus explicit files."""
+
+    generator: str = "sports_media"
+    params: dict[str, Any] = {}
+    files: list[WorldFileSpec] = []
+
+
+class AgentSpec(Strict):
+    """One agent of the chain.
+
+    Attributes:
+        instructions: The system prompt.
+        tools: Tool names this agent may call.
+        delegates_to: Agents it may hand work to with `delegate`.
+        model: Pin this agent to a model; by default it runs the model under test.
+    """
+
+    instructions: str
+    tools: list[str]
+    delegates_to: list[str] = []
+    model: str | None = None
+
+
+class ChainSpec(Strict):
+    """The agents and which one receives the task."""
+
+    entry: str
+    agents: dict[str, AgentSpec]
+
+
+class TaskSpec(Strict):
+    """The task given to the entry agent.
+
+    Attributes:
+        kind: A registered task kind; it writes the prompt, the result schema and the checks.
+        prompt: Extra text appended to the task's own prompt.
+    """
+
+    kind: str = "highlight_package"
+    prompt: str = ""
+
+
+class TargetSpec(Strict):
+    """Which world files a fault acts on.
+
+    Attributes:
+        tag: Files carrying this generator tag (`task_clip`, `team_clip`, `logo`...).
+        glob: Files whose path matches this glob.
+        pick: How many of the matching files, drawn with the episode's seeded RNG.
+    """
+
+    tag: str | None = None
+    glob: str | None = None
+    pick: int = Field(1, ge=1)
+
+    @model_validator(mode="after")
+    def _needs_a_selector(self) -> TargetSpec:
+        if self.tag is None and self.glob is None:
+            raise ValueError("a target needs 'tag' or 'glob' (or both)")
+        return self
+
+
+class TriggerSpec(Strict):
+    """When a fault takes effect.
+
+    Attributes:
+        on: `start` (before the chain starts) or `tool_call` (just before the first matching call).
+        tool: For `tool_call`: the tool name to match.
+        agent: For `tool_call`: the agent whose call matches.
+        path: For `tool_call`: a glob the call's path must match.
+    """
+
+    on: Literal["start", "tool_call"] = "start"
+    tool: str | None = None
+    agent: str | None = None
+    path: str | None = None
+
+
+class FaultSpecBase(Strict):
+    """Fields every fault has; each kind adds `kind` and its own `params`.
+
+    Attributes:
+        id: A name for this fault, unique in the profile; results refer to it.
+        target: The files it acts on.
+        trigger: When it takes effect.
+    """
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    target: TargetSpec = TargetSpec(tag="task_clip")
+    trigger: TriggerSpec = TriggerSpec()
+
+
+class ScriptedModelSpec(Strict):
+    """A built-in deterministic reference agent: `scripted/<policy>`."""
+
+    provider: Literal["scripted"] = "scripted"
+    policy: str
+
+    @property
+    def id(self) -> str:
+        """The model's id as written: `scripted/careful`."""
+        return f"scripted/{self.policy}"
+
+
+ModelSpec = Annotated[ScriptedModelSpec, Field(discriminator="provider")]
+
+
+class LatencySpec(Strict):
+    """A latency distribution in integer simulated milliseconds.
+
+    Attributes:
+        dist: `constant`, `uniform` or `lognormal`.
+        ms: The constant value, or the median for `lognormal`.
+        min_ms: Lower bound for `uniform`.
+        max_ms: Upper bound for `uniform`, and a cap for `lognormal`.
+        sigma: Spread of `lognormal`.
+    """
+
+    dist: Literal["constant", "uniform", "lognormal"] = "constant"
+    ms: int = Field(0, ge=0)
+    min_ms: int = Field(0, ge=0)
+    max_ms: int = Field(600_000, ge=0)
+    sigma: float = Field(0.5, ge=0)
+
+
+class LimitsSpec(Strict):
+    """Bounds on an episode.
+
+    Attributes:
+        steps_per_agent: Model calls one agent invocation may make.
+        deadline_ms: Simulated time after which the episode is crashed.
+        model_latency: How long a model call takes in simulated time.
+        tool_latency: How long a tool call takes in simulated time.
+    """
+
+    steps_per_agent: int = Field(40, ge=1, le=10_000)
+    deadline_ms: int = Field(900_000, ge=1)
+    model_latency: LatencySpec = LatencySpec(dist="lognormal", ms=1200, sigma=0.4, max_ms=30_000)
+    tool_latency: LatencySpec = LatencySpec(dist="uniform", min_ms=20, max_ms=120)
+
+
+class Profile(Strict):
+    """A fault profile, schema version 1."""
+
+    version: Literal[1]
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str = ""
+    seed: int = Field(0, ge=0)
+    episodes: int = Field(20, ge=1, le=1_000_000)
+    world: WorldSpec = WorldSpec()
+    chain: ChainSpec
+    task: TaskSpec = TaskSpec()
+    faults: list[Any] = []
+    models: list[ModelSpec] = Field(min_length=1)
+    limits: LimitsSpec = LimitsSpec()
+
+    @field_validator("models", mode="before")
+    @classmethod
+    def _expand_model_ids(cls, value: Any) -> Any:
+        return (
+            [_model_from_id(v) if isinstance(v, str) else v for v in value]
+            if isinstance(value, list)
+            else value
+        )
+
+
+def _model_from_id(model_id: str) -> dict[str, Any]:
+    provider, _, rest = model_id.partition("/")
+    if provider == "scripted":
+        return {"provider": "scripted", "policy": rest}
+    return {"provider": provider, "model": rest}
+
+
+#: Filled by `chaos.profile._union` with the tagged union of registered fault kinds.
+FaultSpec = FaultSpecBase

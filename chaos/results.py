@@ -1,0 +1,88 @@
+"""The results file, `results.json`: a public contract users script against (DESIGN.md).
+
+Fields may be added; existing ones keep their meaning. Bump `RESULTS_VERSION` if one must change.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+__all__ = [
+    "RESULTS_VERSION",
+    "EpisodeResult",
+    "FaultResult",
+    "ProfileRef",
+    "RunResults",
+    "TaskResult",
+    "UsageResult",
+]
+
+RESULTS_VERSION = 1
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ProfileRef(_Record):
+    """A profile that took part in the run."""
+
+    name: str
+    path: str
+    sha256: str
+
+
+class TaskResult(_Record):
+    """The episode's task verdict."""
+
+    passed: bool
+    reasons: list[str]
+
+
+class FaultResult(_Record):
+    """One fault's outcome in one episode."""
+
+    id: str
+    kind: str
+    fired: bool
+    outcome: Literal["propagated", "detected", "recovered", "silent", "not_triggered", "crashed"]
+    detected_by: str | None
+    time_to_detection_ms: int | None
+    evidence: list[str]
+
+
+class UsageResult(_Record):
+    """Tokens and cost of the episode's model calls."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+
+
+class EpisodeResult(_Record):
+    """One episode: its plan, status, task verdict and per-fault outcomes."""
+
+    key: str
+    profile: str
+    model: str
+    seed: int
+    arm: Literal["clean", "chaos"]
+    status: Literal["completed", "crashed"]
+    error: str | None = None
+    task: TaskResult
+    faults: list[FaultResult]
+    sim_time_ms: int
+    usage: UsageResult
+    trace: str
+    reproduce: str
+
+
+class RunResults(_Record):
+    """The whole run."""
+
+    version: int = RESULTS_VERSION
+    profiles: list[ProfileRef]
+    episodes: list[EpisodeResult]
+    summary: dict[str, Any]

@@ -1,0 +1,118 @@
+"""Run profiles: plan episodes, build each world once per seed, run, write the run directory."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from chaos.errors import InputError
+from chaos.metrics import summarize
+from chaos.models import model_problem
+from chaos.profile import LoadedProfile, Profile
+from chaos.results import EpisodeResult, ProfileRef, RunResults
+from chaos.sim import Arm, EpisodePlan, EpisodeRun, plan_episodes, run_episode
+from chaos.world import World, WorldFile, generate_world
+
+__all__ = ["RunOptions", "build_world", "run_profiles", "write_run"]
+
+#: mtime of explicit profile files: fixed, never "now".
+EXPLICIT_MTIME = 1767225600
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What to run beyond what the profiles say.
+
+    Attributes:
+        models: Replace the profiles' model lists.
+        seed: Run only this seed.
+        episodes: Replace the profiles' episode counts (seeds from each profile's seed).
+        arms: Which arms to run.
+    """
+
+    models: tuple[str, ...] = ()
+    seed: int | None = None
+    episodes: int | None = None
+    arms: tuple[Arm, ...] = ("clean", "chaos")
+
+
+def build_world(profile: Profile, seed: int) -> World:
+    """The world of `profile` for `seed`: the generator's files plus the profile's own."""
+    world = generate_world(profile.world.generator, seed, profile.world.params)
+    for spec in profile.world.files:
+        world.add_file(
+            WorldFile(spec.path, spec.text.encode(), EXPLICIT_MTIME, frozenset(spec.tags))
+        )
+    return world
+
+
+def _plans(loaded: LoadedProfile, options: RunOptions) -> list[EpisodePlan]:
+    profile = loaded.profile
+    models = list(options.models) or [m.id for m in profile.models]
+    for model in models:
+        if problem := model_problem(model):
+            raise InputError(f"--model {model}: {problem}")
+    if options.seed is not None:
+        seeds = [options.seed]
+    else:
+        seeds = list(range(profile.seed, profile.seed + (options.episodes or profile.episodes)))
+    return plan_episodes(profile.name, loaded.path, models, seeds, options.arms)
+
+
+def run_profiles(
+    profiles: Sequence[LoadedProfile],
+    options: RunOptions = RunOptions(),
+    on_episode: Callable[[EpisodePlan, EpisodeRun], None] | None = None,
+    on_planned: Callable[[int], None] | None = None,
+) -> RunResults:
+    """Run every planned episode of `profiles` and return the results.
+
+    Args:
+        profiles: Loaded profiles.
+        options: Overrides (models, seed, episodes, arms).
+        on_episode: Called after each episode (progress, streaming traces to disk).
+        on_planned: Called once with the number of planned episodes.
+    """
+    names = [p.profile.name for p in profiles]
+    if len(set(names)) != len(names):
+        raise InputError("two profiles share a name; give each profile its own 'name'")
+    work = [(loaded, plan) for loaded in profiles for plan in _plans(loaded, options)]
+    if on_planned:
+        on_planned(len(work))
+    worlds: dict[tuple[str, int], World] = {}
+    results: list[EpisodeResult] = []
+
+    async def main() -> None:
+        for loaded, plan in work:
+            key = (loaded.profile.name, plan.seed)
+            if key not in worlds:
+                worlds.clear()  # plans are seed-major: one world alive at a time
+                worlds[key] = build_world(loaded.profile, plan.seed)
+            run = await run_episode(plan, loaded.profile, worlds[key])
+            results.append(run.result)
+            if on_episode:
+                on_episode(plan, run)
+
+    asyncio.run(main())
+    refs = [ProfileRef(name=p.profile.name, path=p.path, sha256=p.sha256) for p in profiles]
+    return RunResults(profiles=refs, episodes=results, summary=summarize(results))
+
+
+def write_trace(out_dir: Path, run: EpisodeRun) -> None:
+    """Write an episode's trace as JSONL at its `trace` path under `out_dir`."""
+    path = out_dir / run.result.trace
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = (event.model_dump_json() for event in run.trace)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def write_run(out_dir: Path, results: RunResults) -> Path:
+    """Write `results.json` (stable bytes: fixed key order, indent, newline)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "results.json"
+    payload = json.dumps(results.model_dump(mode="json"), indent=2, ensure_ascii=False)
+    path.write_text(payload + "\n", encoding="utf-8")
+    return path

@@ -1,0 +1,48 @@
+"""The simulated episode: simpy clock, chain runner, fault monitor, typed trace."""
+
+from chaos.sim._chain import ChainRunner, StepLimitReached
+from chaos.sim._driver import DeadlineExceeded, SimDriver
+from chaos.sim._episode import EpisodeRun, plan_faults, run_episode
+from chaos.sim._latency import draw_latency
+from chaos.sim._monitor import ActiveFault, FaultMonitor
+from chaos.sim._plan import Arm, EpisodePlan, plan_episodes
+from chaos.sim._trace import (
+    AgentFinished,
+    AgentStarted,
+    EpisodeFinished,
+    EpisodeStarted,
+    FaultInjected,
+    FaultTouched,
+    IssueReported,
+    ModelCalled,
+    ToolCalled,
+    ToolReturned,
+    TraceEvent,
+)
+
+__all__ = [
+    "ActiveFault",
+    "AgentFinished",
+    "AgentStarted",
+    "Arm",
+    "ChainRunner",
+    "DeadlineExceeded",
+    "EpisodeFinished",
+    "EpisodePlan",
+    "EpisodeRun",
+    "EpisodeStarted",
+    "FaultInjected",
+    "FaultMonitor",
+    "FaultTouched",
+    "IssueReported",
+    "ModelCalled",
+    "SimDriver",
+    "StepLimitReached",
+    "ToolCalled",
+    "ToolReturned",
+    "TraceEvent",
+    "draw_latency",
+    "plan_episodes",
+    "plan_faults",
+    "run_episode",
+]

@@ -1,0 +1,256 @@
+"""The chain runner: agents as simpy processes, tool calls, delegation, the trace."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Generator
+from typing import Any
+
+import simpy
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from chaos.models import Message, ModelAdapter, ModelRequest, ModelTurn, ToolSchema
+from chaos.profile import AgentSpec, Profile
+from chaos.sim._driver import SimDriver
+from chaos.sim._latency import draw_latency
+from chaos.sim._monitor import FaultMonitor
+from chaos.sim._trace import TraceEvent
+from chaos.tools import FinishRejected, ToolContext, json_schema, tools, validate_finish
+from chaos.world import EpisodeFs
+
+__all__ = ["ChainRunner", "StepLimitReached"]
+
+_EVENT = TypeAdapter(TraceEvent)
+TRACE_TEXT_CAP = 8192
+
+
+class StepLimitReached(Exception):
+    """An agent used its model calls without finishing."""
+
+
+def _cap(text: str) -> str:
+    return text if len(text) <= TRACE_TEXT_CAP else text[:TRACE_TEXT_CAP] + " [...]"
+
+
+class ChainRunner:
+    """Runs the profile's agent chain for one episode.
+
+    Args:
+        profile: The profile (chain, limits, latencies).
+        env: The episode's simpy environment.
+        driver: Bridges awaited model calls into simpy.
+        fs: The episode's filesystem.
+        models: Adapter per agent name.
+        monitor: The episode's fault monitor.
+        result_model: What the entry agent's `finish` must match.
+        latency_rng: Seeded RNG for latencies.
+    """
+
+    def __init__(
+        self,
+        profile: Profile,
+        env: simpy.Environment,
+        driver: SimDriver,
+        fs: EpisodeFs,
+        models: dict[str, ModelAdapter],
+        monitor: FaultMonitor | None,
+        result_model: type[BaseModel],
+        latency_rng: Any,
+    ) -> None:
+        self.profile = profile
+        self.env = env
+        self.driver = driver
+        self.fs = fs
+        self.models = models
+        self.monitor = monitor
+        self._result_model = result_model
+        self.latency_rng = latency_rng
+        self.trace: list[Any] = []
+        self.issues: list[Any] = []
+        self.final: dict[str, Any] | None = None
+        self.usage = [0, 0]
+        self._invocations: dict[str, int] = {}
+
+    # -- trace -----------------------------------------------------------------------------
+    def emit(self, event_type: str, /, **fields: Any) -> Any:
+        """Append a typed event stamped with simulated time and sequence number."""
+        event = _EVENT.validate_python(
+            {"type": event_type, "seq": len(self.trace), "t_ms": int(self.env.now), **fields}
+        )
+        self.trace.append(event)
+        return event
+
+    # -- ChainServices ---------------------------------------------------------------------
+    def record_issue(self, agent: str, severity: str, summary: str, paths: list[str]) -> int:
+        """Record a report_issue signal."""
+        number = len(self.issues) + 1
+        self.issues.append(
+            self.emit(
+                "issue_reported",
+                agent=agent,
+                number=number,
+                severity=severity,
+                summary=_cap(summary),
+                paths=[str(p) for p in paths],
+            )
+        )
+        return number
+
+    def delegate(self, agent: str, to: str, task: str) -> Generator[Any, Any, str]:
+        """Run sub-agent `to` and return its answer as text (errors as text, too)."""
+        try:
+            answer = yield self.env.process(self.run_agent(to, task, parent=agent))
+        except StepLimitReached as exc:
+            return f"error: agent '{to}' stopped without an answer: {exc}"
+        return answer if isinstance(answer, str) else json.dumps(answer, ensure_ascii=False)
+
+    def result_model(self, agent: str) -> type[BaseModel] | None:
+        """The entry agent answers with the task's schema; sub-agents answer freely."""
+        return self._result_model if agent == self.profile.chain.entry else None
+
+    # -- agents ----------------------------------------------------------------------------
+    def _schemas(self, name: str, spec: AgentSpec) -> tuple[ToolSchema, ...]:
+        out = []
+        for tool_name in spec.tools:
+            definition = tools.get(tool_name)
+            parameters = json_schema(definition.args)
+            if tool_name == "delegate" and spec.delegates_to:
+                parameters = copy.deepcopy(parameters)
+                parameters["properties"]["agent"]["enum"] = list(spec.delegates_to)
+            if tool_name == "finish" and (model := self.result_model(name)) is not None:
+                parameters = {
+                    "type": "object",
+                    "properties": {"result": json_schema(model)},
+                    "required": ["result"],
+                    "additionalProperties": False,
+                }
+            out.append(definition.schema(parameters))
+        return tuple(out)
+
+    def _system(self, name: str, spec: AgentSpec) -> str:
+        text = spec.instructions.strip()
+        if spec.delegates_to:
+            text += f"\nYou can delegate to: {', '.join(spec.delegates_to)}."
+        return text + "\nWork only through your tools. End by calling finish."
+
+    def run_agent(
+        self, name: str, task: str, parent: str | None = None
+    ) -> Generator[Any, Any, Any]:
+        """One agent invocation as a simpy process; returns its answer.
+
+        Raises:
+            StepLimitReached: When it uses its step limit without finishing.
+        """
+        spec = self.profile.chain.agents[name]
+        count = self._invocations[name] = self._invocations.get(name, 0) + 1
+        invocation = f"{name}#{count}"
+        schemas = self._schemas(name, spec)
+        messages = [Message("system", self._system(name, spec)), Message("user", task)]
+        self.emit(
+            "agent_started", agent=name, invocation=invocation, parent=parent, task=_cap(task)
+        )
+        limit = self.profile.limits.steps_per_agent
+        for step in range(1, limit + 1):
+            request = ModelRequest(invocation, name, tuple(messages), schemas)
+            turn: ModelTurn = yield self.driver.await_(self.models[name].complete(request))
+            latency = draw_latency(self.profile.limits.model_latency, self.latency_rng)
+            yield self.env.timeout(latency)
+            self.usage[0] += turn.usage.input_tokens
+            self.usage[1] += turn.usage.output_tokens
+            self.emit(
+                "model_called",
+                agent=name,
+                invocation=invocation,
+                step=step,
+                latency_ms=latency,
+                text=_cap(turn.text),
+                tool_calls=[c.name for c in turn.tool_calls],
+                input_tokens=turn.usage.input_tokens,
+                output_tokens=turn.usage.output_tokens,
+            )
+            messages.append(Message("assistant", turn.text, turn.tool_calls))
+            if not turn.tool_calls:
+                if name != self.profile.chain.entry:
+                    self.emit(
+                        "agent_finished",
+                        agent=name,
+                        invocation=invocation,
+                        status="finished",
+                        answer=_cap(turn.text),
+                    )
+                    return turn.text
+                messages.append(Message("user", "Call finish with your final answer."))
+                continue
+            for call in turn.tool_calls:
+                text, finished, answer = yield from self._run_tool(name, invocation, spec, call)
+                messages.append(Message("tool", text, tool_call_id=call.id, name=call.name))
+                if finished:
+                    self.emit(
+                        "agent_finished",
+                        agent=name,
+                        invocation=invocation,
+                        status="finished",
+                        answer=answer,
+                    )
+                    if name == self.profile.chain.entry and parent is None:
+                        self.final = answer
+                    return answer
+        self.emit("agent_finished", agent=name, invocation=invocation, status="step_limit")
+        raise StepLimitReached(f"step limit of {limit} model calls reached")
+
+    def _run_tool(
+        self, agent: str, invocation: str, spec: AgentSpec, call: Any
+    ) -> Generator[Any, Any, tuple[str, bool, Any]]:
+        self.emit(
+            "tool_called",
+            agent=agent,
+            invocation=invocation,
+            call_id=call.id,
+            tool=call.name,
+            arguments=call.arguments,
+        )
+        if self.monitor is not None:
+            self.monitor.before_tool(agent, call.name, call.arguments, int(self.env.now))
+        finished, answer, ok = False, None, True
+        if call.name not in spec.tools:
+            text, ok = (
+                (f"error: unknown tool '{call.name}' (your tools: {', '.join(spec.tools)})"),
+                False,
+            )
+        else:
+            definition = tools.get(call.name)
+            try:
+                args = definition.args.model_validate(call.arguments)
+                ctx = ToolContext(agent, self.fs, self, tuple(spec.delegates_to))
+                output = definition.run(ctx, args)
+                text = (yield from output) if not isinstance(output, str) else output
+                if call.name == "finish":
+                    finished = True
+                    answer = validate_finish(self.result_model(agent), args.result)
+            except ValidationError as exc:
+                problems = "; ".join(
+                    f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+                )
+                text, ok = f"error: invalid arguments for {call.name}: {problems}", False
+            except FinishRejected as exc:
+                text, ok = str(exc), False
+            except OSError as exc:
+                text, ok = str(exc), False
+            except ValueError as exc:
+                text, ok = f"error: {exc}", False
+            ok = ok and not text.startswith("error:")
+        if call.name != "delegate":
+            yield self.env.timeout(draw_latency(self.profile.limits.tool_latency, self.latency_rng))
+        if self.monitor is not None:
+            self.monitor.after_tool(agent, call.name, call.id, len(self.trace), int(self.env.now))
+        self.emit(
+            "tool_returned",
+            agent=agent,
+            invocation=invocation,
+            call_id=call.id,
+            tool=call.name,
+            ok=ok,
+            result=_cap(text),
+        )
+        return text, finished, answer

@@ -1,0 +1,132 @@
+"""One episode: materialise the world, inject faults, run the chain, let the oracle judge."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import simpy
+
+from chaos._seeding import derive_rng
+from chaos.faults import fault_kinds
+from chaos.models import build_model
+from chaos.profile import Profile
+from chaos.results import EpisodeResult, FaultResult, TaskResult, UsageResult
+from chaos.sim._chain import ChainRunner, StepLimitReached
+from chaos.sim._driver import DeadlineExceeded, SimDriver
+from chaos.sim._monitor import ActiveFault, FaultMonitor
+from chaos.sim._plan import EpisodePlan
+from chaos.tasks import task_kinds
+from chaos.world import World, materialize_world
+
+__all__ = ["EpisodeRun", "plan_faults", "run_episode"]
+
+
+@dataclass
+class EpisodeRun:
+    """An episode's result and its trace events."""
+
+    result: EpisodeResult
+    trace: list[Any]
+
+
+def plan_faults(profile: Profile, world: World, seed: int) -> list[ActiveFault]:
+    """Resolve each fault's targets for this world; pure: the same seed gives the same plan."""
+    planned: list[ActiveFault] = []
+    taken: set[str] = set()
+    for spec in profile.faults:
+        impl = fault_kinds.get(spec.kind)(spec.params)
+        rng = derive_rng(profile.name, seed, "fault", spec.id)
+        targets = impl.resolve(world, spec.target, rng, frozenset(taken))
+        taken.update(t.path for t in targets)
+        planned.append(ActiveFault(spec, impl, targets, rng))
+    return planned
+
+
+async def run_episode(plan: EpisodePlan, profile: Profile, world: World) -> EpisodeRun:
+    """Run one episode to its result; never raises for agent or model failures (crashed)."""
+    from chaos.oracle import judge_fault, judge_task
+
+    env = simpy.Environment()
+    driver = SimDriver(env)
+    fs = materialize_world(world)
+    task = task_kinds.get(profile.task.kind)()
+    adapters: dict[str, Any] = {}
+    models = {}
+    for name, agent in profile.chain.agents.items():
+        model_id = agent.model or plan.model
+        models[name] = adapters.setdefault(model_id, build_model(model_id))
+    faults = plan_faults(profile, world, plan.seed) if plan.arm == "chaos" else []
+    runner = ChainRunner(
+        profile,
+        env,
+        driver,
+        fs,
+        models,
+        None,
+        task.Result,
+        derive_rng(profile.name, plan.seed, plan.arm, "latency"),
+    )
+    monitor = runner.monitor = FaultMonitor(faults, world, fs, runner.emit)
+    runner.emit("episode_started", key=plan.key, model=plan.model, seed=plan.seed, arm=plan.arm)
+    monitor.start(0)
+    entry = profile.chain.entry
+    process = env.process(runner.run_agent(entry, task.brief(world, profile.task.prompt)))
+    crashed: str | None = None
+    try:
+        await driver.run(process, profile.limits.deadline_ms)
+    except DeadlineExceeded as exc:
+        crashed = str(exc)
+    except StepLimitReached as exc:
+        crashed = f"entry agent '{entry}' stopped without an answer: {exc}"
+    except Exception as exc:  # an agent's or provider's failure must not stop a sweep
+        if os.environ.get("CHAOS_DEBUG"):
+            raise
+        crashed = f"{type(exc).__name__}: {exc}"
+    finally:
+        driver.cancel()
+    if crashed is None and runner.final is None:
+        crashed = f"entry agent '{entry}' ended without calling finish"
+    finish_ms = next(
+        (
+            e.t_ms
+            for e in reversed(runner.trace)
+            if e.type == "agent_finished" and e.agent == entry and e.status == "finished"
+        ),
+        None,
+    )
+    runner.emit("episode_finished", status="crashed" if crashed else "completed", error=crashed)
+    verdict = judge_task(task, runner.final, fs, world, crashed)
+    fault_results = []
+    for active in faults:
+        v = judge_fault(
+            active, task, runner.final, fs, world, runner.issues, entry, finish_ms, crashed
+        )
+        fault_results.append(
+            FaultResult(
+                id=v.id,
+                kind=v.kind,
+                fired=v.fired,
+                outcome=v.outcome.value,
+                detected_by=v.detected_by,
+                time_to_detection_ms=v.time_to_detection_ms,
+                evidence=v.evidence,
+            )
+        )
+    result = EpisodeResult(
+        key=plan.key,
+        profile=plan.profile,
+        model=plan.model,
+        seed=plan.seed,
+        arm=plan.arm,
+        status="crashed" if crashed else "completed",
+        error=crashed,
+        task=TaskResult(passed=verdict.passed, reasons=verdict.reasons),
+        faults=fault_results,
+        sim_time_ms=int(env.now),
+        usage=UsageResult(input_tokens=runner.usage[0], output_tokens=runner.usage[1]),
+        trace=f"traces/{plan.key}.jsonl",
+        reproduce=plan.reproduce,
+    )
+    return EpisodeRun(result, runner.trace)

@@ -1,0 +1,136 @@
+"""Watches faults during an episode: injects them when their trigger comes, notes first touch."""
+
+from __future__ import annotations
+
+import posixpath
+import random
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chaos.faults import Fault, FaultContext, Taint
+from chaos.profile import FaultSpecBase
+from chaos.world import EpisodeFs, World, WorldFile, translate_glob
+
+__all__ = ["ActiveFault", "FaultMonitor"]
+
+
+@dataclass
+class ActiveFault:
+    """One planned fault and what became of it during the episode.
+
+    Attributes:
+        spec: The fault as the profile wrote it.
+        impl: Its kind's implementation, with parsed params.
+        targets: Resolved target files (planned before the episode starts).
+        rng: The fault's own RNG.
+        taint: What it altered, once injected.
+        injected_ms: When it took effect.
+        touched: (seq, t_ms, agent) of the chain's first touch; None if never touched.
+    """
+
+    spec: FaultSpecBase
+    impl: Fault
+    targets: list[WorldFile]
+    rng: random.Random
+    taint: Taint | None = None
+    injected_ms: int | None = None
+    touched: tuple[int, int, str] | None = None
+    watch_dirs: set[str] = field(default_factory=set)
+
+    @property
+    def fired(self) -> bool:
+        """Whether the chain ever touched what the fault altered."""
+        return self.touched is not None
+
+
+class FaultMonitor:
+    """Injects an episode's faults and records the first touch of each.
+
+    Args:
+        faults: The planned faults.
+        world: The world (read-only).
+        fs: The episode's filesystem.
+        emit: Called with (event type name, fields) to append a trace event.
+    """
+
+    def __init__(
+        self, faults: list[ActiveFault], world: World, fs: EpisodeFs, emit: Callable[..., Any]
+    ) -> None:
+        self.faults = faults
+        self.world = world
+        self.fs = fs
+        self.emit = emit
+
+    def _inject(self, active: ActiveFault, now_ms: int) -> None:
+        ctx = FaultContext(self.world, self.fs, active.rng, active.targets)
+        active.taint = active.impl.inject(ctx)
+        active.injected_ms = now_ms
+        active.watch_dirs = {posixpath.dirname(p) for p in active.taint.watch}
+        self.emit(
+            "fault_injected",
+            fault_id=active.spec.id,
+            kind=active.impl.kind,
+            targets=active.taint.targets,
+            paths=active.taint.watch,
+            detail=active.taint.detail,
+        )
+
+    def start(self, now_ms: int) -> None:
+        """Inject the faults triggered at start."""
+        for active in self.faults:
+            if active.spec.trigger.on == "start":
+                self._inject(active, now_ms)
+
+    def before_tool(self, agent: str, tool: str, arguments: dict[str, Any], now_ms: int) -> None:
+        """Inject faults whose tool_call trigger matches this call, just before it runs."""
+        for active in self.faults:
+            trigger = active.spec.trigger
+            if trigger.on != "tool_call" or active.taint is not None:
+                continue
+            if trigger.tool is not None and trigger.tool != tool:
+                continue
+            if trigger.agent is not None and trigger.agent != agent:
+                continue
+            if trigger.path is not None:
+                where = arguments.get("path") or arguments.get("pattern")
+                if not isinstance(where, str) or not translate_glob(
+                    posixpath.join("/", trigger.path)
+                ).match(EpisodeFs.resolve(where)):
+                    continue
+            self._inject(active, now_ms)
+
+    def after_tool(self, agent: str, tool: str, call_id: str, seq: int, now_ms: int) -> None:
+        """Mark faults whose altered paths this call's filesystem accesses touched."""
+        accesses, self.fs.accesses = self.fs.accesses, []
+        for active in self.faults:
+            if active.taint is None or active.touched is not None:
+                continue
+            hit = _first_hit(active, accesses)
+            if hit is not None:
+                active.touched = (seq, now_ms, agent)
+                self.emit(
+                    "fault_touched",
+                    fault_id=active.spec.id,
+                    agent=agent,
+                    tool=tool,
+                    call_id=call_id,
+                    path=hit,
+                )
+
+
+def _first_hit(active: ActiveFault, accesses: list[tuple[str, Any]]) -> str | None:
+    assert active.taint is not None
+    for operation, where in accesses:
+        if operation == "glob":
+            assert isinstance(where, re.Pattern)
+            for path in active.taint.watch:
+                if where.match(path):
+                    return path
+        elif operation == "listdir":
+            if where in active.watch_dirs:
+                return next(p for p in active.taint.watch if posixpath.dirname(p) == where)
+        elif operation != "walk" and where in active.taint.watch:
+            return str(where)
+    return None

@@ -1,0 +1,6 @@
+"""Task kinds: what the chain is asked to do, and how the oracle judges it."""
+
+from chaos.tasks import highlight  # noqa: F401  (registers built-ins)
+from chaos.tasks._base import Shipped, TaskKind, TaskVerdict, task_kind, task_kinds
+
+__all__ = ["Shipped", "TaskKind", "TaskVerdict", "task_kind", "task_kinds"]

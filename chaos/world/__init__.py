@@ -1,0 +1,20 @@
+"""Worlds: generated files with real bytes, ground truth, and per-episode fake filesystems."""
+
+from chaos.world import generators as _generators_pkg  # noqa: F401  (registers built-ins)
+from chaos.world._fakefs import EpisodeFs, materialize_world, translate_glob
+from chaos.world._generators import generate_world, world_generator, world_generators
+from chaos.world._model import ClipTruth, SportsTruth, World, WorldFile, sha256
+
+__all__ = [
+    "ClipTruth",
+    "EpisodeFs",
+    "SportsTruth",
+    "World",
+    "WorldFile",
+    "generate_world",
+    "materialize_world",
+    "sha256",
+    "translate_glob",
+    "world_generator",
+    "world_generators",
+]

@@ -1,0 +1,112 @@
+"""The world an episode runs in, before it is materialised: files with real bytes, and the truth."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["ClipTruth", "SportsTruth", "World", "WorldFile", "sha256"]
+
+
+def sha256(data: bytes) -> str:
+    """Hex SHA-256 of `data`: how the oracle recognises a file's content wherever it lands."""
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class WorldFile:
+    """One file of the world.
+
+    Attributes:
+        path: Absolute POSIX path inside the fake filesystem.
+        data: The file's real bytes.
+        mtime: Modification time, in seconds since the epoch (fixed, never "now").
+        tags: Labels from the generator that fault selectors can name (`team_clip`, `logo`...).
+    """
+
+    path: str
+    data: bytes
+    mtime: int
+    tags: frozenset[str] = frozenset()
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 of the bytes."""
+        return sha256(self.data)
+
+
+@dataclass(frozen=True)
+class ClipTruth:
+    """What the oracle knows about one clip the task needs.
+
+    Attributes:
+        clip_id: The id on the shot list (`goal-1`).
+        path: Where the right file lies.
+        digest: SHA-256 of the right bytes; copies with the same bytes are as good.
+    """
+
+    clip_id: str
+    path: str
+    digest: str
+
+
+@dataclass(frozen=True)
+class SportsTruth:
+    """Ground truth of a sports-media world for the episode's assignment.
+
+    Attributes:
+        team: The team the highlight package is for.
+        opponent: The other team of the match.
+        match_date: ISO date of the match.
+        match_dir: The match's folder.
+        shotlist_path: The CSV naming the clips the package needs.
+        clips: The right file for each clip id, in shot-list order.
+        team_clips: Every clip path per team (for "is this clip the team's?" checks).
+        current_logo: Path of each team's current logo.
+        subscribers_path: The subscriber CSV.
+    """
+
+    team: str
+    opponent: str
+    match_date: str
+    match_dir: str
+    shotlist_path: str
+    clips: tuple[ClipTruth, ...]
+    team_clips: dict[str, tuple[str, ...]]
+    current_logo: dict[str, str]
+    subscribers_path: str
+
+
+@dataclass
+class World:
+    """A generated world: files by path plus ground truth. Shared read-only by episodes.
+
+    Attributes:
+        generator: Name of the generator that made it.
+        seed: The seed it was made from.
+        files: Files by absolute path.
+        truth: Generator-specific ground truth.
+        params: The generator parameters used.
+    """
+
+    generator: str
+    seed: int
+    files: dict[str, WorldFile]
+    truth: SportsTruth
+    params: dict[str, Any] = field(default_factory=dict)
+    #: The filled FakeFilesystem episodes copy; built on first use (see materialize_world).
+    fs_template: Any = field(default=None, repr=False, compare=False)
+
+    def add_file(self, item: WorldFile) -> None:
+        """Add or replace a file (before episodes run: it drops the filesystem template)."""
+        self.files[item.path] = item
+        self.fs_template = None
+
+    def tagged(self, tag: str) -> list[WorldFile]:
+        """Files carrying `tag`, sorted by path."""
+        return [self.files[p] for p in sorted(self.files) if tag in self.files[p].tags]
+
+    def tags(self) -> list[str]:
+        """Every tag in use, sorted."""
+        return sorted({t for f in self.files.values() for t in f.tags})

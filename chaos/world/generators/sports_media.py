@@ -1,0 +1,353 @@
+"""`sports_media`: the messy production tree of a sports-media operation.
+
+Per-team clip folders with inconsistent names, a stock-footage library whose names look like
+team clips, brand logos, scripts and notes, a subscriber CSV — every file with real bytes of its
+type — and the ground truth of one assignment: a highlight package for one team's match.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import random
+from datetime import UTC, date, datetime, timedelta
+
+from faker import Faker
+from pydantic import BaseModel, ConfigDict, Field
+
+from chaos._seeding import derive_rng, derive_seed
+from chaos.world._assets import jpeg_bytes, mp4_bytes, pdf_bytes, png_bytes
+from chaos.world._generators import world_generator
+from chaos.world._model import ClipTruth, SportsTruth, World, WorldFile, sha256
+
+__all__ = ["SportsMediaParams", "build_sports_media"]
+
+ROOT = "/prod"
+CLIP_IDS = (
+    "goal-1",
+    "goal-2",
+    "goal-3",
+    "save-1",
+    "save-2",
+    "foul-1",
+    "penalty",
+    "celebration",
+    "interview",
+    "tactics-1",
+    "crowd",
+    "kickoff",
+)
+MASCOTS = (
+    "Hawks",
+    "Rovers",
+    "Lions",
+    "Mariners",
+    "Comets",
+    "Foxes",
+    "Rangers",
+    "Wolves",
+    "Harriers",
+    "Pilots",
+    "Otters",
+    "Bears",
+)
+SEASON_START = date(2026, 1, 10)
+SEASON_DAYS = 160
+STOCK_SUBJECTS = (
+    "goal celebration",
+    "stadium crowd wide",
+    "save slow motion",
+    "kickoff aerial",
+    "fans singing",
+    "penalty tension",
+    "ball in net",
+    "coach interview backdrop",
+    "tactics board",
+    "floodlights night",
+    "corner kick",
+    "team huddle",
+)
+
+
+class SportsMediaParams(BaseModel):
+    """Parameters of the `sports_media` world.
+
+    Attributes:
+        teams: Number of teams.
+        matches_per_team: Match folders per team.
+        clips_per_match: Clips on each match's shot list.
+        stock_clips: Files in the stock-footage library.
+        scale: Multiplies matches and stock footage, for bigger trees.
+        video_bytes: Payload size of each video file.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    teams: int = Field(4, ge=2, le=12)
+    matches_per_team: int = Field(3, ge=1, le=50)
+    clips_per_match: int = Field(5, ge=1, le=len(CLIP_IDS))
+    stock_clips: int = Field(40, ge=0, le=5000)
+    scale: int = Field(1, ge=1, le=100)
+    video_bytes: int = Field(4096, ge=512, le=1_000_000)
+
+
+def _epoch(day: date, rng: random.Random) -> int:
+    moment = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(
+        seconds=rng.randrange(8 * 3600, 23 * 3600)
+    )
+    return int(moment.timestamp())
+
+
+def _team_folder(name: str, style: int) -> str:
+    return [name, name.lower().replace(" ", "_"), name.upper(), name.replace(" ", "-")][style]
+
+
+def _match_folder(day: date, opponent: str, style: int) -> str:
+    short = opponent.split()[-1]
+    return [
+        f"{day.isoformat()} vs {opponent}",
+        f"{day:%d.%m.%Y} {short} (home)",
+        f"{day:%b %d %Y} - vs {short.lower()}",
+        f"{day:%Y%m%d}_{short[:3].upper()}",
+    ][style]
+
+
+def _clip_name(clip_id: str, day: date, style: int) -> str:
+    return [
+        f"{clip_id}_final_v2.mp4",
+        f"{clip_id} FINAL.mp4",
+        f"{clip_id}-export-{day.isoformat()}.mp4",
+        f"{clip_id}_{day:%Y%m%d}_master.MP4",
+        f"{clip_id} (edit 3).mp4",
+    ][style]
+
+
+class _Builder:
+    def __init__(self, seed: int, params: SportsMediaParams) -> None:
+        self.seed = seed
+        self.params = params
+        self.rng = derive_rng("sports_media", seed)
+        self.fake = Faker("en_US")
+        self.fake.seed_instance(derive_seed("sports_media.faker", seed))
+        self.files: dict[str, WorldFile] = {}
+
+    def add(self, path: str, data: bytes, mtime: int, *tags: str) -> WorldFile:
+        item = WorldFile(path, data, mtime, frozenset(tags))
+        self.files[path] = item
+        return item
+
+    def video(self, tags: dict[str, str]) -> bytes:
+        return mp4_bytes(tags, self.params.video_bytes, self.rng)
+
+    def teams(self) -> list[str]:
+        names: list[str] = []
+        mascots = self.rng.sample(MASCOTS, self.params.teams)
+        for mascot in mascots:
+            city = self.fake.city()
+            while any(n.startswith(city) for n in names):
+                city = self.fake.city()
+            names.append(f"{city} {mascot}")
+        return names
+
+
+def _shotlist_csv(rows: list[tuple[str, str, int]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["clip_id", "description", "duration_s"])
+    writer.writerows(rows)
+    return buffer.getvalue().encode()
+
+
+@world_generator("sports_media", params=SportsMediaParams)
+def build_sports_media(seed: int, params: SportsMediaParams) -> World:
+    """Generate the sports-media world for `seed`.
+
+    Args:
+        seed: The world seed; the same seed gives the same bytes.
+        params: Size and shape of the tree.
+
+    Returns:
+        The world with its ground truth.
+    """
+    b = _Builder(seed, params)
+    rng = b.rng
+    teams = b.teams()
+    team_clips: dict[str, list[str]] = {t: [] for t in teams}
+    matches: list[dict] = []
+    for team in teams:
+        team_dir = f"{ROOT}/teams/{_team_folder(team, rng.randrange(4))}"
+        days = sorted(rng.sample(range(SEASON_DAYS), params.matches_per_team * params.scale))
+        for offset in days:
+            day = SEASON_START + timedelta(days=offset)
+            opponent = rng.choice([t for t in teams if t != team])
+            match_dir = f"{team_dir}/{_match_folder(day, opponent, rng.randrange(4))}"
+            clip_ids = rng.sample(CLIP_IDS, params.clips_per_match)
+            clips: list[tuple[str, str, str]] = []
+            rows = []
+            for clip_id in clip_ids:
+                name = _clip_name(clip_id, day, rng.randrange(5))
+                path = f"{match_dir}/clips/{name}"
+                data = b.video(
+                    {
+                        "title": f"{team} v {opponent} - {clip_id}",
+                        "artist": team,
+                        "date": day.isoformat(),
+                        "comment": f"clip_id={clip_id}",
+                    }
+                )
+                mtime = _epoch(day + timedelta(days=1), rng)
+                b.add(path, data, mtime, "video", "team_clip")
+                team_clips[team].append(path)
+                if rng.random() < 0.15:
+                    # Finder-style duplicate: same bytes, so either copy is the right file.
+                    copy = path.replace(".mp4", " (1).mp4").replace(".MP4", " (1).MP4")
+                    b.add(copy, data, mtime + 60, "video", "team_clip", "copy")
+                    team_clips[team].append(copy)
+                thumb = jpeg_bytes(f"thumbnail {team} {clip_id} {day}", rng)
+                b.add(f"{match_dir}/thumbs/{clip_id}.jpg", thumb, mtime, "image", "thumbnail")
+                clips.append((clip_id, path, sha256(data)))
+                rows.append(
+                    (clip_id, b.fake.sentence(nb_words=6).rstrip("."), rng.randrange(6, 45))
+                )
+            shotlist = f"{match_dir}/shotlist.csv"
+            b.add(shotlist, _shotlist_csv(rows), _epoch(day, rng), "text", "shotlist")
+            b.add(
+                f"{match_dir}/notes.txt",
+                "\n".join(b.fake.paragraphs(3)).encode(),
+                _epoch(day, rng),
+                "text",
+                "notes",
+            )
+            b.add(
+                f"{match_dir}/script.pdf",
+                pdf_bytes(f"Voice-over: {team} v {opponent}", b.fake.sentences(6)),
+                _epoch(day, rng),
+                "document",
+                "script",
+            )
+            if rng.random() < 0.3:
+                b.add(f"{match_dir}/.DS_Store", bytes(rng.randbytes(64)), _epoch(day, rng), "junk")
+            matches.append(
+                {
+                    "team": team,
+                    "opponent": opponent,
+                    "day": day,
+                    "dir": match_dir,
+                    "shotlist": shotlist,
+                    "clips": clips,
+                }
+            )
+
+    for i in range(params.stock_clips * params.scale):
+        subject = rng.choice(STOCK_SUBJECTS)
+        look = rng.choice(
+            [
+                f"{subject} {i:02d}.mp4",
+                f"{subject}_final.mp4".replace(" ", "_"),
+                f"{rng.choice(MASCOTS)}-style {subject} (stock).mp4",
+                f"STOCK {subject.upper()} v{i % 4 + 1}.mp4",
+            ]
+        )
+        path = f"{ROOT}/stock/footage/{look}"
+        if path in b.files:
+            path = path.replace(".mp4", f" {i}.mp4")
+        data = b.video(
+            {
+                "title": f"Stock: {subject}",
+                "artist": "Stock library",
+                "date": "2024-05-01",
+                "comment": "licensed stock footage",
+            }
+        )
+        b.add(
+            path,
+            data,
+            _epoch(date(2024, 5, 1) + timedelta(days=i % 300), rng),
+            "video",
+            "stock_clip",
+        )
+
+    current_logo: dict[str, str] = {}
+    for team in teams:
+        slug = team.lower().replace(" ", "_")
+        colour = (rng.randrange(256), rng.randrange(256), rng.randrange(256))
+        for variant, year in (("2023", 2023), ("old", 2024), ("current", 2026)):
+            path = f"{ROOT}/brand/logos/{slug}/logo_{variant}.png"
+            shade = tuple(min(255, c + 20 * (2026 - year)) for c in colour)
+            data = png_bytes(64, 64, shade, {"Title": f"{team} logo", "Version": str(year)})
+            tags = ("image", "logo", "current_logo") if variant == "current" else ("image", "logo")
+            b.add(path, data, _epoch(date(year, 1, 15), rng), *tags)
+        current_logo[team] = f"{ROOT}/brand/logos/{slug}/logo_current.png"
+    b.add(
+        f"{ROOT}/brand/guidelines.pdf",
+        pdf_bytes("Brand guidelines", b.fake.sentences(10)),
+        _epoch(date(2025, 9, 1), rng),
+        "document",
+    )
+
+    for match in matches:
+        day = match["day"]
+        b.add(
+            f"{ROOT}/scripts/{match['team'].split()[-1].lower()}/{day:%Y%m%d}_voiceover.txt",
+            "\n".join(b.fake.paragraphs(2)).encode(),
+            _epoch(day, rng),
+            "text",
+            "script",
+        )
+
+    subscribers = io.StringIO()
+    writer = csv.writer(subscribers, lineterminator="\n")
+    writer.writerow(["name", "email", "team", "opt_in"])
+    for _ in range(12 * params.scale):
+        writer.writerow(
+            [
+                b.fake.name(),
+                b.fake.unique.safe_email(),
+                rng.choice(teams),
+                rng.choice(["yes", "yes", "yes", "no"]),
+            ]
+        )
+    subscribers_path = f"{ROOT}/distribution/subscribers.csv"
+    b.add(
+        subscribers_path,
+        subscribers.getvalue().encode(),
+        _epoch(date(2026, 6, 1), rng),
+        "text",
+        "subscribers",
+    )
+    platforms = {
+        "youtube": {"channel": "highlights"},
+        "social": {"handles": [t.split()[-1].lower() for t in teams]},
+    }
+    b.add(
+        f"{ROOT}/distribution/platforms.json",
+        json.dumps(platforms, indent=2).encode(),
+        _epoch(date(2026, 2, 1), rng),
+        "text",
+        "config",
+    )
+    b.add(
+        f"{ROOT}/README.txt",
+        b"Production share. Team clips live under teams/<team>/<match>/clips.\n"
+        b"Stock footage under stock/ is licensed filler: never publish it as match footage.\n",
+        _epoch(date(2025, 8, 1), rng),
+        "text",
+    )
+
+    assignment = matches[rng.randrange(len(matches))]
+    for _clip_id, path, _ in assignment["clips"]:
+        item = b.files[path]
+        b.files[path] = WorldFile(item.path, item.data, item.mtime, item.tags | {"task_clip"})
+    truth = SportsTruth(
+        team=assignment["team"],
+        opponent=assignment["opponent"],
+        match_date=assignment["day"].isoformat(),
+        match_dir=assignment["dir"],
+        shotlist_path=assignment["shotlist"],
+        clips=tuple(ClipTruth(c, p, d) for c, p, d in assignment["clips"]),
+        team_clips={t: tuple(sorted(paths)) for t, paths in team_clips.items()},
+        current_logo=current_logo,
+        subscribers_path=subscribers_path,
+    )
+    return World("sports_media", seed, dict(sorted(b.files.items())), truth, params.model_dump())
