@@ -64,8 +64,8 @@ class ProfileError(InputError):
         return ":".join(parts)
 
     def located(self) -> str:
-        """The message with its location, on one line."""
-        return f"{self.message} at {self.location}"
+        """`file:line:column: message`, on one line (editors and terminals link it)."""
+        return f"{self.location}: {self.message}"
 
 
 class HarnessError(ChaosError):

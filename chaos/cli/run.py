@@ -82,4 +82,4 @@ def run_command(
     path = write_run(out, results)
     for table in outcome_tables(results):
         console.print(table)
-    console.print(f"results: {path}")
+    console.print(f"results: {path}", soft_wrap=True, highlight=False)

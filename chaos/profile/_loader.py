@@ -150,6 +150,15 @@ def _node_at(root: yaml.Node, loc: tuple[Any, ...], key: bool = False) -> yaml.N
     return node
 
 
+def _without_tags(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Drop the fault-kind tag pydantic puts into locations inside a tagged union."""
+    from chaos.faults import fault_kinds
+
+    if len(loc) > 2 and loc[0] == "faults" and loc[2] in fault_kinds:
+        return loc[:2] + loc[3:]
+    return loc
+
+
 def _where(loc: tuple[Any, ...]) -> str:
     out = ""
     for part in loc:
@@ -158,12 +167,15 @@ def _where(loc: tuple[Any, ...]) -> str:
 
 
 def _located(errors: list[dict[str, Any]], root: yaml.Node, path: str) -> ProfileError:
-    err = errors[0]
-    loc = tuple(err["loc"])
+    # A misspelt key also makes its right spelling "missing": name the misspelling first.
+    first = {"extra_forbidden": 0, "union_tag_invalid": 1}
+    err = min(errors, key=lambda e: first.get(e["type"], 2))
+    tagged = tuple(err["loc"])
+    loc = _without_tags(tagged)
     kind = err["type"]
     ctx = err.get("ctx", {})
     if kind == "extra_forbidden":
-        parent_model = _model_for(loc[:-1])
+        parent_model = _model_for(tagged[:-1])
         valid = sorted(parent_model.model_fields) if parent_model else []
         name = str(loc[-1])
         msg = f"unknown key '{name}' in {_where(loc[:-1])}{did_you_mean(name, valid)}" + (
@@ -183,6 +195,8 @@ def _located(errors: list[dict[str, Any]], root: yaml.Node, path: str) -> Profil
         )
     got = err.get("input")
     shown = f" (got {got!r})" if not isinstance(got, dict | list) else ""
+    if isinstance(got, bool) and kind == "string_type" or "Keys should be strings" in err["msg"]:
+        shown += "; YAML reads on/off/yes/no as booleans: quote the word"
     return _error(f"{_where(loc)}: {err['msg']}{shown}", path, root, loc)
 
 

@@ -102,7 +102,7 @@ def check_references(profile: Profile) -> list[Problem]:
             )
         seen.add(spec.id)
         trigger = spec.trigger
-        if trigger.on == "tool_call":
+        if trigger.when == "tool_call":
             if trigger.tool is None and trigger.agent is None and trigger.path is None:
                 problems.append(
                     (

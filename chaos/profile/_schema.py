@@ -113,13 +113,14 @@ class TriggerSpec(Strict):
     """When a fault takes effect.
 
     Attributes:
-        on: `start` (before the chain starts) or `tool_call` (just before the first matching call).
+        when: `start` (before the chain starts) or `tool_call` (just before the first
+            matching call).
         tool: For `tool_call`: the tool name to match.
         agent: For `tool_call`: the agent whose call matches.
         path: For `tool_call`: a glob the call's path must match.
     """
 
-    on: Literal["start", "tool_call"] = "start"
+    when: Literal["start", "tool_call"] = "start"
     tool: str | None = None
     agent: str | None = None
     path: str | None = None

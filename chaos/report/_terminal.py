@@ -1,68 +1,81 @@
-"""The terminal table: per model and fault kind, each outcome's count and rate."""
+"""The terminal table: per model and fault kind, the rate of each outcome."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from rich.markup import escape
 from rich.table import Table
 
-from chaos.oracle import SCORED_OUTCOMES, FaultOutcome
+from chaos.oracle import FaultOutcome
 from chaos.results import RunResults
 
 __all__ = ["outcome_tables"]
 
-_STYLE = {
-    "propagated": "red",
-    "silent": "yellow",
-    "detected": "cyan",
-    "recovered": "green",
-    "crashed": "magenta",
-    "not_triggered": "dim",
-}
+#: (outcome, short header, style); crashed and not fired show only when they occur.
+_COLUMNS = (
+    (FaultOutcome.PROPAGATED, "prop.", "red"),
+    (FaultOutcome.DETECTED, "det.", "cyan"),
+    (FaultOutcome.RECOVERED, "rec.", "green"),
+    (FaultOutcome.SILENT, "silent", "yellow"),
+    (FaultOutcome.CRASHED, "crash", "magenta"),
+)
+_LEGEND = (
+    "rates over the faults that fired · prop. propagated out of the organisation · "
+    "det. detected · rec. recovered · task ok: clean arm / chaos arm"
+)
 
 
-def _cell(count: int, scored: int) -> str:
-    return f"{count} ({count / scored:.0%})" if scored else f"{count}"
+def _success(arm: dict[str, Any]) -> str:
+    return f"{arm['task_passed']}/{arm['episodes']}" if arm["episodes"] else "-"
 
 
 def outcome_tables(results: RunResults) -> list[Table]:
-    """One rich table per profile: rows model x fault kind, clean-arm task success beside."""
+    """One rich table per profile: a row per model x fault kind, task success per arm beside.
+
+    Rates are over the faults that fired; `not fired` (not_triggered) counts in no rate.
+    """
     tables = []
     for profile, body in results.summary["profiles"].items():
+        rows = [
+            (model, kind, row)
+            for model, stats in body["models"].items()
+            for kind, row in (stats["faults"] or {"(no faults)": None}).items()
+        ]
+        crashes = any(r and r["counts"]["crashed"] for _, _, r in rows)
+        unfired = any(r and r["counts"]["not_triggered"] for _, _, r in rows)
         table = Table(
-            title=f"{escape(profile)}: what the chain did with each fault",
-            caption="rates over fired faults; not_triggered counts in no rate",
+            title=f"{escape(profile)}: what each chain did with each fault",
+            caption=_LEGEND,
+            header_style="bold",
         )
-        table.add_column("model")
-        table.add_column("fault kind")
-        for outcome in FaultOutcome:
-            table.add_column(
-                outcome.value.replace("_", " "), justify="right", style=_STYLE[outcome.value]
+        table.add_column("model", overflow="fold")
+        table.add_column("fault", overflow="fold")
+        table.add_column("fired", justify="right", min_width=3)
+        shown = [c for c in _COLUMNS if c[0] != FaultOutcome.CRASHED or crashes]
+        for _, header, style in shown:
+            table.add_column(header, justify="right", style=style, min_width=4, no_wrap=True)
+        if unfired:
+            table.add_column("not fired", justify="right", style="dim", min_width=3)
+        table.add_column("task ok", justify="right", no_wrap=True)
+        previous = None
+        for i, (model, kind, row) in enumerate(rows):
+            first = model != previous
+            previous = model
+            last = i == len(rows) - 1 or rows[i + 1][0] != model
+            if row is None:
+                cells = ["0"] + ["-"] * len(shown) + (["0"] if unfired else [])
+            else:
+                cells = [str(row["scored"])]
+                for outcome, _, _ in shown:
+                    rate = row["rates"][outcome.value]["rate"]
+                    cells.append("-" if rate is None else f"{rate:.0%}")
+                if unfired:
+                    cells.append(str(row["counts"]["not_triggered"]))
+            stats = body["models"][model]
+            task = f"{_success(stats['clean'])} / {_success(stats['chaos'])}" if first else ""
+            table.add_row(
+                escape(model) if first else "", escape(kind), *cells, task, end_section=last
             )
-        table.add_column("clean task ok", justify="right")
-        table.add_column("chaos task ok", justify="right")
-        for model, stats in body["models"].items():
-            clean, chaos = stats["clean"], stats["chaos"]
-
-            def success(arm: dict) -> str:
-                return f"{arm['task_passed']}/{arm['episodes']}" if arm["episodes"] else "-"
-
-            kinds = stats["faults"] or {"(no faults)": None}
-            for i, (kind, row) in enumerate(kinds.items()):
-                cells = []
-                for outcome in FaultOutcome:
-                    if row is None:
-                        cells.append("-")
-                    elif outcome in SCORED_OUTCOMES:
-                        cells.append(_cell(row["counts"][outcome.value], row["scored"]))
-                    else:
-                        cells.append(str(row["counts"][outcome.value]))
-                table.add_row(
-                    escape(model) if i == 0 else "",
-                    escape(kind),
-                    *cells,
-                    success(clean) if i == 0 else "",
-                    success(chaos) if i == 0 else "",
-                )
-            table.add_section()
         tables.append(table)
     return tables

@@ -80,14 +80,14 @@ class FaultMonitor:
     def start(self, now_ms: int) -> None:
         """Inject the faults triggered at start."""
         for active in self.faults:
-            if active.spec.trigger.on == "start":
+            if active.spec.trigger.when == "start":
                 self._inject(active, now_ms)
 
     def before_tool(self, agent: str, tool: str, arguments: dict[str, Any], now_ms: int) -> None:
         """Inject faults whose tool_call trigger matches this call, just before it runs."""
         for active in self.faults:
             trigger = active.spec.trigger
-            if trigger.on != "tool_call" or active.taint is not None:
+            if trigger.when != "tool_call" or active.taint is not None:
                 continue
             if trigger.tool is not None and trigger.tool != tool:
                 continue

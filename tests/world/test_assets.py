@@ -136,10 +136,7 @@ def test_jpeg_decodes_with_pillow_and_varies_with_seed() -> None:
 def test_mp4_layout() -> None:
     data = mp4_bytes({"title": "t"}, 100, random.Random(0))
     assert data[:32] == (
-        struct.pack(">I", 32)
-        + b"ftypisom"
-        + struct.pack(">I", 512)
-        + b"isomiso2avc1mp41"
+        struct.pack(">I", 32) + b"ftypisom" + struct.pack(">I", 512) + b"isomiso2avc1mp41"
     )
     pos, kinds = 0, []
     while pos < len(data):

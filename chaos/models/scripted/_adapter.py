@@ -43,7 +43,8 @@ class ScriptedModel:
             if step is None:
                 user = next(m.content for m in reversed(request.messages) if m.role == "user")
                 delegates = _delegate_names(request)
-                step = self._policy(_brief(user), PolicyContext(request.agent, delegates))
+                tools = tuple(t.name for t in request.tools)
+                step = self._policy(_brief(user), PolicyContext(request.agent, delegates, tools))
                 self._steps[request.conversation] = step
                 name, arguments = next(step)
             else:

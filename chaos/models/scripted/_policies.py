@@ -35,10 +35,12 @@ class PolicyContext:
     Attributes:
         agent: Its name in the chain.
         delegates: Sub-agents it may delegate to, in the chain's order.
+        tools: Names of the tools it may call.
     """
 
     agent: str
     delegates: tuple[str, ...]
+    tools: tuple[str, ...] = ()
 
 
 Policy = Callable[[dict[str, Any], PolicyContext], Step]
@@ -108,6 +110,22 @@ def _produce(brief: dict[str, Any], ctx: PolicyContext, check_answers: bool) -> 
             issues += [str(i) for i in answer.get("issues", [])]
         elif check_answers:
             issues.append(f"{selector} gave no usable clip list")
+    if check_answers and "read_file" in ctx.tools:
+        # Cross-check the selection against the shot list: a sub-agent may have dropped clips.
+        shotlist = _load((yield "read_file", {"path": brief["shotlist"]})) or {}
+        chosen = {c.get("clip_id") for c in clips}
+        absent = [c for c in _clip_ids(str(shotlist.get("content", ""))) if c not in chosen]
+        if absent:
+            summary = f"clips on the shot list but not selected: {', '.join(absent)}"
+            yield (
+                "report_issue",
+                {"severity": "error", "summary": summary, "paths": [brief["shotlist"]]},
+            )
+            issues.extend(
+                f"{c}: not selected"
+                for c in absent
+                if not any(i.startswith(f"{c}:") for i in issues)
+            )
     if checker is not None and clips:
         task = dict(brief, step="qa_check", clips=clips)
         verdict = _load(

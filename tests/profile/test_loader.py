@@ -1,0 +1,123 @@
+import pytest
+from click.testing import CliRunner
+
+from chaos.cli import main
+from chaos.errors import ProfileError
+from chaos.profile import load_profile
+from tests.conftest import SPORTS
+
+GOOD = SPORTS.read_text()
+
+
+def broken(tmp_path, old, new, name="p.yaml"):
+    assert old in GOOD
+    path = tmp_path / name
+    path.write_text(GOOD.replace(old, new, 1))
+    return path
+
+
+def line_col(text, needle):
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if needle in row)
+    return line, text.splitlines()[line - 1].index(needle) + 1
+
+
+def test_the_ready_profile_loads(sports_profile):
+    assert sports_profile.profile.name == "sports-production"
+    assert [f.kind for f in sports_profile.profile.faults] == [
+        "fs.missing",
+        "fs.ambiguous_name",
+        "fs.decoy",
+    ]
+    assert len(sports_profile.sha256) == 64
+
+
+def test_unknown_fault_kind_is_located_with_a_suggestion(tmp_path):
+    path = broken(tmp_path, "kind: fs.missing", "kind: fs.mising")
+    with pytest.raises(ProfileError) as info:
+        load_profile(path)
+    line, col = line_col(path.read_text(), "fs.mising")
+    assert str(info.value).startswith(f"{path}:{line}:{col}: unknown fault kind 'fs.mising'")
+    assert "did you mean 'fs.missing'?" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "needle", "expect"),
+    [
+        (
+            "episodes: 20",
+            "episode: 20",
+            "episode:",
+            "unknown key 'episode' in profile; did you mean 'episodes'?",
+        ),
+        ("episodes: 20", "episodes: many", "many", "episodes: Input should be a valid integer"),
+        (
+            "{variants: 2}",
+            "{variantz: 2}",
+            "variantz",
+            "unknown key 'variantz' in faults[1].params",
+        ),
+        (
+            "delegates_to: [editor, qa]",
+            "delegates_to: [editr, qa]",
+            "editr",
+            "delegates to unknown agent 'editr'; did you mean 'editor'?",
+        ),
+        (
+            "  - scripted/naive",
+            "  - scripted/naiv",
+            "scripted/naiv",
+            "unknown scripted policy 'naiv'",
+        ),
+        ("  - scripted/naive", "  - opnai/gpt", "opnai/gpt", "unknown model provider 'opnai'"),
+        (
+            "tools: [read_file, delegate",
+            "toolz: [read_file, delegate",
+            "toolz",
+            "unknown key 'toolz' in chain.agents.producer; did you mean 'tools'?",
+        ),
+        (
+            "tools: [read_file, delegate",
+            "tools: [read_fil, delegate",
+            "read_fil",
+            "unknown tool 'read_fil'; did you mean 'read_file'?",
+        ),
+        ("params: {teams: 4,", "params: {teams: four,", "four", "world.params.teams: Input should"),
+        ("entry: producer", "entry: boss", "boss", "entry agent 'boss' is not in chain.agents"),
+    ],
+)
+def test_schema_and_reference_errors_name_the_place(tmp_path, old, new, needle, expect):
+    path = broken(tmp_path, old, new)
+    with pytest.raises(ProfileError) as info:
+        load_profile(path)
+    line, col = line_col(path.read_text(), needle)
+    assert str(info.value).startswith(f"{path}:{line}:"), str(info.value)
+    assert expect in str(info.value)
+    assert info.value.line == line
+
+
+@pytest.mark.parametrize(
+    ("content", "expect"),
+    [
+        (b"", "profile is empty"),
+        (b"version: 1\nname: x\n  bad: [\n", "YAML syntax error"),
+        (bytes(range(256)), "not UTF-8"),
+        (b"name: x\n", "add 'version: 1'"),
+        (b"version: 2\nname: x\n", "version 2 is not supported"),
+        (b"- a\n- b\n", "must be a mapping"),
+    ],
+)
+def test_unreadable_profiles_exit_2_with_one_located_line(tmp_path, content, expect):
+    path = tmp_path / "bad.yaml"
+    path.write_bytes(content)
+    result = CliRunner().invoke(main, ["run", str(path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert expect in result.output
+    assert "Traceback" not in result.output
+    assert result.output.startswith(f"error: {path}")
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_a_missing_file_is_an_input_error(tmp_path):
+    result = CliRunner().invoke(main, ["run", str(tmp_path / "nope.yaml")])
+    assert result.exit_code == 2
+    assert "profile file not found" in result.output
