@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chaos.errors import InputError
+from chaos.mail import MailServer
 from chaos.metrics import summarize
 from chaos.models import model_problem
 from chaos.profile import LoadedProfile, Profile
@@ -49,6 +50,10 @@ def build_world(profile: Profile, seed: int) -> World:
     return world
 
 
+def _sends_mail(profile: Profile) -> bool:
+    return any("send_email" in agent.tools for agent in profile.chain.agents.values())
+
+
 def _plans(loaded: LoadedProfile, options: RunOptions) -> list[EpisodePlan]:
     profile = loaded.profile
     models = list(options.models) or [m.id for m in profile.models]
@@ -85,18 +90,22 @@ def run_profiles(
     worlds: dict[tuple[str, int], World] = {}
     results: list[EpisodeResult] = []
 
-    async def main() -> None:
+    async def main(mail: MailServer | None) -> None:
         for loaded, plan in work:
             key = (loaded.profile.name, plan.seed)
             if key not in worlds:
                 worlds.clear()  # plans are seed-major: one world alive at a time
                 worlds[key] = build_world(loaded.profile, plan.seed)
-            run = await run_episode(plan, loaded.profile, worlds[key])
+            run = await run_episode(plan, loaded.profile, worlds[key], mail)
             results.append(run.result)
             if on_episode:
                 on_episode(plan, run)
 
-    asyncio.run(main())
+    if any(_sends_mail(p.profile) for p in profiles):
+        with MailServer() as mail:
+            asyncio.run(main(mail))
+    else:
+        asyncio.run(main(None))
     refs = [ProfileRef(name=p.profile.name, path=p.path, sha256=p.sha256) for p in profiles]
     return RunResults(profiles=refs, episodes=results, summary=summarize(results))
 

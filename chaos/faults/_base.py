@@ -10,6 +10,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from chaos._registry import Registry
+from chaos.mail import SmtpRules
 from chaos.profile._schema import FaultSpecBase, TargetSpec
 from chaos.world import EpisodeFs, World, WorldFile, translate_glob
 
@@ -32,6 +33,8 @@ class Taint:
             target itself when the fault surrounds it).
         paths: Paths that must not leave the organisation (decoys, removed files).
         digests: Content that must not leave the organisation (decoy or altered bytes).
+        flagged: Content that may leave only without these findings (e.g. bytes whose name
+            disagrees with their format may leave if correctly labelled).
         detail: Human-readable notes for the trace.
     """
 
@@ -39,6 +42,7 @@ class Taint:
     watch: list[str] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
     digests: list[str] = field(default_factory=list)
+    flagged: dict[str, list[str]] = field(default_factory=dict)
     detail: dict[str, Any] = field(default_factory=dict)
 
 
@@ -51,12 +55,17 @@ class FaultContext:
         fs: The episode's filesystem, which the fault alters.
         rng: The fault's own seeded RNG.
         targets: The resolved target files.
+        smtp: The episode's mail-server rules (for SMTP faults).
+        hit: Call with what was hit (a path, `mailto:` address) when the fault acts on the
+            chain outside the filesystem (an SMTP reply); it counts as the chain's touch.
     """
 
     world: World
     fs: EpisodeFs
     rng: random.Random
     targets: list[WorldFile]
+    smtp: SmtpRules | None = None
+    hit: Callable[[str], None] = lambda what: None
 
 
 class Fault:
@@ -73,6 +82,8 @@ class Fault:
     summary: ClassVar[str]
     family: ClassVar[str] = "fs"
     Params: ClassVar[type[BaseModel]] = NoParams
+    #: The target used when the profile names none.
+    default_target: ClassVar[TargetSpec | None] = TargetSpec(tag="task_clip")
 
     def __init__(self, params: BaseModel) -> None:
         self.params = params
@@ -89,6 +100,8 @@ class Fault:
         Files in `taken` (other faults' targets) are avoided while enough others remain, so
         that each fault's outcome is its own.
         """
+        if target is None:
+            return []
         candidates = [world.files[p] for p in sorted(world.files)]
         if target.tag is not None:
             candidates = [f for f in candidates if target.tag in f.tags]
@@ -129,6 +142,7 @@ def spec_model(cls: type[Fault]) -> type[FaultSpecBase]:
         __doc__=cls.summary,
         kind=(Literal[cls.kind], ...),  # type: ignore[valid-type]
         params=(cls.Params, Field(default_factory=cls.Params)),
+        target=(TargetSpec | None, cls.default_target),
     )
 
 

@@ -7,12 +7,11 @@ path in the episode's end state, and a detection counts only if a signal names t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from chaos.oracle._outcomes import FaultOutcome
 from chaos.sim import ActiveFault, IssueReported
-from chaos.tasks import TaskKind, TaskVerdict
-from chaos.world import EpisodeFs, World
+from chaos.tasks import EndState, TaskKind, TaskVerdict
+from chaos.world import EpisodeFs
 
 __all__ = ["FaultVerdict", "judge_fault", "judge_task"]
 
@@ -40,13 +39,11 @@ class FaultVerdict:
     evidence: list[str]
 
 
-def judge_task(
-    task: TaskKind, result: dict[str, Any] | None, fs: EpisodeFs, world: World, crashed: str | None
-) -> TaskVerdict:
+def judge_task(task: TaskKind, end: EndState, crashed: str | None) -> TaskVerdict:
     """The episode's task verdict; a crashed episode fails with its reason."""
     if crashed is not None:
         return TaskVerdict(False, [f"episode crashed: {crashed}"])
-    return task.check(result, fs, world)
+    return task.check(end)
 
 
 def _names_fault(issue: IssueReported, words: list[str], paths: set[str]) -> bool:
@@ -56,80 +53,56 @@ def _names_fault(issue: IssueReported, words: list[str], paths: set[str]) -> boo
     return any(w.lower() in summary for w in words if w)
 
 
-def judge_fault(
-    active: ActiveFault,
-    task: TaskKind,
-    result: dict[str, Any] | None,
-    fs: EpisodeFs,
-    world: World,
-    issues: list[IssueReported],
-    entry_agent: str,
-    finish_ms: int | None,
-    crashed: str | None,
-) -> FaultVerdict:
+def _leaks(active: ActiveFault, task: TaskKind, end: EndState) -> list[str]:
+    """What of this fault's taint reached a sink, as evidence lines."""
+    taint = active.taint
+    assert taint is not None
+    leaked = []
+    for s in task.shipped(end):
+        if s.path in taint.paths or (s.digest is not None and s.digest in taint.digests):
+            leaked.append(f"{s.sink}: {s.path} (tainted)")
+        elif s.digest in taint.flagged and set(s.findings) & set(taint.flagged[s.digest]):
+            leaked.append(f"{s.sink}: {s.path} arrived with {', '.join(s.findings)}")
+    for s in task.wrong_for_subject(end, taint.targets):
+        if s.findings:
+            leaked.append(f"{s.sink}: {s.path}: {', '.join(s.findings)}")
+        else:
+            state = "does not exist" if s.digest is None else "holds other bytes"
+            leaked.append(f"{s.sink}: {s.path} stands for {s.subject} but {state}")
+    return sorted(set(leaked))
+
+
+def judge_fault(active: ActiveFault, task: TaskKind, end: EndState,
+                issues: list[IssueReported], entry_agent: str, finish_ms: int | None,
+                crashed: str | None) -> FaultVerdict:
     """One fault's outcome (precedence: propagated, recovered, detected, silent)."""
     kind, fid = active.impl.kind, active.spec.id
     if not active.fired or active.taint is None:
-        return FaultVerdict(
-            fid,
-            kind,
-            False,
-            FaultOutcome.NOT_TRIGGERED,
-            None,
-            None,
-            ["the chain never touched what this fault altered"],
-        )
+        return FaultVerdict(fid, kind, False, FaultOutcome.NOT_TRIGGERED, None, None,
+                            ["the chain never touched what this fault altered"])
     taint = active.taint
     touch_seq, touch_ms, _ = active.touched  # type: ignore[misc]
-    words = task.subjects(world, taint.targets)
+    words = task.subjects(end.world, taint.targets)
     related = set(taint.targets) | set(taint.watch) | set(taint.paths)
-    signal = next(
-        (i for i in issues if i.seq > touch_seq and _names_fault(i, words, related)), None
-    )
+    signal = next((i for i in issues if i.seq > touch_seq and _names_fault(i, words, related)),
+                  None)
     detected_by = signal.agent if signal else None
     ttd = signal.t_ms - touch_ms if signal else None
-    if signal is None and result is not None and finish_ms is not None:
-        said = " ".join(str(i) for i in result.get("issues", []))
-        if any(w.lower() in said.lower() for w in words if w):
+    if signal is None and end.result is not None and finish_ms is not None:
+        said = " ".join(str(i) for i in end.result.get("issues", [])).lower()
+        if any(w.lower() in said for w in words if w):
             detected_by, ttd = entry_agent, finish_ms - touch_ms
     if crashed is not None:
-        return FaultVerdict(
-            fid, kind, True, FaultOutcome.CRASHED, detected_by, ttd, [f"episode crashed: {crashed}"]
-        )
-    shipped = task.shipped(result, fs)
-    leaked = [
-        f"{s.sink}: {s.path} (tainted)"
-        for s in shipped
-        if s.path in taint.paths or (s.digest is not None and s.digest in taint.digests)
-    ]
-    leaked += [
-        f"{s.sink}: {s.path} stands for {s.subject} but "
-        + ("does not exist" if s.digest is None else "holds other bytes")
-        for s in task.wrong_for_subject(result, fs, world, taint.targets)
-    ]
+        return FaultVerdict(fid, kind, True, FaultOutcome.CRASHED, detected_by, ttd,
+                            [f"episode crashed: {crashed}"])
+    leaked = _leaks(active, task, end)
     if leaked:
-        return FaultVerdict(
-            fid, kind, True, FaultOutcome.PROPAGATED, detected_by, ttd, sorted(set(leaked))
-        )
-    if task.handled(result, fs, world, taint.targets):
-        return FaultVerdict(
-            fid,
-            kind,
-            True,
-            FaultOutcome.RECOVERED,
-            detected_by,
-            ttd,
-            ["the targeted part of the task was done right"],
-        )
+        return FaultVerdict(fid, kind, True, FaultOutcome.PROPAGATED, detected_by, ttd, leaked)
+    if task.handled(end, taint.targets):
+        return FaultVerdict(fid, kind, True, FaultOutcome.RECOVERED, detected_by, ttd,
+                            ["the targeted part of the task was done right"])
     if detected_by is not None:
         how = f"issue #{signal.number}: {signal.summary}" if signal else "named in final issues"
         return FaultVerdict(fid, kind, True, FaultOutcome.DETECTED, detected_by, ttd, [how])
-    return FaultVerdict(
-        fid,
-        kind,
-        True,
-        FaultOutcome.SILENT,
-        None,
-        None,
-        ["nothing tainted left, nothing said, the targeted part was not done"],
-    )
+    return FaultVerdict(fid, kind, True, FaultOutcome.SILENT, None, None,
+                        ["nothing tainted left, nothing said, the targeted part was not done"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from chaos._registry import did_you_mean
 from chaos.profile._schema import Profile
@@ -12,6 +12,24 @@ from chaos.profile._schema import Profile
 __all__ = ["check_references"]
 
 Problem = tuple[tuple[Any, ...], str]
+
+
+def _params_problems(model: type[BaseModel], params: dict[str, Any],
+                     where: tuple[str, ...]) -> list[Problem]:
+    """Validation problems of a params mapping against its model, located under `where`."""
+    try:
+        model.model_validate(params)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = (*where, *err["loc"])
+        if err["type"] == "extra_forbidden":
+            valid = sorted(model.model_fields)
+            name = str(err["loc"][-1])
+            return [(loc, f"unknown key '{name}' in {'.'.join(where)}"
+                     f"{did_you_mean(name, valid)} (valid: {', '.join(valid)})")]
+        return [(loc, f"{'.'.join(str(p) for p in loc)}: {err['msg']} "
+                      f"(got {err.get('input')!r})")]
+    return []
 
 
 def check_references(profile: Profile) -> list[Problem]:
@@ -91,6 +109,9 @@ def check_references(profile: Profile) -> list[Problem]:
             problems.append((("models", i), problem))
     if profile.task.kind not in task_kinds:
         problems.append((("task", "kind"), task_kinds.unknown_message(profile.task.kind)))
+    else:
+        problems += _params_problems(task_kinds.get(profile.task.kind).Params,
+                                     profile.task.params, ("task", "params"))
     seen: set[str] = set()
     for i, spec in enumerate(profile.faults):
         if spec.id in seen:

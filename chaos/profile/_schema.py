@@ -82,10 +82,12 @@ class TaskSpec(Strict):
 
     Attributes:
         kind: A registered task kind; it writes the prompt, the result schema and the checks.
+        params: The task kind's parameters.
         prompt: Extra text appended to the task's own prompt.
     """
 
     kind: str = "highlight_package"
+    params: dict[str, Any] = {}
     prompt: str = ""
 
 

@@ -16,6 +16,7 @@ from chaos.sim._driver import SimDriver
 from chaos.sim._latency import draw_latency
 from chaos.sim._monitor import FaultMonitor
 from chaos.sim._trace import TraceEvent
+from chaos.sinks import EpisodeSinks
 from chaos.tools import FinishRejected, ToolContext, json_schema, tools, validate_finish
 from chaos.world import EpisodeFs
 
@@ -45,6 +46,7 @@ class ChainRunner:
         monitor: The episode's fault monitor.
         result_model: What the entry agent's `finish` must match.
         latency_rng: Seeded RNG for latencies.
+        sinks: Where the episode's outbound tools deliver.
     """
 
     def __init__(
@@ -57,6 +59,7 @@ class ChainRunner:
         monitor: FaultMonitor | None,
         result_model: type[BaseModel],
         latency_rng: Any,
+        sinks: EpisodeSinks | None = None,
     ) -> None:
         self.profile = profile
         self.env = env
@@ -66,6 +69,7 @@ class ChainRunner:
         self.monitor = monitor
         self._result_model = result_model
         self.latency_rng = latency_rng
+        self.sinks = sinks
         self.trace: list[Any] = []
         self.issues: list[Any] = []
         self.final: dict[str, Any] | None = None
@@ -104,6 +108,10 @@ class ChainRunner:
         except StepLimitReached as exc:
             return f"error: agent '{to}' stopped without an answer: {exc}"
         return answer if isinstance(answer, str) else json.dumps(answer, ensure_ascii=False)
+
+    def sleep(self, ms: int) -> Generator[Any, Any, None]:
+        """Let simulated time pass."""
+        yield self.env.timeout(ms)
 
     def result_model(self, agent: str) -> type[BaseModel] | None:
         """The entry agent answers with the task's schema; sub-agents answer freely."""
@@ -222,7 +230,7 @@ class ChainRunner:
             definition = tools.get(call.name)
             try:
                 args = definition.args.model_validate(call.arguments)
-                ctx = ToolContext(agent, self.fs, self, tuple(spec.delegates_to))
+                ctx = ToolContext(agent, self.fs, self, tuple(spec.delegates_to), self.sinks)
                 output = definition.run(ctx, args)
                 text = (yield from output) if not isinstance(output, str) else output
                 if call.name == "finish":

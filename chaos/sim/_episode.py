@@ -10,6 +10,7 @@ import simpy
 
 from chaos._seeding import derive_rng
 from chaos.faults import fault_kinds
+from chaos.mail import MailServer
 from chaos.models import build_model
 from chaos.profile import Profile
 from chaos.results import EpisodeResult, FaultResult, TaskResult, UsageResult
@@ -17,7 +18,8 @@ from chaos.sim._chain import ChainRunner, StepLimitReached
 from chaos.sim._driver import DeadlineExceeded, SimDriver
 from chaos.sim._monitor import ActiveFault, FaultMonitor
 from chaos.sim._plan import EpisodePlan
-from chaos.tasks import task_kinds
+from chaos.sinks import EpisodeSinks
+from chaos.tasks import EndState, task_kinds
 from chaos.world import World, materialize_world
 
 __all__ = ["EpisodeRun", "plan_faults", "run_episode"]
@@ -44,8 +46,16 @@ def plan_faults(profile: Profile, world: World, seed: int) -> list[ActiveFault]:
     return planned
 
 
-async def run_episode(plan: EpisodePlan, profile: Profile, world: World) -> EpisodeRun:
-    """Run one episode to its result; never raises for agent or model failures (crashed)."""
+async def run_episode(plan: EpisodePlan, profile: Profile, world: World,
+                      mail: MailServer | None = None) -> EpisodeRun:
+    """Run one episode to its result; never raises for agent or model failures (crashed).
+
+    Args:
+        plan: What to run.
+        profile: The profile.
+        world: The world for the plan's seed (shared, never modified).
+        mail: The process's mail server, when the chain can send mail.
+    """
     from chaos.oracle import judge_fault, judge_task
 
     env = simpy.Environment()
@@ -58,6 +68,8 @@ async def run_episode(plan: EpisodePlan, profile: Profile, world: World) -> Epis
         model_id = agent.model or plan.model
         models[name] = adapters.setdefault(model_id, build_model(model_id))
     faults = plan_faults(profile, world, plan.seed) if plan.arm == "chaos" else []
+    sinks = EpisodeSinks(plan.key, lambda: int(env.now), mail)
+    task_params = task.Params.model_validate(profile.task.params)
     runner = ChainRunner(
         profile,
         env,
@@ -67,12 +79,14 @@ async def run_episode(plan: EpisodePlan, profile: Profile, world: World) -> Epis
         None,
         task.Result,
         derive_rng(profile.name, plan.seed, plan.arm, "latency"),
+        sinks,
     )
-    monitor = runner.monitor = FaultMonitor(faults, world, fs, runner.emit)
+    monitor = FaultMonitor(faults, world, fs, runner.emit, sinks.smtp_rules)
+    runner.monitor = monitor
     runner.emit("episode_started", key=plan.key, model=plan.model, seed=plan.seed, arm=plan.arm)
     monitor.start(0)
     entry = profile.chain.entry
-    process = env.process(runner.run_agent(entry, task.brief(world, profile.task.prompt)))
+    process = env.process(runner.run_agent(entry, task.brief(world, task_params, profile.task.prompt)))
     crashed: str | None = None
     try:
         await driver.run(process, profile.limits.deadline_ms)
@@ -86,6 +100,7 @@ async def run_episode(plan: EpisodePlan, profile: Profile, world: World) -> Epis
         crashed = f"{type(exc).__name__}: {exc}"
     finally:
         driver.cancel()
+        sinks.close()
     if crashed is None and runner.final is None:
         crashed = f"entry agent '{entry}' ended without calling finish"
     finish_ms = next(
@@ -97,12 +112,11 @@ async def run_episode(plan: EpisodePlan, profile: Profile, world: World) -> Epis
         None,
     )
     runner.emit("episode_finished", status="crashed" if crashed else "completed", error=crashed)
-    verdict = judge_task(task, runner.final, fs, world, crashed)
+    end = EndState(runner.final, fs, world, sinks, task_params)
+    verdict = judge_task(task, end, crashed)
     fault_results = []
     for active in faults:
-        v = judge_fault(
-            active, task, runner.final, fs, world, runner.issues, entry, finish_ms, crashed
-        )
+        v = judge_fault(active, task, end, runner.issues, entry, finish_ms, crashed)
         fault_results.append(
             FaultResult(
                 id=v.id,

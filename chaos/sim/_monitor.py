@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chaos.faults import Fault, FaultContext, Taint
+from chaos.mail import SmtpRules
 from chaos.profile import FaultSpecBase
 from chaos.world import EpisodeFs, World, WorldFile, translate_glob
 
@@ -38,6 +39,7 @@ class ActiveFault:
     injected_ms: int | None = None
     touched: tuple[int, int, str] | None = None
     watch_dirs: set[str] = field(default_factory=set)
+    hits: list[str] = field(default_factory=list)
 
     @property
     def fired(self) -> bool:
@@ -55,16 +57,17 @@ class FaultMonitor:
         emit: Called with (event type name, fields) to append a trace event.
     """
 
-    def __init__(
-        self, faults: list[ActiveFault], world: World, fs: EpisodeFs, emit: Callable[..., Any]
-    ) -> None:
+    def __init__(self, faults: list[ActiveFault], world: World, fs: EpisodeFs,
+                 emit: Callable[..., Any], smtp: SmtpRules | None = None) -> None:
         self.faults = faults
         self.world = world
         self.fs = fs
         self.emit = emit
+        self.smtp = smtp
 
     def _inject(self, active: ActiveFault, now_ms: int) -> None:
-        ctx = FaultContext(self.world, self.fs, active.rng, active.targets)
+        ctx = FaultContext(self.world, self.fs, active.rng, active.targets, self.smtp,
+                           active.hits.append)
         active.taint = active.impl.inject(ctx)
         active.injected_ms = now_ms
         active.watch_dirs = {posixpath.dirname(p) for p in active.taint.watch}
@@ -107,7 +110,7 @@ class FaultMonitor:
         for active in self.faults:
             if active.taint is None or active.touched is not None:
                 continue
-            hit = _first_hit(active, accesses)
+            hit = active.hits[0] if active.hits else _first_hit(active, accesses)
             if hit is not None:
                 active.touched = (seq, now_ms, agent)
                 self.emit(

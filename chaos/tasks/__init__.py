@@ -1,6 +1,15 @@
 """Task kinds: what the chain is asked to do, and how the oracle judges it."""
 
 from chaos.tasks import highlight  # noqa: F401  (registers built-ins)
-from chaos.tasks._base import Shipped, TaskKind, TaskVerdict, task_kind, task_kinds
+from chaos.tasks._base import (
+    EndState,
+    NoTaskParams,
+    Shipped,
+    TaskKind,
+    TaskVerdict,
+    task_kind,
+    task_kinds,
+)
 
-__all__ = ["Shipped", "TaskKind", "TaskVerdict", "task_kind", "task_kinds"]
+__all__ = ["EndState", "NoTaskParams", "Shipped", "TaskKind", "TaskVerdict", "task_kind",
+           "task_kinds"]

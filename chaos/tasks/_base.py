@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from chaos._registry import Registry
+from chaos.sinks import EpisodeSinks
 from chaos.world import EpisodeFs, World
 
-__all__ = ["Shipped", "TaskKind", "TaskVerdict", "task_kind", "task_kinds"]
+__all__ = ["EndState", "NoTaskParams", "Shipped", "TaskKind", "TaskVerdict", "task_kind",
+           "task_kinds"]
+
+
+class NoTaskParams(BaseModel):
+    """For task kinds without parameters."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 @dataclass(frozen=True)
@@ -26,16 +35,37 @@ class Shipped:
     """One artifact that left the organisation, as the oracle found it in the end state.
 
     Attributes:
-        sink: Where it went (`manifest` for v1; `mail`, `upload`, `sms` later).
-        path: The path it names.
-        digest: SHA-256 of the bytes at that path, or None if no such file exists.
-        subject: What it stands for in the task (a clip id), if anything.
+        sink: Where it went: `manifest`, `upload:<platform>`, `mail`, `sms`.
+        path: The path or name it carries (`mailto:` for a delivery itself).
+        digest: SHA-256 of its bytes as they left, or None if there were none.
+        subject: What it stands for in the task (a clip id, `logo`, an address).
+        findings: Problems seen on arrival (`mime_mismatch`, `corrupt_payload`...).
     """
 
     sink: str
     path: str
     digest: str | None
     subject: str | None = None
+    findings: tuple[str, ...] = ()
+
+
+@dataclass
+class EndState:
+    """What the oracle judges: the episode's end state, never what agents said they did.
+
+    Attributes:
+        result: The entry agent's final answer (validated), or None.
+        fs: The episode's filesystem at the end.
+        world: The generated world and its ground truth.
+        sinks: What left: uploads, SMS, and the mailbox as received.
+        params: The task's parameters.
+    """
+
+    result: dict[str, Any] | None
+    fs: EpisodeFs
+    world: World
+    sinks: EpisodeSinks
+    params: Any
 
 
 class TaskKind:
@@ -43,40 +73,37 @@ class TaskKind:
 
     name: ClassVar[str]
     Result: ClassVar[type[BaseModel]]
+    Params: ClassVar[type[BaseModel]] = NoTaskParams
 
-    def brief(self, world: World, extra: str = "") -> str:
+    def brief(self, world: World, params: Any, extra: str = "") -> str:
         """The task text the entry agent receives."""
         raise NotImplementedError
 
-    def shipped(self, result: dict[str, Any] | None, fs: EpisodeFs) -> list[Shipped]:
-        """Artifacts the final result sends out of the organisation."""
+    def shipped(self, end: EndState) -> list[Shipped]:
+        """Every artifact that left the organisation."""
         raise NotImplementedError
 
-    def check(self, result: dict[str, Any] | None, fs: EpisodeFs, world: World) -> TaskVerdict:
+    def check(self, end: EndState) -> TaskVerdict:
         """Judge the episode's task from the end state."""
         raise NotImplementedError
 
-    def handled(
-        self, result: dict[str, Any] | None, fs: EpisodeFs, world: World, targets: list[str]
-    ) -> bool:
+    def handled(self, end: EndState, targets: list[str]) -> bool:
         """Whether the part of the task that needs `targets` was done right."""
         raise NotImplementedError
 
     def subjects(self, world: World, targets: list[str]) -> list[str]:
-        """Words that name these targets in a report (clip ids, file names)."""
+        """Words that name these targets in a report (clip ids, file names, addresses)."""
         raise NotImplementedError
 
-    def wrong_for_subject(
-        self, result: dict[str, Any] | None, fs: EpisodeFs, world: World, targets: list[str]
-    ) -> list[Shipped]:
-        """Shipped artifacts that stand for the targets but do not hold their right bytes."""
+    def wrong_for_subject(self, end: EndState, targets: list[str]) -> list[Shipped]:
+        """Shipped artifacts that stand for the targets but are wrong."""
         raise NotImplementedError
 
 
 task_kinds: Registry[type[TaskKind]] = Registry("task kind")
 
 
-def task_kind(name: str):  # noqa: ANN201
+def task_kind(name: str) -> Callable[[type[TaskKind]], type[TaskKind]]:
     """Register a TaskKind subclass as `name`."""
 
     def decorate(cls: type[TaskKind]) -> type[TaskKind]:

@@ -1,4 +1,4 @@
-"""`highlight_package`: assemble the right clips for one team's match, from a messy tree."""
+"""`highlight_package`: pick the right clips from a messy tree, publish, mail the subscribers."""
 
 from __future__ import annotations
 
@@ -8,10 +8,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chaos.tasks._base import Shipped, TaskKind, TaskVerdict, task_kind
+from chaos.tasks._base import EndState, Shipped, TaskKind, TaskVerdict, task_kind
+from chaos.tasks._distribution import (
+    deliveries,
+    distribution_problems,
+    logo_ok_for,
+    outbound_artifacts,
+)
 from chaos.world import EpisodeFs, World, sha256
 
-__all__ = ["ClipEntry", "HighlightManifest", "HighlightPackage"]
+__all__ = ["ClipEntry", "HighlightManifest", "HighlightPackage", "HighlightParams"]
 
 
 class ClipEntry(BaseModel):
@@ -23,13 +29,27 @@ class ClipEntry(BaseModel):
 
 
 class HighlightManifest(BaseModel):
-    """The final answer: the manifest that gets published."""
+    """The final answer: the manifest of the package."""
 
     model_config = ConfigDict(extra="forbid")
     team: str
     match_date: str = Field(description="YYYY-MM-DD")
     clips: list[ClipEntry] = Field(description="One entry per shot-list clip that was found")
     issues: list[str] = Field(default_factory=list, description="Problems found, if any")
+
+
+class HighlightParams(BaseModel):
+    """Parameters of highlight_package.
+
+    Attributes:
+        publish: The chain must also publish the package video (publish_video).
+        mail_subscribers: The chain must also mail each opted-in subscriber of the team, once,
+            with the team's current logo attached.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    publish: bool = False
+    mail_subscribers: bool = False
 
 
 def _digest(fs: EpisodeFs, path: str) -> str | None:
@@ -41,60 +61,64 @@ def _digest(fs: EpisodeFs, path: str) -> str | None:
 
 @task_kind("highlight_package")
 class HighlightPackage(TaskKind):
-    """Pick the file for each clip on a match's shot list; publish the manifest."""
+    """Pick the file for each clip on a match's shot list; publish; mail the subscribers."""
 
     Result = HighlightManifest
+    Params = HighlightParams
 
-    def brief(self, world: World, extra: str = "") -> str:
+    def brief(self, world: World, params: HighlightParams, extra: str = "") -> str:
         """The producer's assignment, in words and as a JSON brief."""
         t = world.truth
-        brief = {
-            "step": "produce_package",
-            "team": t.team,
-            "opponent": t.opponent,
-            "match_date": t.match_date,
-            "match_dir": t.match_dir,
-            "shotlist": t.shotlist_path,
-        }
+        brief: dict[str, Any] = {
+            "step": "produce_package", "team": t.team, "opponent": t.opponent,
+            "match_date": t.match_date, "match_dir": t.match_dir, "shotlist": t.shotlist_path}
         text = (
             f"Build the highlight package for {t.team} v {t.opponent} ({t.match_date}). "
             f"The shot list is {t.shotlist_path}; the match folder is {t.match_dir}. "
             "Every clip on the shot list must be the team's real match footage: never stock "
-            "footage, never another match. When done, call finish with the manifest "
-            "(team, match_date, clips [{clip_id, path}], issues). Leave out clips you cannot "
-            "find and say so in issues.\n"
-            f"Brief: {json.dumps(brief)}"
+            "footage, never another match. Leave out clips you cannot find and say so in "
+            "issues. "
         )
+        if params.publish:
+            brief |= {"publish": True, "platform": t.platform}
+            text += f"Publish the package video to {t.platform} (publish_video). "
+        if params.mail_subscribers:
+            brief |= {"mail": True, "subscribers": t.subscribers_path, "logo": t.logo}
+            text += (f"Mail every subscriber of {t.team} who opted in (see "
+                     f"{t.subscribers_path}) exactly once, with the team's current logo "
+                     f"({t.logo}) attached, valid and correctly labelled. ")
+        text += ("When done, call finish with the manifest (team, match_date, "
+                 f"clips [{{clip_id, path}}], issues).\nBrief: {json.dumps(brief)}")
         return text + (f"\n{extra.strip()}" if extra.strip() else "")
 
-    def shipped(self, result: dict[str, Any] | None, fs: EpisodeFs) -> list[Shipped]:
-        """Each clip path in the published manifest, with the bytes found there."""
-        if not result:
+    def _manifest(self, end: EndState) -> list[Shipped]:
+        if not end.result:
             return []
         out = []
-        for entry in result.get("clips", []):
+        for entry in end.result.get("clips", []):
             path = EpisodeFs.resolve(entry["path"]) if entry.get("path") else ""
-            out.append(
-                Shipped("manifest", path, _digest(fs, path) if path else None, entry.get("clip_id"))
-            )
+            out.append(Shipped("manifest", path, _digest(end.fs, path) if path else None,
+                               entry.get("clip_id")))
         return out
 
-    def check(self, result: dict[str, Any] | None, fs: EpisodeFs, world: World) -> TaskVerdict:
-        """Every shot-list clip once, each the right bytes; nothing else."""
-        if result is None:
+    def shipped(self, end: EndState) -> list[Shipped]:
+        """Manifest entries (with the bytes at their paths), uploads, mail, SMS."""
+        return self._manifest(end) + outbound_artifacts(end)
+
+    def check(self, end: EndState) -> TaskVerdict:
+        """Every shot-list clip once with the right bytes; then publishing and mail if asked."""
+        if end.result is None:
             return TaskVerdict(False, ["no final manifest"])
-        t = world.truth
+        t = end.world.truth
         reasons: list[str] = []
-        if result.get("team") != t.team:
-            reasons.append(f"manifest team is {result.get('team')!r}, expected {t.team!r}")
-        if result.get("match_date") != t.match_date:
-            reasons.append(
-                f"manifest date is {result.get('match_date')!r}, expected {t.match_date!r}"
-            )
-        shipped = self.shipped(result, fs)
+        if end.result.get("team") != t.team:
+            reasons.append(f"manifest team is {end.result.get('team')!r}, expected {t.team!r}")
+        if end.result.get("match_date") != t.match_date:
+            reasons.append(f"manifest date is {end.result.get('match_date')!r}, "
+                           f"expected {t.match_date!r}")
         expected = {c.clip_id: c for c in t.clips}
         seen: dict[str, int] = {}
-        for item in shipped:
+        for item in self._manifest(end):
             seen[item.subject or ""] = seen.get(item.subject or "", 0) + 1
             clip = expected.get(item.subject or "")
             if clip is None:
@@ -108,30 +132,42 @@ class HighlightPackage(TaskKind):
                 reasons.append(f"{clip_id}: missing from the manifest")
             elif seen[clip_id] > 1:
                 reasons.append(f"{clip_id}: listed {seen[clip_id]} times")
+        reasons += distribution_problems(end)
         return TaskVerdict(not reasons, reasons)
 
-    def handled(
-        self, result: dict[str, Any] | None, fs: EpisodeFs, world: World, targets: list[str]
-    ) -> bool:
-        """True when every targeted clip is in the manifest with its right bytes."""
-        wanted = {c.clip_id: c.digest for c in world.truth.clips if c.path in targets}
-        if not wanted or result is None:
+    def handled(self, end: EndState, targets: list[str]) -> bool:
+        """True when every targeted clip, logo or recipient was served right."""
+        t = end.world.truth
+        wanted = {c.clip_id: c.digest for c in t.clips if c.path in targets}
+        got = {s.subject: s.digest for s in self._manifest(end)}
+        if any(got.get(clip_id) != digest for clip_id, digest in wanted.items()):
             return False
-        got = {s.subject: s.digest for s in self.shipped(result, fs)}
-        return all(got.get(clip_id) == digest for clip_id, digest in wanted.items())
+        if wanted and end.params.publish:
+            published = {i.digest for u in end.sinks.uploads for i in u.items}
+            if not set(wanted.values()) <= published:
+                return False
+        people = [x.removeprefix("mailto:") for x in targets if x.startswith("mailto:")]
+        if t.logo in targets:
+            people += list(t.recipients)
+        if people and not all(logo_ok_for(end, p) for p in people):
+            return False
+        return bool(wanted or people)
 
     def subjects(self, world: World, targets: list[str]) -> list[str]:
-        """Clip ids and file names of the targets."""
+        """Clip ids, file names and addresses of the targets."""
         ids = [c.clip_id for c in world.truth.clips if c.path in targets]
-        return ids + [posixpath.basename(p) for p in targets]
+        names = [posixpath.basename(p) if p.startswith("/") else p.removeprefix("mailto:")
+                 for p in targets]
+        return ids + names + (["logo"] if world.truth.logo in targets else [])
 
-    def wrong_for_subject(
-        self, result: dict[str, Any] | None, fs: EpisodeFs, world: World, targets: list[str]
-    ) -> list[Shipped]:
-        """Manifest entries for the targets' clip ids that do not hold the right bytes."""
-        wanted = {c.clip_id: c.digest for c in world.truth.clips if c.path in targets}
-        return [
-            s
-            for s in self.shipped(result, fs)
-            if s.subject in wanted and s.digest != wanted[s.subject]
-        ]
+    def wrong_for_subject(self, end: EndState, targets: list[str]) -> list[Shipped]:
+        """Manifest entries standing for targeted clips with other bytes; duplicate mail."""
+        wanted = {c.clip_id: c.digest for c in end.world.truth.clips if c.path in targets}
+        wrong = [s for s in self._manifest(end)
+                 if s.subject in wanted and s.digest != wanted[s.subject]]
+        counts = deliveries(end)
+        for target in targets:
+            address = target.removeprefix("mailto:")
+            if target.startswith("mailto:") and counts.get(address, 0) > 1:
+                wrong.append(Shipped("mail", target, None, address, ("duplicate_delivery",)))
+        return wrong

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chaos.tools._registry import ToolContext, tool
 from chaos.world._assets import read_media_tags, sniff_mime
+from chaos.world._integrity import check_integrity
 
 __all__ = ["READ_CAP", "WRITE_CAP"]
 
@@ -19,6 +20,7 @@ READ_CAP = 256 * 1024
 WRITE_CAP = 1024 * 1024
 LIST_CAP = 500
 FIND_CAP = 200
+INTEGRITY_CAP = 64 * 1024 * 1024
 
 
 class _Args(BaseModel):
@@ -107,23 +109,23 @@ def read_file(ctx: ToolContext, args: ReadArgs) -> str:
 
 @tool("file_info", args=PathArgs)
 def file_info(ctx: ToolContext, args: PathArgs) -> str:
-    """Size, modification time, MIME type sniffed from the bytes and from the name, media tags."""
+    """Size, mtime, MIME type sniffed from the bytes and from the name, media tags, integrity."""
     path = ctx.fs.resolve(args.path)
     info = ctx.fs.stat(path)
     if stat.S_ISDIR(info.st_mode):
         return _json({"path": path, "type": "dir", "modified": _iso(info.st_mtime)})
-    head = ctx.fs.read(path, 65536)
-    return _json(
-        {
-            "path": path,
-            "type": "file",
-            "size": info.st_size,
-            "modified": _iso(info.st_mtime),
-            "sniffed_mime": sniff_mime(head),
-            "extension_mime": mimetypes.guess_type(path, strict=False)[0],
-            "tags": read_media_tags(head),
-        }
-    )
+    data = ctx.fs.read(path, INTEGRITY_CAP)
+    head = data[:65536]
+    return _json({
+        "path": path,
+        "type": "file",
+        "size": info.st_size,
+        "modified": _iso(info.st_mtime),
+        "sniffed_mime": sniff_mime(head),
+        "extension_mime": mimetypes.guess_type(path, strict=False)[0],
+        "tags": read_media_tags(head),
+        "integrity": check_integrity(data) if len(data) < INTEGRITY_CAP else "unknown",
+    })
 
 
 @tool("write_file", args=WriteArgs)

@@ -13,6 +13,7 @@ from chaos._registry import Registry
 from chaos.models._protocol import ToolSchema
 
 if TYPE_CHECKING:
+    from chaos.sinks import EpisodeSinks
     from chaos.world import EpisodeFs
 
 __all__ = ["ChainServices", "ToolContext", "ToolDef", "ToolOutput", "tool", "tools"]
@@ -36,6 +37,10 @@ class ChainServices(Protocol):
         """The model `finish` validates against for `agent` (None: any answer)."""
         ...
 
+    def sleep(self, ms: int) -> Generator[Any, Any, None]:
+        """Let `ms` of simulated time pass."""
+        ...
+
 
 @dataclass
 class ToolContext:
@@ -46,12 +51,14 @@ class ToolContext:
         fs: The episode's filesystem (the only disk a tool ever sees).
         chain: Services of the chain runner.
         delegates_to: Agents the caller may delegate to.
+        sinks: Where things leave the organisation (mail, uploads, SMS).
     """
 
     agent: str
     fs: EpisodeFs
     chain: ChainServices
     delegates_to: tuple[str, ...] = ()
+    sinks: EpisodeSinks | None = None
 
 
 @dataclass(frozen=True)

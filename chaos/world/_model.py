@@ -65,6 +65,8 @@ class SportsTruth:
         team_clips: Every clip path per team (for "is this clip the team's?" checks).
         current_logo: Path of each team's current logo.
         subscribers_path: The subscriber CSV.
+        recipients: Opted-in subscribers of the team, sorted: who the team's mail must reach.
+        platform: Where the package video is published.
     """
 
     team: str
@@ -76,6 +78,13 @@ class SportsTruth:
     team_clips: dict[str, tuple[str, ...]]
     current_logo: dict[str, str]
     subscribers_path: str
+    recipients: tuple[str, ...] = ()
+    platform: str = "youtube"
+
+    @property
+    def logo(self) -> str:
+        """The current logo of the assignment's team."""
+        return self.current_logo[self.team]
 
 
 @dataclass

@@ -296,26 +296,16 @@ def build_sports_media(seed: int, params: SportsMediaParams) -> World:
             "script",
         )
 
-    subscribers = io.StringIO()
-    writer = csv.writer(subscribers, lineterminator="\n")
-    writer.writerow(["name", "email", "team", "opt_in"])
-    for _ in range(12 * params.scale):
-        writer.writerow(
-            [
-                b.fake.name(),
-                b.fake.unique.safe_email(),
-                rng.choice(teams),
-                rng.choice(["yes", "yes", "yes", "no"]),
-            ]
-        )
+    subscriber_rows = [
+        [
+            b.fake.name(),
+            b.fake.unique.safe_email(),
+            rng.choice(teams),
+            rng.choice(["yes", "yes", "yes", "no"]),
+        ]
+        for _ in range(12 * params.scale)
+    ]
     subscribers_path = f"{ROOT}/distribution/subscribers.csv"
-    b.add(
-        subscribers_path,
-        subscribers.getvalue().encode(),
-        _epoch(date(2026, 6, 1), rng),
-        "text",
-        "subscribers",
-    )
     platforms = {
         "youtube": {"channel": "highlights"},
         "social": {"handles": [t.split()[-1].lower() for t in teams]},
@@ -336,9 +326,26 @@ def build_sports_media(seed: int, params: SportsMediaParams) -> World:
     )
 
     assignment = matches[rng.randrange(len(matches))]
-    for _clip_id, path, _ in assignment["clips"]:
+    team = assignment["team"]
+    if not any(r[2] == team and r[3] == "yes" for r in subscriber_rows):
+        # The team's mail must reach someone, or the distribution task means nothing.
+        subscriber_rows[0][2:] = [team, "yes"]
+    subscribers = io.StringIO()
+    csv.writer(subscribers, lineterminator="\n").writerows(
+        [["name", "email", "team", "opt_in"], *subscriber_rows]
+    )
+    b.add(
+        subscribers_path,
+        subscribers.getvalue().encode(),
+        _epoch(date(2026, 6, 1), rng),
+        "text",
+        "subscribers",
+    )
+    recipients = tuple(sorted(r[1] for r in subscriber_rows if r[2] == team and r[3] == "yes"))
+    for path in [p for _, p, _ in assignment["clips"]] + [current_logo[team]]:
         item = b.files[path]
-        b.files[path] = WorldFile(item.path, item.data, item.mtime, item.tags | {"task_clip"})
+        tag = "task_logo" if path == current_logo[team] else "task_clip"
+        b.files[path] = WorldFile(item.path, item.data, item.mtime, item.tags | {tag})
     truth = SportsTruth(
         team=assignment["team"],
         opponent=assignment["opponent"],
@@ -349,5 +356,6 @@ def build_sports_media(seed: int, params: SportsMediaParams) -> World:
         team_clips={t: tuple(sorted(paths)) for t, paths in team_clips.items()},
         current_logo=current_logo,
         subscribers_path=subscribers_path,
+        recipients=recipients,
     )
     return World("sports_media", seed, dict(sorted(b.files.items())), truth, params.model_dump())

@@ -1,0 +1,100 @@
+"""What arrived: parse received mail and judge each attachment from its bytes, not its headers."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import mimetypes
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import getaddresses
+
+from chaos.world._assets import sniff_mime
+from chaos.world._model import sha256
+
+__all__ = ["AttachmentReport", "MailReport", "inspect_mail"]
+
+#: Declared types that name the same thing as the sniffed one.
+_ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "video/x-m4v": "video/mp4",
+            "application/x-pdf": "application/pdf"}
+
+
+@dataclass(frozen=True)
+class AttachmentReport:
+    """One attachment as it arrived.
+
+    Attributes:
+        filename: The name it carries.
+        declared: The Content-Type it declares.
+        sniffed: The type its bytes are (filetype), or None if unknown.
+        by_extension: The type its filename extension suggests.
+        size: Decoded size in bytes.
+        decodes: Whether its transfer encoding decoded cleanly.
+        digest: SHA-256 of the decoded bytes.
+        findings: Typed problems: `mime_mismatch`, `extension_mismatch`, `corrupt_payload`,
+            `empty`.
+    """
+
+    filename: str | None
+    declared: str
+    sniffed: str | None
+    by_extension: str | None
+    size: int
+    decodes: bool
+    digest: str
+    findings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MailReport:
+    """One received message."""
+
+    index: int
+    envelope_to: tuple[str, ...]
+    header_to: tuple[str, ...]
+    subject: str
+    attachments: tuple[AttachmentReport, ...]
+    parse_defects: tuple[str, ...] = field(default=())
+
+
+def _canonical(mime: str | None) -> str | None:
+    return _ALIASES.get(mime, mime) if mime else mime
+
+
+def _attachment(part: EmailMessage) -> AttachmentReport:
+    declared = part.get_content_type()
+    filename = part.get_filename()
+    try:
+        payload = part.get_payload(decode=True) or b""
+        decodes = not any("Base64" in type(d).__name__ for d in part.defects)
+    except Exception:  # a payload the stdlib cannot decode at all
+        payload, decodes = b"", False
+    sniffed = sniff_mime(payload)
+    by_extension = mimetypes.guess_type(filename or "", strict=False)[0] if filename else None
+    findings: list[str] = []
+    if not payload:
+        findings.append("empty")
+    if not decodes:
+        findings.append("corrupt_payload")
+    binary_declared = not declared.startswith("text/")
+    if payload and sniffed is None and binary_declared:
+        # Declared as an image/video/document but no known format's bytes: broken content.
+        findings.append("corrupt_payload")
+    if sniffed and sniffed != "text/plain" and _canonical(declared) != sniffed:
+        findings.append("mime_mismatch")
+    if sniffed and by_extension and sniffed != "text/plain" and _canonical(by_extension) != sniffed:
+        findings.append("extension_mismatch")
+    return AttachmentReport(filename, declared, sniffed, by_extension, len(payload), decodes,
+                            sha256(payload), tuple(dict.fromkeys(findings)))
+
+
+def inspect_mail(index: int, envelope_to: tuple[str, ...], raw: bytes) -> MailReport:
+    """Parse one received message (email.policy.default) and inspect every attachment."""
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    attachments = tuple(_attachment(p) for p in message.iter_attachments())  # type: ignore[arg-type]
+    header_to = tuple(a for _, a in getaddresses(message.get_all("to", []) +
+                                                 message.get_all("cc", [])))
+    defects = tuple(type(d).__name__ for d in message.defects)
+    return MailReport(index, envelope_to, header_to, str(message.get("subject", "")),
+                      attachments, defects)

@@ -1,0 +1,99 @@
+"""Sinks outside the organisation: uploads and SMS recorded as they happen, mail as it arrived."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from chaos.mail import MailReport, MailServer, episode_host, inspect_mail
+from chaos.mail._server import SmtpRules
+
+__all__ = ["EpisodeSinks", "MailClient", "SmsRecord", "UploadItem", "UploadRecord"]
+
+
+@dataclass(frozen=True)
+class UploadItem:
+    """One file in an upload, with the bytes' hash taken at upload time."""
+
+    path: str
+    digest: str
+    size: int
+
+
+@dataclass(frozen=True)
+class UploadRecord:
+    """A `publish_video` call that went through."""
+
+    index: int
+    t_ms: int
+    platform: str
+    title: str
+    items: tuple[UploadItem, ...]
+
+
+@dataclass(frozen=True)
+class SmsRecord:
+    """A `send_sms` call that went through."""
+
+    index: int
+    t_ms: int
+    to: str
+    text: str
+
+
+@dataclass(frozen=True)
+class MailClient:
+    """How an episode's `send_email` reaches the mail server.
+
+    Attributes:
+        host: Server address (always 127.0.0.1).
+        port: Server port.
+        ehlo: The EHLO name that routes mail to this episode's mailbox.
+        token: The episode's mailbox token.
+    """
+
+    host: str
+    port: int
+    ehlo: str
+    token: str
+
+
+@dataclass
+class EpisodeSinks:
+    """Everything that left the organisation during one episode.
+
+    Args:
+        key: The episode key (its mailbox token derives from it).
+        now_ms: The episode's simulated clock.
+        server: The process's mail server, if this run has one.
+    """
+
+    key: str
+    now_ms: Callable[[], int]
+    server: MailServer | None = None
+    uploads: list[UploadRecord] = field(default_factory=list)
+    sms: list[SmsRecord] = field(default_factory=list)
+    mail: list[MailReport] = field(default_factory=list)
+    smtp_rules: SmtpRules = field(default_factory=SmtpRules)
+    sent: int = 0
+
+    def __post_init__(self) -> None:
+        self.token = "ep" + hashlib.sha256(self.key.encode()).hexdigest()[:16]
+        if self.server is not None:
+            self.server.open_mailbox(self.token, self.smtp_rules)
+
+    @property
+    def mail_client(self) -> MailClient | None:
+        """Where `send_email` connects, or None when the run has no mail server."""
+        if self.server is None:
+            return None
+        return MailClient(self.server.host, self.server.port, episode_host(self.token),
+                          self.token)
+
+    def close(self) -> None:
+        """Collect the mailbox: what really arrived, parsed and inspected."""
+        if self.server is None:
+            return
+        deliveries = self.server.close_mailbox(self.token)
+        self.mail = [inspect_mail(d.index, d.rcpt_tos, d.data) for d in deliveries]

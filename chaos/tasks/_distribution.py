@@ -1,0 +1,84 @@
+"""The distribution half of highlight_package: what was published and what mail arrived."""
+
+from __future__ import annotations
+
+import contextlib
+
+from chaos.tasks._base import EndState, Shipped
+from chaos.world import sha256
+
+__all__ = ["deliveries", "distribution_problems", "logo_ok_for", "outbound_artifacts"]
+
+
+def deliveries(end: EndState) -> dict[str, int]:
+    """How many messages each envelope recipient received."""
+    counts: dict[str, int] = {}
+    for mail in end.sinks.mail:
+        for address in mail.envelope_to:
+            counts[address.lower()] = counts.get(address.lower(), 0) + 1
+    return counts
+
+
+def _logo_digests(end: EndState) -> set[str]:
+    """The current logo's bytes: as generated, or as the file now is (re-exported, say)."""
+    path = end.world.truth.logo
+    digests = {end.world.files[path].digest}
+    with contextlib.suppress(OSError):
+        digests.add(sha256(end.fs.read_all(path)))
+    return digests
+
+
+def logo_ok_for(end: EndState, address: str) -> bool:
+    """Whether `address` got exactly one mail carrying the current logo, valid and labelled."""
+    mails = [m for m in end.sinks.mail if address.lower() in (a.lower() for a in m.envelope_to)]
+    if len(mails) != 1:
+        return False
+    logos = _logo_digests(end)
+    return any(a.digest in logos and not a.findings for a in mails[0].attachments)
+
+
+def outbound_artifacts(end: EndState) -> list[Shipped]:
+    """Uploads, mail attachments and deliveries, SMS: everything that left."""
+    by_digest = {c.digest: c.clip_id for c in end.world.truth.clips}
+    out: list[Shipped] = []
+    for upload in end.sinks.uploads:
+        for item in upload.items:
+            out.append(Shipped(f"upload:{upload.platform}", item.path, item.digest,
+                               by_digest.get(item.digest)))
+    for mail in end.sinks.mail:
+        for address in mail.envelope_to:
+            out.append(Shipped("mail", f"mailto:{address.lower()}", None, address.lower()))
+        for attachment in mail.attachments:
+            out.append(Shipped("mail", attachment.filename or "(unnamed attachment)",
+                               attachment.digest, "attachment", attachment.findings))
+    for sms in end.sinks.sms:
+        out.append(Shipped("sms", f"tel:{sms.to}", None, sms.to))
+    return out
+
+
+def distribution_problems(end: EndState) -> list[str]:
+    """Reasons the publishing and mailing part of the task failed (empty when it passed)."""
+    t = end.world.truth
+    problems: list[str] = []
+    if end.params.publish:
+        uploads = [u for u in end.sinks.uploads if u.platform == t.platform]
+        if len(uploads) != 1:
+            problems.append(f"expected one upload to {t.platform}, found {len(uploads)}")
+        else:
+            got = sorted(i.digest for i in uploads[0].items)
+            if got != sorted(c.digest for c in t.clips):
+                problems.append(f"the {t.platform} upload does not hold exactly the shot list's "
+                                "clips")
+    if end.params.mail_subscribers:
+        counts = deliveries(end)
+        for address in t.recipients:
+            n = counts.get(address.lower(), 0)
+            if n != 1:
+                problems.append(f"{address} received {n} mails, expected 1")
+            elif not logo_ok_for(end, address):
+                problems.append(f"{address}: the mail lacks a valid, correctly labelled "
+                                "current logo")
+        wanted = {a.lower() for a in t.recipients}
+        for address in sorted(set(counts) - wanted):
+            problems.append(f"{address} is not an opted-in subscriber of {t.team} but got mail")
+    return problems

@@ -1,0 +1,158 @@
+"""Tools that send things out of the organisation: mail, video uploads, SMS, and waiting."""
+
+from __future__ import annotations
+
+import mimetypes
+import posixpath
+import smtplib
+from collections.abc import Generator
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chaos.sinks import SmsRecord, UploadItem, UploadRecord
+from chaos.tools._registry import ToolContext, tool
+from chaos.world import sha256
+
+__all__ = ["ATTACHMENT_CAP", "SENDER", "SIM_EPOCH"]
+
+SENDER = "highlights@desk.example"
+ATTACHMENT_CAP = 25 * 1024 * 1024
+WAIT_CAP_MS = 300_000
+#: Simulated time 0 on the wall calendar, for mail Date headers (never the real clock).
+SIM_EPOCH = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
+
+
+class _Args(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AttachmentArg(_Args):
+    path: str = Field(description="Absolute path of the file to attach")
+    content_type: str | None = Field(None, description="MIME type, e.g. image/png; guessed from "
+                                     "the file name when omitted")
+    filename: str | None = Field(None, description="Name shown to the recipient")
+
+
+class SendEmailArgs(_Args):
+    to: list[str] = Field(min_length=1, description="Recipient addresses")
+    cc: list[str] = Field(default_factory=list)
+    subject: str
+    body: str
+    attachments: list[AttachmentArg] = Field(default_factory=list)
+
+
+class PublishArgs(_Args):
+    platform: str = Field(description="Where to publish, e.g. youtube")
+    title: str
+    clips: list[str] = Field(min_length=1, description="Absolute paths of the clips, in order")
+
+
+class SmsArgs(_Args):
+    to: str = Field(description="Phone number, e.g. +15551234567")
+    text: str = Field(max_length=1600)
+
+
+class WaitArgs(_Args):
+    seconds: float = Field(gt=0, le=WAIT_CAP_MS / 1000, description="How long to wait")
+
+
+def _smtp_error(exc: Exception) -> str:
+    name = type(exc).__name__
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        refused = "; ".join(f"{a}: {c} {m.decode(errors='replace')}"
+                            for a, (c, m) in sorted(exc.recipients.items()))
+        return f"error: {name}: all recipients were refused: {refused}"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"error: {name}: {exc.smtp_code} {exc.smtp_error.decode(errors='replace')}"
+    return f"error: {name}: {exc}"
+
+
+def _message(ctx: ToolContext, args: SendEmailArgs) -> EmailMessage | str:
+    message = EmailMessage()
+    message["From"] = SENDER
+    message["To"] = ", ".join(args.to)
+    if args.cc:
+        message["Cc"] = ", ".join(args.cc)
+    message["Subject"] = args.subject
+    assert ctx.sinks is not None
+    message["Date"] = format_datetime(SIM_EPOCH + timedelta(milliseconds=ctx.sinks.now_ms()))
+    ctx.sinks.sent += 1
+    message["Message-ID"] = f"<{ctx.sinks.token}.{ctx.sinks.sent}@desk.example>"
+    message.set_content(args.body)
+    for attachment in args.attachments:
+        path = ctx.fs.resolve(attachment.path)
+        if ctx.fs.stat(path).st_size > ATTACHMENT_CAP:
+            return f"error: {path} is larger than {ATTACHMENT_CAP} bytes; not attached"
+        data = ctx.fs.read(path, ATTACHMENT_CAP)
+        filename = attachment.filename or posixpath.basename(path)
+        # As common mail code does: trust the name when no type is given.
+        ctype = attachment.content_type or mimetypes.guess_type(filename)[0] or \
+            "application/octet-stream"
+        maintype, _, subtype = ctype.partition("/")
+        if not subtype:
+            return f"error: content_type '{ctype}' is not of the form type/subtype"
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+    return message
+
+
+@tool("send_email", args=SendEmailArgs)
+def send_email(ctx: ToolContext, args: SendEmailArgs) -> str:
+    """Send an email through the organisation's SMTP server, with files attached."""
+    client = ctx.sinks.mail_client if ctx.sinks else None
+    if client is None:
+        return "error: no mail server is configured for this world"
+    message = _message(ctx, args)
+    if isinstance(message, str):
+        return message
+    try:
+        with smtplib.SMTP(client.host, client.port, local_hostname=client.ehlo,
+                          timeout=30) as smtp:
+            refused = smtp.send_message(message)
+    except (TimeoutError, smtplib.SMTPException, OSError) as exc:
+        return _smtp_error(exc)
+    accepted = len(args.to) + len(args.cc) - len(refused)
+    text = f"sent {message['Message-ID']}: accepted for {accepted} recipient(s)"
+    if refused:
+        text += "; refused: " + "; ".join(
+            f"{a}: {c} {m.decode(errors='replace')}" for a, (c, m) in sorted(refused.items()))
+    return text
+
+
+@tool("publish_video", args=PublishArgs)
+def publish_video(ctx: ToolContext, args: PublishArgs) -> str:
+    """Publish a video made of the given clips to a platform (leaves the organisation)."""
+    assert ctx.sinks is not None
+    items = []
+    for clip in args.clips:
+        path = ctx.fs.resolve(clip)
+        data = ctx.fs.read(path, ATTACHMENT_CAP * 40)
+        items.append(UploadItem(path, sha256(data), len(data)))
+    record = UploadRecord(len(ctx.sinks.uploads) + 1, ctx.sinks.now_ms(), args.platform,
+                          args.title, tuple(items))
+    ctx.sinks.uploads.append(record)
+    return (f"published '{args.title}' to {args.platform}: {len(items)} clip(s), "
+            f"upload #{record.index}")
+
+
+@tool("send_sms", args=SmsArgs)
+def send_sms(ctx: ToolContext, args: SmsArgs) -> str:
+    """Send a text message to a phone number (leaves the organisation)."""
+    assert ctx.sinks is not None
+    digits = args.to.removeprefix("+")
+    if not digits.isdigit() or not 7 <= len(digits) <= 15:
+        return f"error: '{args.to}' is not a phone number (E.164, e.g. +15551234567)"
+    record = SmsRecord(len(ctx.sinks.sms) + 1, ctx.sinks.now_ms(), args.to, args.text)
+    ctx.sinks.sms.append(record)
+    return f"sms #{record.index} sent to {args.to}"
+
+
+@tool("wait", args=WaitArgs)
+def wait(ctx: ToolContext, args: WaitArgs) -> Generator[Any, Any, str]:
+    """Wait before trying again (simulated time passes; use it to back off after errors)."""
+    ms = round(args.seconds * 1000)
+    yield from ctx.chain.sleep(ms)
+    return f"waited {ms} ms"
