@@ -18,7 +18,7 @@ def test_same_profile_and_seed_give_byte_identical_results(tmp_path):
     assert (a / "results.json").read_bytes() == (b / "results.json").read_bytes()
     traces_a = sorted(p.relative_to(a) for p in a.rglob("*.jsonl"))
     assert traces_a == sorted(p.relative_to(b) for p in b.rglob("*.jsonl"))
-    assert len(traces_a) == 3 * 3 * 2
+    assert len(traces_a) == 3 * 4 * 2
     for rel in traces_a:
         assert (a / rel).read_bytes() == (b / rel).read_bytes()
 

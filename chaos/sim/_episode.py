@@ -86,7 +86,8 @@ async def run_episode(plan: EpisodePlan, profile: Profile, world: World,
     runner.emit("episode_started", key=plan.key, model=plan.model, seed=plan.seed, arm=plan.arm)
     monitor.start(0)
     entry = profile.chain.entry
-    process = env.process(runner.run_agent(entry, task.brief(world, task_params, profile.task.prompt)))
+    brief = task.brief(world, task_params, profile.task.prompt)
+    process = env.process(runner.run_agent(entry, brief))
     crashed: str | None = None
     try:
         await driver.run(process, profile.limits.deadline_ms)

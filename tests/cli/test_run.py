@@ -26,7 +26,7 @@ def test_run_prints_the_table_and_writes_the_run_directory(tmp_path):
     data = json.loads((out / "results.json").read_text())
     assert data["version"] == 1
     assert data["profiles"][0]["name"] == "sports-production"
-    assert len(data["episodes"]) == 3 * 2 * 2
+    assert len(data["episodes"]) == 4 * 2 * 2
     episode = data["episodes"][1]
     assert episode["key"] == f"sports-production/{episode['model'].replace('/', '-')}/seed-0/chaos"
     assert (out / episode["trace"]).is_file()

@@ -27,6 +27,9 @@ def test_the_ready_profile_loads(sports_profile):
         "fs.missing",
         "fs.ambiguous_name",
         "fs.decoy",
+        "mail.mime_mismatch",
+        "smtp.transient",
+        "smtp.disconnect",
     ]
     assert len(sports_profile.sha256) == 64
 
@@ -57,8 +60,8 @@ def test_unknown_fault_kind_is_located_with_a_suggestion(tmp_path):
             "unknown key 'variantz' in faults[1].params",
         ),
         (
-            "delegates_to: [editor, qa]",
-            "delegates_to: [editr, qa]",
+            "delegates_to: [editor, qa, distributor]",
+            "delegates_to: [editr, qa, distributor]",
             "editr",
             "delegates to unknown agent 'editr'; did you mean 'editor'?",
         ),

@@ -53,7 +53,7 @@ def test_trace_is_typed_ordered_and_in_integer_simulated_time(sports_profile):
         "episode_finished",
     } <= types
     agents = {e.agent for e in events if e.type == "agent_started"}
-    assert agents == {"producer", "editor", "qa"}
+    assert agents == {"producer", "editor", "qa", "distributor"}
     assert episode.result.sim_time_ms == events[-1].t_ms > 0
 
 

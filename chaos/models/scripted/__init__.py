@@ -1,6 +1,6 @@
 """Scripted reference agents: deterministic, no API key, the calibration set."""
 
 from chaos.models.scripted._adapter import ScriptedModel
-from chaos.models.scripted._policies import Policy, PolicyContext, policies, policy
+from chaos.models.scripted._policies import Policy, PolicyContext, Style, policies, policy
 
-__all__ = ["Policy", "PolicyContext", "ScriptedModel", "policies", "policy"]
+__all__ = ["Policy", "PolicyContext", "ScriptedModel", "Style", "policies", "policy"]

@@ -7,7 +7,8 @@ import re
 from typing import Any
 
 from chaos.models._protocol import ModelRequest, ModelTurn, ToolCall
-from chaos.models.scripted._policies import PolicyContext, Step, policies
+from chaos.models.scripted._common import Step
+from chaos.models.scripted._policies import PolicyContext, policies
 
 __all__ = ["ScriptedModel"]
 
@@ -42,20 +43,17 @@ class ScriptedModel:
         try:
             if step is None:
                 user = next(m.content for m in reversed(request.messages) if m.role == "user")
-                delegates = _delegate_names(request)
-                tools = tuple(t.name for t in request.tools)
-                step = self._policy(_brief(user), PolicyContext(request.agent, delegates, tools))
-                self._steps[request.conversation] = step
+                context = PolicyContext(request.agent, _delegate_names(request),
+                                        tuple(t.name for t in request.tools))
+                step = self._steps[request.conversation] = self._policy(_brief(user), context)
                 name, arguments = next(step)
             else:
                 name, arguments = step.send(request.messages[-1].content)
         except StopIteration:
             return ModelTurn(text="done")
         self._calls += 1
-        return ModelTurn(
-            tool_calls=(ToolCall(f"call_{self._calls}", name, arguments),),
-            finish_reason="tool_calls",
-        )
+        return ModelTurn(tool_calls=(ToolCall(f"call_{self._calls}", name, arguments),),
+                         finish_reason="tool_calls")
 
 
 def _delegate_names(request: ModelRequest) -> tuple[str, ...]:

@@ -327,9 +327,10 @@ def build_sports_media(seed: int, params: SportsMediaParams) -> World:
 
     assignment = matches[rng.randrange(len(matches))]
     team = assignment["team"]
-    if not any(r[2] == team and r[3] == "yes" for r in subscriber_rows):
-        # The team's mail must reach someone, or the distribution task means nothing.
-        subscriber_rows[0][2:] = [team, "yes"]
+    # The team's mail must reach a few people, or the distribution task means little.
+    others = [r for r in subscriber_rows if not (r[2] == team and r[3] == "yes")]
+    for row in others[: max(0, 3 - (len(subscriber_rows) - len(others)))]:
+        row[2:] = [team, "yes"]
     subscribers = io.StringIO()
     csv.writer(subscribers, lineterminator="\n").writerows(
         [["name", "email", "team", "opt_in"], *subscriber_rows]

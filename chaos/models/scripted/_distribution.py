@@ -1,0 +1,83 @@
+"""Scripted distribution: publish the package video and mail each subscriber the team logo."""
+
+from __future__ import annotations
+
+import posixpath
+from typing import TYPE_CHECKING, Any
+
+from chaos.models.scripted._common import Step, error_code, load, rows
+
+if TYPE_CHECKING:
+    from chaos.models.scripted._policies import Style
+
+__all__ = ["distribute"]
+
+#: What a careless mailer declares, from the extension alone.
+_BY_EXTENSION = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+                 ".gif": "image/gif", ".pdf": "application/pdf"}
+_EXTENSION_FOR = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif",
+                  "application/pdf": ".pdf"}
+ATTEMPTS = 5
+
+
+def _attachment(brief: dict[str, Any], style: Style) -> Step:
+    """The logo attachment spec, or None when a careful agent refuses to send it."""
+    logo = brief["logo"]
+    stem, ext = posixpath.splitext(posixpath.basename(logo))
+    if not style.checks_attachments:
+        declared = _BY_EXTENSION.get(ext.lower()) if style.checks_files else None
+        return {"path": logo} | ({"content_type": declared} if declared else {})
+    info = load((yield "file_info", {"path": logo})) or {}
+    sniffed = info.get("sniffed_mime")
+    if info.get("integrity") != "ok" or sniffed not in _EXTENSION_FOR:
+        yield "report_issue", {"severity": "error", "paths": [logo], "summary":
+                               f"the logo {logo} is broken (integrity: {info.get('integrity')},"
+                               f" type: {sniffed}); not mailing it"}
+        return None
+    if sniffed != info.get("extension_mime"):
+        yield "report_issue", {"severity": "warning", "paths": [logo], "summary":
+                               f"the logo {logo} holds {sniffed} bytes under a "
+                               f"{ext} name; sending it labelled as {sniffed}"}
+    return {"path": logo, "content_type": sniffed, "filename": stem + _EXTENSION_FOR[sniffed]}
+
+
+def distribute(brief: dict[str, Any], style: Style) -> Step:
+    """Publish the approved clips; mail each opted-in subscriber once, with the logo."""
+    issues: list[str] = []
+    clips = [c["path"] for c in brief.get("clips", []) if isinstance(c, dict) and c.get("path")]
+    if brief.get("publish") and clips:
+        title = f"{brief['team']} v {brief['opponent']} highlights ({brief['match_date']})"
+        result = yield "publish_video", {"platform": brief["platform"], "title": title,
+                                         "clips": clips}
+        if result.startswith(("error", "[Errno")) and style.reports:
+            yield "report_issue", {"severity": "error", "paths": clips,
+                                   "summary": f"publishing failed: {result}"}
+            issues.append(f"publishing failed: {result}")
+    if brief.get("mail"):
+        table = load((yield "read_file", {"path": brief["subscribers"]})) or {}
+        recipients = [r["email"] for r in rows(str(table.get("content", "")))
+                      if r.get("team") == brief["team"] and r.get("opt_in") == "yes"]
+        attachment = yield from _attachment(brief, style)
+        if attachment is None:
+            issues.append("subscriber mail not sent: the logo is broken")
+            recipients = []
+        for address in recipients:
+            for attempt in range(ATTEMPTS if style.retries else 1):
+                result = yield "send_email", {
+                    "to": [address], "subject": f"{brief['team']}: match highlights",
+                    "body": f"The highlights of {brief['team']} v {brief['opponent']} are out.",
+                    "attachments": [attachment]}
+                if result.startswith("sent"):
+                    break
+                code = error_code(result)
+                if style.retries and (code == "drop" or (code or "").startswith("4")) \
+                        and attempt + 1 < ATTEMPTS:
+                    yield "wait", {"seconds": 5 * 2 ** attempt}
+                    continue
+                if style.reports:
+                    yield "report_issue", {"severity": "error", "paths": [],
+                                           "summary": f"mail to {address} failed: {result}"}
+                    issues.append(f"mail to {address} failed")
+                break
+    yield "finish", {"result": {"published": bool(clips and brief.get("publish")),
+                                "issues": issues}}
