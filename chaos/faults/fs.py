@@ -70,7 +70,12 @@ class Decoy(Fault):
             clip_folder = posixpath.dirname(target.path)
             name = _clip_stem(target.path) + posixpath.splitext(target.path)[1].lower()
             path = posixpath.join(posixpath.dirname(clip_folder), self.params.folder, name)
-            ctx.fs.create(path, source.data, target.mtime + 3600)
+            if ctx.fs.exists(path):
+                continue  # a file already holds that name: never overwrite the world
+            try:
+                ctx.fs.create(path, source.data, target.mtime + 3600)
+            except OSError:
+                continue  # the folder's place is taken by a file
             taint.targets.append(target.path)
             taint.paths.append(path)
             taint.watch.append(path)

@@ -6,6 +6,7 @@ path in the episode's end state, and a detection counts only if a signal names t
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from chaos.oracle._outcomes import FaultOutcome
@@ -46,11 +47,22 @@ def judge_task(task: TaskKind, end: EndState, crashed: str | None) -> TaskVerdic
     return task.check(end)
 
 
+def _mentions(text: str, word: str) -> bool:
+    """Whole-word, case-insensitive: `goal-1` is not mentioned by `goal-10`."""
+    return re.search(rf"(?<![\w-]){re.escape(word.lower())}(?![\w-])", text.lower()) is not None
+
+
 def _names_fault(issue: IssueReported, words: list[str], paths: set[str]) -> bool:
-    if any(EpisodeFs.resolve(p) in paths for p in issue.paths if isinstance(p, str) and p):
-        return True
-    summary = issue.summary.lower()
-    return any(w.lower() in summary for w in words if w)
+    """Whether a report flags this fault's files or subjects as a problem (not a progress note)."""
+    if issue.severity == "info":
+        return False
+    for path in issue.paths:
+        try:
+            if isinstance(path, str) and path and EpisodeFs.resolve(path) in paths:
+                return True
+        except (ValueError, OSError):
+            continue
+    return any(_mentions(issue.summary, w) for w in words if w)
 
 
 def _leaks(active: ActiveFault, task: TaskKind, end: EndState) -> list[str]:
@@ -77,11 +89,17 @@ def judge_fault(active: ActiveFault, task: TaskKind, end: EndState,
                 crashed: str | None) -> FaultVerdict:
     """One fault's outcome (precedence: propagated, recovered, detected, silent)."""
     kind, fid = active.impl.kind, active.spec.id
-    if not active.fired or active.taint is None:
+    if active.taint is None:
+        return FaultVerdict(fid, kind, False, FaultOutcome.NOT_TRIGGERED, None, None,
+                            ["the fault never took effect (its trigger never came)"])
+    # What left decides first: tainted data outside the organisation is propagated even when
+    # no tool call was seen touching it (a race, or a path the agent guessed).
+    leaked = [] if crashed is not None else _leaks(active, task, end)
+    if not active.fired and not leaked:
         return FaultVerdict(fid, kind, False, FaultOutcome.NOT_TRIGGERED, None, None,
                             ["the chain never touched what this fault altered"])
     taint = active.taint
-    touch_seq, touch_ms, _ = active.touched  # type: ignore[misc]
+    touch_seq, touch_ms, _ = active.touched or (-1, active.injected_ms or 0, "")
     words = task.subjects(end.world, taint.targets)
     related = set(taint.targets) | set(taint.watch) | set(taint.paths)
     signal = next((i for i in issues if i.seq > touch_seq and _names_fault(i, words, related)),
@@ -89,13 +107,12 @@ def judge_fault(active: ActiveFault, task: TaskKind, end: EndState,
     detected_by = signal.agent if signal else None
     ttd = signal.t_ms - touch_ms if signal else None
     if signal is None and end.result is not None and finish_ms is not None:
-        said = " ".join(str(i) for i in end.result.get("issues", [])).lower()
-        if any(w.lower() in said for w in words if w):
+        said = " ".join(str(i) for i in end.result.get("issues", []))
+        if any(_mentions(said, w) for w in words if w):
             detected_by, ttd = entry_agent, finish_ms - touch_ms
     if crashed is not None:
         return FaultVerdict(fid, kind, True, FaultOutcome.CRASHED, detected_by, ttd,
                             [f"episode crashed: {crashed}"])
-    leaked = _leaks(active, task, end)
     if leaked:
         return FaultVerdict(fid, kind, True, FaultOutcome.PROPAGATED, detected_by, ttd, leaked)
     if task.handled(end, taint.targets):

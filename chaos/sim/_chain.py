@@ -10,6 +10,7 @@ from typing import Any
 import simpy
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from chaos._redact import redact
 from chaos.models import Message, ModelAdapter, ModelRequest, ModelTurn, ToolSchema
 from chaos.profile import AgentSpec, Profile
 from chaos.sim._driver import SimDriver
@@ -17,13 +18,15 @@ from chaos.sim._latency import draw_latency
 from chaos.sim._monitor import FaultMonitor
 from chaos.sim._trace import TraceEvent
 from chaos.sinks import EpisodeSinks
-from chaos.tools import FinishRejected, ToolContext, json_schema, tools, validate_finish
+from chaos.tools import FinishRejected, ToolContext, json_schema, tools
 from chaos.world import EpisodeFs
 
 __all__ = ["ChainRunner", "StepLimitReached"]
 
 _EVENT = TypeAdapter(TraceEvent)
 TRACE_TEXT_CAP = 8192
+#: Most characters of a tool result an agent gets back (a real tool's output is bounded too).
+TOOL_TEXT_CAP = 65536
 
 
 class StepLimitReached(Exception):
@@ -31,7 +34,20 @@ class StepLimitReached(Exception):
 
 
 def _cap(text: str) -> str:
+    """Trace text: secrets masked, bounded in size."""
+    text = redact(text)
     return text if len(text) <= TRACE_TEXT_CAP else text[:TRACE_TEXT_CAP] + " [...]"
+
+
+def _cap_arguments(value: Any) -> Any:
+    """Tool arguments for the trace, every string bounded (a 1 MB write stays out)."""
+    if isinstance(value, str):
+        return _cap(value)
+    if isinstance(value, dict):
+        return {str(k)[:200]: _cap_arguments(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_cap_arguments(v) for v in value[:1000]]
+    return value
 
 
 class ChainRunner:
@@ -216,7 +232,7 @@ class ChainRunner:
             invocation=invocation,
             call_id=call.id,
             tool=call.name,
-            arguments=call.arguments,
+            arguments=_cap_arguments(call.arguments),
         )
         if self.monitor is not None:
             self.monitor.before_tool(agent, call.name, call.arguments, int(self.env.now))
@@ -234,8 +250,7 @@ class ChainRunner:
                 output = definition.run(ctx, args)
                 text = (yield from output) if not isinstance(output, str) else output
                 if call.name == "finish":
-                    finished = True
-                    answer = validate_finish(self.result_model(agent), args.result)
+                    finished, answer = True, ctx.answer
             except ValidationError as exc:
                 problems = "; ".join(
                     f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
@@ -248,6 +263,8 @@ class ChainRunner:
             except ValueError as exc:
                 text, ok = f"error: {exc}", False
             ok = ok and not text.startswith("error:")
+        if len(text) > TOOL_TEXT_CAP:
+            text = text[:TOOL_TEXT_CAP] + f" [... {len(text) - TOOL_TEXT_CAP} more characters]"
         if call.name != "delegate":
             yield self.env.timeout(draw_latency(self.profile.limits.tool_latency, self.latency_rng))
         if self.monitor is not None:

@@ -8,6 +8,8 @@ from typing import Any
 
 import simpy
 
+from chaos._clock import sim_seconds
+from chaos._redact import redact
 from chaos._seeding import derive_rng
 from chaos.faults import fault_kinds
 from chaos.mail import MailServer
@@ -61,6 +63,7 @@ async def run_episode(plan: EpisodePlan, profile: Profile, world: World,
     env = simpy.Environment()
     driver = SimDriver(env)
     fs = materialize_world(world)
+    fs.clock = lambda: sim_seconds(int(env.now))
     task = task_kinds.get(profile.task.kind)()
     adapters: dict[str, Any] = {}
     models = {}
@@ -84,12 +87,12 @@ async def run_episode(plan: EpisodePlan, profile: Profile, world: World,
     monitor = FaultMonitor(faults, world, fs, runner.emit, sinks.smtp_rules)
     runner.monitor = monitor
     runner.emit("episode_started", key=plan.key, model=plan.model, seed=plan.seed, arm=plan.arm)
-    monitor.start(0)
     entry = profile.chain.entry
-    brief = task.brief(world, task_params, profile.task.prompt)
-    process = env.process(runner.run_agent(entry, brief))
     crashed: str | None = None
     try:
+        monitor.start(0)
+        brief = task.brief(world, task_params, profile.task.prompt)
+        process = env.process(runner.run_agent(entry, brief))
         await driver.run(process, profile.limits.deadline_ms)
     except DeadlineExceeded as exc:
         crashed = str(exc)
@@ -98,7 +101,7 @@ async def run_episode(plan: EpisodePlan, profile: Profile, world: World,
     except Exception as exc:  # an agent's or provider's failure must not stop a sweep
         if os.environ.get("CHAOS_DEBUG"):
             raise
-        crashed = f"{type(exc).__name__}: {exc}"
+        crashed = redact(f"{type(exc).__name__}: {exc}")
     finally:
         driver.cancel()
         sinks.close()

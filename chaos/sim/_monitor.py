@@ -12,7 +12,7 @@ from typing import Any
 from chaos.faults import Fault, FaultContext, Taint
 from chaos.mail import SmtpRules
 from chaos.profile import FaultSpecBase
-from chaos.world import EpisodeFs, World, WorldFile, translate_glob
+from chaos.world import EpisodeFs, World, WorldFile, glob_root, translate_glob
 
 __all__ = ["ActiveFault", "FaultMonitor"]
 
@@ -96,12 +96,8 @@ class FaultMonitor:
                 continue
             if trigger.agent is not None and trigger.agent != agent:
                 continue
-            if trigger.path is not None:
-                where = arguments.get("path") or arguments.get("pattern")
-                if not isinstance(where, str) or not translate_glob(
-                    posixpath.join("/", trigger.path)
-                ).match(EpisodeFs.resolve(where)):
-                    continue
+            if trigger.path is not None and not _path_matches(trigger.path, arguments):
+                continue
             self._inject(active, now_ms)
 
     def after_tool(self, agent: str, tool: str, call_id: str, seq: int, now_ms: int) -> None:
@@ -137,3 +133,16 @@ def _first_hit(active: ActiveFault, accesses: list[tuple[str, Any]]) -> str | No
         elif operation != "walk" and where in active.taint.watch:
             return str(where)
     return None
+
+
+def _path_matches(glob: str, arguments: dict[str, Any]) -> bool:
+    """Whether a call works on a path under `glob` (for a search: the folder it walks)."""
+    where = arguments.get("path")
+    if not isinstance(where, str) and isinstance(arguments.get("pattern"), str):
+        where = glob_root(arguments["pattern"])
+    if not isinstance(where, str):
+        return False
+    try:
+        return translate_glob(posixpath.join("/", glob)).match(EpisodeFs.resolve(where)) is not None
+    except (ValueError, OSError):
+        return False

@@ -96,9 +96,13 @@ class HighlightPackage(TaskKind):
             return []
         out = []
         for entry in end.result.get("clips", []):
-            path = EpisodeFs.resolve(entry["path"]) if entry.get("path") else ""
-            out.append(Shipped("manifest", path, _digest(end.fs, path) if path else None,
-                               entry.get("clip_id")))
+            try:
+                path = EpisodeFs.resolve(entry["path"])
+            except (ValueError, OSError):  # empty, NUL byte, too long: names no file
+                out.append(Shipped("manifest", repr(entry.get("path")), None,
+                                   entry.get("clip_id")))
+                continue
+            out.append(Shipped("manifest", path, _digest(end.fs, path), entry.get("clip_id")))
         return out
 
     def shipped(self, end: EndState) -> list[Shipped]:

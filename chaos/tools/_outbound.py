@@ -6,24 +6,22 @@ import mimetypes
 import posixpath
 import smtplib
 from collections.abc import Generator
-from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chaos._clock import sim_datetime
 from chaos.sinks import SmsRecord, UploadItem, UploadRecord
 from chaos.tools._registry import ToolContext, tool
 from chaos.world import sha256
 
-__all__ = ["ATTACHMENT_CAP", "SENDER", "SIM_EPOCH"]
+__all__ = ["ATTACHMENT_CAP", "SENDER"]
 
 SENDER = "highlights@desk.example"
 ATTACHMENT_CAP = 25 * 1024 * 1024
 WAIT_CAP_MS = 300_000
-#: Simulated time 0 on the wall calendar, for mail Date headers (never the real clock).
-SIM_EPOCH = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
 
 
 class _Args(BaseModel):
@@ -79,7 +77,7 @@ def _message(ctx: ToolContext, args: SendEmailArgs) -> EmailMessage | str:
         message["Cc"] = ", ".join(args.cc)
     message["Subject"] = args.subject
     assert ctx.sinks is not None
-    message["Date"] = format_datetime(SIM_EPOCH + timedelta(milliseconds=ctx.sinks.now_ms()))
+    message["Date"] = format_datetime(sim_datetime(ctx.sinks.now_ms()))
     ctx.sinks.sent += 1
     message["Message-ID"] = f"<{ctx.sinks.token}.{ctx.sinks.sent}@desk.example>"
     message.set_content(args.body)

@@ -52,6 +52,7 @@ class ToolContext:
         chain: Services of the chain runner.
         delegates_to: Agents the caller may delegate to.
         sinks: Where things leave the organisation (mail, uploads, SMS).
+        answer: Set by `finish`: the validated final answer.
     """
 
     agent: str
@@ -59,6 +60,7 @@ class ToolContext:
     chain: ChainServices
     delegates_to: tuple[str, ...] = ()
     sinks: EpisodeSinks | None = None
+    answer: Any = None
 
 
 @dataclass(frozen=True)

@@ -75,5 +75,5 @@ def report_issue(ctx: ToolContext, args: ReportArgs) -> str:
 @tool("finish", args=FinishArgs)
 def finish(ctx: ToolContext, args: FinishArgs) -> str:
     """Finish with your final answer; for the chain's entry agent it must match the task schema."""
-    validate_finish(ctx.chain.result_model(ctx.agent), args.result)
+    ctx.answer = validate_finish(ctx.chain.result_model(ctx.agent), args.result)
     return "finished"

@@ -1,7 +1,7 @@
 """Worlds: generated files with real bytes, ground truth, and per-episode fake filesystems."""
 
 from chaos.world import generators as _generators_pkg  # noqa: F401  (registers built-ins)
-from chaos.world._fakefs import EpisodeFs, materialize_world, translate_glob
+from chaos.world._fakefs import EpisodeFs, glob_root, materialize_world, translate_glob
 from chaos.world._generators import generate_world, world_generator, world_generators
 from chaos.world._model import ClipTruth, SportsTruth, World, WorldFile, sha256
 
@@ -12,6 +12,7 @@ __all__ = [
     "World",
     "WorldFile",
     "generate_world",
+    "glob_root",
     "materialize_world",
     "sha256",
     "translate_glob",

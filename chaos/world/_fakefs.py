@@ -8,6 +8,7 @@ filename), so the text an agent sees is the text it would see on a real disk.
 from __future__ import annotations
 
 import copy
+import errno
 import fnmatch
 import itertools
 import os
@@ -21,12 +22,13 @@ from pyfakefs.fake_file import FakeDirectory
 
 from chaos.world._model import World
 
-__all__ = ["EpisodeFs", "FsHook", "materialize_world", "translate_glob"]
+__all__ = ["EpisodeFs", "glob_root", "materialize_world", "translate_glob"]
 
-#: Called with (operation, absolute path) before each operation; may raise OSError.
-FsHook = Callable[[str, str], None]
 
 _DISK_HEADROOM = 64 * 1024 * 1024
+#: Linux limits: a path of at most 4095 bytes, names of at most 255.
+PATH_MAX = 4095
+NAME_MAX = 255
 
 
 def translate_glob(pattern: str, ignore_case: bool = False) -> re.Pattern[str]:
@@ -38,20 +40,37 @@ def translate_glob(pattern: str, ignore_case: bool = False) -> re.Pattern[str]:
 
     Returns:
         A compiled regex that matches whole absolute paths.
+
+    Raises:
+        ValueError: For a pattern longer than a path may be.
     """
+    if len(pattern) > PATH_MAX:
+        raise ValueError(f"pattern is {len(pattern)} characters; at most {PATH_MAX}")
+    segments: list[str] = []
+    for segment in pattern.split("/"):
+        # Runs of `**` mean the same as one; collapsing them keeps matching linear.
+        if not (segment == "**" and segments and segments[-1] == "**"):
+            segments.append(segment)
     parts: list[str] = []
-    segments = pattern.split("/")
     for i, segment in enumerate(segments):
+        last = i == len(segments) - 1
         if segment == "**":
-            # `**` matches zero or more whole folders, so it swallows its own separator.
-            parts.append("(?:[^/]*/)*")
+            # `**` matches zero or more whole folders; at the end, every file below.
+            parts.append(".*" if last else "(?:[^/]*/)*")
             continue
         body = fnmatch.translate(segment)
         # fnmatch's `*` crosses "/", which a glob segment must not.
         body = body.removeprefix("(?s:").removesuffix(")\\Z").replace(".*", "[^/]*")
-        parts.append(body + ("" if i == len(segments) - 1 else "/"))
+        parts.append(body + ("" if last else "/"))
     flags = re.IGNORECASE if ignore_case else 0
-    return re.compile("".join(parts) + r"\Z", flags)
+    return re.compile("".join(parts) + r"\Z", flags | re.DOTALL)
+
+
+def glob_root(pattern: str) -> str:
+    """The deepest folder a glob names outright: where a walk for it starts."""
+    segments = posixpath.join("/", pattern).split("/")[1:]
+    fixed = list(itertools.takewhile(lambda s: not any(ch in s for ch in "*?["), segments))
+    return "/" + "/".join(fixed if len(fixed) < len(segments) else fixed[:-1])
 
 
 class EpisodeFs:
@@ -65,7 +84,8 @@ class EpisodeFs:
         self.filesystem = filesystem
         self.os = fake_os.FakeOsModule(filesystem)
         self._open = fake_open.FakeFileOpen(filesystem)
-        self.hooks: list[FsHook] = []
+        #: Seconds since the epoch for files the episode writes (the simulated clock).
+        self.clock: Callable[[], int] | None = None
         #: What tools touched, in order: (operation, path) or ("glob", compiled pattern).
         self.accesses: list[tuple[str, str | re.Pattern[str]]] = []
 
@@ -82,12 +102,14 @@ class EpisodeFs:
             raise ValueError("path must be a non-empty string")
         if "\x00" in path:
             raise ValueError("embedded null byte")
+        if len(path.encode()) > PATH_MAX or any(len(p.encode()) > NAME_MAX
+                                               for p in path.split("/")):
+            raise OSError(errno.ENAMETOOLONG, os.strerror(errno.ENAMETOOLONG),
+                          path[:NAME_MAX] + ("..." if len(path) > NAME_MAX else ""))
         return posixpath.normpath(posixpath.join("/", path)).replace("//", "/")
 
     def _before(self, operation: str, path: str) -> None:
         self.accesses.append((operation, path))
-        for hook in self.hooks:
-            hook(operation, path)
 
     def listdir(self, path: str) -> list[str]:
         """Entry names of a folder, sorted (pyfakefs may shuffle; we never rely on its order)."""
@@ -136,10 +158,7 @@ class EpisodeFs:
         """
         pattern = posixpath.join("/", pattern)
         regex = translate_glob(pattern, ignore_case)
-        segments = pattern.split("/")[1:]
-        fixed = list(itertools.takewhile(lambda s: not any(ch in s for ch in "*?["), segments))
-        # The walk starts at the deepest folder the pattern names outright.
-        root = "/" + "/".join(fixed if len(fixed) < len(segments) else fixed[:-1])
+        root = glob_root(pattern)
         self._before("walk", self.resolve(root))
         self.accesses.append(("glob", regex))
         return [p for p in self.walk_files(root) if regex.match(p)]
@@ -168,6 +187,11 @@ class EpisodeFs:
         self._before("write", path)
         with self._open(path, "wb") as handle:
             handle.write(data)
+        if self.clock is not None:
+            # pyfakefs stamps writes with the wall clock; an episode lives in simulated time.
+            moment = self.clock()
+            self.os.utime(path, (moment, moment))
+            self.os.utime(posixpath.dirname(path), (moment, moment))
 
     def create(self, path: str, data: bytes, mtime: int) -> None:
         """Create a file with its folders and mtime: for the world and for faults."""
@@ -191,7 +215,21 @@ def _build_template(world: World) -> fake_filesystem.FakeFilesystem:
     for path in sorted(world.files):
         item = world.files[path]
         builder.create(path, item.data, item.mtime)
+    _stamp_folders(filesystem.root, "/", builder)
     return filesystem
+
+
+def _stamp_folders(node: FakeDirectory, path: str, fs: EpisodeFs) -> int:
+    """Give each folder the newest mtime below it (pyfakefs would use the wall clock)."""
+    newest = 0
+    for name, child in node.entries.items():
+        child_path = posixpath.join(path, name)
+        if isinstance(child, FakeDirectory):
+            newest = max(newest, _stamp_folders(child, child_path, fs))
+        else:
+            newest = max(newest, int(child.st_mtime))
+    fs.os.utime(path, (newest, newest))
+    return newest
 
 
 def materialize_world(world: World) -> EpisodeFs:

@@ -4,12 +4,14 @@ Each policy is a generator: it yields `(tool, arguments)` and receives the tool'
 exactly what a model sees. The chain's entry agent gets a `produce_package` brief; it hands
 clip selection to its first sub-agent, the check to its second and distribution to its third.
 
-| policy        | picks clips by              | not found        | attachments             | SMTP errors |
-|---------------|-----------------------------|------------------|-------------------------|-------------|
-| careful       | media tags: team, date, id  | widens, reports  | sniffs, checks integrity| retries 4xx, reports 5xx |
-| naive         | first video whose name fits | leaves it out    | type guessed from name  | gives up    |
-| hallucinator  | first video whose name fits | invents a path   | type guessed from name  | gives up    |
-| mime-careless | media tags (as careful)     | widens, reports  | type from the extension, never checked | as careful |
+- careful: picks clips by their media tags (team, match date, clip id), widens the search and
+  reports what it cannot find; sniffs and integrity-checks attachments; retries 4xx and dropped
+  connections with backoff, reports 5xx.
+- naive: takes the first video whose name fits, leaves out what it cannot find, lets the mail
+  tool guess attachment types from names, gives up on any SMTP error; never reports.
+- hallucinator: as naive, but invents a plausible path when nothing matches.
+- mime-careless: as careful with clips and SMTP errors, but declares attachment types from the
+  file extension and never checks the bytes.
 """
 
 from __future__ import annotations
