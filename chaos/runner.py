@@ -14,7 +14,7 @@ from chaos.metrics import summarize
 from chaos.models import model_problem
 from chaos.profile import LoadedProfile, Profile
 from chaos.results import EpisodeResult, ProfileRef, RunResults
-from chaos.sim import Arm, EpisodePlan, EpisodeRun, plan_episodes, run_episode
+from chaos.sim import Arm, EpisodePlan, EpisodeRun, crashed_run, plan_episodes, run_episode
 from chaos.world import World, WorldFile, generate_world
 
 __all__ = ["RunOptions", "build_world", "run_profiles", "write_run"]
@@ -29,8 +29,8 @@ class RunOptions:
 
     Attributes:
         models: Replace the profiles' model lists.
-        seed: Run only this seed.
-        episodes: Replace the profiles' episode counts (seeds from each profile's seed).
+        seed: First seed (alone: only this seed).
+        episodes: Seeds per model, from `seed` or from each profile's seed.
         arms: Which arms to run.
     """
 
@@ -61,9 +61,10 @@ def _plans(loaded: LoadedProfile, options: RunOptions) -> list[EpisodePlan]:
         if problem := model_problem(model):
             raise InputError(f"--model {model}: {problem}")
     if options.seed is not None:
-        seeds = [options.seed]
+        seeds = list(range(options.seed, options.seed + (options.episodes or 1)))
     else:
         seeds = list(range(profile.seed, profile.seed + (options.episodes or profile.episodes)))
+
     return plan_episodes(profile.name, loaded.path, models, seeds, options.arms)
 
 
@@ -91,12 +92,19 @@ def run_profiles(
     results: list[EpisodeResult] = []
 
     async def main(mail: MailServer | None) -> None:
+        broken: dict[tuple[str, int], str] = {}
         for loaded, plan in work:
             key = (loaded.profile.name, plan.seed)
-            if key not in worlds:
+            if key not in worlds and key not in broken:
                 worlds.clear()  # plans are seed-major: one world alive at a time
-                worlds[key] = build_world(loaded.profile, plan.seed)
-            run = await run_episode(plan, loaded.profile, worlds[key], mail)
+                try:
+                    worlds[key] = build_world(loaded.profile, plan.seed)
+                except Exception as exc:  # one seed's world must not stop the others
+                    broken[key] = f"world for seed {plan.seed} failed: {type(exc).__name__}: {exc}"
+            if key in broken:
+                run = crashed_run(plan, broken[key])
+            else:
+                run = await run_episode(plan, loaded.profile, worlds[key], mail)
             results.append(run.result)
             if on_episode:
                 on_episode(plan, run)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -12,7 +13,11 @@ __all__ = ["main"]
 
 
 class ChaosGroup(click.Group):
-    """Turns ChaosError into `error: ...` on stderr and its exit code, never a traceback."""
+    """Turns errors into `error: ...` on stderr and an exit code, never a traceback.
+
+    ChaosError carries its own code (2 bad input, 3 harness); anything else is a bug in chaos:
+    exit 3, with the traceback only when CHAOS_DEBUG is set.
+    """
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -20,6 +25,14 @@ class ChaosGroup(click.Group):
         except ChaosError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except Exception as exc:
+            if os.environ.get("CHAOS_DEBUG"):
+                raise
+            click.echo(f"error: chaos failed: {type(exc).__name__}: {exc} (this is a bug in "
+                       "chaos; rerun with CHAOS_DEBUG=1 for the traceback)", err=True)
+            sys.exit(3)
 
 
 @click.group(cls=ChaosGroup)
@@ -27,7 +40,8 @@ class ChaosGroup(click.Group):
 def main() -> None:
     """chaos: inject production faults into LLM agent chains and see who catches them.
 
-    Exit codes: 0 success, 1 a gate failed, 2 the input was wrong, 3 chaos itself failed.
+    Exit codes: 0 success, 1 reserved for failed gates, 2 the input was wrong, 3 chaos itself
+    failed.
     """
 
 

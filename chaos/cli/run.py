@@ -8,41 +8,34 @@ from pathlib import Path
 import click
 
 from chaos.cli._main import main
+from chaos.errors import InputError
+
+
+def _fresh_run_dir(names: list[str]) -> Path:
+    """`runs/<profiles>-<time>`, with a suffix if a run already took that name."""
+    base = Path("runs") / f"{'+'.join(names)}-{time.strftime('%Y%m%d-%H%M%S')}"
+    candidate, n = base, 1
+    while candidate.exists():
+        n += 1
+        candidate = base.with_name(f"{base.name}-{n}")
+    return candidate
 
 
 @main.command("run")
 @click.argument("profiles", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option(
-    "--model",
-    "models",
-    multiple=True,
-    metavar="ID",
-    help="Model to run (repeatable); replaces the profile's models.",
-)
-@click.option("--episodes", type=click.IntRange(min=1), help="Seeds to run per model.")
-@click.option("--seed", type=click.IntRange(min=0), help="Run only this seed.")
-@click.option(
-    "--arm",
-    type=click.Choice(["both", "clean", "chaos"]),
-    default="both",
-    show_default=True,
-    help="Run the clean arm, the chaos arm, or both.",
-)
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Run directory (default: runs/<profile>-<time>).",
-)
+@click.option("--model", "models", multiple=True, metavar="ID",
+              help="Model to run (repeatable); replaces the profile's models.")
+@click.option("--episodes", type=click.IntRange(min=1),
+              help="Seeds to run per model (from --seed, or from the profile's seed).")
+@click.option("--seed", type=click.IntRange(min=0),
+              help="First seed; alone, runs just this seed.")
+@click.option("--arm", type=click.Choice(["both", "clean", "chaos"]), default="both",
+              show_default=True, help="Run the clean arm, the chaos arm, or both.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Run directory; must not hold a run already (default: runs/<profile>-<time>).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def run_command(
-    profiles: tuple[str, ...],
-    models: tuple[str, ...],
-    episodes: int | None,
-    seed: int | None,
-    arm: str,
-    out: Path | None,
-    quiet: bool,
-) -> None:
+def run_command(profiles: tuple[str, ...], models: tuple[str, ...], episodes: int | None,
+                seed: int | None, arm: str, out: Path | None, quiet: bool) -> None:
     """Run PROFILES and print, per model and fault kind, how the chain fared."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
@@ -54,32 +47,27 @@ def run_command(
     loaded = [load_profile(p) for p in profiles]
     arms = ("clean", "chaos") if arm == "both" else (arm,)
     options = RunOptions(models=models, seed=seed, episodes=episodes, arms=arms)  # type: ignore[arg-type]
-    if out is None:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        out = Path("runs") / f"{'+'.join(p.profile.name for p in loaded)}-{stamp}"
-    out.mkdir(parents=True, exist_ok=True)
+    if out is not None and (out / "results.json").exists():
+        raise InputError(f"--out {out} already holds a run; choose another directory or "
+                         "remove it")
+    run_dir = out or _fresh_run_dir([p.profile.name for p in loaded])
     console = Console()
-    err = Console(stderr=True)
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        disable=quiet,
-        transient=True,
-    ) as progress:
+    with Progress("[progress.description]{task.description}", BarColumn(),
+                  MofNCompleteColumn(), TimeRemainingColumn(), console=Console(stderr=True),
+                  disable=quiet, transient=True) as progress:
         task = progress.add_task("episodes", total=None)
 
         def planned(total: int) -> None:
+            # Only now, with the plan valid, does the run directory come into being.
+            run_dir.mkdir(parents=True, exist_ok=True)
             progress.update(task, total=total)
 
         def finished(plan: object, run: object) -> None:
-            write_trace(out, run)  # type: ignore[arg-type]
+            write_trace(run_dir, run)  # type: ignore[arg-type]
             progress.advance(task)
 
         results = run_profiles(loaded, options, on_episode=finished, on_planned=planned)
-    path = write_run(out, results)
+    path = write_run(run_dir, results)
     for table in outcome_tables(results):
         console.print(table)
     console.print(f"results: {path}", soft_wrap=True, highlight=False)

@@ -92,6 +92,8 @@ def parse_profile(text: str, path: str = "<profile>") -> Profile:
         ) from None
     except yaml.YAMLError as exc:
         raise ProfileError(f"YAML error: {exc}", path) from None
+    except RecursionError:
+        raise ProfileError("profile nests too deeply to be a profile", path) from None
     if root is None or data is None:
         raise ProfileError(
             "profile is empty; a profile starts with 'version: 1' "
@@ -105,14 +107,19 @@ def parse_profile(text: str, path: str = "<profile>") -> Profile:
             path,
             *_mark(root),
         )
-    if data.get("version") != 1:
+    duplicate = _duplicate_key(root)
+    if duplicate is not None:
+        raise ProfileError(f"key '{duplicate.value}' appears twice in the same mapping; "
+                           "keep one (YAML would silently use the last)", path, *_mark(duplicate))
+    version = data.get("version")
+    if type(version) is not int or version != 1:
         node = _node_at(root, ("version",)) or root
-        got = data.get("version")
-        hint = (
-            "add 'version: 1' as the first line"
-            if got is None
-            else f"version {got!r} is not supported; this chaos reads version 1"
-        )
+        if version is None:
+            hint = "add 'version: 1' as the first line"
+        elif type(version) is int:
+            hint = f"version {version} is not supported; this chaos reads version 1"
+        else:
+            hint = f"version must be the integer 1, not {version!r} ({type(version).__name__})"
         raise ProfileError(f"unsupported profile version: {hint}", path, *_mark(node))
     try:
         profile = profile_model().model_validate(data)
@@ -126,6 +133,24 @@ def parse_profile(text: str, path: str = "<profile>") -> Profile:
         node = _node_at(root, loc) or root
         raise ProfileError(message, path, *_mark(node))
     return profile
+
+
+def _duplicate_key(root: yaml.Node) -> yaml.Node | None:
+    """The first key node that repeats a sibling key, searching the whole document."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    if key.value in seen:
+                        return key
+                    seen.add(key.value)
+                stack.append(value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return None
 
 
 def _mark(node: yaml.Node) -> tuple[int, int]:
@@ -189,13 +214,20 @@ def _located(errors: list[dict[str, Any]], root: yaml.Node, path: str) -> Profil
         field = "kind" if what == "fault kind" else None
         msg = f"unknown {what} '{tag}'{did_you_mean(tag, choices)} (valid: {', '.join(choices)})"
         return _error(msg, path, root, loc + ((field,) if field else ()))
+    if kind == "union_tag_not_found":
+        from chaos.faults import fault_kinds
+
+        what = "kind" if loc and loc[0] == "faults" else "provider"
+        valid = ", ".join(fault_kinds.names()) if what == "kind" else "scripted"
+        return _error(f"missing required key '{what}' in {_where(loc)} (valid: {valid})", path,
+                      root, loc)
     if kind == "missing":
         return _error(
             f"missing required key '{loc[-1]}' in {_where(loc[:-1])}", path, root, loc[:-1]
         )
     got = err.get("input")
     shown = f" (got {got!r})" if not isinstance(got, dict | list) else ""
-    if isinstance(got, bool) and kind == "string_type" or "Keys should be strings" in err["msg"]:
+    if isinstance(got, bool) and (kind == "string_type" or "Keys should be strings" in err["msg"]):
         shown += "; YAML reads on/off/yes/no as booleans: quote the word"
     return _error(f"{_where(loc)}: {err['msg']}{shown}", path, root, loc)
 

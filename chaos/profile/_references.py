@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -32,6 +33,46 @@ def _params_problems(model: type[BaseModel], params: dict[str, Any],
     return []
 
 
+def _world_problems(profile: Profile) -> list[Problem]:
+    """Explicit files that collide with the world; fault targets that name nothing in it."""
+    from chaos.faults import fault_kinds
+    from chaos.runner import build_world
+
+    problems: list[Problem] = []
+    try:
+        world = build_world(profile, profile.seed)
+    except (OSError, ValueError) as exc:
+        return [(("world",), f"the world cannot be built for seed {profile.seed}: {exc}")]
+    folders = {posixpath.dirname(p) for p in world.files}
+    for i, spec in enumerate(profile.world.files):
+        parents = [posixpath.dirname(spec.path)]
+        while parents[-1] != "/":
+            parents.append(posixpath.dirname(parents[-1]))
+        if spec.path in folders or any(p in world.files for p in parents):
+            problems.append((("world", "files", i, "path"), f"{spec.path} collides with the "
+                             "generated world (a folder there, or a file above it)"))
+    tags = world.tags()
+    for i, spec in enumerate(profile.faults):
+        target = spec.target
+        if target is None or fault_kinds.get(spec.kind).default_target is None:
+            continue
+        if target.tag is not None and target.tag not in tags:
+            problems.append((("faults", i, "target", "tag"), f"unknown tag '{target.tag}'"
+                             f"{did_you_mean(target.tag, tags)} (tags in this world: "
+                             f"{', '.join(tags)})"))
+        elif not fault_kinds.get(spec.kind)(spec.params).resolve(world, target, _NoRandom()):
+            problems.append((("faults", i, "target"), f"fault '{spec.id}' targets no file in "
+                             f"the world of seed {profile.seed}; check its tag and glob"))
+    return problems
+
+
+class _NoRandom:
+    """Resolution with `pick` needs a sample only when there is more than enough to pick from."""
+
+    def sample(self, population: list[Any], k: int) -> list[Any]:
+        return list(population)[:k]
+
+
 def check_references(profile: Profile) -> list[Problem]:
     """Every broken cross-reference, as (location, message) pairs, in profile order."""
     from chaos.models import model_problem
@@ -46,21 +87,10 @@ def check_references(profile: Profile) -> list[Problem]:
         )
     else:
         entry = world_generators.get(profile.world.generator)
-        try:
-            entry.params.model_validate(profile.world.params)
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            loc = ("world", "params", *err["loc"])
-            name = ".".join(str(p) for p in loc)
-            if err["type"] == "extra_forbidden":
-                valid = sorted(entry.params.model_fields)
-                msg = (
-                    f"unknown key '{err['loc'][-1]}' in world.params"
-                    f"{did_you_mean(str(err['loc'][-1]), valid)} (valid: {', '.join(valid)})"
-                )
-            else:
-                msg = f"{name}: {err['msg']} (got {err.get('input')!r})"
-            problems.append((loc, msg))
+        world_problems = _params_problems(entry.params, profile.world.params, ("world", "params"))
+        problems += world_problems
+        if not world_problems:
+            problems += _world_problems(profile)
     agents = profile.chain.agents
     names = sorted(agents)
     if profile.chain.entry not in agents:

@@ -6,6 +6,7 @@ ignored setting. Faults and models are tagged unions (on `kind` and on the provi
 
 from __future__ import annotations
 
+import posixpath
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -44,6 +45,14 @@ class WorldFileSpec(Strict):
     path: str = Field(pattern=r"^/")
     text: str
     tags: list[str] = []
+
+    @field_validator("path")
+    @classmethod
+    def _plain_path(cls, value: str) -> str:
+        if posixpath.normpath(value) != value or value == "/" or "\x00" in value:
+            raise ValueError("must be a normalised absolute file path (no '..', '//', or "
+                             "trailing '/')")
+        return value
 
 
 class WorldSpec(Strict):

@@ -24,7 +24,7 @@ from chaos.sinks import EpisodeSinks
 from chaos.tasks import EndState, task_kinds
 from chaos.world import World, materialize_world
 
-__all__ = ["EpisodeRun", "plan_faults", "run_episode"]
+__all__ = ["EpisodeRun", "crashed_run", "plan_faults", "run_episode"]
 
 
 @dataclass
@@ -148,3 +148,17 @@ async def run_episode(plan: EpisodePlan, profile: Profile, world: World,
         reproduce=plan.reproduce,
     )
     return EpisodeRun(result, runner.trace)
+
+
+def crashed_run(plan: EpisodePlan, error: str) -> EpisodeRun:
+    """The result of an episode that could not even start (its world failed to build)."""
+    from chaos.sim._trace import EpisodeFinished
+
+    result = EpisodeResult(
+        key=plan.key, profile=plan.profile, model=plan.model, seed=plan.seed, arm=plan.arm,
+        status="crashed", error=redact(error),
+        task=TaskResult(passed=False, reasons=[f"episode crashed: {redact(error)}"]),
+        faults=[], sim_time_ms=0, usage=UsageResult(), trace=f"traces/{plan.key}.jsonl",
+        reproduce=plan.reproduce)
+    return EpisodeRun(result, [EpisodeFinished(seq=0, t_ms=0, status="crashed",
+                                               error=result.error)])

@@ -14,7 +14,7 @@ import random
 from datetime import UTC, date, datetime, timedelta
 
 from faker import Faker
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from chaos._seeding import derive_rng, derive_seed
 from chaos.world._assets import jpeg_bytes, mp4_bytes, pdf_bytes, png_bytes
@@ -90,6 +90,14 @@ class SportsMediaParams(BaseModel):
     stock_clips: int = Field(40, ge=0, le=5000)
     scale: int = Field(1, ge=1, le=100)
     video_bytes: int = Field(4096, ge=512, le=1_000_000)
+
+
+    @model_validator(mode="after")
+    def _season_fits(self) -> SportsMediaParams:
+        if self.matches_per_team * self.scale > SEASON_DAYS:
+            raise ValueError(f"matches_per_team x scale is {self.matches_per_team * self.scale};"
+                             f" a season has {SEASON_DAYS} match days")
+        return self
 
 
 def _epoch(day: date, rng: random.Random) -> int:
