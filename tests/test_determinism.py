@@ -30,3 +30,20 @@ def test_other_seeds_give_other_worlds_and_other_fault_targets(run_sports, sport
     b = run_sports(models=["scripted/naive"], seed=2, arms=("chaos",)).episodes[0]
     assert a.seed == 1 and b.seed == 2
     assert a.faults[2].evidence != b.faults[2].evidence
+
+
+def test_results_do_not_depend_on_hash_randomisation(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    outs = []
+    for hashseed in ("1", "2"):
+        out = tmp_path / f"h{hashseed}"
+        subprocess.run([sys.executable, "-m", "chaos.cli", "run", str(SPORTS), "--episodes", "2",
+                        "--quiet", "--out", str(out)], check=True, capture_output=True,
+                       env={**os.environ, "PYTHONHASHSEED": hashseed})
+        outs.append(out)
+    assert (outs[0] / "results.json").read_bytes() == (outs[1] / "results.json").read_bytes()
+    for trace in outs[0].rglob("*.jsonl"):
+        assert trace.read_bytes() == (outs[1] / trace.relative_to(outs[0])).read_bytes()

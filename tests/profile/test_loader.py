@@ -124,3 +124,41 @@ def test_a_missing_file_is_an_input_error(tmp_path):
     result = CliRunner().invoke(main, ["run", str(tmp_path / "nope.yaml")])
     assert result.exit_code == 2
     assert "profile file not found" in result.output
+
+
+@pytest.mark.parametrize(("old", "new", "expect"), [
+    ("kind: fs.missing", "kind: fs.mising", "did you mean 'fs.missing'?"),
+    ("episodes: 20", "episode: 20", "unknown key 'episode'"),
+    ("episodes: 20", "episodes: many", "episodes: Input should be a valid integer"),
+    ("seed: 0\n", "seed: 0\nseed: 1\n", "key 'seed' appears twice"),
+    ("version: 1", "version: '1'", "version must be the integer 1, not '1' (str)"),
+    ("version: 1", "version: true", "version must be the integer 1, not True"),
+    ("target: {tag: task_clip, pick: 1}\n  - id: near",
+     "target: {tag: task_clp, pick: 1}\n  - id: near",
+     "unknown tag 'task_clp'; did you mean 'task_clip'?"),
+    ("world:\n", "world:\n  files: [{path: /prod/README.txt/x, text: hi}]\n",
+     "collides with the generated world"),
+    ("world:\n", "world:\n  files: [{path: /prod/../etc/x, text: hi}]\n",
+     "must be a normalised absolute file path"),
+    ("params: {teams: 4, matches_per_team: 3,",
+     "params: {teams: 4, matches_per_team: 50, scale: 4,", "a season has 160 match days"),
+    ("params: {publish: true, mail_subscribers: true}", "params: {publsh: true}",
+     "unknown key 'publsh' in task.params; did you mean 'publish'?"),
+])
+def test_broken_profiles_exit_2_on_the_command_line(tmp_path, old, new, expect):
+    path = broken(tmp_path, old, new)
+    result = CliRunner().invoke(main, ["run", str(path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert expect in result.output
+    assert result.output.startswith(f"error: {path}:")
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "out").exists(), "nothing is created for a run that cannot start"
+
+
+def test_a_run_directory_is_never_reused(tmp_path):
+    out = tmp_path / "out"
+    args = ["run", str(SPORTS), "--seed", "0", "--arm", "clean", "--quiet", "--out", str(out)]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    again = CliRunner().invoke(main, args)
+    assert again.exit_code == 2
+    assert "already holds a run" in again.output

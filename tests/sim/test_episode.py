@@ -146,3 +146,24 @@ def test_errors_reach_the_agent_as_text(sports_profile):
     trace_text = "\n".join(e.model_dump_json() for e in episode.trace)
     json.loads(episode.trace[0].model_dump_json())
     assert "sk-" not in trace_text
+
+
+def test_an_api_key_in_a_provider_error_lands_in_no_artifact(sports_profile, tmp_path):
+    from click.testing import CliRunner
+
+    from chaos.cli import main
+
+    out = tmp_path / "run"
+    result = CliRunner().invoke(main, ["run", str(SPORTS), "--model", "scripted/test-raises",
+                                       "--seed", "0", "--quiet", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    written = "".join(p.read_text() for p in out.rglob("*") if p.is_file())
+    assert "ConnectionError: provider went away" in written
+    assert "sk-test-123" not in written
+    assert "sk-test-123" not in result.output
+
+
+def test_seed_with_episodes_runs_consecutive_seeds(sports_profile):
+    results = run_profiles([sports_profile], RunOptions(models=("scripted/naive",), seed=5,
+                                                        episodes=3, arms=("clean",)))
+    assert [e.seed for e in results.episodes] == [5, 6, 7]

@@ -56,3 +56,26 @@ def test_glob_and_listdir_are_sorted_and_complete(world):
     )
     assert clips == expected
     assert fs.listdir("/prod") == sorted(fs.listdir("/prod"))
+
+
+def test_a_trailing_double_star_matches_every_file_below(world):
+    fs = materialize_world(world)
+    assert len(fs.glob("/prod/**")) == len(world.files)
+    assert fs.glob("/prod/brand/**") == sorted(p for p in world.files
+                                                if p.startswith("/prod/brand/"))
+
+
+def test_overlong_names_fail_like_a_real_disk(world):
+    fs = materialize_world(world)
+    with pytest.raises(OSError) as info:
+        fs.write("/prod/" + "x" * 300, b"data")
+    assert info.value.errno == errno.ENAMETOOLONG
+
+
+def test_folder_mtimes_come_from_the_world_not_the_wall_clock(world):
+    fs = materialize_world(world)
+    newest = max(f.mtime for f in world.files.values())
+    assert fs.stat("/prod").st_mtime == newest
+    match_dir = world.truth.match_dir
+    below = max(f.mtime for p, f in world.files.items() if p.startswith(match_dir + "/"))
+    assert fs.stat(match_dir).st_mtime == below

@@ -1,0 +1,74 @@
+import asyncio
+import os
+from pathlib import Path
+
+from chaos.mail import MailServer
+from chaos.profile import LoadedProfile, parse_profile
+from chaos.runner import RunOptions, build_world, run_profiles
+from chaos.sim import EpisodePlan, run_episode
+from tests.conftest import SPORTS
+
+
+def only_fault(kind, params="{}"):
+    head, _, tail = SPORTS.read_text().partition("faults:\n")
+    body = f"faults:\n  - id: only\n    kind: {kind}\n    params: {params}\n"
+    return parse_profile(head + body + tail[tail.index("\nmodels:"):])
+
+
+def run(profile, model, seed=4):
+    plan = EpisodePlan(profile.name, "p.yaml", model, seed, "chaos")
+    with MailServer() as server:
+        return asyncio.run(run_episode(plan, profile, build_world(profile, seed), server))
+
+
+def test_a_451_reaches_the_agent_as_error_text_and_a_careful_retry_recovers():
+    episode = run(only_fault("smtp.transient", "{nth: [1]}"), "scripted/careful")
+    sends = [e for e in episode.trace if e.type == "tool_returned" and e.tool == "send_email"]
+    assert sends[0].ok is False
+    assert sends[0].result == ("error: SMTPDataError: 451 4.3.0 Temporary server failure; "
+                               "try again later")
+    assert sends[1].result.startswith("sent <")
+    waits = [e for e in episode.trace if e.type == "tool_called" and e.tool == "wait"]
+    assert waits, "careful backs off in simulated time before retrying"
+    (fault,) = episode.result.faults
+    assert fault.outcome == "recovered"
+    assert episode.result.task.passed
+
+
+def test_a_naive_agent_gives_up_silently_after_a_451():
+    episode = run(only_fault("smtp.transient", "{nth: [1]}"), "scripted/naive")
+    (fault,) = episode.result.faults
+    assert fault.outcome == "silent"
+    assert any("received 0 mails, expected 1" in r for r in episode.result.task.reasons)
+
+
+def test_the_oracle_judges_the_mislabelled_logo_from_what_arrived():
+    episode = run(only_fault("mail.mime_mismatch"), "scripted/naive")
+    (fault,) = episode.result.faults
+    assert fault.outcome == "propagated"
+    assert any("arrived with mime_mismatch" in e for e in fault.evidence)
+    careful = run(only_fault("mail.mime_mismatch"), "scripted/careful")
+    assert careful.result.faults[0].outcome == "recovered"
+    assert careful.result.task.passed
+
+
+def _listening_sockets() -> int:
+    """Loopback TCP sockets this process listens on, from /proc."""
+    inodes = set()
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:  # the fd of the listing itself is gone already
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    rows = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    return sum(1 for r in rows if r.split()[3] == "0A" and r.split()[9] in inodes)
+
+
+def test_nothing_listens_after_a_run():
+    before = _listening_sockets()
+    loaded = LoadedProfile(only_fault("smtp.transient"), "p.yaml", "0" * 64)
+    results = run_profiles([loaded], RunOptions(models=("scripted/careful",), episodes=1))
+    assert results.episodes[-1].faults[0].fired
+    assert _listening_sockets() == before

@@ -1,0 +1,104 @@
+import json
+
+import pytest
+
+from chaos.mail import MailServer, inspect_mail
+from chaos.sinks import EpisodeSinks
+from chaos.tools import ToolContext, tools
+from chaos.world import generate_world, materialize_world
+
+
+class Chain:
+    def record_issue(self, *args):
+        return 1
+
+    def result_model(self, agent):
+        return None
+
+
+@pytest.fixture(scope="module")
+def world():
+    return generate_world("sports_media", 5)
+
+
+@pytest.fixture
+def episode(world):
+    with MailServer() as server:
+        sinks = EpisodeSinks("p/m/seed-5/chaos", lambda: 61_000, server)
+        fs = materialize_world(world)
+        ctx = ToolContext("distributor", fs, Chain(), (), sinks)
+
+        def call(name, **arguments):
+            definition = tools.get(name)
+            try:
+                return definition.run(ctx, definition.args.model_validate(arguments))
+            except OSError as exc:
+                return str(exc)
+
+        call.sinks, call.fs = sinks, fs
+        yield call
+
+
+def test_send_email_guesses_the_type_from_the_name_like_common_mail_code(episode, world):
+    logo = world.truth.logo
+    episode.fs.remove(logo)
+    episode.fs.create(logo, world.files["/prod/brand/guidelines.pdf"].data, 0)
+    text = episode("send_email", to=["fan@example.org"], subject="hi", body="b",
+                   attachments=[{"path": logo}])
+    assert text.startswith("sent <") and "accepted for 1 recipient" in text
+    episode.sinks.close()
+    (mail,) = episode.sinks.mail
+    (attachment,) = mail.attachments
+    assert attachment.declared == "image/png"
+    assert attachment.sniffed == "application/pdf"
+    assert "mime_mismatch" in attachment.findings
+
+
+def test_the_mail_date_comes_from_the_simulated_clock(episode):
+    episode("send_email", to=["fan@example.org"], subject="s", body="b")
+    box = episode.sinks.server.close_mailbox(episode.sinks.token)
+    assert b"Date: Wed, 01 Jul 2026 09:01:01 +0000" in box[0].data
+
+
+def test_a_missing_attachment_is_the_real_errno_and_nothing_is_sent(episode):
+    text = episode("send_email", to=["fan@example.org"], subject="s", body="b",
+                   attachments=[{"path": "/prod/nope.png"}])
+    assert text == "[Errno 2] No such file or directory: '/prod/nope.png'"
+    assert episode.sinks.server.close_mailbox(episode.sinks.token) == []
+
+
+def test_publish_video_records_the_bytes_at_upload_time(episode, world):
+    clip = world.truth.clips[0]
+    text = episode("publish_video", platform="youtube", title="t", clips=[clip.path])
+    assert text.startswith("published 't' to youtube: 1 clip(s)")
+    (upload,) = episode.sinks.uploads
+    assert upload.items[0].digest == clip.digest
+    assert upload.t_ms == 61_000
+    assert episode("publish_video", platform="youtube", title="t",
+                   clips=["/prod/gone.mp4"]).startswith("[Errno 2]")
+    assert len(episode.sinks.uploads) == 1
+
+
+def test_send_sms_checks_the_number(episode):
+    assert episode("send_sms", to="+15551234567", text="out now") == "sms #1 sent to +15551234567"
+    assert episode("send_sms", to="call me", text="x").startswith("error: 'call me' is not")
+
+
+def test_file_info_reports_integrity(episode, world):
+    logo = world.truth.logo
+    data = world.files[logo].data
+    episode.fs.remove(logo)
+    episode.fs.create(logo, data[: len(data) // 2], 0)
+    info = json.loads(episode("file_info", path=logo))
+    assert info["sniffed_mime"] == "image/png"
+    assert info["integrity"] == "truncated"
+
+
+def test_inspection_of_what_arrived_matches_the_world_bytes(episode, world):
+    logo = world.truth.logo
+    episode("send_email", to=["a@example.org"], subject="s", body="b",
+            attachments=[{"path": logo, "content_type": "image/png"}])
+    (delivery,) = episode.sinks.server.close_mailbox(episode.sinks.token)
+    (attachment,) = inspect_mail(0, delivery.rcpt_tos, delivery.data).attachments
+    assert attachment.digest == world.files[logo].digest
+    assert attachment.findings == ()
