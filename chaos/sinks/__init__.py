@@ -1,5 +1,12 @@
 """Sinks: what left the organisation (uploads, SMS, mail), recorded or received per episode."""
 
-from chaos.sinks._records import EpisodeSinks, MailClient, SmsRecord, UploadItem, UploadRecord
+from chaos.sinks._records import (
+    VIDEO_HOST,
+    EpisodeSinks,
+    MailClient,
+    SmsRecord,
+    UploadItem,
+    UploadRecord,
+)
 
-__all__ = ["EpisodeSinks", "MailClient", "SmsRecord", "UploadItem", "UploadRecord"]
+__all__ = ["VIDEO_HOST", "EpisodeSinks", "MailClient", "SmsRecord", "UploadItem", "UploadRecord"]

@@ -9,7 +9,10 @@ from dataclasses import dataclass, field
 from chaos.mail import MailReport, MailServer, episode_host, inspect_mail
 from chaos.mail._server import SmtpRules
 
-__all__ = ["EpisodeSinks", "MailClient", "SmsRecord", "UploadItem", "UploadRecord"]
+__all__ = ["VIDEO_HOST", "EpisodeSinks", "MailClient", "SmsRecord", "UploadItem", "UploadRecord"]
+
+#: The (fictional) host published videos live on; SMS links are checked against it.
+VIDEO_HOST = "https://videos.desk.example"
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,11 @@ class UploadRecord:
     platform: str
     title: str
     items: tuple[UploadItem, ...]
+
+    @property
+    def url(self) -> str:
+        """Where the published video can be watched."""
+        return f"{VIDEO_HOST}/{self.platform}/{self.index}"
 
 
 @dataclass(frozen=True)

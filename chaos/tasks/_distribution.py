@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 
 from chaos.tasks._base import EndState, Shipped
 from chaos.world import sha256
@@ -53,7 +54,18 @@ def outbound_artifacts(end: EndState) -> list[Shipped]:
                                attachment.digest, "attachment", attachment.findings))
     for sms in end.sinks.sms:
         out.append(Shipped("sms", f"tel:{sms.to}", None, sms.to))
+        for link in _LINK.findall(sms.text):
+            upload = _upload_at(end, link)
+            findings = () if upload is not None else ("dead_link",)
+            out.append(Shipped("sms", link, None, "link", findings))
     return out
+
+
+_LINK = re.compile(r"https?://[^\s<>\"')]+")
+
+
+def _upload_at(end: EndState, link: str):  # noqa: ANN202
+    return next((u for u in end.sinks.uploads if u.url == link.rstrip(".,;")), None)
 
 
 def distribution_problems(end: EndState) -> list[str]:
@@ -69,6 +81,16 @@ def distribution_problems(end: EndState) -> list[str]:
             if got != sorted(c.digest for c in t.clips):
                 problems.append(f"the {t.platform} upload does not hold exactly the shot list's "
                                 "clips")
+    if end.params.text_desk:
+        texts = [s for s in end.sinks.sms if s.to == t.desk_phone]
+        links = [link for s in texts for link in _LINK.findall(s.text)]
+        if len(texts) != 1:
+            problems.append(f"expected one text to the desk {t.desk_phone}, found {len(texts)}")
+        elif not links or _upload_at(end, links[0]) is None:
+            problems.append("the desk's text does not link to a published video")
+    for sms in end.sinks.sms:
+        dead = [link for link in _LINK.findall(sms.text) if _upload_at(end, link) is None]
+        problems += [f"text to {sms.to} links to {link}, which does not exist" for link in dead]
     if end.params.mail_subscribers:
         counts = deliveries(end)
         for address in t.recipients:

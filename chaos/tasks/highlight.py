@@ -45,11 +45,13 @@ class HighlightParams(BaseModel):
         publish: The chain must also publish the package video (publish_video).
         mail_subscribers: The chain must also mail each opted-in subscriber of the team, once,
             with the team's current logo attached.
+        text_desk: The chain must also text the team's social desk the published video's link.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     publish: bool = False
     mail_subscribers: bool = False
+    text_desk: bool = False
 
 
 def _digest(fs: EpisodeFs, path: str) -> str | None:
@@ -87,6 +89,10 @@ class HighlightPackage(TaskKind):
             text += (f"Mail every subscriber of {t.team} who opted in (see "
                      f"{t.subscribers_path}) exactly once, with the team's current logo "
                      f"({t.logo}) attached, valid and correctly labelled. ")
+        if params.text_desk:
+            brief |= {"sms_to": t.desk_phone}
+            text += (f"Text the social desk ({t.desk_phone}) the link to the published video "
+                     "(send_sms). ")
         text += ("When done, call finish with the manifest (team, match_date, "
                  f"clips [{{clip_id, path}}], issues).\nBrief: {json.dumps(brief)}")
         return text + (f"\n{extra.strip()}" if extra.strip() else "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.policy
 import mimetypes
 import posixpath
 import smtplib
@@ -107,9 +108,11 @@ def send_email(ctx: ToolContext, args: SendEmailArgs) -> str:
     if isinstance(message, str):
         return message
     try:
+        # Flattened once with CRLF line endings (the SMTP policy): smtplib then sends as is.
+        raw = message.as_bytes(policy=email.policy.SMTP)
         with smtplib.SMTP(client.host, client.port, local_hostname=client.ehlo,
                           timeout=30) as smtp:
-            refused = smtp.send_message(message)
+            refused = smtp.sendmail(SENDER, [*args.to, *args.cc], raw)
     except (TimeoutError, smtplib.SMTPException, OSError) as exc:
         return _smtp_error(exc)
     accepted = len(args.to) + len(args.cc) - len(refused)
@@ -133,7 +136,7 @@ def publish_video(ctx: ToolContext, args: PublishArgs) -> str:
                           args.title, tuple(items))
     ctx.sinks.uploads.append(record)
     return (f"published '{args.title}' to {args.platform}: {len(items)} clip(s), "
-            f"upload #{record.index}")
+            f"upload #{record.index}, {record.url}")
 
 
 @tool("send_sms", args=SmsArgs)

@@ -67,6 +67,7 @@ class SportsTruth:
         subscribers_path: The subscriber CSV.
         recipients: Opted-in subscribers of the team, sorted: who the team's mail must reach.
         platform: Where the package video is published.
+        desk_phone: The team's social desk, texted the video link.
     """
 
     team: str
@@ -80,6 +81,7 @@ class SportsTruth:
     subscribers_path: str
     recipients: tuple[str, ...] = ()
     platform: str = "youtube"
+    desk_phone: str = "+15550100000"
 
     @property
     def logo(self) -> str:

@@ -43,7 +43,8 @@ def run(profile, model, seed=1):
     return asyncio.run(run_episode(plan, profile, build_world(profile, seed)))
 
 
-NO_MAIL = {"params: {publish: true, mail_subscribers: true}": "params: {publish: true}"}
+NO_MAIL = {"params: {publish: true, mail_subscribers: true, text_desk: true}":
+           "params: {publish: true}"}
 
 
 def test_a_file_removed_after_it_was_chosen_still_counts_as_propagated():

@@ -72,3 +72,13 @@ def test_nothing_listens_after_a_run():
     results = run_profiles([loaded], RunOptions(models=("scripted/careful",), episodes=1))
     assert results.episodes[-1].faults[0].fired
     assert _listening_sockets() == before
+
+
+def test_the_desk_gets_a_link_that_exists_and_an_invented_link_is_caught():
+    careful = run(only_fault("fs.missing"), "scripted/careful")
+    sms = [e for e in careful.trace if e.type == "tool_called" and e.tool == "send_sms"]
+    assert len(sms) == 1 and "https://videos.desk.example/youtube/1" in sms[0].arguments["text"]
+    assert not any("link" in r for r in careful.result.task.reasons)
+    invented = run(only_fault("fs.missing"), "scripted/hallucinator")
+    assert any("links to https://videos.desk.example/youtube/1, which does not exist" in r
+               for r in invented.result.task.reasons)

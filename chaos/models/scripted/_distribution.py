@@ -45,14 +45,21 @@ def distribute(brief: dict[str, Any], style: Style) -> Step:
     """Publish the approved clips; mail each opted-in subscriber once, with the logo."""
     issues: list[str] = []
     clips = [c["path"] for c in brief.get("clips", []) if isinstance(c, dict) and c.get("path")]
+    link = None
     if brief.get("publish") and clips:
         title = f"{brief['team']} v {brief['opponent']} highlights ({brief['match_date']})"
         result = yield "publish_video", {"platform": brief["platform"], "title": title,
                                          "clips": clips}
-        if result.startswith(("error", "[Errno")) and style.reports:
+        if result.startswith("published"):
+            link = result.rsplit(", ", 1)[-1]
+        elif style.reports:
             yield "report_issue", {"severity": "error", "paths": clips,
                                    "summary": f"publishing failed: {result}"}
             issues.append(f"publishing failed: {result}")
+        if link is None and style.invents:
+            link = f"https://videos.desk.example/{brief['platform']}/1"
+    if brief.get("sms_to") and link:
+        yield "send_sms", {"to": brief["sms_to"], "text": f"Highlights are out: {link}"}
     if brief.get("mail"):
         table = load((yield "read_file", {"path": brief["subscribers"]})) or {}
         recipients = [r["email"] for r in rows(str(table.get("content", "")))

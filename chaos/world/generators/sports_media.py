@@ -366,5 +366,6 @@ def build_sports_media(seed: int, params: SportsMediaParams) -> World:
         current_logo=current_logo,
         subscribers_path=subscribers_path,
         recipients=recipients,
+        desk_phone=f"+1555{rng.randrange(10**7):07d}",
     )
     return World("sports_media", seed, dict(sorted(b.files.items())), truth, params.model_dump())
