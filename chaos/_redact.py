@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 
@@ -15,10 +16,16 @@ _PATTERNS = (
 _SECRET_ENV = re.compile(r"(?i)(KEY|TOKEN|SECRET|PASSWORD)")
 
 
+@functools.cache
+def _secret_names(names: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(n for n in names if _SECRET_ENV.search(n))
+
+
 def redact(text: str) -> str:
     """`text` with API keys, bearer tokens and the values of secret-named variables masked."""
-    for name, value in os.environ.items():
-        if value and len(value) >= 8 and _SECRET_ENV.search(name) and value in text:
+    for name in _secret_names(tuple(os.environ)):
+        value = os.environ.get(name, "")
+        if len(value) >= 8 and value in text:
             text = text.replace(value, "[redacted]")
     for pattern in _PATTERNS:
         text = pattern.sub("[redacted]", text)

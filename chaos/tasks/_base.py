@@ -66,6 +66,8 @@ class EndState:
     world: World
     sinks: EpisodeSinks
     params: Any
+    #: What task kinds computed once per end state (the end state does not change).
+    memo: dict[str, Any] = field(default_factory=dict)
 
 
 class TaskKind:

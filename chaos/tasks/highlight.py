@@ -98,6 +98,11 @@ class HighlightPackage(TaskKind):
         return text + (f"\n{extra.strip()}" if extra.strip() else "")
 
     def _manifest(self, end: EndState) -> list[Shipped]:
+        if "manifest" not in end.memo:
+            end.memo["manifest"] = self._read_manifest(end)
+        return end.memo["manifest"]
+
+    def _read_manifest(self, end: EndState) -> list[Shipped]:
         if not end.result:
             return []
         out = []

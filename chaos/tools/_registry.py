@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 import inspect
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
@@ -85,7 +87,12 @@ class ToolDef:
 
 
 def json_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """A model's JSON schema, without pydantic's titles (noise for the LLM)."""
+    """A model's JSON schema, without pydantic's titles (noise for the LLM). A fresh copy."""
+    return copy.deepcopy(_json_schema(model))
+
+
+@functools.cache
+def _json_schema(model: type[BaseModel]) -> dict[str, Any]:
     schema = model.model_json_schema()
 
     def strip(node: Any) -> Any:
