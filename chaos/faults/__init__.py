@@ -1,6 +1,26 @@
 """Faults: the registry (`@fault`) and the built-in families."""
 
 from chaos.faults import fs, mail, smtp  # noqa: F401  (registers built-ins)
-from chaos.faults._base import Fault, FaultContext, NoParams, Taint, fault, fault_kinds, fault_union
+from chaos.faults._base import (
+    ChainHooks,
+    DelegationFailed,
+    Fault,
+    FaultContext,
+    NoParams,
+    Taint,
+    fault,
+    fault_kinds,
+    fault_union,
+)
 
-__all__ = ["Fault", "FaultContext", "NoParams", "Taint", "fault", "fault_kinds", "fault_union"]
+__all__ = [
+    "ChainHooks",
+    "DelegationFailed",
+    "Fault",
+    "FaultContext",
+    "NoParams",
+    "Taint",
+    "fault",
+    "fault_kinds",
+    "fault_union",
+]

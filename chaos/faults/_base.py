@@ -14,7 +14,17 @@ from chaos.mail import SmtpRules
 from chaos.profile._schema import FaultSpecBase, TargetSpec
 from chaos.world import EpisodeFs, World, WorldFile, translate_glob
 
-__all__ = ["Fault", "FaultContext", "NoParams", "Taint", "fault", "fault_kinds", "fault_union"]
+__all__ = [
+    "ChainHooks",
+    "DelegationFailed",
+    "Fault",
+    "FaultContext",
+    "NoParams",
+    "Taint",
+    "fault",
+    "fault_kinds",
+    "fault_union",
+]
 
 
 class NoParams(BaseModel):
@@ -46,6 +56,25 @@ class Taint:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
+class DelegationFailed(Exception):
+    """A hand-off to a sub-agent failed; the text is what the caller sees."""
+
+
+@dataclass
+class ChainHooks:
+    """Where chain faults act on hand-offs between agents.
+
+    Attributes:
+        on_task: `(caller, callee, task) -> task`, before a sub-agent starts; may raise
+            DelegationFailed.
+        on_answer: `(caller, callee, answer) -> answer`, before the caller gets the answer;
+            may raise DelegationFailed.
+    """
+
+    on_task: list[Callable[[str, str, str], str]] = field(default_factory=list)
+    on_answer: list[Callable[[str, str, str], str]] = field(default_factory=list)
+
+
 @dataclass
 class FaultContext:
     """What a fault may use when it takes effect.
@@ -57,7 +86,9 @@ class FaultContext:
         targets: The resolved target files.
         smtp: The episode's mail-server rules (for SMTP faults).
         hit: Call with what was hit (a path, `mailto:` address) when the fault acts on the
-            chain outside the filesystem (an SMTP reply); it counts as the chain's touch.
+            chain itself (an SMTP reply, a filesystem rule, a hand-off); it counts as the
+            chain's touch.
+        chain: Hand-off hooks (for chain faults).
     """
 
     world: World
@@ -66,6 +97,7 @@ class FaultContext:
     targets: list[WorldFile]
     smtp: SmtpRules | None = None
     hit: Callable[[str], None] = lambda what: None
+    chain: ChainHooks | None = None
 
 
 class Fault:

@@ -121,20 +121,50 @@ class TargetSpec(Strict):
 
 
 class TriggerSpec(Strict):
-    """When a fault takes effect.
+    """When a fault takes effect. The parts combine: a matching event, counted from `nth`, inside
+    `window`, passing a seeded draw with `probability`.
 
     Attributes:
-        when: `start` (before the chain starts) or `tool_call` (just before the first
-            matching call).
-        tool: For `tool_call`: the tool name to match.
-        agent: For `tool_call`: the agent whose call matches.
-        path: For `tool_call`: a glob the call's path must match.
+        when: `start` (before the chain starts), `time` (at simulated `at_ms`), `tool_call`
+            (just before a matching tool call), `model_call` (just before a matching model call)
+            or `delegation` (just before a matching hand-off).
+        at_ms: For `time`: the simulated millisecond.
+        tool: For `tool_call`: the tool name.
+        agent: For `tool_call`, `model_call`, `delegation`: the calling agent.
+        path: For `tool_call`: a glob the call's path (or a search's folder) must match.
+        to: For `delegation`: the agent handed the work.
+        nth: Take effect at the nth matching event (counted from 1), not before.
+        probability: Each eligible event (or the start, or the time) takes effect with this
+            probability, drawn from the episode's seeded RNG.
+        window: Only events at simulated times in [start, end) count.
     """
 
-    when: Literal["start", "tool_call"] = "start"
+    when: Literal["start", "time", "tool_call", "model_call", "delegation"] = "start"
+    at_ms: int | None = Field(None, ge=0)
     tool: str | None = None
     agent: str | None = None
     path: str | None = None
+    to: str | None = None
+    nth: int = Field(1, ge=1)
+    probability: float = Field(1.0, ge=0.0, le=1.0)
+    window: tuple[int, int] | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TriggerSpec:
+        if (self.when == "time") != (self.at_ms is not None):
+            raise ValueError("'at_ms' goes with when: time, and when: time needs 'at_ms'")
+        if self.window is not None and not 0 <= self.window[0] < self.window[1]:
+            raise ValueError("window is [start_ms, end_ms) with 0 <= start < end")
+        event = self.when in ("tool_call", "model_call", "delegation")
+        if not event and self.nth != 1:
+            raise ValueError(f"'nth' counts events; when: {self.when} has none")
+        misplaced = [name for name, ok in (("tool", self.when == "tool_call"),
+                                           ("path", self.when == "tool_call"),
+                                           ("to", self.when == "delegation"),
+                                           ("agent", event)) if getattr(self, name) and not ok]
+        if misplaced:
+            raise ValueError(f"{', '.join(misplaced)} do(es) not apply to when: {self.when}")
+        return self
 
 
 class FaultSpecBase(Strict):

@@ -17,6 +17,8 @@ from chaos.sim._driver import SimDriver
 from chaos.sim._latency import draw_latency
 from chaos.sim._monitor import FaultMonitor
 from chaos.sim._trace import TraceEvent
+from chaos.faults import ChainHooks, DelegationFailed
+from chaos.sim._triggers import Event
 from chaos.sinks import EpisodeSinks
 from chaos.tools import FinishRejected, ToolContext, json_schema, tools
 from chaos.world import EpisodeFs
@@ -86,6 +88,7 @@ class ChainRunner:
         self._result_model = result_model
         self.latency_rng = latency_rng
         self.sinks = sinks
+        self.hooks = ChainHooks()
         self.trace: list[Any] = []
         self.issues: list[Any] = []
         self.final: dict[str, Any] | None = None
@@ -118,12 +121,24 @@ class ChainRunner:
         return number
 
     def delegate(self, agent: str, to: str, task: str) -> Generator[Any, Any, str]:
-        """Run sub-agent `to` and return its answer as text (errors as text, too)."""
+        """Run sub-agent `to` and return its answer as text (errors as text, too).
+
+        Chain faults act here, on the task handed over and on the answer handed back.
+        """
+        if self.monitor is not None:
+            self.monitor.on_event(Event("delegation", agent, to=to), int(self.env.now))
         try:
+            for hook in self.hooks.on_task:
+                task = hook(agent, to, task)
             answer = yield self.env.process(self.run_agent(to, task, parent=agent))
+            text = answer if isinstance(answer, str) else json.dumps(answer, ensure_ascii=False)
+            for hook in self.hooks.on_answer:
+                text = hook(agent, to, text)
         except StepLimitReached as exc:
             return f"error: agent '{to}' stopped without an answer: {exc}"
-        return answer if isinstance(answer, str) else json.dumps(answer, ensure_ascii=False)
+        except DelegationFailed as exc:
+            return f"error: {exc}"
+        return text
 
     def sleep(self, ms: int) -> Generator[Any, Any, None]:
         """Let simulated time pass."""
@@ -177,6 +192,8 @@ class ChainRunner:
         limit = self.profile.limits.steps_per_agent
         for step in range(1, limit + 1):
             request = ModelRequest(invocation, name, tuple(messages), schemas)
+            if self.monitor is not None:
+                self.monitor.on_event(Event("model_call", name), int(self.env.now))
             turn: ModelTurn = yield self.driver.await_(self.models[name].complete(request))
             latency = draw_latency(self.profile.limits.model_latency, self.latency_rng)
             yield self.env.timeout(latency)
@@ -266,7 +283,9 @@ class ChainRunner:
         if len(text) > TOOL_TEXT_CAP:
             text = text[:TOOL_TEXT_CAP] + f" [... {len(text) - TOOL_TEXT_CAP} more characters]"
         if call.name != "delegate":
-            yield self.env.timeout(draw_latency(self.profile.limits.tool_latency, self.latency_rng))
+            # Slow storage adds its own simulated latency to the call.
+            latency = draw_latency(self.profile.limits.tool_latency, self.latency_rng)
+            yield self.env.timeout(latency + self.fs.take_delay())
         if self.monitor is not None:
             self.monitor.after_tool(agent, call.name, call.id, len(self.trace), int(self.env.now))
         self.emit(

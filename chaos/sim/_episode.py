@@ -20,6 +20,7 @@ from chaos.sim._chain import ChainRunner, StepLimitReached
 from chaos.sim._driver import DeadlineExceeded, SimDriver
 from chaos.sim._monitor import ActiveFault, FaultMonitor
 from chaos.sim._plan import EpisodePlan
+from chaos.sim._triggers import TriggerState
 from chaos.sinks import EpisodeSinks
 from chaos.tasks import EndState, task_kinds
 from chaos.world import World, materialize_world
@@ -44,7 +45,8 @@ def plan_faults(profile: Profile, world: World, seed: int) -> list[ActiveFault]:
         rng = derive_rng(profile.name, seed, "fault", spec.id)
         targets = impl.resolve(world, spec.target, rng, frozenset(taken))
         taken.update(t.path for t in targets)
-        planned.append(ActiveFault(spec, impl, targets, rng))
+        trigger = TriggerState(spec.trigger, derive_rng(profile.name, seed, "trigger", spec.id))
+        planned.append(ActiveFault(spec, impl, targets, rng, trigger))
     return planned
 
 
@@ -84,13 +86,15 @@ async def run_episode(plan: EpisodePlan, profile: Profile, world: World,
         derive_rng(profile.name, plan.seed, plan.arm, "latency"),
         sinks,
     )
-    monitor = FaultMonitor(faults, world, fs, runner.emit, sinks.smtp_rules)
+    monitor = FaultMonitor(faults, world, fs, runner.emit, sinks.smtp_rules, runner.hooks)
     runner.monitor = monitor
     runner.emit("episode_started", key=plan.key, model=plan.model, seed=plan.seed, arm=plan.arm)
     entry = profile.chain.entry
     crashed: str | None = None
     try:
         monitor.start(0)
+        for at_ms, active in monitor.timed():
+            env.process(_at(env, at_ms, lambda a=active: monitor.at_time(a, int(env.now))))
         brief = task.brief(world, task_params, profile.task.prompt)
         process = env.process(runner.run_agent(entry, brief))
         await driver.run(process, profile.limits.deadline_ms)
@@ -162,3 +166,9 @@ def crashed_run(plan: EpisodePlan, error: str) -> EpisodeRun:
         reproduce=plan.reproduce)
     return EpisodeRun(result, [EpisodeFinished(seq=0, t_ms=0, status="crashed",
                                                error=result.error)])
+
+
+def _at(env: simpy.Environment, at_ms: int, action: Any) -> Any:
+    """A simpy process that runs `action` at simulated `at_ms`."""
+    yield env.timeout(max(0, at_ms - int(env.now)))
+    action()

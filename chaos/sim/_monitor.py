@@ -9,9 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from chaos.faults import Fault, FaultContext, Taint
+from chaos.faults import ChainHooks, Fault, FaultContext, Taint
 from chaos.mail import SmtpRules
 from chaos.profile import FaultSpecBase
+from chaos.sim._triggers import Event, TriggerState
 from chaos.world import EpisodeFs, World, WorldFile, glob_root, translate_glob
 
 __all__ = ["ActiveFault", "FaultMonitor"]
@@ -25,16 +26,20 @@ class ActiveFault:
         spec: The fault as the profile wrote it.
         impl: Its kind's implementation, with parsed params.
         targets: Resolved target files (planned before the episode starts).
-        rng: The fault's own RNG.
+        rng: The fault's own RNG (for what it does).
+        trigger: Its trigger's state (with its own RNG, for when it happens).
         taint: What it altered, once injected.
         injected_ms: When it took effect.
         touched: (seq, t_ms, agent) of the chain's first touch; None if never touched.
+        hits: What the fault acted on outside the filesystem's access log (SMTP replies,
+            filesystem rules, chain hand-offs), in order.
     """
 
     spec: FaultSpecBase
     impl: Fault
     targets: list[WorldFile]
     rng: random.Random
+    trigger: TriggerState
     taint: Taint | None = None
     injected_ms: int | None = None
     touched: tuple[int, int, str] | None = None
@@ -48,57 +53,62 @@ class ActiveFault:
 
 
 class FaultMonitor:
-    """Injects an episode's faults and records the first touch of each.
+    """Injects an episode's faults when their triggers come, and records the first touch.
 
     Args:
         faults: The planned faults.
         world: The world (read-only).
         fs: The episode's filesystem.
         emit: Called with (event type name, fields) to append a trace event.
+        smtp: The episode's mail-server rules.
+        chain: The chain runner's hand-off hooks.
     """
 
     def __init__(self, faults: list[ActiveFault], world: World, fs: EpisodeFs,
-                 emit: Callable[..., Any], smtp: SmtpRules | None = None) -> None:
+                 emit: Callable[..., Any], smtp: SmtpRules | None = None,
+                 chain: ChainHooks | None = None) -> None:
         self.faults = faults
         self.world = world
         self.fs = fs
         self.emit = emit
         self.smtp = smtp
+        self.chain = chain
 
     def _inject(self, active: ActiveFault, now_ms: int) -> None:
         ctx = FaultContext(self.world, self.fs, active.rng, active.targets, self.smtp,
-                           active.hits.append)
+                           active.hits.append, self.chain)
         active.taint = active.impl.inject(ctx)
         active.injected_ms = now_ms
         active.watch_dirs = {posixpath.dirname(p) for p in active.taint.watch}
-        self.emit(
-            "fault_injected",
-            fault_id=active.spec.id,
-            kind=active.impl.kind,
-            targets=active.taint.targets,
-            paths=active.taint.watch,
-            detail=active.taint.detail,
-        )
+        self.emit("fault_injected", fault_id=active.spec.id, kind=active.impl.kind,
+                  targets=active.taint.targets, paths=active.taint.watch,
+                  detail=active.taint.detail)
 
     def start(self, now_ms: int) -> None:
-        """Inject the faults triggered at start."""
+        """Inject the faults whose trigger is the start."""
         for active in self.faults:
-            if active.spec.trigger.when == "start":
+            if active.trigger.at_start():
+                self._inject(active, now_ms)
+
+    def timed(self) -> list[tuple[int, ActiveFault]]:
+        """Faults that wait for a simulated moment, with that moment."""
+        return [(a.spec.trigger.at_ms or 0, a) for a in self.faults
+                if a.spec.trigger.when == "time"]
+
+    def at_time(self, active: ActiveFault, now_ms: int) -> None:
+        """A timed fault's moment has come."""
+        if active.taint is None and active.trigger.at_time(now_ms):
+            self._inject(active, now_ms)
+
+    def on_event(self, event: Event, now_ms: int) -> None:
+        """Inject faults whose trigger this event completes, just before it happens."""
+        for active in self.faults:
+            if active.taint is None and active.trigger.on_event(event, now_ms, _path_matches):
                 self._inject(active, now_ms)
 
     def before_tool(self, agent: str, tool: str, arguments: dict[str, Any], now_ms: int) -> None:
-        """Inject faults whose tool_call trigger matches this call, just before it runs."""
-        for active in self.faults:
-            trigger = active.spec.trigger
-            if trigger.when != "tool_call" or active.taint is not None:
-                continue
-            if trigger.tool is not None and trigger.tool != tool:
-                continue
-            if trigger.agent is not None and trigger.agent != agent:
-                continue
-            if trigger.path is not None and not _path_matches(trigger.path, arguments):
-                continue
-            self._inject(active, now_ms)
+        """A tool call is about to run."""
+        self.on_event(Event("tool_call", agent, tool=tool, arguments=arguments), now_ms)
 
     def after_tool(self, agent: str, tool: str, call_id: str, seq: int, now_ms: int) -> None:
         """Mark faults whose altered paths this call's filesystem accesses touched."""

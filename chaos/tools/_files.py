@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from chaos.tools._registry import ToolContext, tool
 from chaos.world._assets import read_media_tags, sniff_mime
 from chaos.world._integrity import check_integrity
+from chaos.world._model import sha256
 
 __all__ = ["READ_CAP", "WRITE_CAP"]
 
@@ -125,6 +126,7 @@ def file_info(ctx: ToolContext, args: PathArgs) -> str:
         "extension_mime": mimetypes.guess_type(path, strict=False)[0],
         "tags": read_media_tags(head),
         "integrity": check_integrity(data) if len(data) < INTEGRITY_CAP else "unknown",
+        "sha256": sha256(data) if len(data) < INTEGRITY_CAP else None,
     })
 
 

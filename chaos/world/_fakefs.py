@@ -86,6 +86,10 @@ class EpisodeFs:
         self._open = fake_open.FakeFileOpen(filesystem)
         #: Seconds since the epoch for files the episode writes (the simulated clock).
         self.clock: Callable[[], int] | None = None
+        #: Fault rules, called with (operation, path) before each operation; they may raise
+        #: the OSError the real failure raises, or add simulated delay.
+        self.rules: list[Callable[[str, str], None]] = []
+        self.delay_ms = 0
         #: What tools touched, in order: (operation, path) or ("glob", compiled pattern).
         self.accesses: list[tuple[str, str | re.Pattern[str]]] = []
 
@@ -110,6 +114,13 @@ class EpisodeFs:
 
     def _before(self, operation: str, path: str) -> None:
         self.accesses.append((operation, path))
+        for rule in self.rules:
+            rule(operation, path)
+
+    def take_delay(self) -> int:
+        """Simulated ms that slow storage added since the last call, and reset it."""
+        delay, self.delay_ms = self.delay_ms, 0
+        return delay
 
     def listdir(self, path: str) -> list[str]:
         """Entry names of a folder, sorted (pyfakefs may shuffle; we never rely on its order)."""

@@ -68,6 +68,7 @@ class SportsTruth:
         recipients: Opted-in subscribers of the team, sorted: who the team's mail must reach.
         platform: Where the package video is published.
         desk_phone: The team's social desk, texted the video link.
+        manifest_path: Where the chain saves the package manifest (its folder exists).
     """
 
     team: str
@@ -82,6 +83,7 @@ class SportsTruth:
     recipients: tuple[str, ...] = ()
     platform: str = "youtube"
     desk_phone: str = "+15550100000"
+    manifest_path: str = "/prod/distribution/manifests/package.json"
 
     @property
     def logo(self) -> str:

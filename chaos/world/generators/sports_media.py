@@ -220,6 +220,12 @@ def build_sports_media(seed: int, params: SportsMediaParams) -> World:
                 )
             shotlist = f"{match_dir}/shotlist.csv"
             b.add(shotlist, _shotlist_csv(rows), _epoch(day, rng), "text", "shotlist")
+            # Ingest writes checksums beside the clips, as `sha256sum` prints them.
+            sums = sorted((f.path, f.digest) for f in b.files.values()
+                          if f.path.startswith(f"{match_dir}/clips/"))
+            b.add(f"{match_dir}/clips/SHA256SUMS",
+                  "".join(f"{d}  {p.rsplit('/', 1)[1]}\n" for p, d in sums).encode(),
+                  max(b.files[p].mtime for p, _ in sums) + 300, "text", "checksums")
             b.add(
                 f"{match_dir}/notes.txt",
                 "\n".join(b.fake.paragraphs(3)).encode(),
@@ -332,6 +338,9 @@ def build_sports_media(seed: int, params: SportsMediaParams) -> World:
         _epoch(date(2025, 8, 1), rng),
         "text",
     )
+    b.add(f"{ROOT}/distribution/manifests/README.txt",
+          b"Saved package manifests, one JSON file per match: <team>_<date>.json\n",
+          int(datetime(2026, 3, 1, tzinfo=UTC).timestamp()), "text")
 
     assignment = matches[rng.randrange(len(matches))]
     team = assignment["team"]
@@ -351,9 +360,10 @@ def build_sports_media(seed: int, params: SportsMediaParams) -> World:
         "subscribers",
     )
     recipients = tuple(sorted(r[1] for r in subscriber_rows if r[2] == team and r[3] == "yes"))
-    for path in [p for _, p, _ in assignment["clips"]] + [current_logo[team]]:
+    task_tags = {p: "task_clip" for _, p, _ in assignment["clips"]}
+    task_tags |= {current_logo[team]: "task_logo", assignment["shotlist"]: "task_shotlist"}
+    for path, tag in task_tags.items():
         item = b.files[path]
-        tag = "task_logo" if path == current_logo[team] else "task_clip"
         b.files[path] = WorldFile(item.path, item.data, item.mtime, item.tags | {tag})
     truth = SportsTruth(
         team=assignment["team"],
@@ -367,5 +377,7 @@ def build_sports_media(seed: int, params: SportsMediaParams) -> World:
         subscribers_path=subscribers_path,
         recipients=recipients,
         desk_phone=f"+1555{rng.randrange(10**7):07d}",
+        manifest_path=(f"{ROOT}/distribution/manifests/"
+                       f"{team.lower().replace(' ', '_')}_{assignment['day'].isoformat()}.json"),
     )
     return World("sports_media", seed, dict(sorted(b.files.items())), truth, params.model_dump())
