@@ -121,8 +121,10 @@ class TargetSpec(Strict):
 
 
 class TriggerSpec(Strict):
-    """When a fault takes effect. The parts combine: a matching event, counted from `nth`, inside
-    `window`, passing a seeded draw with `probability`.
+    """When a fault takes effect.
+
+    The parts combine: a matching event, counted from `nth`, inside `window`, passing a seeded
+    draw with `probability`.
 
     Attributes:
         when: `start` (before the chain starts), `time` (at simulated `at_ms`), `tool_call`

@@ -11,13 +11,13 @@ import simpy
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from chaos._redact import redact
+from chaos.faults import ChainHooks, DelegationFailed
 from chaos.models import Message, ModelAdapter, ModelRequest, ModelTurn, ToolSchema
 from chaos.profile import AgentSpec, Profile
 from chaos.sim._driver import SimDriver
 from chaos.sim._latency import draw_latency
 from chaos.sim._monitor import FaultMonitor
 from chaos.sim._trace import TraceEvent
-from chaos.faults import ChainHooks, DelegationFailed
 from chaos.sim._triggers import Event
 from chaos.sinks import EpisodeSinks
 from chaos.tools import FinishRejected, ToolContext, json_schema, tools
