@@ -24,6 +24,7 @@ __all__ = [
     "fault",
     "fault_kinds",
     "fault_union",
+    "with_copies",
 ]
 
 
@@ -73,6 +74,8 @@ class ChainHooks:
 
     on_task: list[Callable[[str, str, str], str]] = field(default_factory=list)
     on_answer: list[Callable[[str, str, str], str]] = field(default_factory=list)
+    #: Simulated ms a failing hand-off took (a timeout), for the runner to let pass.
+    delay_ms: int = 0
 
 
 @dataclass
@@ -150,6 +153,17 @@ class Fault:
     def inject(self, ctx: FaultContext) -> Taint:
         """Alter the episode's world and say what was tainted."""
         raise NotImplementedError
+
+
+def with_copies(ctx: FaultContext) -> list[str]:
+    """The targets' paths and every identical copy of them (`x (1).mp4`), sorted.
+
+    A broken export is usually copied broken; a fault that spared the copies would be undone by
+    whoever happened to pick a copy.
+    """
+    digests = {t.digest for t in ctx.targets}
+    return sorted({t.path for t in ctx.targets}
+                  | {f.path for f in ctx.world.files.values() if f.digest in digests})
 
 
 fault_kinds: Registry[type[Fault]] = Registry("fault kind")

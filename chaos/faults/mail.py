@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from chaos.faults._base import Fault, FaultContext, Taint, fault
+from chaos.faults.fs_content import damage, replace_file
 from chaos.profile._schema import TargetSpec
 from chaos.world import sha256
 from chaos.world._assets import jpeg_bytes, png_bytes
@@ -42,7 +43,7 @@ class MimeMismatch(Fault):
                 data = jpeg_bytes(f"{stem} (re-exported)", ctx.rng)
             else:
                 data = png_bytes(64, 64, (ctx.rng.randrange(256),) * 3, {"Title": stem})
-            _replace(ctx, target.path, data, target.mtime)
+            replace_file(ctx, target.path, data, target.mtime)
             digest = sha256(data)
             taint.targets.append(target.path)
             taint.watch.append(target.path)
@@ -73,25 +74,12 @@ class CorruptAttachment(Fault):
         """Damage each target in place."""
         taint = Taint()
         for target in ctx.targets:
-            data = bytearray(target.data)
-            if self.params.mode == "truncate":
-                data = data[: max(16, int(len(data) * self.params.keep))]
-            else:
-                # Past the signature, so the file still sniffs as its format.
-                for _ in range(self.params.flips):
-                    data[ctx.rng.randrange(16, len(data))] ^= 1 << ctx.rng.randrange(8)
-            _replace(ctx, target.path, bytes(data), target.mtime)
+            data = damage(target.data, self.params.mode, ctx.rng, self.params.keep,
+                          self.params.flips)
+            replace_file(ctx, target.path, data, target.mtime)
             taint.targets.append(target.path)
             taint.watch.append(target.path)
-            taint.digests.append(sha256(bytes(data)))
+            taint.digests.append(sha256(data))
             taint.detail.setdefault("damaged", []).append(
                 {"path": target.path, "mode": self.params.mode, "size": len(data)})
         return taint
-
-
-def _replace(ctx: FaultContext, path: str, data: bytes, mtime: int) -> None:
-    if ctx.fs.exists(path):
-        ctx.fs.remove(path)
-    ctx.fs.create(path, data, mtime)
-
-

@@ -137,6 +137,8 @@ class ChainRunner:
         except StepLimitReached as exc:
             return f"error: agent '{to}' stopped without an answer: {exc}"
         except DelegationFailed as exc:
+            delay, self.hooks.delay_ms = self.hooks.delay_ms, 0
+            yield self.env.timeout(delay)
             return f"error: {exc}"
         return text
 

@@ -46,12 +46,15 @@ class HighlightParams(BaseModel):
         mail_subscribers: The chain must also mail each opted-in subscriber of the team, once,
             with the team's current logo attached.
         text_desk: The chain must also text the team's social desk the published video's link.
+        save_manifest: The chain must also save the manifest as JSON at the world's manifest
+            path.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     publish: bool = False
     mail_subscribers: bool = False
     text_desk: bool = False
+    save_manifest: bool = False
 
 
 def _digest(fs: EpisodeFs, path: str) -> str | None:
@@ -89,6 +92,9 @@ class HighlightPackage(TaskKind):
             text += (f"Mail every subscriber of {t.team} who opted in (see "
                      f"{t.subscribers_path}) exactly once, with the team's current logo "
                      f"({t.logo}) attached, valid and correctly labelled. ")
+        if params.save_manifest:
+            brief |= {"save_to": t.manifest_path}
+            text += f"Save the manifest as JSON to {t.manifest_path} (write_file). "
         if params.text_desk:
             brief |= {"sms_to": t.desk_phone}
             text += (f"Text the social desk ({t.desk_phone}) the link to the published video "
@@ -148,12 +154,26 @@ class HighlightPackage(TaskKind):
             elif seen[clip_id] > 1:
                 reasons.append(f"{clip_id}: listed {seen[clip_id]} times")
         reasons += distribution_problems(end)
+        if end.params.save_manifest:
+            reasons += self._saved_problems(end)
         return TaskVerdict(not reasons, reasons)
+
+    def _saved_problems(self, end: EndState) -> list[str]:
+        path = end.world.truth.manifest_path
+        try:
+            saved = json.loads(end.fs.read_all(path))
+        except (OSError, ValueError):
+            return [f"no readable manifest saved at {path}"]
+        if not isinstance(saved, dict) or saved.get("clips") != (end.result or {}).get("clips"):
+            return [f"the manifest saved at {path} differs from the final one"]
+        return []
 
     def handled(self, end: EndState, targets: list[str]) -> bool:
         """True when every targeted clip, logo or recipient was served right."""
         t = end.world.truth
-        wanted = {c.clip_id: c.digest for c in t.clips if c.path in targets}
+        # A fault on the shot list aims at every clip it names.
+        every = t.shotlist_path in targets
+        wanted = {c.clip_id: c.digest for c in t.clips if every or c.path in targets}
         got = {s.subject: s.digest for s in self._manifest(end)}
         if any(got.get(clip_id) != digest for clip_id, digest in wanted.items()):
             return False
@@ -161,6 +181,8 @@ class HighlightPackage(TaskKind):
             published = {i.digest for u in end.sinks.uploads for i in u.items}
             if not set(wanted.values()) <= published:
                 return False
+        if t.manifest_path in targets and end.params.save_manifest and self._saved_problems(end):
+            return False
         # A delivery fault is handled when the mail got through once; the logo's state is
         # another fault's concern.
         people = [x.removeprefix("mailto:") for x in targets if x.startswith("mailto:")]
@@ -170,7 +192,7 @@ class HighlightPackage(TaskKind):
         logo = t.logo in targets
         if logo and not all(logo_ok_for(end, p) for p in t.recipients):
             return False
-        return bool(wanted or people or logo)
+        return bool(wanted or people or logo or t.manifest_path in targets)
 
     def subjects(self, world: World, targets: list[str]) -> list[str]:
         """Clip ids, file names and addresses of the targets."""

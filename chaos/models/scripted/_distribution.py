@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 from typing import TYPE_CHECKING, Any
 
-from chaos.models.scripted._common import Step, error_code, load, rows
+from chaos.models.scripted._common import Step, error_code, load, rows, transient
 
 if TYPE_CHECKING:
     from chaos.models.scripted._policies import Style
@@ -48,8 +48,12 @@ def distribute(brief: dict[str, Any], style: Style) -> Step:
     link = None
     if brief.get("publish") and clips:
         title = f"{brief['team']} v {brief['opponent']} highlights ({brief['match_date']})"
-        result = yield "publish_video", {"platform": brief["platform"], "title": title,
-                                         "clips": clips}
+        for attempt in range(ATTEMPTS if style.retries else 1):
+            result = yield "publish_video", {"platform": brief["platform"], "title": title,
+                                             "clips": clips}
+            if not transient(result) or attempt + 1 == ATTEMPTS:
+                break
+            yield "wait", {"seconds": 5 * 2 ** attempt}
         if result.startswith("published"):
             link = result.rsplit(", ", 1)[-1]
         elif style.reports:

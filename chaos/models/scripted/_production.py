@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import posixpath
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from chaos.models.scripted._common import Step, brief_text, clip_ids, load, matches
+from chaos.models.scripted._common import Step, brief_text, clip_ids, load, matches, transient
 
 if TYPE_CHECKING:
     from chaos.models.scripted._policies import Style
@@ -19,6 +21,27 @@ def _is_video(path: str) -> bool:
     return path.lower().endswith(VIDEO_EXTENSIONS)
 
 
+def _delegate(agent: str, brief: dict[str, Any], words: str, style: Style) -> Step:
+    """Hand work to `agent`; a careful caller tries once more when the hand-off fails."""
+    for _ in range(2 if style.checks_files else 1):
+        text = yield "delegate", {"agent": agent, "task": brief_text(brief, words)}
+        answer = load(text)
+        if isinstance(answer, dict):
+            return answer
+    return None
+
+
+def _read(path: str, style: Style) -> Step:
+    """`read_file`, retried with backoff on transient errors by a careful agent."""
+    attempts = 4 if style.retries else 1
+    for attempt in range(attempts):
+        text = yield "read_file", {"path": path}
+        if not transient(text) or attempt + 1 == attempts:
+            return load(text) or {}
+        yield "wait", {"seconds": 2 ** attempt}
+    return {}
+
+
 def produce(brief: dict[str, Any], delegates: Sequence[str], tools: Sequence[str],
             style: Style) -> Step:
     """The entry agent: selection, check, distribution by sub-agents; then the manifest."""
@@ -26,49 +49,92 @@ def produce(brief: dict[str, Any], delegates: Sequence[str], tools: Sequence[str
     clips: list[dict[str, str]] = []
     issues: list[str] = []
     if selector is not None:
-        answer = load((yield "delegate", {"agent": selector, "task": brief_text(
-            dict(brief, step="select_clips"), "Select the file for each clip on the shot list.")}))
-        if isinstance(answer, dict):
+        answer = yield from _delegate(selector, dict(brief, step="select_clips"),
+                                      "Select the file for each clip on the shot list.", style)
+        if answer is not None:
             clips = [c for c in answer.get("clips", []) if isinstance(c, dict)]
             issues += [str(i) for i in answer.get("issues", [])]
-        elif style.checks_files:
+        elif style.reports:
+            yield "report_issue", {"severity": "error", "paths": [],
+                                   "summary": f"{selector} gave no usable clip list"}
             issues.append(f"{selector} gave no usable clip list")
     if style.checks_files and "read_file" in tools:
         # Cross-check the selection against the shot list: a sub-agent may have dropped clips.
-        shotlist = load((yield "read_file", {"path": brief["shotlist"]})) or {}
+        shotlist = yield from _read(brief["shotlist"], style)
         chosen = {c.get("clip_id") for c in clips}
-        absent = [c for c in clip_ids(str(shotlist.get("content", ""))) if c not in chosen]
+        absent = [c for c in clip_ids(str(shotlist.get("content", "")), tolerant=True)
+                  if c not in chosen]
         if absent:
             yield "report_issue", {"severity": "error", "paths": [brief["shotlist"]],
                                    "summary": f"not selected: {', '.join(absent)}"}
             issues += [f"{c}: not selected" for c in absent
                        if not any(i.startswith(f"{c}:") for i in issues)]
     if checker is not None and clips:
-        verdict = load((yield "delegate", {"agent": checker, "task": brief_text(
-            dict(brief, step="qa_check", clips=clips),
-            "Check that every selected clip is the team's real match footage.")}))
+        verdict = yield from _delegate(checker, dict(brief, step="qa_check", clips=clips),
+                                       "Check that every selected clip is the team's real "
+                                       "match footage.", style)
         if style.checks_files and isinstance(verdict, dict):
             rejected = {r.get("path") for r in verdict.get("rejected", []) if isinstance(r, dict)}
             issues += [f"{c.get('clip_id')}: rejected by {checker}" for c in clips
                        if c.get("path") in rejected]
             clips = [c for c in clips if c.get("path") not in rejected]
     if distributor is not None and (brief.get("publish") or brief.get("mail")):
-        report = load((yield "delegate", {"agent": distributor, "task": brief_text(
-            dict(brief, step="distribute", clips=clips),
-            "Publish the package and mail the subscribers.")}))
+        report = yield from _delegate(distributor, dict(brief, step="distribute", clips=clips),
+                                      "Publish the package and mail the subscribers.", style)
         if isinstance(report, dict):
             issues += [str(i) for i in report.get("issues", [])]
-    yield "finish", {"result": {"team": brief["team"], "match_date": brief["match_date"],
-                                "clips": clips, "issues": issues}}
+    manifest = {"team": brief["team"], "match_date": brief["match_date"], "clips": clips,
+                "issues": issues}
+    if brief.get("save_to") and "write_file" in tools:
+        result = yield "write_file", {"path": brief["save_to"],
+                                      "content": json.dumps(manifest, indent=2)}
+        if not result.startswith("wrote") and style.reports:
+            yield "report_issue", {"severity": "error", "paths": [brief["save_to"]],
+                                   "summary": f"could not save the manifest: {result}"}
+            manifest["issues"] = [*issues, f"manifest not saved: {result}"]
+    yield "finish", {"result": manifest}
+
+
+def _checksums(brief: dict[str, Any], style: Style) -> Step:
+    """The match's `clips/SHA256SUMS` as {file name: sha256}, for a careful agent."""
+    table = yield from _read(f"{brief['match_dir']}/clips/SHA256SUMS", style)
+    sums = {}
+    for line in str(table.get("content", "")).splitlines():
+        digest, _, name = line.partition("  ")
+        if name:
+            sums[name] = digest
+    return sums
+
+
+def _info(path: str, style: Style) -> Step:
+    """`file_info`, retried with backoff on transient errors by a careful agent."""
+    attempts = 4 if style.retries else 1
+    for attempt in range(attempts):
+        text = yield "file_info", {"path": path}
+        if not transient(text) or attempt + 1 == attempts:
+            return load(text)
+        yield "wait", {"seconds": 2 ** attempt}
+    return None
+
+
+def _verified(info: dict[str, Any] | None, path: str, brief: dict[str, Any], clip_id: str,
+              sums: dict[str, str]) -> bool:
+    """Tags, sniffed type, integrity, and — where ingest wrote one — the checksum agree."""
+    if not matches(info, brief, clip_id) or info.get("integrity") not in ("ok", None):
+        return False
+    name = posixpath.basename(path)
+    return name not in sums or sums[name] == info.get("sha256") or \
+        not path.startswith(f"{brief['match_dir']}/clips/")
 
 
 def select_clips(brief: dict[str, Any], style: Style) -> Step:
     """The editor: find a file for each clip id of the shot list."""
-    shotlist = load((yield "read_file", {"path": brief["shotlist"]})) or {}
-    ids = clip_ids(str(shotlist.get("content", "")))
+    shotlist = yield from _read(brief["shotlist"], style)
+    ids = clip_ids(str(shotlist.get("content", "")), tolerant=style.checks_files)
     if not ids and style.reports:
         yield "report_issue", {"severity": "error", "summary": "the shot list is unreadable",
                                "paths": [brief["shotlist"]]}
+    sums = (yield from _checksums(brief, style)) if style.checks_files and ids else {}
     chosen: list[dict[str, str]] = []
     issues: list[str] = []
     for clip_id in ids:
@@ -90,7 +156,8 @@ def select_clips(brief: dict[str, Any], style: Style) -> Step:
                 candidates = [p for p in wide.get("matches", [])
                               if _is_video(p) and p not in rejected]
             for path in candidates:
-                if matches(load((yield "file_info", {"path": path})), brief, clip_id):
+                info = yield from _info(path, style)
+                if _verified(info, path, brief, clip_id, sums):
                     pick = path
                     break
                 rejected.append(path)
@@ -100,9 +167,9 @@ def select_clips(brief: dict[str, Any], style: Style) -> Step:
         if suspicious and style.reports:
             yield "report_issue", {"severity": "warning", "paths": suspicious, "summary":
                                    f"{clip_id}: files named like the clip are not this match's "
-                                   "footage (stock, other cuts or other matches)"}
+                                   "footage, or are damaged or unreadable"}
         if pick is None:
-            summary = f"{clip_id}: no file of this match holds the clip; left out"
+            summary = f"{clip_id}: no good file of this match holds the clip; left out"
             if style.reports:
                 yield "report_issue", {"severity": "error", "summary": summary,
                                        "paths": [brief["shotlist"]]}
@@ -117,8 +184,7 @@ def qa_check(brief: dict[str, Any], style: Style) -> Step:
     approved, rejected = [], []
     for clip in brief.get("clips", []):
         path, clip_id = str(clip.get("path", "")), str(clip.get("clip_id", ""))
-        if style.checks_files and not matches(load((yield "file_info", {"path": path})), brief,
-                                              clip_id):
+        if style.checks_files and not matches((yield from _info(path, style)), brief, clip_id):
             yield "report_issue", {"severity": "error", "paths": [path],
                                    "summary": f"{clip_id}: {path} is not this match's footage"}
             rejected.append({"clip_id": clip_id, "path": path, "reason": "not match footage"})
