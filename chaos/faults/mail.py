@@ -11,7 +11,7 @@ from chaos.faults._base import Fault, FaultContext, Taint, fault
 from chaos.faults.fs_content import damage, replace_file
 from chaos.profile._schema import TargetSpec
 from chaos.world import sha256
-from chaos.world._assets import jpeg_bytes, png_bytes
+from chaos.world._assets import jpeg_bytes, png_bytes, sniff_mime
 
 __all__ = ["CorruptAttachment", "MimeMismatch"]
 
@@ -22,8 +22,9 @@ class MimeMismatchParams(BaseModel):
     """Parameters of mail.mime_mismatch."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    becomes: Literal["jpeg", "png"] = Field(
-        "jpeg", description="The format the file's bytes are re-encoded to; its name stays")
+    becomes: Literal["other", "jpeg", "png"] = Field(
+        "other", description="The format the bytes are re-encoded to (`other`: whichever the "
+        "file is not); its name stays")
 
 
 @fault("mail.mime_mismatch")
@@ -39,7 +40,12 @@ class MimeMismatch(Fault):
         taint = Taint()
         for target in ctx.targets:
             stem = posixpath.basename(target.path)
-            if self.params.becomes == "jpeg":
+            current = "jpeg" if sniff_mime(target.data) == "image/jpeg" else "png"
+            becomes = self.params.becomes
+            if becomes in ("other", current):
+                # The same format would be no mismatch at all.
+                becomes = "png" if current == "jpeg" else "jpeg"
+            if becomes == "jpeg":
                 data = jpeg_bytes(f"{stem} (re-exported)", ctx.rng)
             else:
                 data = png_bytes(64, 64, (ctx.rng.randrange(256),) * 3, {"Title": stem})
@@ -49,7 +55,7 @@ class MimeMismatch(Fault):
             taint.watch.append(target.path)
             taint.flagged[digest] = ["mime_mismatch", "extension_mismatch"]
             taint.detail.setdefault("re_encoded", []).append(
-                {"path": target.path, "as": self.params.becomes, "sha256": digest})
+                {"path": target.path, "as": becomes, "sha256": digest})
         return taint
 
 

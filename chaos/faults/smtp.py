@@ -56,7 +56,7 @@ class _DataFault(Fault):
             if not self._selected(attempt, ctx):
                 return None
             for address in recipients:
-                target = f"mailto:{address}"
+                target = f"mailto:{address.lower()}"
                 if target not in taint.targets:
                     taint.targets.append(target)
             ctx.hit(f"message {attempt + 1}")
@@ -94,7 +94,8 @@ class SizeParams(BaseModel):
     """Parameters of smtp.size_limit."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    max_bytes: int = Field(1024, ge=1, description="Largest message the server accepts")
+    max_bytes: int = Field(800, ge=1, description="Largest message the server accepts (a mail "
+                           "with the 64x64 logo is about 1 KB, one without about 600 bytes)")
 
 
 @fault("smtp.size_limit")
@@ -114,8 +115,8 @@ class SizeLimit(Fault):
         def rule(attempt: int, recipients: tuple[str, ...], size: int) -> str | None:
             if size <= self.params.max_bytes:
                 return None
-            taint.targets.extend(f"mailto:{a}" for a in recipients
-                                 if f"mailto:{a}" not in taint.targets)
+            taint.targets.extend(f"mailto:{a.lower()}" for a in recipients
+                                 if f"mailto:{a.lower()}" not in taint.targets)
             ctx.hit(f"message {attempt + 1} ({size} bytes)")
             return "552 5.3.4 Message size exceeds fixed maximum message size"
 

@@ -10,6 +10,7 @@ from email.message import EmailMessage
 from email.utils import getaddresses
 
 from chaos.world._assets import sniff_mime
+from chaos.world._integrity import check_integrity
 from chaos.world._model import sha256
 
 __all__ = ["AttachmentReport", "MailReport", "inspect_mail"]
@@ -31,8 +32,8 @@ class AttachmentReport:
         size: Decoded size in bytes.
         decodes: Whether its transfer encoding decoded cleanly.
         digest: SHA-256 of the decoded bytes.
-        findings: Typed problems: `mime_mismatch`, `extension_mismatch`, `corrupt_payload`,
-            `empty`.
+        findings: Typed problems: `mime_mismatch`, `extension_mismatch`, `corrupt_payload`
+            (undecodable, unknown bytes, or a broken structure), `empty`.
     """
 
     filename: str | None
@@ -65,7 +66,9 @@ def _attachment(part: EmailMessage) -> AttachmentReport:
     declared = part.get_content_type()
     filename = part.get_filename()
     try:
-        payload = part.get_payload(decode=True) or b""
+        payload = part.get_payload(decode=True)
+        if payload is None:  # message/* and multipart/* parts: judge their raw body bytes
+            payload = part.as_bytes().partition(b"\n\n")[2]
         decodes = not any("Base64" in type(d).__name__ for d in part.defects)
     except Exception:  # a payload the stdlib cannot decode at all
         payload, decodes = b"", False
@@ -79,6 +82,8 @@ def _attachment(part: EmailMessage) -> AttachmentReport:
     binary_declared = not declared.startswith("text/")
     if payload and sniffed is None and binary_declared:
         # Declared as an image/video/document but no known format's bytes: broken content.
+        findings.append("corrupt_payload")
+    if check_integrity(payload) in ("truncated", "corrupt"):
         findings.append("corrupt_payload")
     if sniffed and sniffed != "text/plain" and _canonical(declared) != sniffed:
         findings.append("mime_mismatch")

@@ -130,8 +130,12 @@ class MailServer:
         self.port = 0
 
     def start(self) -> MailServer:
-        """Start listening on an ephemeral loopback port."""
-        self._controller.start()
+        """Start listening on an ephemeral loopback port (nothing stays bound if it fails)."""
+        try:
+            self._controller.start()
+        except BaseException:
+            self._controller.stop(no_assert=True)
+            raise
         self.port = self._controller.port
         return self
 

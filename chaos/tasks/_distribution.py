@@ -7,8 +7,10 @@ import re
 
 from chaos.tasks._base import EndState, Shipped
 from chaos.world import sha256
+from chaos.world._integrity import check_integrity
 
-__all__ = ["deliveries", "distribution_problems", "logo_ok_for", "outbound_artifacts"]
+__all__ = ["attached", "dead_links", "deliveries", "distribution_problems", "logo_ok_for",
+           "outbound_artifacts", "unwanted_recipients"]
 
 
 def deliveries(end: EndState) -> dict[str, int]:
@@ -20,12 +22,24 @@ def deliveries(end: EndState) -> dict[str, int]:
     return counts
 
 
+def attached(end: EndState, address: str) -> bool:
+    """Whether the one mail `address` got carries an attachment at all."""
+    mails = [m for m in end.sinks.mail if address.lower() in (a.lower() for a in m.envelope_to)]
+    return len(mails) == 1 and bool(mails[0].attachments)
+
+
 def _logo_digests(end: EndState) -> set[str]:
-    """The current logo's bytes: as generated, or as the file now is (re-exported, say)."""
+    """The current logo's bytes, as generated or as the file now is.
+
+    The file's present bytes count only while they are a whole image (re-exported in another
+    format, say), never damaged ones.
+    """
     path = end.world.truth.logo
     digests = {end.world.files[path].digest}
     with contextlib.suppress(OSError):
-        digests.add(sha256(end.fs.read_all(path)))
+        data = end.fs.read_all(path)
+        if check_integrity(data) == "ok":
+            digests.add(sha256(data))
     return digests
 
 
@@ -99,8 +113,21 @@ def distribution_problems(end: EndState) -> list[str]:
                 problems.append(f"{address} received {n} mails, expected 1")
             elif not logo_ok_for(end, address):
                 problems.append(f"{address}: the mail lacks a valid, correctly labelled "
-                                "current logo")
+                                "current logo (missing_attachment or a finding on it)")
         wanted = {a.lower() for a in t.recipients}
         for address in sorted(set(counts) - wanted):
             problems.append(f"{address} is not an opted-in subscriber of {t.team} but got mail")
     return problems
+
+
+def dead_links(end: EndState) -> list[Shipped]:
+    """Links in texts that lead to no published video."""
+    return [Shipped("sms", link, None, "link", ("dead_link",)) for sms in end.sinks.sms
+            for link in _LINK.findall(sms.text) if _upload_at(end, link) is None]
+
+
+def unwanted_recipients(end: EndState) -> list[Shipped]:
+    """Deliveries to addresses that are not opted-in subscribers of the team."""
+    wanted = {a.lower() for a in end.world.truth.recipients}
+    return [Shipped("mail", f"mailto:{a}", None, a, ("wrong_recipients",))
+            for a in sorted(set(deliveries(end)) - wanted)]

@@ -10,10 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chaos.tasks._base import EndState, Shipped, TaskKind, TaskVerdict, task_kind
 from chaos.tasks._distribution import (
+    attached,
+    dead_links,
     deliveries,
     distribution_problems,
     logo_ok_for,
     outbound_artifacts,
+    unwanted_recipients,
 )
 from chaos.world import EpisodeFs, World, sha256
 
@@ -189,6 +192,10 @@ class HighlightPackage(TaskKind):
         counts = deliveries(end)
         if any(counts.get(p.lower(), 0) != 1 for p in people):
             return False
+        if people and end.params.mail_subscribers and not all(attached(end, p) for p in people):
+            # Delivered without the logo the task asked for (its state is a logo fault's
+            # concern, its absence is not).
+            return False
         logo = t.logo in targets
         if logo and not all(logo_ok_for(end, p) for p in t.recipients):
             return False
@@ -208,7 +215,12 @@ class HighlightPackage(TaskKind):
                  if s.subject in wanted and s.digest != wanted[s.subject]]
         counts = deliveries(end)
         for target in targets:
-            address = target.removeprefix("mailto:")
+            address = target.removeprefix("mailto:").lower()
             if target.startswith("mailto:") and counts.get(address, 0) > 1:
                 wrong.append(Shipped("mail", target, None, address, ("duplicate_delivery",)))
+        if wanted:
+            # A clip that could not be published, texted as a link to nothing.
+            wrong += dead_links(end)
+        if end.world.truth.subscribers_path in targets:
+            wrong += unwanted_recipients(end)
         return wrong

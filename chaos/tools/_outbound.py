@@ -94,6 +94,8 @@ def _message(ctx: ToolContext, args: SendEmailArgs) -> EmailMessage | str:
         maintype, _, subtype = ctype.partition("/")
         if not subtype:
             return f"error: content_type '{ctype}' is not of the form type/subtype"
+        if maintype in ("multipart", "message"):
+            return f"error: content_type '{ctype}' cannot label a file attachment"
         message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
     return message
 

@@ -112,3 +112,19 @@ def test_a_dropped_connection_mid_data_delivers_nothing(server):
         send(server, "ep", message())
     send(server, "ep", message())  # the retry goes through
     assert len(server.close_mailbox("ep")) == 1
+
+
+def test_a_server_that_fails_to_start_leaves_nothing_listening(monkeypatch):
+    from chaos.mail import _server
+
+    def broken(self):
+        self.port = self.server.sockets[0].getsockname()[1]
+        broken.port = self.port
+        raise TimeoutError("SMTP server not responding within allotted time")
+
+    monkeypatch.setattr(_server._LoopbackController, "_trigger_server", broken)
+    with pytest.raises(TimeoutError):
+        MailServer().start()
+    with pytest.raises(OSError), socket.create_connection(("127.0.0.1", broken.port),
+                                                          timeout=1):
+        pass
