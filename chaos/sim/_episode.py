@@ -119,6 +119,12 @@ async def run_episode(plan: EpisodePlan, profile: Profile, world: World,
         ),
         None,
     )
+    for mail in sinks.mail:
+        runner.emit("mail_received", index=mail.index, to=list(mail.envelope_to),
+                    subject=mail.subject[:500], attachments=[
+                        {"filename": a.filename, "declared": a.declared, "sniffed": a.sniffed,
+                         "size": a.size, "findings": list(a.findings)}
+                        for a in mail.attachments])
     runner.emit("episode_finished", status="crashed" if crashed else "completed", error=crashed)
     end = EndState(runner.final, fs, world, sinks, task_params)
     verdict = judge_task(task, end, crashed)

@@ -14,6 +14,7 @@ __all__ = [
     "FaultInjected",
     "FaultTouched",
     "IssueReported",
+    "MailReceived",
     "ModelCalled",
     "ToolCalled",
     "ToolReturned",
@@ -124,6 +125,16 @@ class IssueReported(_Event):
     paths: list[str]
 
 
+class MailReceived(_Event):
+    """A message in the episode's mailbox, as the oracle inspected it (at the episode's end)."""
+
+    type: Literal["mail_received"] = "mail_received"
+    index: int
+    to: list[str]
+    subject: str
+    attachments: list[dict[str, Any]]
+
+
 class AgentFinished(_Event):
     """An agent invocation ended with an answer, an error, or its step limit."""
 
@@ -151,6 +162,7 @@ TraceEvent = Annotated[
     | FaultInjected
     | FaultTouched
     | IssueReported
+    | MailReceived
     | AgentFinished
     | EpisodeFinished,
     Field(discriminator="type"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.policy
+import json
 import mimetypes
 import posixpath
 import smtplib
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chaos._clock import sim_datetime
 from chaos.sinks import SmsRecord, UploadItem, UploadRecord
+from chaos.tools._files import READ_CAP
 from chaos.tools._registry import ToolContext, tool
 from chaos.world import sha256
 
@@ -47,7 +49,10 @@ class SendEmailArgs(_Args):
 class PublishArgs(_Args):
     platform: str = Field(description="Where to publish, e.g. youtube")
     title: str
-    clips: list[str] = Field(min_length=1, description="Absolute paths of the clips, in order")
+    clips: list[str] = Field(default_factory=list,
+                             description="Absolute paths of the clips, in order")
+    manifest: str | None = Field(None, description="Instead of clips: a JSON manifest file "
+                                 "whose `clips` list holds {path} entries")
 
 
 class SmsArgs(_Args):
@@ -129,8 +134,17 @@ def send_email(ctx: ToolContext, args: SendEmailArgs) -> str:
 def publish_video(ctx: ToolContext, args: PublishArgs) -> str:
     """Publish a video made of the given clips to a platform (leaves the organisation)."""
     assert ctx.sinks is not None
+    clips = list(args.clips)
+    if args.manifest is not None:
+        try:
+            listed = json.loads(ctx.fs.read(args.manifest, READ_CAP))["clips"]
+            clips += [str(c["path"]) for c in listed]
+        except (ValueError, KeyError, TypeError):
+            return f"error: {args.manifest} is not a manifest with a clips list of {{path}}"
+    if not clips:
+        return "error: give clips or a manifest"
     items = []
-    for clip in args.clips:
+    for clip in clips:
         path = ctx.fs.resolve(clip)
         data = ctx.fs.read(path, ATTACHMENT_CAP * 40)
         items.append(UploadItem(path, sha256(data), len(data)))

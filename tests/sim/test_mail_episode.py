@@ -82,3 +82,11 @@ def test_the_desk_gets_a_link_that_exists_and_an_invented_link_is_caught():
     invented = run(only_fault("fs.missing"), "scripted/hallucinator")
     assert any("links to https://videos.desk.example/youtube/1, which does not exist" in r
                for r in invented.result.task.reasons)
+
+
+def test_each_received_mail_is_in_the_trace_with_its_findings():
+    episode = run(only_fault("mail.mime_mismatch"), "scripted/naive")
+    received = [e for e in episode.trace if e.type == "mail_received"]
+    assert received
+    assert received[0].attachments[0]["findings"] == ["mime_mismatch", "extension_mismatch"]
+    assert received[0].attachments[0]["sniffed"] == "image/jpeg"

@@ -102,3 +102,15 @@ def test_inspection_of_what_arrived_matches_the_world_bytes(episode, world):
     (attachment,) = inspect_mail(0, delivery.rcpt_tos, delivery.data).attachments
     assert attachment.digest == world.files[logo].digest
     assert attachment.findings == ()
+
+
+def test_publish_video_takes_a_manifest_file(episode, world):
+    import json as _json
+
+    clip = world.truth.clips[0]
+    episode("write_file", path="/prod/distribution/manifests/m.json",
+            content=_json.dumps({"clips": [{"clip_id": clip.clip_id, "path": clip.path}]}))
+    text = episode("publish_video", platform="youtube", title="t",
+                   manifest="/prod/distribution/manifests/m.json")
+    assert text.startswith("published 't' to youtube: 1 clip(s)")
+    assert episode.sinks.uploads[0].items[0].digest == clip.digest
