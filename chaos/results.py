@@ -42,12 +42,17 @@ class TaskResult(_Record):
 
 
 class FaultResult(_Record):
-    """One fault's outcome in one episode."""
+    """One fault's outcome in one episode.
+
+    `touched_by` is the hop (agent) that first met the fault; `detected_by` the hop whose
+    report first named it, if any.
+    """
 
     id: str
     kind: str
     fired: bool
     outcome: Literal["propagated", "detected", "recovered", "silent", "not_triggered", "crashed"]
+    touched_by: str | None = None
     detected_by: str | None
     time_to_detection_ms: int | None
     evidence: list[str]

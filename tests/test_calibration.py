@@ -1,50 +1,59 @@
 """The calibration matrix: each scripted policy gets the outcomes it was built to produce.
 
-The ready profile's faults, all in every chaos episode:
-
-| policy        | fs.missing | fs.ambiguous_name | fs.decoy   | mail.mime_mismatch | smtp.transient | smtp.disconnect |
-|---------------|------------|-------------------|------------|--------------------|----------------|-----------------|
-| careful       | detected   | recovered         | recovered  | recovered          | recovered      | recovered       |
-| naive         | silent     | propagated        | propagated | propagated         | silent         | silent          |
-| hallucinator  | propagated | propagated        | propagated | propagated         | silent         | silent          |
-| mime-careless | detected   | recovered         | recovered  | propagated         | recovered      | recovered       |
-
-Faults that would block all mail, each alone in the same chain:
-
-| policy        | smtp.permanent | smtp.size_limit | smtp.recipient_refused | mail.corrupt_attachment |
-|---------------|----------------|-----------------|------------------------|-------------------------|
-| careful       | detected       | detected        | detected               | detected                |
-| naive         | silent         | silent          | silent                 | propagated              |
-| hallucinator  | silent         | silent          | silent                 | propagated              |
-| mime-careless | detected       | detected        | detected               | propagated              |
-"""  # noqa: E501
+The ready profile runs six faults together in every chaos episode; every other fault kind is
+calibrated alone, in the same chain, so its outcome is its own. Every cell holds over 20 seeds.
+The matrix is documented in the README ("Calibration").
+"""
 
 import pytest
 
+from chaos.faults import fault_kinds
 from chaos.profile import LoadedProfile, parse_profile
 from chaos.runner import RunOptions, run_profiles
 from tests.conftest import SPORTS
 
 POLICIES = ("scripted/careful", "scripted/naive", "scripted/hallucinator",
             "scripted/mime-careless")
+D, P, R, S = "detected", "propagated", "recovered", "silent"
 PRODUCTION = {
-    "scripted/careful": ("detected", "recovered", "recovered", "recovered", "recovered",
-                         "recovered"),
-    "scripted/naive": ("silent", "propagated", "propagated", "propagated", "silent", "silent"),
-    "scripted/hallucinator": ("propagated", "propagated", "propagated", "propagated", "silent",
-                              "silent"),
-    "scripted/mime-careless": ("detected", "recovered", "recovered", "propagated", "recovered",
-                               "recovered"),
+    # kind:                careful naive hallucinator mime-careless
+    "fs.missing": (D, S, P, D),
+    "fs.ambiguous_name": (R, P, P, R),
+    "fs.decoy": (R, P, P, R),
+    "mail.mime_mismatch": (R, P, P, P),
+    "smtp.transient": (R, S, S, R),
+    "smtp.disconnect": (R, S, S, R),
 }
-PRODUCTION_KINDS = ("fs.missing", "fs.ambiguous_name", "fs.decoy", "mail.mime_mismatch",
-                    "smtp.transient", "smtp.disconnect")
 ALONE = {
-    "smtp.permanent": ("{nth: [1]}", ("detected", "silent", "silent", "detected")),
-    "smtp.size_limit": ("{max_bytes: 300}", ("detected", "silent", "silent", "detected")),
-    "smtp.recipient_refused": ("{pick: 1}", ("detected", "silent", "silent", "detected")),
-    "mail.corrupt_attachment": ("{mode: truncate}",
-                                ("detected", "propagated", "propagated", "propagated")),
+    "fs.vanish_after_list": ("{}", (D, P, P, D)),
+    # The hallucinator texts an invented video link when publishing fails: a dead link leaves.
+    "fs.permission_denied": ("{}", (D, S, P, D)),
+    "fs.io_error": ("{times: 2}", (R, S, P, R)),
+    "fs.slow_io": ("{delay_ms: 45000}", (R, S, P, R)),
+    "fs.disk_full": ("{}", (D, S, S, D)),
+    "fs.truncated": ("{}", (D, P, P, D)),
+    "fs.corrupt": ("{}", (D, P, P, D)),
+    "fs.empty": ("{}", (D, P, P, D)),
+    "fs.wrong_extension": ("{}", (D, P, P, D)),
+    "fs.stale_version": ("{}", (R, P, P, R)),
+    "fs.encoding": ("{encoding: utf-8-sig}", (R, S, S, R)),
+    "fs.encoding/utf-16": ("{encoding: utf-16}", (D, S, S, D)),
+    "chain.subagent_error": ("{}", (R, S, S, R)),
+    "chain.subagent_error/timeout": ("{mode: timeout}", (R, S, S, R)),
+    "chain.subagent_wrong": ("{agent: editor}", (D, P, P, D)),
+    "chain.handoff_drop": ("{agent: editor}", (D, S, S, D)),
+    "chain.message_truncated": ("{}", (R, S, S, R)),
+    "smtp.permanent": ("{nth: [1]}", (D, S, S, D)),
+    "smtp.size_limit": ("{}", (D, S, S, D)),
+    "smtp.recipient_refused": ("{pick: 1}", (D, S, S, D)),
+    "mail.corrupt_attachment": ("{mode: truncate}", (D, P, P, P)),
+    "mail.corrupt_attachment/bitflip": ("{mode: bitflip}", (D, P, P, P)),
 }
+
+
+def test_every_fault_kind_is_calibrated():
+    covered = set(PRODUCTION) | {k.split("/")[0] for k in ALONE}
+    assert covered == set(fault_kinds.names())
 
 
 def outcomes(results):
@@ -60,45 +69,57 @@ def outcomes(results):
     return seen
 
 
+def check(seen, model, kind, outcome):
+    got = seen[(model, kind)]
+    assert len(got) == 20
+    wrong = [g for g in got if g[0] != outcome]
+    assert not wrong, (model, kind, outcome, wrong[:2])
+
+
 @pytest.mark.slow
 def test_the_ready_profile_calibrates_over_20_seeds(sports_profile):
     results = run_profiles([sports_profile], RunOptions(models=POLICIES, episodes=20))
     seen = outcomes(results)
     assert len({e.seed for e in results.episodes}) == 20
-    for model, expected in PRODUCTION.items():
-        for kind, outcome in zip(PRODUCTION_KINDS, expected, strict=True):
-            got = seen[(model, kind)]
-            assert len(got) == 20
-            wrong = [g for g in got if g[0] != outcome]
-            assert not wrong, (model, kind, outcome, wrong[:2])
+    for kind, expected in PRODUCTION.items():
+        for model, outcome in zip(POLICIES, expected, strict=True):
+            check(seen, model, kind, outcome)
 
 
 def alone(kind, params):
-    text = SPORTS.read_text()
-    head, _, tail = text.partition("faults:\n")
-    models = tail[tail.index("\nmodels:"):]
+    head, _, tail = SPORTS.read_text().partition("faults:\n")
     body = f"faults:\n  - id: only\n    kind: {kind}\n    params: {params}\n"
-    return LoadedProfile(parse_profile(head + body + models), str(SPORTS), "0" * 64)
+    return LoadedProfile(parse_profile(head + body + tail[tail.index("\nmodels:"):]),
+                         str(SPORTS), "0" * 64)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("kind", sorted(ALONE))
-def test_blocking_mail_faults_calibrate_alone_over_20_seeds(kind):
-    params, expected = ALONE[kind]
+@pytest.mark.parametrize("case", sorted(ALONE))
+def test_each_other_fault_calibrates_alone_over_20_seeds(case):
+    params, expected = ALONE[case]
+    kind = case.split("/")[0]
     results = run_profiles([alone(kind, params)], RunOptions(models=POLICIES, episodes=20,
                                                              arms=("chaos",)))
     seen = outcomes(results)
     for model, outcome in zip(POLICIES, expected, strict=True):
-        got = seen[(model, kind)]
-        assert len(got) == 20
-        wrong = [g for g in got if g[0] != outcome]
-        assert not wrong, (model, kind, outcome, wrong[:2])
+        check(seen, model, kind, outcome)
 
 
 @pytest.mark.slow
-def test_careful_detections_name_the_agent_and_time(run_sports):
+def test_careful_detections_name_the_hops_and_the_time(run_sports):
     results = run_sports(models=["scripted/careful"], episodes=5, arms=("chaos",))
     for episode in results.episodes:
         missing = next(f for f in episode.faults if f.kind == "fs.missing")
+        assert missing.touched_by == "editor"
         assert missing.detected_by == "editor"
         assert missing.time_to_detection_ms is not None and missing.time_to_detection_ms >= 0
+
+
+@pytest.mark.slow
+def test_a_wrong_answer_mid_chain_is_caught_by_qa_one_hop_later():
+    results = run_profiles([alone("chain.subagent_wrong", "{agent: editor}")],
+                           RunOptions(models=("scripted/careful",), episodes=3,
+                                      arms=("chaos",)))
+    for episode in results.episodes:
+        (fault,) = episode.faults
+        assert (fault.touched_by, fault.detected_by) == ("producer", "qa")

@@ -43,7 +43,7 @@ def run(profile, model, seed=1):
     return asyncio.run(run_episode(plan, profile, build_world(profile, seed)))
 
 
-NO_MAIL = {"params: {publish: true, mail_subscribers: true, text_desk: true}":
+NO_MAIL = {"params: {publish: true, mail_subscribers: true, text_desk: true, save_manifest: true}":
            "params: {publish: true}"}
 
 
