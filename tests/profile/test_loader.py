@@ -142,7 +142,8 @@ def test_a_missing_file_is_an_input_error(tmp_path):
      "must be a normalised absolute file path"),
     ("params: {teams: 4, matches_per_team: 3,",
      "params: {teams: 4, matches_per_team: 50, scale: 4,", "a season has 160 match days"),
-    ("params: {publish: true, mail_subscribers: true, text_desk: true, save_manifest: true}", "params: {publsh: true}",
+    ("params: {publish: true, mail_subscribers: true, text_desk: true, save_manifest: true}",
+     "params: {publsh: true}",
      "unknown key 'publsh' in task.params; did you mean 'publish'?"),
 ])
 def test_broken_profiles_exit_2_on_the_command_line(tmp_path, old, new, expect):
