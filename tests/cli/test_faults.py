@@ -1,0 +1,51 @@
+import pytest
+from click.testing import CliRunner
+
+from chaos.cli import main
+from chaos.faults import fault_kinds
+from chaos.faults._catalog import describe_fault
+from chaos.profile import load_profile, parse_profile
+from chaos.runner import RunOptions, run_profiles
+from tests.conftest import REPO, SPORTS
+
+
+def test_chaos_faults_lists_every_kind_with_its_summary():
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(main, ["faults"])
+    assert result.exit_code == 0
+    for kind in fault_kinds.names():
+        assert kind in result.output
+        assert describe_fault(kind).summary[:30] in result.output
+    assert "probability" in result.output and "window" in result.output
+
+
+def test_chaos_faults_kind_shows_params_target_and_an_example():
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(main, ["faults", "fs.decoy"])
+    assert result.exit_code == 0
+    for text in ("fs.decoy", "folder", "B-roll", "source_tag", "default target: tag: task_clip",
+                 "kind: fs.decoy", "trigger: {when: start}"):
+        assert text in result.output
+
+
+def test_an_unknown_kind_is_an_input_error_with_a_suggestion():
+    result = CliRunner().invoke(main, ["faults", "fs.mising"])
+    assert result.exit_code == 2
+    assert "did you mean 'fs.missing'?" in result.output
+
+
+@pytest.mark.parametrize("kind", fault_kinds.names())
+def test_every_example_snippet_is_a_valid_fault_of_the_ready_profile(kind):
+    head, _, tail = SPORTS.read_text().partition("faults:\n")
+    snippet = "\n".join("  " + line for line in describe_fault(kind).example.splitlines())
+    profile = parse_profile(head + "faults:\n" + snippet + "\n" + tail[tail.index("\nmodels:"):])
+    assert profile.faults[0].kind == kind
+
+
+@pytest.mark.slow
+def test_the_kitchen_sink_uses_every_kind_and_runs():
+    loaded = load_profile(REPO / "profiles" / "kitchen-sink.yaml")
+    assert {f.kind for f in loaded.profile.faults} == set(fault_kinds.names())
+    results = run_profiles([loaded], RunOptions(episodes=3))
+    assert all(e.status == "completed" for e in results.episodes), [
+        e.error for e in results.episodes if e.status != "completed"]
+    fired = {f.kind for e in results.episodes for f in e.faults if f.fired}
+    assert len(fired) >= len(fault_kinds.names()) // 2
