@@ -38,6 +38,15 @@ def _rate(successes: int, trials: int) -> dict[str, Any]:
     }
 
 
+def _ttd(values: list[int | None]) -> dict[str, Any]:
+    """Mean and p90 of the detection times that exist (simulated ms)."""
+    known = sorted(v for v in values if v is not None)
+    if not known:
+        return {"n": 0, "mean": None, "p90": None}
+    p90 = known[min(len(known) - 1, math.ceil(0.9 * len(known)) - 1)]
+    return {"n": len(known), "mean": round(sum(known) / len(known), 1), "p90": p90}
+
+
 def _arm(episodes: list[EpisodeResult]) -> dict[str, Any]:
     passed = sum(e.task.passed for e in episodes)
     return {
@@ -63,10 +72,16 @@ def summarize(episodes: Iterable[EpisodeResult]) -> dict[str, Any]:
         for model in sorted(table[profile]):
             runs = table[profile][model]
             kinds: dict[str, dict[str, int]] = {}
+            hops: dict[str, dict[str, dict[str, int]]] = {}
             for e in runs:
                 for f in e.faults:
                     counts = kinds.setdefault(f.kind, {o.value: 0 for o in FaultOutcome})
                     counts[f.outcome] += 1
+                    kind_hops = hops.setdefault(f.kind, {"touched_by": {}, "detected_by": {}})
+                    for field in ("touched_by", "detected_by"):
+                        agent = getattr(f, field)
+                        if agent:
+                            kind_hops[field][agent] = kind_hops[field].get(agent, 0) + 1
             faults = {}
             for kind in sorted(kinds):
                 counts = kinds[kind]
@@ -76,6 +91,9 @@ def summarize(episodes: Iterable[EpisodeResult]) -> dict[str, Any]:
                     "scored": scored,
                     "counts": counts,
                     "rates": {o.value: _rate(counts[o.value], scored) for o in SCORED_OUTCOMES},
+                    "hops": {k: dict(sorted(v.items())) for k, v in hops[kind].items()},
+                    "time_to_detection_ms": _ttd([f.time_to_detection_ms for e in runs
+                                                  for f in e.faults if f.kind == kind]),
                 }
             models[model] = {
                 "clean": _arm([e for e in runs if e.arm == "clean"]),

@@ -1,4 +1,4 @@
-"""The terminal table: per model and fault kind, the rate of each outcome."""
+"""The terminal table: per model and fault kind, each outcome's rate and where it was caught."""
 
 from __future__ import annotations
 
@@ -20,14 +20,21 @@ _COLUMNS = (
     (FaultOutcome.SILENT, "silent", "yellow"),
     (FaultOutcome.CRASHED, "crash", "magenta"),
 )
-_LEGEND = (
-    "rates over the faults that fired · prop. propagated out of the organisation · "
-    "det. detected · rec. recovered · task ok: clean arm / chaos arm"
-)
+_LEGEND = ("rates over the faults that fired · prop. propagated out of the organisation · "
+           "det. detected · rec. recovered · caught at: the agent that reported it most often "
+           "· task ok: clean arm / chaos arm")
 
 
 def _success(arm: dict[str, Any]) -> str:
     return f"{arm['task_passed']}/{arm['episodes']}" if arm["episodes"] else "-"
+
+
+def _caught(row: dict[str, Any] | None) -> str:
+    """Where detections happened: the hop (agent) that caught the fault most often."""
+    if not row or not row["hops"]["detected_by"]:
+        return "-"
+    agent, n = max(row["hops"]["detected_by"].items(), key=lambda kv: (kv[1], kv[0]))
+    return f"{escape(agent)} {n}"
 
 
 def outcome_tables(results: RunResults) -> list[Table]:
@@ -37,18 +44,12 @@ def outcome_tables(results: RunResults) -> list[Table]:
     """
     tables = []
     for profile, body in results.summary["profiles"].items():
-        rows = [
-            (model, kind, row)
-            for model, stats in body["models"].items()
-            for kind, row in (stats["faults"] or {"(no faults)": None}).items()
-        ]
+        rows = [(model, kind, row) for model, stats in body["models"].items()
+                for kind, row in (stats["faults"] or {"(no faults)": None}).items()]
         crashes = any(r and r["counts"]["crashed"] for _, _, r in rows)
         unfired = any(r and r["counts"]["not_triggered"] for _, _, r in rows)
-        table = Table(
-            title=f"{escape(profile)}: what each chain did with each fault",
-            caption=_LEGEND,
-            header_style="bold",
-        )
+        table = Table(title=f"{escape(profile)}: what each chain did with each fault",
+                      caption=_LEGEND, header_style="bold")
         table.add_column("model", overflow="fold")
         table.add_column("fault", overflow="fold")
         table.add_column("fired", justify="right", min_width=3)
@@ -57,6 +58,7 @@ def outcome_tables(results: RunResults) -> list[Table]:
             table.add_column(header, justify="right", style=style, min_width=4, no_wrap=True)
         if unfired:
             table.add_column("not fired", justify="right", style="dim", min_width=3)
+        table.add_column("caught at", overflow="fold")
         table.add_column("task ok", justify="right", no_wrap=True)
         previous = None
         for i, (model, kind, row) in enumerate(rows):
@@ -74,8 +76,7 @@ def outcome_tables(results: RunResults) -> list[Table]:
                     cells.append(str(row["counts"]["not_triggered"]))
             stats = body["models"][model]
             task = f"{_success(stats['clean'])} / {_success(stats['chaos'])}" if first else ""
-            table.add_row(
-                escape(model) if first else "", escape(kind), *cells, task, end_section=last
-            )
+            table.add_row(escape(model) if first else "", escape(kind), *cells, _caught(row),
+                          task, end_section=last)
         tables.append(table)
     return tables
