@@ -34,6 +34,7 @@ def profile_with(faults_yaml, extra=None):
     head, _, tail = SPORTS.read_text().partition("faults:\n")
     text = head + "faults:\n" + faults_yaml + tail[tail.index("\nmodels:"):]
     for old, new in (extra or {}).items():
+        assert old in text, old
         text = text.replace(old, new)
     return parse_profile(text)
 
@@ -61,7 +62,7 @@ def test_a_file_removed_after_it_was_chosen_still_counts_as_propagated():
 
 
 def test_an_info_note_naming_the_clips_is_not_a_detection():
-    tools = "tools: [read_file, delegate, report_issue, finish]"
+    tools = "tools: [read_file, write_file, delegate, report_issue, finish]"
     profile = profile_with("  - id: gone\n    kind: fs.missing\n",
                            {**NO_MAIL, tools: tools.replace("read_file", "read_file, find_files")})
     episode = run(profile, "scripted/test-chatty")

@@ -73,14 +73,14 @@ def test_unknown_fault_kind_is_located_with_a_suggestion(tmp_path):
         ),
         ("  - scripted/naive", "  - opnai/gpt", "opnai/gpt", "unknown model provider 'opnai'"),
         (
-            "tools: [read_file, delegate",
-            "toolz: [read_file, delegate",
+            "tools: [read_file, write_file, delegate",
+            "toolz: [read_file, write_file, delegate",
             "toolz",
             "unknown key 'toolz' in chain.agents.producer; did you mean 'tools'?",
         ),
         (
-            "tools: [read_file, delegate",
-            "tools: [read_fil, delegate",
+            "tools: [read_file, write_file, delegate",
+            "tools: [read_fil, write_file, delegate",
             "read_fil",
             "unknown tool 'read_fil'; did you mean 'read_file'?",
         ),

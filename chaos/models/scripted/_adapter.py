@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
 
-from chaos.models._protocol import ModelRequest, ModelTurn, ToolCall
-from chaos.models.scripted._common import Step
+from chaos.models._protocol import Message, ModelRequest, ModelTurn, ToolCall, ToolSchema
 from chaos.models.scripted._policies import PolicyContext, policies
 
 __all__ = ["ScriptedModel"]
@@ -25,7 +25,11 @@ def _brief(text: str) -> dict[str, Any]:
 
 
 class ScriptedModel:
-    """One scripted model for one episode; keeps each agent invocation's policy state.
+    """A scripted model: answers each request from its policy, replaying the conversation.
+
+    It keeps no state between calls: each request's messages are replayed through a fresh
+    policy generator, so the same policy answers identically wherever the conversation comes
+    from — this process, or an HTTP server speaking a provider's wire format.
 
     Args:
         policy: A registered policy name (`careful`, `naive`, `hallucinator`...).
@@ -34,30 +38,36 @@ class ScriptedModel:
     def __init__(self, policy: str) -> None:
         self.model_id = f"scripted/{policy}"
         self._policy = policies.get(policy)
-        self._steps: dict[str, Step] = {}
-        self._calls = 0
+
+    def next_call(self, messages: Sequence[Message], tools: Sequence[ToolSchema],
+                  agent: str) -> tuple[str, dict[str, Any]] | None:
+        """The policy's next tool call after `messages`, or None when it has nothing to add."""
+        first = next((i for i, m in enumerate(messages) if m.role == "user"), None)
+        if first is None:
+            return None
+        context = PolicyContext(agent, _delegate_names(tools), tuple(t.name for t in tools))
+        step = self._policy(_brief(messages[first].content), context)
+        try:
+            call = next(step)
+            for message in messages[first + 1:]:
+                if message.role == "tool":
+                    call = step.send(message.content)
+        except StopIteration:
+            return None
+        return call
 
     async def complete(self, request: ModelRequest) -> ModelTurn:
         """The policy's next tool call for this conversation."""
-        step = self._steps.get(request.conversation)
-        try:
-            if step is None:
-                user = next(m.content for m in reversed(request.messages) if m.role == "user")
-                context = PolicyContext(request.agent, _delegate_names(request),
-                                        tuple(t.name for t in request.tools))
-                step = self._steps[request.conversation] = self._policy(_brief(user), context)
-                name, arguments = next(step)
-            else:
-                name, arguments = step.send(request.messages[-1].content)
-        except StopIteration:
+        call = self.next_call(request.messages, request.tools, request.agent)
+        if call is None:
             return ModelTurn(text="done")
-        self._calls += 1
-        return ModelTurn(tool_calls=(ToolCall(f"call_{self._calls}", name, arguments),),
+        turns = sum(1 for m in request.messages if m.role == "assistant")
+        return ModelTurn(tool_calls=(ToolCall(f"call_{turns + 1}", call[0], call[1]),),
                          finish_reason="tool_calls")
 
 
-def _delegate_names(request: ModelRequest) -> tuple[str, ...]:
-    for schema in request.tools:
+def _delegate_names(tools: Sequence[ToolSchema]) -> tuple[str, ...]:
+    for schema in tools:
         if schema.name == "delegate":
             return tuple(schema.parameters.get("properties", {}).get("agent", {}).get("enum", []))
     return ()
