@@ -1,62 +1,91 @@
-"""Model providers behind one protocol: `scripted/<policy>` now; more providers plug in here."""
+"""Model providers behind one protocol: scripted, OpenAI-compatible, Anthropic.
+
+`scripted/<policy>`, `openai/<model>`, `anthropic/<model>`; the SDKs are imported only when
+their models run.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from chaos.models._protocol import (
     Message,
     ModelAdapter,
     ModelRequest,
     ModelTurn,
+    ProviderError,
     ToolCall,
     ToolSchema,
     Usage,
 )
 
 __all__ = [
+    "PROVIDERS",
     "Message",
     "ModelAdapter",
     "ModelRequest",
     "ModelTurn",
+    "ProviderError",
     "ToolCall",
     "ToolSchema",
     "Usage",
     "build_model",
     "model_problem",
     "model_slug",
+    "model_spec",
 ]
 
-PROVIDERS = ("scripted",)
+PROVIDERS = ("scripted", "openai", "anthropic")
 
 
 def model_problem(model_id: str) -> str | None:
-    """Why `model_id` cannot be used, or None when it can."""
+    """Why `model_id` cannot be used, or None when it can (keys are checked at run time)."""
     from chaos._registry import did_you_mean
     from chaos.models.scripted import policies
 
     provider, sep, name = model_id.partition("/")
     if not sep or not name:
-        return (
-            f"model '{model_id}' must be written provider/name, e.g. scripted/careful "
-            f"(providers: {', '.join(PROVIDERS)})"
-        )
+        return (f"model '{model_id}' must be written provider/name, e.g. scripted/careful or "
+                f"openai/gpt-4.1-mini (providers: {', '.join(PROVIDERS)})")
     if provider not in PROVIDERS:
-        return (
-            f"unknown model provider '{provider}'{did_you_mean(provider, list(PROVIDERS))} "
-            f"(valid: {', '.join(PROVIDERS)})"
-        )
-    if name not in policies:
+        return (f"unknown model provider '{provider}'{did_you_mean(provider, list(PROVIDERS))} "
+                f"(valid: {', '.join(PROVIDERS)})")
+    if provider == "scripted" and name not in policies:
         return policies.unknown_message(name)
     return None
 
 
-def build_model(model_id: str) -> ModelAdapter:
-    """A fresh adapter for one episode (scripted models keep per-episode state)."""
-    from chaos.errors import InputError
-    from chaos.models.scripted import ScriptedModel
+def model_spec(model_id: str, specs: list[Any]) -> Any:
+    """The profile's spec for `model_id`, or a default one (a `--model` not in the profile)."""
+    from chaos.profile import RemoteModelSpec, ScriptedModelSpec
 
-    if problem := model_problem(model_id):
+    for spec in specs:
+        if spec.id == model_id:
+            return spec
+    provider, _, name = model_id.partition("/")
+    if provider == "scripted":
+        return ScriptedModelSpec(policy=name)
+    return RemoteModelSpec(provider=provider, model=name)  # type: ignore[arg-type]
+
+
+def build_model(spec: Any, transport: Any = None) -> ModelAdapter:
+    """A fresh adapter for one episode.
+
+    Args:
+        spec: A model spec from the profile (see `model_spec`).
+        transport: An httpx transport for remote models (provider faults wrap it).
+    """
+    from chaos.errors import InputError
+
+    if problem := model_problem(spec.id):
         raise InputError(problem)
-    return ScriptedModel(model_id.partition("/")[2])
+    if spec.provider == "scripted":
+        from chaos.models.scripted import ScriptedModel
+
+        return ScriptedModel(spec.policy)
+    from chaos.models._remote import AnthropicModel, OpenAIModel
+
+    return (OpenAIModel if spec.provider == "openai" else AnthropicModel)(spec, transport)
 
 
 def model_slug(model_id: str) -> str:

@@ -11,6 +11,7 @@ from typing import Any, Literal, Protocol
 
 __all__ = [
     "Message",
+    "ProviderError",
     "ModelAdapter",
     "ModelRequest",
     "ModelTurn",
@@ -28,11 +29,14 @@ class ToolCall:
         id: Provider's call id; tool results answer it.
         name: Tool name.
         arguments: Parsed JSON arguments.
+        error: Why the call cannot run as sent (arguments that are not valid JSON): the agent
+            gets this text back instead of a tool result.
     """
 
     id: str
     name: str
     arguments: dict[str, Any]
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,24 @@ class ModelRequest:
     agent: str
     messages: tuple[Message, ...]
     tools: tuple[ToolSchema, ...]
+
+
+class ProviderError(Exception):
+    """A model call failed at the provider (HTTP status, timeout, a broken response).
+
+    Args:
+        message: What happened, as the provider said it (no keys).
+        status: The HTTP status, or None for a timeout or a connection error.
+        retry_after_s: The server's Retry-After, when it sent one.
+        retryable: Whether the chain's retry policy may try again (429, 5xx, timeouts).
+    """
+
+    def __init__(self, message: str, status: int | None = None,
+                 retry_after_s: float | None = None, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after_s = retry_after_s
+        self.retryable = retryable
 
 
 class ModelAdapter(Protocol):

@@ -18,6 +18,9 @@ __all__ = [
     "LatencySpec",
     "LimitsSpec",
     "ModelSpec",
+    "PriceSpec",
+    "RemoteModelSpec",
+    "RetrySpec",
     "Profile",
     "ScriptedModelSpec",
     "TargetSpec",
@@ -195,7 +198,46 @@ class ScriptedModelSpec(Strict):
         return f"scripted/{self.policy}"
 
 
-ModelSpec = Annotated[ScriptedModelSpec, Field(discriminator="provider")]
+class PriceSpec(Strict):
+    """What a model costs, in US dollars per million tokens."""
+
+    input_per_mtok: float = Field(0.0, ge=0)
+    output_per_mtok: float = Field(0.0, ge=0)
+
+
+class RemoteModelSpec(Strict):
+    """A model behind an API: `openai/<model>` (OpenAI-compatible) or `anthropic/<model>`.
+
+    Attributes:
+        provider: `openai` or `anthropic`.
+        model: The provider's model name (may hold slashes, as OpenRouter's do).
+        base_url: The endpoint (OpenRouter, vLLM, Ollama, llama.cpp...); the SDK default if unset.
+        api_key_env: The environment variable holding the key (default: OPENAI_API_KEY or
+            ANTHROPIC_API_KEY; OPENROUTER_API_KEY for an OpenRouter base_url).
+        temperature: Sampling temperature, if set.
+        max_tokens: Most output tokens per call.
+        seed: Sampling seed, where the provider supports one.
+        timeout_s: Wall-clock timeout of one call.
+        price: Price per million input and output tokens, for cost figures.
+    """
+
+    provider: Literal["openai", "anthropic"]
+    model: str = Field(min_length=1)
+    base_url: str | None = None
+    api_key_env: str | None = Field(None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    temperature: float | None = Field(None, ge=0, le=2)
+    max_tokens: int = Field(1024, ge=1)
+    seed: int | None = None
+    timeout_s: float = Field(60.0, gt=0)
+    price: PriceSpec = PriceSpec()
+
+    @property
+    def id(self) -> str:
+        """The model's id as written: `openai/gpt-4.1-mini`."""
+        return f"{self.provider}/{self.model}"
+
+
+ModelSpec = Annotated[ScriptedModelSpec | RemoteModelSpec, Field(discriminator="provider")]
 
 
 class LatencySpec(Strict):
@@ -216,6 +258,22 @@ class LatencySpec(Strict):
     sigma: float = Field(0.5, ge=0)
 
 
+class RetrySpec(Strict):
+    """How the chain retries a failed model call (429, 5xx, timeout), in simulated time.
+
+    Waits back off exponentially, or as long as the server's Retry-After if that is longer.
+
+    Attributes:
+        attempts: Calls in all, the first included (1: no retry).
+        backoff_ms: The first wait.
+        max_backoff_ms: The longest wait.
+    """
+
+    attempts: int = Field(3, ge=1, le=20)
+    backoff_ms: int = Field(2000, ge=0)
+    max_backoff_ms: int = Field(60_000, ge=0)
+
+
 class LimitsSpec(Strict):
     """Bounds on an episode.
 
@@ -224,11 +282,13 @@ class LimitsSpec(Strict):
         deadline_ms: Simulated time after which the episode is crashed.
         model_latency: How long a model call takes in simulated time.
         tool_latency: How long a tool call takes in simulated time.
+        retry: How failed model calls are retried, in simulated time.
     """
 
     steps_per_agent: int = Field(40, ge=1, le=10_000)
     deadline_ms: int = Field(900_000, ge=1)
     model_latency: LatencySpec = LatencySpec(dist="lognormal", ms=1200, sigma=0.4, max_ms=30_000)
+    retry: RetrySpec = RetrySpec()
     tool_latency: LatencySpec = LatencySpec(dist="uniform", min_ms=20, max_ms=120)
 
 
@@ -261,7 +321,7 @@ def _model_from_id(model_id: str) -> dict[str, Any]:
     provider, _, rest = model_id.partition("/")
     if provider == "scripted":
         return {"provider": "scripted", "policy": rest}
-    return {"provider": provider, "model": rest}
+    return {"provider": provider, "model": rest} if rest else {"provider": provider}
 
 
 #: Filled by `chaos.profile._union` with the tagged union of registered fault kinds.

@@ -12,7 +12,14 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from chaos._redact import redact
 from chaos.faults import ChainHooks, DelegationFailed
-from chaos.models import Message, ModelAdapter, ModelRequest, ModelTurn, ToolSchema
+from chaos.models import (
+    Message,
+    ModelAdapter,
+    ModelRequest,
+    ModelTurn,
+    ProviderError,
+    ToolSchema,
+)
 from chaos.profile import AgentSpec, Profile
 from chaos.sim._driver import SimDriver
 from chaos.sim._latency import draw_latency
@@ -89,6 +96,8 @@ class ChainRunner:
         self.latency_rng = latency_rng
         self.sinks = sinks
         self.hooks = ChainHooks()
+        self.prices: dict[str, Any] = {}
+        self.cost_usd = 0.0
         self.trace: list[Any] = []
         self.issues: list[Any] = []
         self.final: dict[str, Any] | None = None
@@ -175,6 +184,30 @@ class ChainRunner:
             text += f"\nYou can delegate to: {', '.join(spec.delegates_to)}."
         return text + "\nWork only through your tools. End by calling finish."
 
+    def _call_model(self, name: str, invocation: str,
+                    request: ModelRequest) -> Generator[Any, Any, ModelTurn]:
+        """One model call, retried by the profile's policy in simulated time.
+
+        Raises:
+            ProviderError: When the error is not retryable or the attempts run out.
+        """
+        retry = self.profile.limits.retry
+        for attempt in range(1, retry.attempts + 1):
+            try:
+                return (yield self.driver.await_(self.models[name].complete(request)))
+            except ProviderError as exc:
+                last = attempt == retry.attempts or not exc.retryable
+                wait = min(retry.max_backoff_ms, retry.backoff_ms * 2 ** (attempt - 1))
+                if exc.retry_after_s is not None:
+                    wait = max(wait, round(exc.retry_after_s * 1000))
+                self.emit("model_failed", agent=name, invocation=invocation, attempt=attempt,
+                          status=exc.status, error=_cap(str(exc)),
+                          retry_in_ms=None if last else wait)
+                if last:
+                    raise
+                yield self.env.timeout(wait)
+        raise AssertionError("unreachable")
+
     def run_agent(
         self, name: str, task: str, parent: str | None = None
     ) -> Generator[Any, Any, Any]:
@@ -196,11 +229,15 @@ class ChainRunner:
             request = ModelRequest(invocation, name, tuple(messages), schemas)
             if self.monitor is not None:
                 self.monitor.on_event(Event("model_call", name), int(self.env.now))
-            turn: ModelTurn = yield self.driver.await_(self.models[name].complete(request))
+            turn: ModelTurn = yield from self._call_model(name, invocation, request)
             latency = draw_latency(self.profile.limits.model_latency, self.latency_rng)
             yield self.env.timeout(latency)
             self.usage[0] += turn.usage.input_tokens
             self.usage[1] += turn.usage.output_tokens
+            price = self.prices.get(name)
+            if price is not None:
+                self.cost_usd += (turn.usage.input_tokens * price.input_per_mtok
+                                  + turn.usage.output_tokens * price.output_per_mtok) / 1e6
             self.emit(
                 "model_called",
                 agent=name,
@@ -256,7 +293,9 @@ class ChainRunner:
         if self.monitor is not None:
             self.monitor.before_tool(agent, call.name, call.arguments, int(self.env.now))
         finished, answer, ok = False, None, True
-        if call.name not in spec.tools:
+        if call.error is not None:
+            text, ok = f"error: {call.error}", False
+        elif call.name not in spec.tools:
             text, ok = (
                 (f"error: unknown tool '{call.name}' (your tools: {', '.join(spec.tools)})"),
                 False,

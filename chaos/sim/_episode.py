@@ -13,7 +13,7 @@ from chaos._redact import redact
 from chaos._seeding import derive_rng
 from chaos.faults import fault_kinds
 from chaos.mail import MailServer
-from chaos.models import build_model
+from chaos.models import build_model, model_spec
 from chaos.profile import Profile
 from chaos.results import EpisodeResult, FaultResult, TaskResult, UsageResult
 from chaos.sim._chain import ChainRunner, StepLimitReached
@@ -68,10 +68,13 @@ async def run_episode(plan: EpisodePlan, profile: Profile, world: World,
     fs.clock = lambda: sim_seconds(int(env.now))
     task = task_kinds.get(profile.task.kind)()
     adapters: dict[str, Any] = {}
-    models = {}
+    models, prices = {}, {}
     for name, agent in profile.chain.agents.items():
-        model_id = agent.model or plan.model
-        models[name] = adapters.setdefault(model_id, build_model(model_id))
+        spec = model_spec(agent.model or plan.model, profile.models)
+        if spec.id not in adapters:
+            adapters[spec.id] = build_model(spec)
+        models[name] = adapters[spec.id]
+        prices[name] = getattr(spec, "price", None)
     faults = plan_faults(profile, world, plan.seed) if plan.arm == "chaos" else []
     sinks = EpisodeSinks(plan.key, lambda: int(env.now), mail)
     task_params = task.Params.model_validate(profile.task.params)
@@ -86,6 +89,7 @@ async def run_episode(plan: EpisodePlan, profile: Profile, world: World,
         derive_rng(profile.name, plan.seed, plan.arm, "latency"),
         sinks,
     )
+    runner.prices = prices
     monitor = FaultMonitor(faults, world, fs, runner.emit, sinks.smtp_rules, runner.hooks)
     runner.monitor = monitor
     runner.emit("episode_started", key=plan.key, model=plan.model, seed=plan.seed, arm=plan.arm)
@@ -109,6 +113,9 @@ async def run_episode(plan: EpisodePlan, profile: Profile, world: World,
     finally:
         driver.cancel()
         sinks.close()
+        for adapter in adapters.values():
+            if hasattr(adapter, "aclose"):
+                await adapter.aclose()
     if crashed is None and runner.final is None:
         crashed = f"entry agent '{entry}' ended without calling finish"
     finish_ms = next(
@@ -154,7 +161,8 @@ async def run_episode(plan: EpisodePlan, profile: Profile, world: World,
         task=TaskResult(passed=verdict.passed, reasons=verdict.reasons),
         faults=fault_results,
         sim_time_ms=int(env.now),
-        usage=UsageResult(input_tokens=runner.usage[0], output_tokens=runner.usage[1]),
+        usage=UsageResult(input_tokens=runner.usage[0], output_tokens=runner.usage[1],
+                          cost_usd=round(runner.cost_usd, 6)),
         trace=f"traces/{plan.key}.jsonl",
         reproduce=plan.reproduce,
     )

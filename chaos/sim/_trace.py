@@ -16,6 +16,7 @@ __all__ = [
     "IssueReported",
     "MailReceived",
     "ModelCalled",
+    "ModelFailed",
     "ToolCalled",
     "ToolReturned",
     "TraceEvent",
@@ -67,6 +68,18 @@ class ModelCalled(_Event):
     tool_calls: list[str] = []
     input_tokens: int = 0
     output_tokens: int = 0
+
+
+class ModelFailed(_Event):
+    """A model call failed at the provider; `retry_in_ms` is None when the chain gives up."""
+
+    type: Literal["model_failed"] = "model_failed"
+    agent: str
+    invocation: str
+    attempt: int
+    status: int | None
+    error: str
+    retry_in_ms: int | None
 
 
 class ToolCalled(_Event):
@@ -157,6 +170,7 @@ TraceEvent = Annotated[
     EpisodeStarted
     | AgentStarted
     | ModelCalled
+    | ModelFailed
     | ToolCalled
     | ToolReturned
     | FaultInjected

@@ -1,0 +1,147 @@
+"""Adapters on the official SDKs: `openai/<model>` and `anthropic/<model>`.
+
+`openai/` reaches any OpenAI-compatible endpoint (OpenAI, OpenRouter, vLLM, Ollama). This module
+is imported only when such a model runs.
+
+The SDKs' own retries are off: the chain retries by the profile's policy, in simulated time.
+Requests go through an httpx transport the episode may wrap (provider faults act there).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from chaos.errors import InputError
+from chaos.models._protocol import ModelRequest, ModelTurn, ProviderError
+from chaos.models._wire import anthropic_request, anthropic_turn, openai_request, openai_turn
+from chaos.profile import RemoteModelSpec
+
+__all__ = ["AnthropicModel", "OpenAIModel", "api_key", "http_module", "key_variable"]
+
+_NO_KEY = "not-needed"
+
+
+def key_variable(spec: RemoteModelSpec) -> str:
+    """The environment variable that holds the model's API key."""
+    if spec.api_key_env:
+        return spec.api_key_env
+    if spec.provider == "anthropic":
+        return "ANTHROPIC_API_KEY"
+    return "OPENROUTER_API_KEY" if "openrouter" in (spec.base_url or "") else "OPENAI_API_KEY"
+
+
+def api_key(spec: RemoteModelSpec) -> str:
+    """The model's API key, from the environment (local endpoints need none).
+
+    Raises:
+        InputError: A hosted endpoint without its key.
+    """
+    variable = key_variable(spec)
+    key = os.environ.get(variable)
+    if key:
+        return key
+    if spec.base_url and spec.provider == "openai":
+        return _NO_KEY  # vLLM, Ollama, llama.cpp: no key
+    raise InputError(f"model {spec.id} needs an API key: set {variable} (or name another "
+                     "variable with api_key_env in the profile)")
+
+
+def _retry_after(headers: Any) -> float | None:
+    try:
+        return float(headers.get("retry-after")) if headers is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _provider_error(exc: Exception, sdk: Any) -> ProviderError:
+    """The SDK's exception as a ProviderError the chain's retry policy understands."""
+    name = type(exc).__name__
+    if isinstance(exc, sdk.APIStatusError):
+        status = exc.status_code
+        return ProviderError(f"{name}: {status} {exc.message}", status,
+                             _retry_after(exc.response.headers),
+                             retryable=status in (408, 409, 429) or status >= 500)
+    if isinstance(exc, sdk.APITimeoutError):
+        return ProviderError(f"{name}: the request timed out", None, None, retryable=True)
+    if isinstance(exc, sdk.APIConnectionError):
+        return ProviderError(f"{name}: {exc}", None, None, retryable=True)
+    return ProviderError(f"{name}: {exc}")
+
+
+def http_module() -> Any:
+    """The HTTP library the installed SDKs are built on (`httpx2` in current releases)."""
+    try:
+        import httpx2 as httpx
+    except ImportError:  # older SDK releases
+        import httpx  # type: ignore[no-redef]
+    return httpx
+
+
+class _Remote:
+    """What both adapters share: the spec, the HTTP client, closing."""
+
+    def __init__(self, spec: RemoteModelSpec, transport: Any = None) -> None:
+        httpx = http_module()
+        self.spec = spec
+        self.model_id = spec.id
+        self._http = httpx.AsyncClient(transport=transport or httpx.AsyncHTTPTransport(),
+                                       timeout=spec.timeout_s)
+
+    async def aclose(self) -> None:
+        """Close the HTTP client."""
+        await self._http.aclose()
+
+
+class OpenAIModel(_Remote):
+    """Chat Completions through `openai.AsyncOpenAI`."""
+
+    def __init__(self, spec: RemoteModelSpec, transport: Any = None) -> None:
+        import openai
+
+        super().__init__(spec, transport)
+        self._sdk = openai
+        self._client = openai.AsyncOpenAI(api_key=api_key(spec), base_url=spec.base_url,
+                                          max_retries=0, timeout=spec.timeout_s,
+                                          http_client=self._http)
+
+    async def complete(self, request: ModelRequest) -> ModelTurn:
+        """One Chat Completions call."""
+        extra: dict[str, Any] = {"max_tokens": self.spec.max_tokens}
+        if self.spec.temperature is not None:
+            extra["temperature"] = self.spec.temperature
+        if self.spec.seed is not None:
+            extra["seed"] = self.spec.seed
+        try:
+            response = await self._client.chat.completions.create(
+                model=self.spec.model, **openai_request(request.messages, request.tools),
+                **extra)
+        except self._sdk.OpenAIError as exc:
+            raise _provider_error(exc, self._sdk) from None
+        return openai_turn(response)
+
+
+class AnthropicModel(_Remote):
+    """Messages through `anthropic.AsyncAnthropic`."""
+
+    def __init__(self, spec: RemoteModelSpec, transport: Any = None) -> None:
+        import anthropic
+
+        super().__init__(spec, transport)
+        self._sdk = anthropic
+        self._client = anthropic.AsyncAnthropic(api_key=api_key(spec), base_url=spec.base_url,
+                                                max_retries=0, timeout=spec.timeout_s,
+                                                http_client=self._http)
+
+    async def complete(self, request: ModelRequest) -> ModelTurn:
+        """One Messages call."""
+        extra: dict[str, Any] = {"max_tokens": self.spec.max_tokens}
+        if self.spec.temperature is not None:
+            extra["temperature"] = min(1.0, self.spec.temperature)
+        try:
+            response = await self._client.messages.create(
+                model=self.spec.model, **anthropic_request(request.messages, request.tools),
+                **extra)
+        except self._sdk.AnthropicError as exc:
+            raise _provider_error(exc, self._sdk) from None
+        return anthropic_turn(response)

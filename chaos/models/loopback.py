@@ -1,0 +1,147 @@
+"""A real HTTP server on 127.0.0.1 speaking OpenAI's and Anthropic's wire formats.
+
+It answers Chat Completions and Messages requests from a scripted policy.
+
+The model name in a request picks the policy (`careful`, `naive`...), so `openai/careful` with
+`base_url: http://127.0.0.1:PORT/v1`, or `anthropic/careful` with `base_url:
+http://127.0.0.1:PORT`, runs the real SDK, over real HTTP, against a known reference agent. The
+tests and the concurrency benchmark use it; it needs no key and reaches no network.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from chaos.models._protocol import ModelTurn, ToolCall, Usage
+from chaos.models._wire import (
+    anthropic_response,
+    messages_from_anthropic,
+    messages_from_openai,
+    openai_response,
+    tools_from_anthropic,
+    tools_from_openai,
+)
+from chaos.models.scripted import ScriptedModel, policies
+
+__all__ = ["LoopbackServer"]
+
+
+def _answer(policy: str, messages: Any, tools: Any) -> ModelTurn:
+    call = ScriptedModel(policy).next_call(messages, tools, "remote")
+    size = sum(len(m.content) for m in messages)
+    if call is None:
+        return ModelTurn(text="done", usage=Usage(size // 4, 1))
+    turns = sum(1 for m in messages if m.role == "assistant")
+    calls = (ToolCall(f"call_{turns + 1}", call[0], call[1]),)
+    return ModelTurn(tool_calls=calls, usage=Usage(size // 4, len(json.dumps(call[1])) // 4),
+                     finish_reason="tool_calls")
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        """Quiet: requests carry keys in their headers, and nothing here is worth a log."""
+
+    def _send(self, status: int, body: dict[str, Any]) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self) -> None:  # noqa: N802
+        body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
+        self.server.count()
+        if self.server.delay_s:
+            time.sleep(self.server.delay_s)
+        model = str(body.get("model", ""))
+        openai = self.path.rstrip("/").endswith("/chat/completions")
+        anthropic = self.path.rstrip("/").endswith("/messages")
+        if not (openai or anthropic):
+            self._send(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
+            return
+        if model not in policies:
+            message = f"The model `{model}` does not exist (scripted policies: "
+            message += ", ".join(policies.names()) + ")"
+            self._send(404, {"error": {"message": message, "type": "invalid_request_error",
+                                       "code": "model_not_found"}} if openai else
+                       {"type": "error", "error": {"type": "not_found_error",
+                                                  "message": message}})
+            return
+        number = self.server.count()
+        if openai:
+            turn = _answer(model, messages_from_openai(body), tools_from_openai(body))
+            self._send(200, openai_response(model, turn, number))
+        else:
+            turn = _answer(model, messages_from_anthropic(body), tools_from_anthropic(body))
+            self._send(200, anthropic_response(model, turn, number))
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, delay_s: float) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.delay_s = delay_s
+        self.requests = 0
+        self._lock = threading.Lock()
+
+    def count(self) -> int:
+        with self._lock:
+            self.requests += 1
+            return self.requests
+
+
+class LoopbackServer:
+    """Serve both wire formats on an ephemeral loopback port.
+
+    Args:
+        delay_s: Wall-clock time each call takes (to stand in for a remote model).
+    """
+
+    def __init__(self, delay_s: float = 0.0) -> None:
+        self._server = _Server(delay_s)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def port(self) -> int:
+        """The bound port."""
+        return self._server.server_address[1]
+
+    @property
+    def openai_base_url(self) -> str:
+        """`base_url` for OpenAI-compatible models."""
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    @property
+    def anthropic_base_url(self) -> str:
+        """`base_url` for Anthropic models."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def requests(self) -> int:
+        """Requests served so far."""
+        return self._server.requests
+
+    def start(self) -> LoopbackServer:
+        """Start serving."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and release the port."""
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> LoopbackServer:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
