@@ -11,7 +11,7 @@ from pathlib import Path
 from chaos.errors import InputError
 from chaos.mail import MailServer
 from chaos.metrics import summarize
-from chaos.models import model_problem
+from chaos.models import model_problem, model_spec
 from chaos.profile import LoadedProfile, Profile
 from chaos.results import EpisodeResult, ProfileRef, RunResults
 from chaos.sim import Arm, EpisodePlan, EpisodeRun, crashed_run, plan_episodes, run_episode
@@ -60,6 +60,11 @@ def _plans(loaded: LoadedProfile, options: RunOptions) -> list[EpisodePlan]:
     for model in models:
         if problem := model_problem(model):
             raise InputError(f"--model {model}: {problem}")
+        spec = model_spec(model, profile.models)
+        if spec.provider != "scripted":
+            from chaos.models._remote import api_key
+
+            api_key(spec)  # a hosted model without its key fails here, before anything runs
     if options.seed is not None:
         seeds = list(range(options.seed, options.seed + (options.episodes or 1)))
     else:

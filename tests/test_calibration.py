@@ -48,6 +48,15 @@ ALONE = {
     "smtp.recipient_refused": ("{pick: 1}", (D, S, S, D)),
     "mail.corrupt_attachment": ("{mode: truncate}", (D, P, P, P)),
     "mail.corrupt_attachment/bitflip": ("{mode: bitflip}", (D, P, P, P)),
+    # Provider faults: the chain's retry policy (3 attempts) absorbs errors for every policy;
+    # a garbled tool call is made again only by an agent that notices it was garbled.
+    "model.rate_limit": ("{times: 2}", (R, R, R, R)),
+    "model.server_error": ("{status: 503}", (R, R, R, R)),
+    "model.timeout": ("{}", (R, R, R, R)),
+    "model.truncated": ("{}", (R, R, R, R)),
+    "model.empty_response": ("{}", (R, R, R, R)),
+    "model.malformed_tool_call": ("{mode: json}", (R, S, S, R)),
+    "model.malformed_tool_call/unknown_tool": ("{mode: unknown_tool}", (R, S, S, R)),
 }
 
 

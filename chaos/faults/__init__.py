@@ -1,6 +1,6 @@
 """Faults: the registry (`@fault`) and the built-in families."""
 
-from chaos.faults import chain, fs, fs_access, fs_content, mail, smtp  # noqa: F401
+from chaos.faults import chain, fs, fs_access, fs_content, mail, model, smtp  # noqa: F401
 from chaos.faults._base import (
     ChainHooks,
     DelegationFailed,

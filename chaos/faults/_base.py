@@ -92,6 +92,7 @@ class FaultContext:
             chain itself (an SMTP reply, a filesystem rule, a hand-off); it counts as the
             chain's touch.
         chain: Hand-off hooks (for chain faults).
+        model: The episode's provider-fault rules (for model faults).
     """
 
     world: World
@@ -101,6 +102,7 @@ class FaultContext:
     smtp: SmtpRules | None = None
     hit: Callable[[str], None] = lambda what: None
     chain: ChainHooks | None = None
+    model: Any = None
 
 
 class Fault:

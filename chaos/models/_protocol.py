@@ -114,10 +114,15 @@ class ProviderError(Exception):
 
     def __init__(self, message: str, status: int | None = None,
                  retry_after_s: float | None = None, retryable: bool = False) -> None:
-        super().__init__(message)
+        # Every field travels in args: simpy rebuilds exceptions from their args.
+        super().__init__(message, status, retry_after_s, retryable)
+        self.message = message
         self.status = status
         self.retry_after_s = retry_after_s
         self.retryable = retryable
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class ModelAdapter(Protocol):

@@ -194,8 +194,13 @@ class ChainRunner:
         retry = self.profile.limits.retry
         for attempt in range(1, retry.attempts + 1):
             try:
-                return (yield self.driver.await_(self.models[name].complete(request)))
+                turn = yield self.driver.await_(self.models[name].complete(request))
+                if self.monitor is not None:
+                    self.monitor.after_model(name, len(self.trace), int(self.env.now))
+                return turn
             except ProviderError as exc:
+                if self.monitor is not None:
+                    self.monitor.after_model(name, len(self.trace), int(self.env.now))
                 last = attempt == retry.attempts or not exc.retryable
                 wait = min(retry.max_backoff_ms, retry.backoff_ms * 2 ** (attempt - 1))
                 if exc.retry_after_s is not None:

@@ -14,6 +14,7 @@ from chaos._seeding import derive_rng
 from chaos.faults import fault_kinds
 from chaos.mail import MailServer
 from chaos.models import build_model, model_spec
+from chaos.models._faults import FaultTransport, FaultyModel, ModelFaultRules
 from chaos.profile import Profile
 from chaos.results import EpisodeResult, FaultResult, TaskResult, UsageResult
 from chaos.sim._chain import ChainRunner, StepLimitReached
@@ -69,10 +70,11 @@ async def run_episode(plan: EpisodePlan, profile: Profile, world: World,
     task = task_kinds.get(profile.task.kind)()
     adapters: dict[str, Any] = {}
     models, prices = {}, {}
+    provider_faults = ModelFaultRules()
     for name, agent in profile.chain.agents.items():
         spec = model_spec(agent.model or plan.model, profile.models)
         if spec.id not in adapters:
-            adapters[spec.id] = build_model(spec)
+            adapters[spec.id] = _adapter(spec, provider_faults)
         models[name] = adapters[spec.id]
         prices[name] = getattr(spec, "price", None)
     faults = plan_faults(profile, world, plan.seed) if plan.arm == "chaos" else []
@@ -90,7 +92,8 @@ async def run_episode(plan: EpisodePlan, profile: Profile, world: World,
         sinks,
     )
     runner.prices = prices
-    monitor = FaultMonitor(faults, world, fs, runner.emit, sinks.smtp_rules, runner.hooks)
+    monitor = FaultMonitor(faults, world, fs, runner.emit, sinks.smtp_rules, runner.hooks,
+                           provider_faults)
     runner.monitor = monitor
     runner.emit("episode_started", key=plan.key, model=plan.model, seed=plan.seed, arm=plan.arm)
     entry = profile.chain.entry
@@ -187,3 +190,14 @@ def _at(env: simpy.Environment, at_ms: int, action: Any) -> Any:
     """A simpy process that runs `action` at simulated `at_ms`."""
     yield env.timeout(max(0, at_ms - int(env.now)))
     action()
+
+
+def _adapter(spec: Any, rules: ModelFaultRules) -> Any:
+    """A model adapter with the episode's provider faults between it and its provider."""
+    if spec.provider == "scripted":
+        return FaultyModel(build_model(spec), rules)
+    from chaos.models._remote import http_module
+
+    httpx = http_module()
+    return build_model(spec, FaultTransport(httpx.AsyncHTTPTransport(), rules, spec.provider,
+                                            httpx))

@@ -66,17 +66,18 @@ class FaultMonitor:
 
     def __init__(self, faults: list[ActiveFault], world: World, fs: EpisodeFs,
                  emit: Callable[..., Any], smtp: SmtpRules | None = None,
-                 chain: ChainHooks | None = None) -> None:
+                 chain: ChainHooks | None = None, model: Any = None) -> None:
         self.faults = faults
         self.world = world
         self.fs = fs
         self.emit = emit
         self.smtp = smtp
         self.chain = chain
+        self.model = model
 
     def _inject(self, active: ActiveFault, now_ms: int) -> None:
         ctx = FaultContext(self.world, self.fs, active.rng, active.targets, self.smtp,
-                           active.hits.append, self.chain)
+                           active.hits.append, self.chain, self.model)
         active.taint = active.impl.inject(ctx)
         active.injected_ms = now_ms
         active.watch_dirs = {posixpath.dirname(p) for p in active.taint.watch}
@@ -109,6 +110,14 @@ class FaultMonitor:
     def before_tool(self, agent: str, tool: str, arguments: dict[str, Any], now_ms: int) -> None:
         """A tool call is about to run."""
         self.on_event(Event("tool_call", agent, tool=tool, arguments=arguments), now_ms)
+
+    def after_model(self, agent: str, seq: int, now_ms: int) -> None:
+        """Mark provider faults that acted on the model call just made."""
+        for active in self.faults:
+            if active.taint is not None and active.touched is None and active.hits:
+                active.touched = (seq, now_ms, agent)
+                self.emit("fault_touched", fault_id=active.spec.id, agent=agent,
+                          tool="(model call)", call_id="", path=active.hits[0])
 
     def after_tool(self, agent: str, tool: str, call_id: str, seq: int, now_ms: int) -> None:
         """Mark faults whose altered paths this call's filesystem accesses touched."""

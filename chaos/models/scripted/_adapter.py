@@ -47,11 +47,20 @@ class ScriptedModel:
             return None
         context = PolicyContext(agent, _delegate_names(tools), tuple(t.name for t in tools))
         step = self._policy(_brief(messages[first].content), context)
+        # When the call that ran is not the call the policy made (the API garbled it), a
+        # careful agent makes its call again; the others take the error as the answer.
+        resend = getattr(getattr(self._policy, "style", None), "retries", False)
         try:
             call = next(step)
+            ran: tuple[str, dict[str, Any]] | None = None
             for message in messages[first + 1:]:
-                if message.role == "tool":
-                    call = step.send(message.content)
+                if message.role == "assistant" and message.tool_calls:
+                    ran = (message.tool_calls[0].name, message.tool_calls[0].arguments)
+                elif message.role == "tool":
+                    garbled = ran is not None and ran != call and message.content.startswith(
+                        "error:")
+                    if not (resend and garbled):
+                        call = step.send(message.content)
         except StopIteration:
             return None
         return call

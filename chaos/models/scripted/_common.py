@@ -41,8 +41,10 @@ def clip_ids(shotlist_text: str, tolerant: bool = False) -> list[str]:
 
 
 def transient(text: str) -> bool:
-    """Whether a tool's error text is worth a retry (EIO, a timeout, a dropped hand-off)."""
-    return any(s in text for s in ("[Errno 5]", "[Errno 110]", "timed out", "503"))
+    """Whether a tool's error text is worth a retry (EIO, a timeout, a failed hand-off)."""
+    if not text.startswith(("error", "[Errno")):
+        return False
+    return any(s in text for s in ("[Errno 5]", "[Errno 110]", "timed out", " 503 "))
 
 
 def matches(info: dict[str, Any] | None, brief: dict[str, Any], clip_id: str) -> bool:

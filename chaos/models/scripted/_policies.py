@@ -86,6 +86,7 @@ def _styled(name: str, style: Style, doc: str) -> None:
 
     run.__doc__ = doc
     run.__name__ = name.replace("-", "_")
+    run.style = style  # type: ignore[attr-defined]
     policy(name)(run)
 
 

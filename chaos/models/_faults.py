@@ -1,0 +1,181 @@
+"""Provider faults between the adapter and the provider, the same for every provider.
+
+For remote models they act in an HTTP transport wrapped around the SDK's own, answering with the
+provider's real status codes and error bodies, or rewriting its real responses. Scripted models
+have no wire: the same rules act on the neutral request and turn instead.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from chaos.models._protocol import ModelRequest, ModelTurn, ProviderError, ToolCall
+
+__all__ = ["Armed", "FaultTransport", "FaultyModel", "ModelFaultRules"]
+
+Action = Literal["rate_limit", "server_error", "timeout", "truncated", "malformed_tool_call",
+                 "empty_response"]
+
+
+@dataclass
+class Armed:
+    """A provider fault waiting for the next `times` model calls.
+
+    Attributes:
+        action: What the provider does.
+        times: Calls it still hits.
+        status: HTTP status for errors (429, 500, 503).
+        retry_after_s: Retry-After for a 429.
+        mode: For malformed_tool_call: `json` (arguments that do not parse) or `unknown_tool`.
+        hit: Called when it acts (the fault fires).
+    """
+
+    action: Action
+    times: int = 1
+    status: int = 500
+    retry_after_s: float = 2.0
+    mode: str = "json"
+    hit: Callable[[str], None] = lambda what: None
+
+
+@dataclass
+class ModelFaultRules:
+    """The provider faults armed for an episode, consumed call by call, in order."""
+
+    armed: list[Armed] = field(default_factory=list)
+
+    def take(self) -> Armed | None:
+        """The fault that hits the call being made now, if any."""
+        for item in self.armed:
+            if item.times > 0:
+                item.times -= 1
+                item.hit(item.action)
+                return item
+        return None
+
+
+def _error_body(provider: str, armed: Armed) -> dict[str, Any]:
+    kind = {429: ("rate_limit_exceeded", "rate_limit_error"),
+            503: ("server_overloaded", "overloaded_error")}.get(
+        armed.status, ("server_error", "api_error"))
+    message = {429: "Rate limit reached for requests. Please try again in "
+                    f"{armed.retry_after_s:g}s.",
+               503: "The server is overloaded. Please try again later."}.get(
+        armed.status, "The server had an error while processing your request.")
+    if provider == "anthropic":
+        return {"type": "error", "error": {"type": kind[1], "message": message}}
+    return {"error": {"message": message, "type": kind[0], "param": None, "code": kind[0]}}
+
+
+def _rewrite(provider: str, body: dict[str, Any], armed: Armed) -> dict[str, Any]:
+    """A real response body, broken the way the fault says."""
+    if provider == "anthropic":
+        blocks = body.get("content") or []
+        if armed.action == "empty_response":
+            body["content"] = []
+        elif armed.action == "truncated":
+            text = "".join(b.get("text", "") for b in blocks if b.get("type") == "text")
+            body["content"] = [{"type": "text", "text": text[: len(text) // 2] or "The"}]
+            body["stop_reason"] = "max_tokens"
+        elif armed.action == "malformed_tool_call":
+            for block in blocks:
+                if block.get("type") == "tool_use":
+                    if armed.mode == "unknown_tool":
+                        block["name"] = block["name"] + "_v2"
+                    else:
+                        block["input"] = "{'path': " + json.dumps(block.get("input"))[:20]
+        return body
+    choice = (body.get("choices") or [{}])[0]
+    message = choice.get("message") or {}
+    if armed.action == "empty_response":
+        message.update(content="", tool_calls=None)
+    elif armed.action == "truncated":
+        text = message.get("content") or ""
+        message.update(content=text[: len(text) // 2] or "The", tool_calls=None)
+        choice["finish_reason"] = "length"
+    elif armed.action == "malformed_tool_call":
+        for call in message.get("tool_calls") or []:
+            function = call["function"]
+            if armed.mode == "unknown_tool":
+                function["name"] = function["name"] + "_v2"
+            else:
+                function["arguments"] = function["arguments"][: max(1, len(
+                    function["arguments"]) // 2)]
+    return body
+
+
+class FaultTransport:
+    """An HTTP transport that lets provider faults answer, or rewrite, real calls.
+
+    Args:
+        inner: The real transport.
+        rules: The episode's armed provider faults.
+        provider: `openai` or `anthropic` (the error and response formats).
+        httpx: The HTTP library module the SDK uses.
+    """
+
+    def __init__(self, inner: Any, rules: ModelFaultRules, provider: str, httpx: Any) -> None:
+        self.inner = inner
+        self.rules = rules
+        self.provider = provider
+        self.httpx = httpx
+
+    async def handle_async_request(self, request: Any) -> Any:
+        """Send `request`, unless a fault answers first; rewrite the answer if one says so."""
+        armed = self.rules.take()
+        if armed is None:
+            return await self.inner.handle_async_request(request)
+        if armed.action == "timeout":
+            raise self.httpx.ReadTimeout("timed out", request=request)
+        if armed.action in ("rate_limit", "server_error"):
+            status = 429 if armed.action == "rate_limit" else armed.status
+            headers = {"retry-after": f"{armed.retry_after_s:g}"} if status == 429 else {}
+            return self.httpx.Response(status, json=_error_body(self.provider, armed),
+                                       headers=headers, request=request)
+        response = await self.inner.handle_async_request(request)
+        await response.aread()
+        body = _rewrite(self.provider, json.loads(response.content), armed)
+        return self.httpx.Response(response.status_code, json=body, request=request)
+
+    async def aclose(self) -> None:
+        """Close the real transport."""
+        await self.inner.aclose()
+
+
+class FaultyModel:
+    """The same provider faults for a model with no wire (scripted): on the neutral turn."""
+
+    def __init__(self, inner: Any, rules: ModelFaultRules) -> None:
+        self.inner = inner
+        self.rules = rules
+        self.model_id = inner.model_id
+
+    async def complete(self, request: ModelRequest) -> ModelTurn:
+        """Answer, unless a fault answers first; break the answer if one says so."""
+        armed = self.rules.take()
+        if armed is None:
+            return await self.inner.complete(request)
+        if armed.action == "timeout":
+            raise ProviderError("APITimeoutError: the request timed out", None, None, True)
+        if armed.action in ("rate_limit", "server_error"):
+            status = 429 if armed.action == "rate_limit" else armed.status
+            message = _error_body("openai", Armed(armed.action, status=status,
+                                                  retry_after_s=armed.retry_after_s))
+            name = "RateLimitError" if status == 429 else "InternalServerError"
+            raise ProviderError(f"{name}: {status} {message['error']['message']}", status,
+                                armed.retry_after_s if status == 429 else None, True)
+        turn = await self.inner.complete(request)
+        if armed.action == "empty_response":
+            return ModelTurn(usage=turn.usage, finish_reason="stop")
+        if armed.action == "truncated":
+            return ModelTurn(text=turn.text[: len(turn.text) // 2] or "The", usage=turn.usage,
+                             finish_reason="length")
+        calls = tuple(
+            ToolCall(c.id, c.name + "_v2", c.arguments) if armed.mode == "unknown_tool" else
+            ToolCall(c.id, c.name, {}, f"the arguments of {c.name} are not valid JSON "
+                                      "(Expecting ',' delimiter)")
+            for c in turn.tool_calls)
+        return ModelTurn(turn.text, calls, turn.usage, turn.finish_reason)
