@@ -59,7 +59,10 @@ def _provider_error(exc: Exception, sdk: Any) -> ProviderError:
     name = type(exc).__name__
     if isinstance(exc, sdk.APIStatusError):
         status = exc.status_code
-        return ProviderError(f"{name}: {status} {exc.message}", status,
+        body = exc.body if isinstance(exc.body, dict) else {}
+        error = body.get("error") if isinstance(body.get("error"), dict) else body
+        message = (error or {}).get("message") or exc.message
+        return ProviderError(f"{name}: {status} {message}", status,
                              _retry_after(exc.response.headers),
                              retryable=status in (408, 409, 429) or status >= 500)
     if isinstance(exc, sdk.APITimeoutError):

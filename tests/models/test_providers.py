@@ -1,0 +1,155 @@
+"""The official SDKs, over real HTTP, against a loopback server speaking each wire format."""
+
+import json
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from chaos.cli import main
+from chaos.models.loopback import LoopbackServer
+from chaos.profile import LoadedProfile, parse_profile
+from chaos.runner import RunOptions, run_profiles
+from tests.conftest import SPORTS
+
+CANARY_OPENAI = "sk-canary-openai-7f3a9c1e"
+CANARY_ANTHROPIC = "sk-ant-canary-4b2d8e6f"
+POLICIES = ("careful", "naive", "hallucinator", "mime-careless")
+
+
+@pytest.fixture(scope="module")
+def loopback():
+    with LoopbackServer() as server:
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def keys(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", CANARY_OPENAI)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", CANARY_ANTHROPIC)
+
+
+def profile_text(loopback, faults=None, retry=""):
+    text = SPORTS.read_text()
+    head, _, tail = text.partition("models:\n")
+    models = "models:\n" + "".join(
+        f"  - {{provider: openai, model: {p}, base_url: '{loopback.openai_base_url}',"
+        f" price: {{input_per_mtok: 0.4, output_per_mtok: 1.6}}}}\n"
+        f"  - {{provider: anthropic, model: {p}, base_url: '{loopback.anthropic_base_url}'}}\n"
+        f"  - scripted/{p}\n" for p in POLICIES)
+    text = head + models + tail[tail.index("\nlimits:"):] + retry
+    if faults is not None:
+        head, _, tail = text.partition("faults:\n")
+        text = head + "faults:\n" + faults + tail[tail.index("\nmodels:"):]
+    return text
+
+
+def run(text, **options):
+    return run_profiles([LoadedProfile(parse_profile(text), "p.yaml", "0" * 64)],
+                        RunOptions(**options))
+
+
+def verdicts(episode):
+    return (episode.status, episode.task.passed, tuple(episode.task.reasons),
+            tuple((f.kind, f.outcome, f.detected_by) for f in episode.faults))
+
+
+@pytest.mark.slow
+def test_the_sports_profile_through_each_sdk_gives_the_scripted_verdicts(loopback):
+    results = run(profile_text(loopback), episodes=2)
+    by_key = {(e.model, e.seed, e.arm): e for e in results.episodes}
+    for policy in POLICIES:
+        for seed in (0, 1):
+            for arm in ("clean", "chaos"):
+                direct = verdicts(by_key[(f"scripted/{policy}", seed, arm)])
+                for provider in ("openai", "anthropic"):
+                    remote = by_key[(f"{provider}/{policy}", seed, arm)]
+                    assert verdicts(remote) == direct, (provider, policy, seed, arm)
+                    assert remote.usage.input_tokens > 0
+    openai = by_key[("openai/careful", 0, "chaos")].usage
+    assert openai.cost_usd == pytest.approx(
+        (openai.input_tokens * 0.4 + openai.output_tokens * 1.6) / 1e6, abs=1e-6)
+
+
+def test_a_429_is_the_sdks_rate_limit_error_and_the_retry_policy_recovers_in_sim_time(
+        loopback, tmp_path):
+    faults = ("  - id: limited\n    kind: model.rate_limit\n"
+              "    params: {times: 2, retry_after_s: 30}\n")
+    from chaos.sim import EpisodePlan, run_episode
+    import asyncio
+
+    from chaos.runner import build_world
+
+    profile = parse_profile(profile_text(loopback, faults))
+    plan = EpisodePlan(profile.name, "p.yaml", "openai/careful", 0, "chaos")
+    start = time.perf_counter()
+    episode = asyncio.run(run_episode(plan, profile, build_world(profile, 0)))
+    wall = time.perf_counter() - start
+    failed = [e for e in episode.trace if e.type == "model_failed"]
+    assert [f.status for f in failed] == [429, 429]
+    assert failed[0].error.startswith("RateLimitError: 429 Rate limit reached")
+    assert [f.retry_in_ms for f in failed] == [30_000, 30_000]  # Retry-After beats backoff
+    (fault,) = episode.result.faults
+    assert fault.outcome == "recovered" and fault.touched_by == "producer"
+    assert episode.result.sim_time_ms > 60_000
+    assert wall < 20  # simulated waits cost no wall-clock time
+
+
+def test_out_of_retries_is_a_crashed_episode_with_the_providers_error(loopback):
+    faults = "  - id: down\n    kind: model.server_error\n    params: {times: 5, status: 503}\n"
+    results = run(profile_text(loopback, faults), models=("anthropic/careful",), seed=0,
+                  arms=("chaos",))
+    (episode,) = results.episodes
+    assert episode.status == "crashed"
+    assert "InternalServerError: 503" in episode.error or "503" in episode.error
+    assert episode.faults[0].outcome == "crashed"
+
+
+def test_garbled_json_arguments_reach_the_agent_as_error_text(loopback):
+    faults = "  - id: garbled\n    kind: model.malformed_tool_call\n    params: {mode: json}\n"
+    import asyncio
+
+    from chaos.runner import build_world
+    from chaos.sim import EpisodePlan, run_episode
+
+    profile = parse_profile(profile_text(loopback, faults))
+    plan = EpisodePlan(profile.name, "p.yaml", "openai/careful", 0, "chaos")
+    episode = asyncio.run(run_episode(plan, profile, build_world(profile, 0)))
+    first = next(e for e in episode.trace if e.type == "tool_returned")
+    assert first.result.startswith("error: the arguments of delegate are not valid JSON")
+    assert episode.result.faults[0].outcome == "recovered"
+
+
+def test_an_unknown_model_is_a_crash_with_the_providers_404(loopback):
+    text = profile_text(loopback).replace("model: careful,", "model: carefull,", 1)
+    results = run(text, models=("openai/carefull",), seed=0, arms=("clean",))
+    (episode,) = results.episodes
+    assert episode.status == "crashed"
+    assert "NotFoundError: 404" in episode.error
+
+
+def test_a_hosted_model_without_its_key_is_an_input_error(monkeypatch, tmp_path):
+    monkeypatch.delenv("OPENAI_API_KEY")
+    result = CliRunner().invoke(main, ["run", str(SPORTS), "--model", "openai/gpt-4.1-mini",
+                                       "--out", str(tmp_path / "x")])
+    assert result.exit_code == 2
+    assert "needs an API key: set OPENAI_API_KEY" in result.output
+    assert not (tmp_path / "x").exists()
+
+
+def test_api_keys_land_in_no_artifact(loopback, tmp_path):
+    path = tmp_path / "p.yaml"
+    faults = ("  - id: limited\n    kind: model.rate_limit\n"
+              "  - id: gone\n    kind: model.server_error\n    params: {times: 9}\n")
+    path.write_text(profile_text(loopback, faults))
+    out = tmp_path / "run"
+    result = CliRunner().invoke(main, ["run", str(path), "--model", "openai/careful",
+                                       "--model", "anthropic/careful", "--seed", "0",
+                                       "--quiet", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    written = "".join(p.read_text() for p in out.rglob("*") if p.is_file())
+    assert "RateLimitError" in written and "crashed" in written
+    for canary in (CANARY_OPENAI, CANARY_ANTHROPIC):
+        assert canary not in written
+        assert canary not in result.output
+    json.loads((out / "results.json").read_text())
