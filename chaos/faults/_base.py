@@ -47,6 +47,10 @@ class Taint:
         flagged: Content that may leave only without these findings (e.g. bytes whose name
             disagrees with their format may leave if correctly labelled).
         detail: Human-readable notes for the trace.
+        touch: What counts as the chain meeting the fault: `seen` (a listing or search shows
+            a watched path, or its absence), `opened` (a watched path is read or stat-ed: its
+            bytes changed, its name did not), or `hit` (the fault itself acted: an error was
+            raised, a reply given, a hand-off changed).
     """
 
     targets: list[str] = field(default_factory=list)
@@ -55,6 +59,7 @@ class Taint:
     digests: list[str] = field(default_factory=list)
     flagged: dict[str, list[str]] = field(default_factory=dict)
     detail: dict[str, Any] = field(default_factory=dict)
+    touch: Literal["seen", "opened", "hit"] = "seen"
 
 
 class DelegationFailed(Exception):

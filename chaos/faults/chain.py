@@ -38,7 +38,7 @@ class _ChainFault(Fault):
 
     def _taint(self, ctx: FaultContext) -> Taint:
         clips = [c.path for c in ctx.world.truth.clips]
-        return Taint(targets=clips, detail={"agent": self.params.agent or "any"})
+        return Taint(targets=clips, detail={"agent": self.params.agent or "any"}, touch="hit")
 
 
 class ErrorParams(_Params):

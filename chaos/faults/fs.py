@@ -128,12 +128,14 @@ class AmbiguousName(Fault):
                     max(512, len(target.data) - 256),
                     ctx.rng,
                 )
-                ctx.fs.create(path, data, target.mtime + 120)
+                try:
+                    ctx.fs.create(path, data, target.mtime + 120)
+                except OSError:
+                    continue  # no room (a full disk) or no folder: nothing was placed
                 taint.paths.append(path)
                 taint.watch.append(path)
                 taint.digests.append(sha256(data))
             taint.targets.append(target.path)
-            taint.watch.append(target.path)
         return taint
 
 

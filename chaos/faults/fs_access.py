@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import errno
 import os
-import posixpath
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from chaos.faults._base import Fault, FaultContext, Taint, fault, with_copies
-from chaos.profile._schema import TargetSpec
 
 __all__ = ["DiskFull", "IoError", "PermissionDenied", "SlowIo", "VanishAfterList"]
 
@@ -42,8 +40,8 @@ class VanishAfterList(Fault):
         listed: set[str] = set()
 
         def rule(operation: str, path: str) -> None:
-            if operation in ("listdir", "walk"):
-                listed.update(t for t in targets if t.startswith(path.rstrip("/") + "/"))
+            if operation == "listed" and path in targets:
+                listed.add(path)
             elif path in listed and operation in _OPEN:
                 listed.discard(path)
                 targets.discard(path)
@@ -53,7 +51,7 @@ class VanishAfterList(Fault):
 
         ctx.fs.rules.append(rule)
         paths = sorted(targets)
-        return Taint(targets=paths, watch=paths, paths=paths)
+        return Taint(targets=paths, watch=paths, touch="hit")
 
 
 @fault("fs.permission_denied")
@@ -72,7 +70,7 @@ class PermissionDenied(Fault):
                 raise _error(errno.EACCES, path)
 
         ctx.fs.rules.append(rule)
-        return Taint(targets=sorted(targets), watch=sorted(targets))
+        return Taint(targets=sorted(targets), watch=sorted(targets), touch="hit")
 
 
 class IoErrorParams(_Params):
@@ -108,7 +106,7 @@ class IoError(Fault):
                 raise _error(errno.EIO, path)
 
         ctx.fs.rules.append(rule)
-        return Taint(targets=sorted(targets), watch=sorted(targets))
+        return Taint(targets=sorted(targets), watch=sorted(targets), touch="hit")
 
 
 class SlowIoParams(_Params):
@@ -140,14 +138,14 @@ class SlowIo(Fault):
                 raise _error(errno.ETIMEDOUT, path)
 
         ctx.fs.rules.append(rule)
-        return Taint(targets=sorted(targets), watch=sorted(targets),
+        return Taint(targets=sorted(targets), watch=sorted(targets), touch="hit",
                      detail={"delay_ms": self.params.delay_ms, "timeout_ms": TOOL_TIMEOUT_MS})
 
 
 class DiskFullParams(_Params):
     """Parameters of fs.disk_full."""
 
-    free_bytes: int = Field(0, ge=0, description="Space left on the disk")
+    free_bytes: int = Field(0, ge=0, description="Space left on the whole disk")
 
 
 @fault("fs.disk_full")
@@ -156,20 +154,18 @@ class DiskFull(Fault):
 
     summary = "The disk is full: writes fail with ENOSPC (No space left on device)."
     Params = DiskFullParams
-    default_target = TargetSpec(glob="/prod/distribution/**")
+    default_target = None
 
     def inject(self, ctx: FaultContext) -> Taint:
-        """Fill the disk; writes under the targets' folders will fail."""
+        """Fill the disk: any write that needs more than `free_bytes` fails with ENOSPC."""
         used = ctx.fs.filesystem.get_disk_usage().used
         ctx.fs.filesystem.set_disk_usage(used + self.params.free_bytes)
-        folders = sorted({posixpath.dirname(t.path) for t in ctx.targets})
 
-        def rule(operation: str, path: str) -> None:
-            if operation == "write" and any(path.startswith(f + "/") for f in folders):
+        def on_error(operation: str, path: str, error: OSError) -> None:
+            if error.errno == errno.ENOSPC:
                 ctx.hit(path)
 
-        ctx.fs.rules.append(rule)
+        ctx.fs.on_error.append(on_error)
         truth = ctx.world.truth
-        targets = [truth.manifest_path] if any(
-            truth.manifest_path.startswith(f + "/") for f in folders) else []
-        return Taint(targets=targets, watch=[], detail={"free_bytes": self.params.free_bytes})
+        targets = [truth.manifest_path]
+        return Taint(targets=targets, touch="hit", detail={"free_bytes": self.params.free_bytes})

@@ -48,8 +48,10 @@ class _Rewrite(Fault):
 
     def inject(self, ctx: FaultContext) -> Taint:
         """Rewrite each target, and its identical copies, in place."""
-        taint = Taint(targets=[t.path for t in ctx.targets])
+        taint = Taint(targets=[t.path for t in ctx.targets], touch="opened")
         for path in with_copies(ctx):
+            if not ctx.fs.exists(path):
+                continue  # another fault removed it: nothing to rewrite
             original = ctx.world.files[path]
             data = self.new_bytes(ctx, path, original.data)
             replace_file(ctx, path, data, original.mtime)
@@ -123,7 +125,7 @@ class WrongExtension(_Rewrite):
 class EncodingParams(_Params):
     """Parameters of fs.encoding."""
 
-    encoding: Literal["utf-8-sig", "utf-16", "latin-1"] = Field(
+    encoding: Literal["utf-8-sig", "utf-16"] = Field(
         "utf-8-sig", description="utf-8-sig adds a BOM; utf-16 has a BOM and NUL bytes")
 
 
@@ -137,11 +139,7 @@ class Encoding(_Rewrite):
 
     def new_bytes(self, ctx: FaultContext, path: str, data: bytes) -> bytes:
         """The same text, another encoding."""
-        text = data.decode("utf-8", errors="replace")
-        if self.params.encoding == "latin-1":
-            # Accents make latin-1 differ from UTF-8; plain ASCII would not change at all.
-            text = text.replace("e", "é", 3)
-        return text.encode(self.params.encoding, errors="replace")
+        return data.decode("utf-8", errors="replace").encode(self.params.encoding)
 
 
 class StaleParams(_Params):
@@ -171,9 +169,12 @@ class StaleVersion(Fault):
             data = mp4_bytes(older, max(512, len(target.data) - 128), ctx.rng) \
                 if target.path.lower().endswith((".mp4", ".mov", ".m4v")) \
                 else damage(target.data, "bitflip", ctx.rng, flips=4)
-            ctx.fs.create(path, data, target.mtime + 86_400)
+            try:
+                ctx.fs.create(path, data, target.mtime + 86_400)
+            except OSError:
+                continue  # no room (a full disk): nothing was placed
             taint.targets.append(target.path)
-            taint.watch += [path, target.path]
+            taint.watch.append(path)
             taint.paths.append(path)
             taint.digests.append(sha256(data))
         return taint

@@ -37,7 +37,7 @@ class MimeMismatch(Fault):
 
     def inject(self, ctx: FaultContext) -> Taint:
         """Re-encode each target in the other format, keeping its path and mtime."""
-        taint = Taint()
+        taint = Taint(touch="opened")
         for target in ctx.targets:
             stem = posixpath.basename(target.path)
             current = "jpeg" if sniff_mime(target.data) == "image/jpeg" else "png"
@@ -78,7 +78,7 @@ class CorruptAttachment(Fault):
 
     def inject(self, ctx: FaultContext) -> Taint:
         """Damage each target in place."""
-        taint = Taint()
+        taint = Taint(touch="opened")
         for target in ctx.targets:
             data = damage(target.data, self.params.mode, ctx.rng, self.params.keep,
                           self.params.flips)

@@ -32,7 +32,8 @@ class _ModelFault(Fault):
         ctx.model.armed.append(Armed(self.action, self.params.times, hit=ctx.hit,  # type: ignore[arg-type]
                                      **settings))  # type: ignore[arg-type]
         clips = [c.path for c in ctx.world.truth.clips]
-        return Taint(targets=clips, detail={"action": self.action, "times": self.params.times})
+        return Taint(targets=clips, touch="hit",
+                     detail={"action": self.action, "times": self.params.times})
 
     def inject(self, ctx: FaultContext) -> Taint:
         """Arm the fault for the next model calls."""

@@ -50,7 +50,7 @@ class _DataFault(Fault):
     def inject(self, ctx: FaultContext) -> Taint:
         """Install the DATA rule on the episode's mail server."""
         assert ctx.smtp is not None, "SMTP faults need the mail server"
-        taint = Taint(detail={"reply": self._answer(ctx)})
+        taint = Taint(detail={"reply": self._answer(ctx)}, touch="hit")
 
         def rule(attempt: int, recipients: tuple[str, ...], size: int) -> str | None:
             if not self._selected(attempt, ctx):
@@ -110,7 +110,7 @@ class SizeLimit(Fault):
     def inject(self, ctx: FaultContext) -> Taint:
         """Install the size rule."""
         assert ctx.smtp is not None, "SMTP faults need the mail server"
-        taint = Taint(detail={"max_bytes": self.params.max_bytes})
+        taint = Taint(detail={"max_bytes": self.params.max_bytes}, touch="hit")
 
         def rule(attempt: int, recipients: tuple[str, ...], size: int) -> str | None:
             if size <= self.params.max_bytes:
@@ -147,7 +147,7 @@ class RecipientRefused(Fault):
         pool = list(ctx.world.truth.recipients)
         chosen = sorted(ctx.rng.sample(pool, min(self.params.pick, len(pool))))
         refused = {a.lower() for a in [*self.params.addresses, *chosen]}
-        taint = Taint(targets=[f"mailto:{a}" for a in sorted(refused)],
+        taint = Taint(targets=[f"mailto:{a}" for a in sorted(refused)], touch="hit",
                       detail={"refused": sorted(refused)})
 
         def rule(address: str, attempt: int) -> str | None:

@@ -153,25 +153,12 @@ def check_references(profile: Profile) -> list[Problem]:
             )
         seen.add(spec.id)
         trigger = spec.trigger
-        if trigger.when == "tool_call":
-            if trigger.tool is None and trigger.agent is None and trigger.path is None:
-                problems.append(
-                    (
-                        ("faults", i, "trigger"),
-                        "a tool_call trigger needs at least one of 'tool', 'agent' or 'path'",
-                    )
-                )
-            if trigger.tool is not None and trigger.tool not in tools:
-                problems.append(
-                    (("faults", i, "trigger", "tool"), tools.unknown_message(trigger.tool))
-                )
-            if trigger.agent is not None and trigger.agent not in agents:
-                problems.append(
-                    (
-                        ("faults", i, "trigger", "agent"),
-                        f"unknown agent '{trigger.agent}'"
-                        f"{did_you_mean(trigger.agent, names)} (agents: "
-                        f"{', '.join(names)})",
-                    )
-                )
+        if trigger.tool is not None and trigger.tool not in tools:
+            problems.append((("faults", i, "trigger", "tool"), tools.unknown_message(trigger.tool)))
+        named = [(("trigger", "agent"), trigger.agent), (("trigger", "to"), trigger.to),
+                 (("params", "agent"), getattr(spec.params, "agent", None))]
+        for where, agent in named:
+            if agent is not None and agent not in agents:
+                problems.append((("faults", i, *where), f"unknown agent '{agent}'"
+                                 f"{did_you_mean(agent, names)} (agents: {', '.join(names)})"))
     return problems

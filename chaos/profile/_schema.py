@@ -126,8 +126,8 @@ class TargetSpec(Strict):
 class TriggerSpec(Strict):
     """When a fault takes effect.
 
-    The parts combine: a matching event, counted from `nth`, inside `window`, passing a seeded
-    draw with `probability`.
+    The parts combine: the nth matching event inside `window`, then one seeded draw with
+    `probability` per episode.
 
     Attributes:
         when: `start` (before the chain starts), `time` (at simulated `at_ms`), `tool_call`
@@ -139,8 +139,8 @@ class TriggerSpec(Strict):
         path: For `tool_call`: a glob the call's path (or a search's folder) must match.
         to: For `delegation`: the agent handed the work.
         nth: Take effect at the nth matching event (counted from 1), not before.
-        probability: Each eligible event (or the start, or the time) takes effect with this
-            probability, drawn from the episode's seeded RNG.
+        probability: The share of episodes the fault happens in: one draw from the episode's
+            seeded RNG, at the start, at the time, or at the nth matching event.
         window: Only events at simulated times in [start, end) count.
     """
 

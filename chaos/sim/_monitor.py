@@ -86,8 +86,11 @@ class FaultMonitor:
                   detail=active.taint.detail)
 
     def start(self, now_ms: int) -> None:
-        """Inject the faults whose trigger is the start."""
-        for active in self.faults:
+        """Inject the faults whose trigger is the start.
+
+        A full disk comes last, so that the other faults' files are already in place.
+        """
+        for active in sorted(self.faults, key=lambda a: a.impl.kind == "fs.disk_full"):
             if active.trigger.at_start():
                 self._inject(active, now_ms)
 
@@ -125,7 +128,8 @@ class FaultMonitor:
         for active in self.faults:
             if active.taint is None or active.touched is not None:
                 continue
-            hit = active.hits[0] if active.hits else _first_hit(active, accesses)
+            hit = active.hits[0] if active.hits else (
+                None if active.taint.touch == "hit" else _first_hit(active, accesses))
             if hit is not None:
                 active.touched = (seq, now_ms, agent)
                 self.emit(
@@ -140,6 +144,9 @@ class FaultMonitor:
 
 def _first_hit(active: ActiveFault, accesses: list[tuple[str, Any]]) -> str | None:
     assert active.taint is not None
+    if active.taint.touch == "opened":
+        return next((str(w) for op, w in accesses
+                     if op in ("read", "stat", "write") and w in active.taint.watch), None)
     for operation, where in accesses:
         if operation == "glob":
             assert isinstance(where, re.Pattern)

@@ -42,6 +42,7 @@ class TriggerState:
         self.spec = spec
         self.rng = rng
         self.seen = 0
+        self.spent = False
 
     def _in_window(self, now_ms: int) -> bool:
         window = self.spec.window
@@ -80,4 +81,9 @@ class TriggerState:
         if event.kind == "delegation" and spec.to is not None and spec.to != event.to:
             return False
         self.seen += 1
-        return self.seen >= spec.nth and self._draw()
+        if self.spent or self.seen < spec.nth:
+            return False
+        # One draw per episode, at the nth matching event: `probability` is the share of
+        # episodes the fault happens in, however often the event recurs.
+        self.spent = True
+        return self._draw()

@@ -89,6 +89,9 @@ class EpisodeFs:
         #: Fault rules, called with (operation, path) before each operation; they may raise
         #: the OSError the real failure raises, or add simulated delay.
         self.rules: list[Callable[[str, str], None]] = []
+        #: Called with (operation, path, error) when an operation fails: faults that work
+        #: through pyfakefs' own behaviour (a full disk) learn there that they acted.
+        self.on_error: list[Callable[[str, str, OSError], None]] = []
         self.delay_ms = 0
         #: What tools touched, in order: (operation, path) or ("glob", compiled pattern).
         self.accesses: list[tuple[str, str | re.Pattern[str]]] = []
@@ -126,7 +129,10 @@ class EpisodeFs:
         """Entry names of a folder, sorted (pyfakefs may shuffle; we never rely on its order)."""
         path = self.resolve(path)
         self._before("listdir", path)
-        return sorted(self.os.listdir(path))
+        names = sorted(self.os.listdir(path))
+        for name in names:
+            self._before("listed", posixpath.join(path, name))
+        return names
 
     def is_dir(self, path: str) -> bool:
         """Whether `path` is an existing folder."""
@@ -172,7 +178,10 @@ class EpisodeFs:
         root = glob_root(pattern)
         self._before("walk", self.resolve(root))
         self.accesses.append(("glob", regex))
-        return [p for p in self.walk_files(root) if regex.match(p)]
+        found = [p for p in self.walk_files(root) if regex.match(p)]
+        for match in found:
+            self._before("listed", match)
+        return found
 
     def stat(self, path: str) -> os.stat_result:
         """`os.stat` of the fake path."""
@@ -196,8 +205,16 @@ class EpisodeFs:
         """Write a file through the fake `open`; its folder must exist, as on a real disk."""
         path = self.resolve(path)
         self._before("write", path)
-        with self._open(path, "wb") as handle:
-            handle.write(data)
+        try:
+            with self._open(path, "wb") as handle:
+                handle.write(data)
+        except OSError as exc:
+            if exc.errno == errno.ENOSPC:
+                # pyfakefs names only the file's base name; a real disk names the path.
+                exc = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path)
+            for listener in self.on_error:
+                listener("write", path, exc)
+            raise exc from None
         if self.clock is not None:
             # pyfakefs stamps writes with the wall clock; an episode lives in simulated time.
             moment = self.clock()

@@ -75,10 +75,10 @@ def test_a_429_is_the_sdks_rate_limit_error_and_the_retry_policy_recovers_in_sim
         loopback, tmp_path):
     faults = ("  - id: limited\n    kind: model.rate_limit\n"
               "    params: {times: 2, retry_after_s: 30}\n")
-    from chaos.sim import EpisodePlan, run_episode
     import asyncio
 
     from chaos.runner import build_world
+    from chaos.sim import EpisodePlan, run_episode
 
     profile = parse_profile(profile_text(loopback, faults))
     plan = EpisodePlan(profile.name, "p.yaml", "openai/careful", 0, "chaos")

@@ -21,15 +21,19 @@ def test_probability_triggers_fire_at_their_rate_over_10k_seeded_episodes(p):
     assert abs(fired - n * p) <= half, (fired, n * p, half)
 
 
-def test_per_event_probability_draws_each_eligible_event():
-    spec = TriggerSpec(when="tool_call", tool="read_file", probability=0.25)
-    waits = []
-    for seed in range(4000):
-        state = TriggerState(spec, derive_rng("events", seed))
-        event = Event("tool_call", "editor", tool="read_file", arguments={})
-        waits.append(next(i for i in range(1, 10_000) if state.on_event(event, 0, None)))
-    mean = sum(waits) / len(waits)
-    assert abs(mean - 4.0) < 0.25  # geometric: 1/p events to the first hit
+@pytest.mark.parametrize("p", [0.1, 0.3, 0.7])
+def test_event_triggers_happen_in_their_share_of_episodes_however_often_the_event_comes(p):
+    spec = TriggerSpec(when="tool_call", tool="read_file", nth=2, probability=p)
+    event = Event("tool_call", "editor", tool="read_file", arguments={})
+    n = 10_000
+    fired = 0
+    for seed in range(n):
+        state = TriggerState(spec, derive_rng("episode-rate", seed, "trigger", "f"))
+        hits = [state.on_event(event, 0, None) for _ in range(25)]  # 25 reads per episode
+        assert sum(hits) <= 1 and not hits[0]  # once at most, never before the nth
+        fired += any(hits)
+    half = 2.5758 * math.sqrt(n * p * (1 - p))
+    assert abs(fired - n * p) <= half, (fired, n * p, half)
 
 
 def test_nth_window_agent_and_path_combine():
