@@ -168,3 +168,47 @@ def test_ambiguous_and_decoy_change_what_a_search_finds_first(inject, world):
         first = json.loads(call("find_files", pattern=pattern, ignore_case=True))["matches"][0]
         assert first != path and first in taint.paths
         assert sha256(call.fs.read_all(first)) in taint.digests
+
+
+def test_slow_io_under_the_timeout_only_costs_time(inject, world):
+    path = clip(world)
+    call, _ = inject("fs.slow_io", path, delay_ms=5_000, times=2)
+    call("read_file", path=path)
+    assert call.fs.take_delay() == 5_000
+
+
+@pytest.mark.parametrize(("p", "fails"), [(1.0, True), (0.0, False)])
+def test_io_error_with_a_probability(inject, world, p, fails):
+    path = clip(world)
+    call, _ = inject("fs.io_error", path, probability=p)
+    if fails:
+        for _ in range(5):
+            with pytest.raises(OSError):
+                call("read_file", path=path)
+    else:
+        call("read_file", path=path)
+
+
+def test_content_faults_fire_on_open_not_on_a_listing(world):
+    from chaos.faults import FaultContext
+    from chaos.profile import FaultSpecBase
+    from chaos.sim import ActiveFault, FaultMonitor
+    from chaos.sim._triggers import TriggerState
+
+    fs = materialize_world(world)
+    path = clip(world)
+    cls = fault_kinds.get("fs.corrupt")
+    spec = FaultSpecBase(id="c")
+    active = ActiveFault(spec, cls(cls.Params()), [world.files[path]], random.Random(0),
+                         TriggerState(spec.trigger, random.Random(0)))
+    events = []
+    monitor = FaultMonitor([active], world, fs, lambda event, /, **f: events.append(event))
+    monitor.start(0)
+    ctx = ToolContext("editor", fs, Chain())
+    tools.get("list_dir").run(ctx, tools.get("list_dir").args(path=path.rsplit("/", 1)[0]))
+    monitor.after_tool("editor", "list_dir", "c1", 1, 10)
+    assert not active.fired
+    tools.get("file_info").run(ctx, tools.get("file_info").args(path=path))
+    monitor.after_tool("editor", "file_info", "c2", 2, 20)
+    assert active.fired and active.touched[1] == 20
+    assert FaultContext  # the context type the faults receive

@@ -102,3 +102,19 @@ def test_a_trigger_that_never_comes_is_not_triggered():
     episode = episode_with("{when: time, at_ms: 999999999}")
     assert not [e for e in episode.trace if e.type == "fault_injected"]
     assert episode.result.faults[0].outcome == "not_triggered"
+
+
+def test_a_tool_call_path_trigger_matches_the_folder_a_search_walks():
+    inside = episode_with("{when: tool_call, tool: find_files, path: '/prod/teams/**'}")
+    assert [e for e in inside.trace if e.type == "fault_injected"]
+    outside = episode_with("{when: tool_call, tool: find_files, path: '/prod/stock/**'}")
+    assert not [e for e in outside.trace if e.type == "fault_injected"]
+
+
+def test_time_to_detection_is_from_first_touch_to_the_first_naming_report():
+    episode = episode_with("{when: start}")
+    (fault,) = episode.result.faults
+    touched = next(e for e in episode.trace if e.type == "fault_touched")
+    report = next(e for e in episode.trace if e.type == "issue_reported" and e.seq > touched.seq
+                  and e.severity != "info")
+    assert fault.time_to_detection_ms == report.t_ms - touched.t_ms > 0
