@@ -61,6 +61,7 @@ class FaultResult(_Record):
 class UsageResult(_Record):
     """Tokens and cost of the episode's model calls."""
 
+    model_calls: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float = 0.0

@@ -32,12 +32,15 @@ class RunOptions:
         seed: First seed (alone: only this seed).
         episodes: Seeds per model, from `seed` or from each profile's seed.
         arms: Which arms to run.
+        concurrency: Episodes in flight at once in this process (asyncio); results are the
+            same bytes whatever the number.
     """
 
     models: tuple[str, ...] = ()
     seed: int | None = None
     episodes: int | None = None
     arms: tuple[Arm, ...] = ("clean", "chaos")
+    concurrency: int = 1
 
 
 def build_world(profile: Profile, seed: int) -> World:
@@ -93,26 +96,35 @@ def run_profiles(
     work = [(loaded, plan) for loaded in profiles for plan in _plans(loaded, options)]
     if on_planned:
         on_planned(len(work))
-    worlds: dict[tuple[str, int], World] = {}
-    results: list[EpisodeResult] = []
+    results: list[EpisodeResult | None] = [None] * len(work)
+    remote = any(not plan.model.startswith("scripted/") for _, plan in work) or any(
+        a.model and not a.model.startswith("scripted/") for p in profiles
+        for a in p.profile.chain.agents.values())
+    worlds = _Worlds(work)
+
+    async def one(index: int, loaded: LoadedProfile, plan: EpisodePlan,
+                  mail: MailServer | None, gate: asyncio.Semaphore) -> None:
+        async with gate:
+            world = worlds.take(loaded, plan.seed)
+            if isinstance(world, str):
+                run = crashed_run(plan, world)
+            else:
+                run = await run_episode(plan, loaded.profile, world, mail)
+            worlds.done(loaded, plan.seed)
+        results[index] = run.result
+        if on_episode:
+            on_episode(plan, run)
 
     async def main(mail: MailServer | None) -> None:
-        broken: dict[tuple[str, int], str] = {}
-        for loaded, plan in work:
-            key = (loaded.profile.name, plan.seed)
-            if key not in worlds and key not in broken:
-                worlds.clear()  # plans are seed-major: one world alive at a time
-                try:
-                    worlds[key] = build_world(loaded.profile, plan.seed)
-                except Exception as exc:  # one seed's world must not stop the others
-                    broken[key] = f"world for seed {plan.seed} failed: {type(exc).__name__}: {exc}"
-            if key in broken:
-                run = crashed_run(plan, broken[key])
-            else:
-                run = await run_episode(plan, loaded.profile, worlds[key], mail)
-            results.append(run.result)
-            if on_episode:
-                on_episode(plan, run)
+        gate = asyncio.Semaphore(options.concurrency)
+        try:
+            await asyncio.gather(*(one(i, loaded, plan, mail, gate)
+                                   for i, (loaded, plan) in enumerate(work)))
+        finally:
+            if remote:
+                from chaos.models._remote import close_shared_transport
+
+                await close_shared_transport()
 
     if any(_sends_mail(p.profile) for p in profiles):
         with MailServer() as mail:
@@ -120,7 +132,36 @@ def run_profiles(
     else:
         asyncio.run(main(None))
     refs = [ProfileRef(name=p.profile.name, path=p.path, sha256=p.sha256) for p in profiles]
-    return RunResults(profiles=refs, episodes=results, summary=summarize(results))
+    done = [r for r in results if r is not None]
+    return RunResults(profiles=refs, episodes=done, summary=summarize(done))
+
+
+class _Worlds:
+    """Each (profile, seed) world built once, dropped when its last episode is done."""
+
+    def __init__(self, work: list[tuple[LoadedProfile, EpisodePlan]]) -> None:
+        self._left: dict[tuple[str, int], int] = {}
+        for loaded, plan in work:
+            key = (loaded.profile.name, plan.seed)
+            self._left[key] = self._left.get(key, 0) + 1
+        self._built: dict[tuple[str, int], World | str] = {}
+
+    def take(self, loaded: LoadedProfile, seed: int) -> World | str:
+        """The world, or why it could not be built (its episodes are then crashed)."""
+        key = (loaded.profile.name, seed)
+        if key not in self._built:
+            try:
+                self._built[key] = build_world(loaded.profile, seed)
+            except Exception as exc:  # one seed's world must not stop the others
+                self._built[key] = f"world for seed {seed} failed: {type(exc).__name__}: {exc}"
+        return self._built[key]
+
+    def done(self, loaded: LoadedProfile, seed: int) -> None:
+        """One episode of this world finished; free it after the last."""
+        key = (loaded.profile.name, seed)
+        self._left[key] -= 1
+        if self._left[key] == 0:
+            self._built.pop(key, None)
 
 
 def write_trace(out_dir: Path, run: EpisodeRun) -> None:

@@ -33,9 +33,12 @@ def _fresh_run_dir(names: list[str]) -> Path:
               show_default=True, help="Run the clean arm, the chaos arm, or both.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Run directory; must not hold a run already (default: runs/<profile>-<time>).")
+@click.option("--concurrency", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Episodes in flight at once (for models that answer over the network).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def run_command(profiles: tuple[str, ...], models: tuple[str, ...], episodes: int | None,
-                seed: int | None, arm: str, out: Path | None, quiet: bool) -> None:
+                seed: int | None, arm: str, out: Path | None, concurrency: int,
+                quiet: bool) -> None:
     """Run PROFILES and print, per model and fault kind, how the chain fared."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
@@ -46,7 +49,8 @@ def run_command(profiles: tuple[str, ...], models: tuple[str, ...], episodes: in
 
     loaded = [load_profile(p) for p in profiles]
     arms = ("clean", "chaos") if arm == "both" else (arm,)
-    options = RunOptions(models=models, seed=seed, episodes=episodes, arms=arms)  # type: ignore[arg-type]
+    options = RunOptions(models=models, seed=seed, episodes=episodes, arms=arms,  # type: ignore[arg-type]
+                         concurrency=concurrency)
     if out is not None and (out / "results.json").exists():
         raise InputError(f"--out {out} already holds a run; choose another directory or "
                          "remove it")

@@ -141,8 +141,7 @@ class FaultTransport:
         return self.httpx.Response(response.status_code, json=body, request=request)
 
     async def aclose(self) -> None:
-        """Close the real transport."""
-        await self.inner.aclose()
+        """Nothing to close: the real transport is shared by the run's episodes."""
 
 
 class FaultyModel:

@@ -57,7 +57,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802
         body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
-        self.server.count()
+        number = self.server.count()
         if self.server.delay_s:
             time.sleep(self.server.delay_s)
         model = str(body.get("model", ""))
@@ -74,7 +74,6 @@ class _Handler(BaseHTTPRequestHandler):
                        {"type": "error", "error": {"type": "not_found_error",
                                                   "message": message}})
             return
-        number = self.server.count()
         if openai:
             turn = _answer(model, messages_from_openai(body), tools_from_openai(body))
             self._send(200, openai_response(model, turn, number))
@@ -145,3 +144,20 @@ class LoopbackServer:
 
     def __exit__(self, *exc: Any) -> None:
         self.stop()
+
+
+def serve(argv: list[str] | None = None) -> None:
+    """`python -m chaos.models.loopback [DELAY_S]`: serve until killed, in its own process.
+
+    Prints the port on its first line, so a parent process (a benchmark) can connect.
+    """
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    server = _Server(float(args[0]) if args else 0.0)
+    print(server.server_address[1], flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    serve()

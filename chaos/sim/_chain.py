@@ -98,6 +98,7 @@ class ChainRunner:
         self.hooks = ChainHooks()
         self.prices: dict[str, Any] = {}
         self.cost_usd = 0.0
+        self.model_calls = 0
         self.trace: list[Any] = []
         self.issues: list[Any] = []
         self.final: dict[str, Any] | None = None
@@ -237,6 +238,7 @@ class ChainRunner:
             turn: ModelTurn = yield from self._call_model(name, invocation, request)
             latency = draw_latency(self.profile.limits.model_latency, self.latency_rng)
             yield self.env.timeout(latency)
+            self.model_calls += 1
             self.usage[0] += turn.usage.input_tokens
             self.usage[1] += turn.usage.output_tokens
             price = self.prices.get(name)

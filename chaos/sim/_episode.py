@@ -166,7 +166,8 @@ async def run_episode(plan: EpisodePlan, profile: Profile, world: World,
         task=TaskResult(passed=verdict.passed, reasons=verdict.reasons),
         faults=fault_results,
         sim_time_ms=int(env.now),
-        usage=UsageResult(input_tokens=runner.usage[0], output_tokens=runner.usage[1],
+        usage=UsageResult(model_calls=runner.model_calls, input_tokens=runner.usage[0],
+                          output_tokens=runner.usage[1],
                           cost_usd=round(runner.cost_usd, 6)),
         trace=f"traces/{plan.key}.jsonl",
         reproduce=plan.reproduce,
@@ -198,8 +199,7 @@ def _adapter(spec: Any, rules: ModelFaultRules) -> Any:
     """A model adapter with the episode's provider faults between it and its provider."""
     if spec.provider == "scripted":
         return FaultyModel(build_model(spec), rules)
-    from chaos.models._remote import http_module
+    from chaos.models._remote import http_module, shared_transport
 
-    httpx = http_module()
-    return build_model(spec, FaultTransport(httpx.AsyncHTTPTransport(), rules, spec.provider,
-                                            httpx))
+    return build_model(spec, FaultTransport(shared_transport(), rules, spec.provider,
+                                            http_module()))
