@@ -30,8 +30,12 @@ from chaos.models.scripted import ScriptedModel, policies
 __all__ = ["LoopbackServer"]
 
 
+_MODELS: dict[str, ScriptedModel] = {}
+
+
 def _answer(policy: str, messages: Any, tools: Any) -> ModelTurn:
-    call = ScriptedModel(policy).next_call(messages, tools, "remote")
+    model = _MODELS.setdefault(policy, ScriptedModel(policy, memo=True))
+    call = model.next_call(messages, tools, "remote")
     size = sum(len(m.content) for m in messages)
     if call is None:
         return ModelTurn(text="done", usage=Usage(size // 4, 1))
@@ -43,6 +47,7 @@ def _answer(policy: str, messages: Any, tools: Any) -> ModelTurn:
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
+    protocol_version = "HTTP/1.1"  # keep-alive, as real APIs do
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         """Quiet: requests carry keys in their headers, and nothing here is worth a log."""
@@ -84,6 +89,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 drops connects under load, and clients wait a second
+    # to retry: far from a real API's behaviour.
+    request_queue_size = 1024
 
     def __init__(self, delay_s: float) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
@@ -35,9 +36,13 @@ class ScriptedModel:
         policy: A registered policy name (`careful`, `naive`, `hallucinator`...).
     """
 
-    def __init__(self, policy: str) -> None:
+    def __init__(self, policy: str, memo: bool = False) -> None:
         self.model_id = f"scripted/{policy}"
         self._policy = policies.get(policy)
+        # For a long-lived server: conversations resume where they stopped instead of being
+        # replayed from the start (same answers; linear instead of quadratic cost).
+        self._memo: OrderedDict[int, tuple[Any, tuple[str, dict[str, Any]]]] | None = (
+            OrderedDict() if memo else None)
 
     def next_call(self, messages: Sequence[Message], tools: Sequence[ToolSchema],
                   agent: str) -> tuple[str, dict[str, Any]] | None:
@@ -45,6 +50,10 @@ class ScriptedModel:
         first = next((i for i, m in enumerate(messages) if m.role == "user"), None)
         if first is None:
             return None
+        if self._memo is not None and messages[-1].role == "tool":
+            resumed = self._resume(messages, tools)
+            if resumed is not False:
+                return resumed
         context = PolicyContext(agent, _delegate_names(tools), tuple(t.name for t in tools))
         step = self._policy(_brief(messages[first].content), context)
         # When the call that ran is not the call the policy made (the API garbled it), a
@@ -63,7 +72,40 @@ class ScriptedModel:
                         call = step.send(message.content)
         except StopIteration:
             return None
+        self._remember(messages, tools, step, call)
         return call
+
+    def _resume(self, messages: Sequence[Message],
+                tools: Sequence[ToolSchema]) -> tuple[str, dict[str, Any]] | None | bool:
+        """Continue a remembered conversation with its last tool result (False: unknown)."""
+        assert self._memo is not None
+        key = _key(messages[:-1], tools)
+        entry = self._memo.pop(key, None)
+        if entry is None:
+            return False
+        step, call = entry
+        ran = next((m for m in reversed(messages) if m.role == "assistant"), None)
+        resend = getattr(getattr(self._policy, "style", None), "retries", False)
+        recorded = (ran.tool_calls[0].name, ran.tool_calls[0].arguments) if ran and \
+            ran.tool_calls else None
+        garbled = recorded is not None and recorded != call and messages[-1].content.startswith(
+            "error:")
+        try:
+            if not (resend and garbled):
+                call = step.send(messages[-1].content)
+        except StopIteration:
+            return None
+        self._remember(messages, tools, step, call)
+        return call
+
+    def _remember(self, messages: Sequence[Message], tools: Sequence[ToolSchema], step: Any,
+                  call: tuple[str, dict[str, Any]]) -> None:
+        if self._memo is None:
+            return
+        after = (*messages, Message("assistant", "", (ToolCall("", call[0], call[1]),)))
+        self._memo[_key(after, tools)] = (step, call)
+        while len(self._memo) > 20_000:
+            self._memo.popitem(last=False)
 
     async def complete(self, request: ModelRequest) -> ModelTurn:
         """The policy's next tool call for this conversation."""
@@ -73,6 +115,15 @@ class ScriptedModel:
         turns = sum(1 for m in request.messages if m.role == "assistant")
         return ModelTurn(tool_calls=(ToolCall(f"call_{turns + 1}", call[0], call[1]),),
                          finish_reason="tool_calls")
+
+
+def _key(messages: Sequence[Message], tools: Sequence[ToolSchema]) -> int:
+    """A conversation's identity, as any wire format carries it back (call ids aside)."""
+    parts = [tuple(t.name for t in tools)]
+    for m in messages:
+        calls = tuple((c.name, json.dumps(c.arguments, sort_keys=True)) for c in m.tool_calls)
+        parts.append((m.role, m.content if m.role != "assistant" else "", calls))
+    return hash(tuple(parts))
 
 
 def _delegate_names(tools: Sequence[ToolSchema]) -> tuple[str, ...]:
