@@ -34,6 +34,8 @@ class RunOptions:
         arms: Which arms to run.
         concurrency: Episodes in flight at once in this process (asyncio); results are the
             same bytes whatever the number.
+        record: Write every model exchange to cassettes in this folder.
+        replay: Answer every model from its cassette in this folder (no network).
     """
 
     models: tuple[str, ...] = ()
@@ -41,6 +43,8 @@ class RunOptions:
     episodes: int | None = None
     arms: tuple[Arm, ...] = ("clean", "chaos")
     concurrency: int = 1
+    record: Path | None = None
+    replay: Path | None = None
 
 
 def build_world(profile: Profile, seed: int) -> World:
@@ -64,7 +68,7 @@ def _plans(loaded: LoadedProfile, options: RunOptions) -> list[EpisodePlan]:
         if problem := model_problem(model):
             raise InputError(f"--model {model}: {problem}")
         spec = model_spec(model, profile.models)
-        if spec.provider != "scripted":
+        if spec.provider in ("openai", "anthropic") and options.replay is None:
             from chaos.models._remote import api_key
 
             api_key(spec)  # a hosted model without its key fails here, before anything runs
@@ -109,7 +113,8 @@ def run_profiles(
             if isinstance(world, str):
                 run = crashed_run(plan, world)
             else:
-                run = await run_episode(plan, loaded.profile, world, mail)
+                run = await run_episode(plan, loaded.profile, world, mail,
+                                        record=options.record, replay=options.replay)
             worlds.done(loaded, plan.seed)
         results[index] = run.result
         if on_episode:

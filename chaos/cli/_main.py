@@ -46,7 +46,7 @@ def main() -> None:
 
 
 def _register() -> None:
-    from chaos.cli import faults, run  # noqa: F401
+    from chaos.cli import faults, models, run  # noqa: F401
 
 
 _register()

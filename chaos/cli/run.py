@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 
@@ -35,10 +36,14 @@ def _fresh_run_dir(names: list[str]) -> Path:
               help="Run directory; must not hold a run already (default: runs/<profile>-<time>).")
 @click.option("--concurrency", type=click.IntRange(min=1), default=1, show_default=True,
               help="Episodes in flight at once (for models that answer over the network).")
+@click.option("--record", is_flag=True,
+              help="Write every model exchange to cassettes in the run directory.")
+@click.option("--replay", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="Answer every model from the cassettes in this folder (no network).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def run_command(profiles: tuple[str, ...], models: tuple[str, ...], episodes: int | None,
                 seed: int | None, arm: str, out: Path | None, concurrency: int,
-                quiet: bool) -> None:
+                record: bool, replay: Path | None, quiet: bool) -> None:
     """Run PROFILES and print, per model and fault kind, how the chain fared."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
@@ -55,6 +60,8 @@ def run_command(profiles: tuple[str, ...], models: tuple[str, ...], episodes: in
         raise InputError(f"--out {out} already holds a run; choose another directory or "
                          "remove it")
     run_dir = out or _fresh_run_dir([p.profile.name for p in loaded])
+    options = dataclasses.replace(options, record=run_dir / "cassettes" if record else None,
+                                  replay=replay)
     console = Console()
     with Progress("[progress.description]{task.description}", BarColumn(),
                   MofNCompleteColumn(), TimeRemainingColumn(), console=Console(stderr=True),

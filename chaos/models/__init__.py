@@ -35,7 +35,7 @@ __all__ = [
     "model_spec",
 ]
 
-PROVIDERS = ("scripted", "openai", "anthropic")
+PROVIDERS = ("scripted", "openai", "anthropic", "replay")
 
 
 def model_problem(model_id: str) -> str | None:
@@ -52,12 +52,18 @@ def model_problem(model_id: str) -> str | None:
                 f"(valid: {', '.join(PROVIDERS)})")
     if provider == "scripted" and name not in policies:
         return policies.unknown_message(name)
+    if provider == "replay":
+        from pathlib import Path
+
+        if not Path(name).is_file():
+            return (f"no cassette at {name}; record one with `chaos run PROFILE --record` "
+                    "(cassettes land in the run directory's cassettes/)")
     return None
 
 
 def model_spec(model_id: str, specs: list[Any]) -> Any:
     """The profile's spec for `model_id`, or a default one (a `--model` not in the profile)."""
-    from chaos.profile import RemoteModelSpec, ScriptedModelSpec
+    from chaos.profile import RemoteModelSpec, ReplayModelSpec, ScriptedModelSpec
 
     for spec in specs:
         if spec.id == model_id:
@@ -65,6 +71,8 @@ def model_spec(model_id: str, specs: list[Any]) -> Any:
     provider, _, name = model_id.partition("/")
     if provider == "scripted":
         return ScriptedModelSpec(policy=name)
+    if provider == "replay":
+        return ReplayModelSpec(cassette=name)
     return RemoteModelSpec(provider=provider, model=name)  # type: ignore[arg-type]
 
 
@@ -83,6 +91,12 @@ def build_model(spec: Any, transport: Any = None) -> ModelAdapter:
         from chaos.models.scripted import ScriptedModel
 
         return ScriptedModel(spec.policy)
+    if spec.provider == "replay":
+        from pathlib import Path
+
+        from chaos.models._cassette import Cassette, ReplayModel
+
+        return ReplayModel(Cassette(Path(spec.cassette)), model_id=spec.id)
     from chaos.models._remote import AnthropicModel, OpenAIModel
 
     return (OpenAIModel if spec.provider == "openai" else AnthropicModel)(spec, transport)

@@ -20,6 +20,7 @@ __all__ = [
     "ModelSpec",
     "PriceSpec",
     "RemoteModelSpec",
+    "ReplayModelSpec",
     "RetrySpec",
     "Profile",
     "ScriptedModelSpec",
@@ -237,7 +238,20 @@ class RemoteModelSpec(Strict):
         return f"{self.provider}/{self.model}"
 
 
-ModelSpec = Annotated[ScriptedModelSpec | RemoteModelSpec, Field(discriminator="provider")]
+class ReplayModelSpec(Strict):
+    """A recorded model: `replay/<cassette.jsonl>` answers from a `--record`ed cassette."""
+
+    provider: Literal["replay"] = "replay"
+    cassette: str = Field(min_length=1)
+
+    @property
+    def id(self) -> str:
+        """The model's id as written: `replay/runs/x/cassettes/openai-careful.jsonl`."""
+        return f"replay/{self.cassette}"
+
+
+ModelSpec = Annotated[ScriptedModelSpec | RemoteModelSpec | ReplayModelSpec,
+                      Field(discriminator="provider")]
 
 
 class LatencySpec(Strict):
@@ -321,6 +335,8 @@ def _model_from_id(model_id: str) -> dict[str, Any]:
     provider, _, rest = model_id.partition("/")
     if provider == "scripted":
         return {"provider": "scripted", "policy": rest}
+    if provider == "replay":
+        return {"provider": "replay", "cassette": rest} if rest else {"provider": "replay"}
     return {"provider": provider, "model": rest} if rest else {"provider": provider}
 
 

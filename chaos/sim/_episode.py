@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import simpy
@@ -54,7 +55,8 @@ def plan_faults(profile: Profile, world: World, seed: int) -> list[ActiveFault]:
 
 
 async def run_episode(plan: EpisodePlan, profile: Profile, world: World,
-                      mail: MailServer | None = None) -> EpisodeRun:
+                      mail: MailServer | None = None, record: Path | None = None,
+                      replay: Path | None = None) -> EpisodeRun:
     """Run one episode to its result; never raises for agent or model failures (crashed).
 
     Args:
@@ -62,6 +64,8 @@ async def run_episode(plan: EpisodePlan, profile: Profile, world: World,
         profile: The profile.
         world: The world for the plan's seed (shared, never modified).
         mail: The process's mail server, when the chain can send mail.
+        record: A folder to write each model's exchanges to (a cassette per model).
+        replay: A folder of cassettes to answer every model from.
     """
     from chaos.oracle import judge_fault, judge_task
 
@@ -76,7 +80,7 @@ async def run_episode(plan: EpisodePlan, profile: Profile, world: World,
     for name, agent in profile.chain.agents.items():
         spec = model_spec(agent.model or plan.model, profile.models)
         if spec.id not in adapters:
-            adapters[spec.id] = _adapter(spec, provider_faults)
+            adapters[spec.id] = _adapter(spec, provider_faults, record, replay)
         models[name] = adapters[spec.id]
         prices[name] = getattr(spec, "price", None)
     faults = plan_faults(profile, world, plan.seed) if plan.arm == "chaos" else []
@@ -195,8 +199,24 @@ def _at(env: simpy.Environment, at_ms: int, action: Any) -> Any:
     action()
 
 
-def _adapter(spec: Any, rules: ModelFaultRules) -> Any:
+def _adapter(spec: Any, rules: ModelFaultRules, record: Path | None = None,
+             replay: Path | None = None) -> Any:
     """A model adapter with the episode's provider faults between it and its provider."""
+    from chaos.models import model_slug
+    from chaos.models._cassette import Cassette, RecordingModel, ReplayModel
+
+    if replay is not None:
+        return ReplayModel(Cassette(replay / f"{model_slug(spec.id)}.jsonl"), rules, spec.id)
+    if spec.provider == "replay":
+        return ReplayModel(Cassette(Path(spec.cassette)), rules, spec.id)
+    adapter = _direct_adapter(spec, rules)
+    if record is not None:
+        adapter = RecordingModel(adapter, Cassette(record / f"{model_slug(spec.id)}.jsonl"),
+                                 spec.id)
+    return adapter
+
+
+def _direct_adapter(spec: Any, rules: ModelFaultRules) -> Any:
     if spec.provider == "scripted":
         return FaultyModel(build_model(spec), rules)
     from chaos.models._remote import http_module, shared_transport

@@ -153,3 +153,54 @@ def test_api_keys_land_in_no_artifact(loopback, tmp_path):
         assert canary not in written
         assert canary not in result.output
     json.loads((out / "results.json").read_text())
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+def test_models_check_says_an_endpoint_can_run_chaos(loopback, provider):
+    base = loopback.openai_base_url if provider == "openai" else loopback.anthropic_base_url
+    result = CliRunner().invoke(main, ["models", "check", f"{provider}/careful",
+                                       "--base-url", base])
+    assert result.exit_code == 0, result.output
+    assert "tool calls yes (finish); usage yes" in result.output
+
+
+def test_models_check_reports_a_failing_endpoint(loopback):
+    result = CliRunner().invoke(main, ["models", "check", "openai/no-such-model",
+                                       "--base-url", loopback.openai_base_url])
+    assert result.exit_code == 3
+    assert "NotFoundError: 404" in result.output
+
+
+def test_a_recorded_run_replays_byte_identically_with_no_server(tmp_path):
+    with LoopbackServer() as server:
+        path = tmp_path / "p.yaml"
+        path.write_text(profile_text(server))
+        recorded = tmp_path / "recorded"
+        args = ["run", str(path), "--model", "openai/careful", "--model", "anthropic/naive",
+                "--episodes", "2", "--quiet"]
+        result = CliRunner().invoke(main, [*args, "--record", "--out", str(recorded)])
+        assert result.exit_code == 0, result.output
+    # The server is gone: a replay that reached for the network would crash its episodes.
+    replayed = tmp_path / "replayed"
+    result = CliRunner().invoke(main, [*args, "--replay", str(recorded / "cassettes"),
+                                       "--out", str(replayed)])
+    assert result.exit_code == 0, result.output
+    assert (recorded / "results.json").read_bytes() == (replayed / "results.json").read_bytes()
+    cassettes = "".join(p.read_text() for p in (recorded / "cassettes").iterdir())
+    assert CANARY_OPENAI not in cassettes and CANARY_ANTHROPIC not in cassettes
+    assert '"chaos_cassette": 1' in cassettes
+
+
+def test_a_request_the_cassette_lacks_is_a_clear_crash(tmp_path):
+    with LoopbackServer() as server:
+        path = tmp_path / "p.yaml"
+        path.write_text(profile_text(server))
+        recorded = tmp_path / "recorded"
+        CliRunner().invoke(main, ["run", str(path), "--model", "openai/careful", "--seed", "0",
+                                  "--arm", "clean", "--quiet", "--record", "--out",
+                                  str(recorded)])
+    result = run(path.read_text(), models=("openai/careful",), seed=5, arms=("clean",),
+                 replay=recorded / "cassettes")
+    (episode,) = result.episodes
+    assert episode.status == "crashed"
+    assert "has no answer for this request" in episode.error
