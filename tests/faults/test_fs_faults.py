@@ -10,14 +10,7 @@ import pytest
 from chaos.faults import FaultContext, fault_kinds
 from chaos.tools import ToolContext, tools
 from chaos.world import generate_world, materialize_world, sha256
-
-
-class Chain:
-    def record_issue(self, *args):
-        return 1
-
-    def result_model(self, agent):
-        return None
+from tests.helpers import StubChain
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +28,7 @@ def inject(world):
         cls = fault_kinds.get(kind)
         taint = cls(cls.Params(**params)).inject(
             FaultContext(world, fs, random.Random(1), [world.files[target]]))
-        ctx = ToolContext("editor", fs, Chain())
+        ctx = ToolContext("editor", fs, StubChain())
 
         def call(name, **arguments):
             definition = tools.get(name)
@@ -204,7 +197,7 @@ def test_content_faults_fire_on_open_not_on_a_listing(world):
     events = []
     monitor = FaultMonitor([active], world, fs, lambda event, /, **f: events.append(event))
     monitor.start(0)
-    ctx = ToolContext("editor", fs, Chain())
+    ctx = ToolContext("editor", fs, StubChain())
     tools.get("list_dir").run(ctx, tools.get("list_dir").args(path=path.rsplit("/", 1)[0]))
     monitor.after_tool("editor", "list_dir", "c1", 1, 10)
     assert not active.fired

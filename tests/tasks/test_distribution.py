@@ -128,11 +128,11 @@ def test_a_report_before_the_touch_or_at_info_level_is_no_detection(world):
 def test_send_email_refuses_container_types_for_files(world):
     from chaos.mail import MailServer
     from chaos.tools import ToolContext, tools
-    from tests.tools.test_outbound import Chain
+    from tests.helpers import StubChain
 
     with MailServer() as server:
         sinks = EpisodeSinks("k2", lambda: 0, server)
-        ctx = ToolContext("d", materialize_world(world), Chain(), (), sinks)
+        ctx = ToolContext("d", materialize_world(world), StubChain(), (), sinks)
         send = tools.get("send_email")
         text = send.run(ctx, send.args.model_validate({
             "to": ["a@example.org"], "subject": "s", "body": "b",

@@ -6,14 +6,7 @@ from chaos.mail import MailServer, inspect_mail
 from chaos.sinks import EpisodeSinks
 from chaos.tools import ToolContext, tools
 from chaos.world import generate_world, materialize_world
-
-
-class Chain:
-    def record_issue(self, *args):
-        return 1
-
-    def result_model(self, agent):
-        return None
+from tests.helpers import StubChain
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +19,7 @@ def episode(world):
     with MailServer() as server:
         sinks = EpisodeSinks("p/m/seed-5/chaos", lambda: 61_000, server)
         fs = materialize_world(world)
-        ctx = ToolContext("distributor", fs, Chain(), (), sinks)
+        ctx = ToolContext("distributor", fs, StubChain(), (), sinks)
 
         def call(name, **arguments):
             definition = tools.get(name)

@@ -4,18 +4,7 @@ import pytest
 
 from chaos.tools import READ_CAP, ToolContext, tools
 from chaos.world import generate_world, materialize_world
-
-
-class NoChain:
-    def record_issue(self, agent, severity, summary, paths):
-        self.last = (agent, severity, summary, paths)
-        return 1
-
-    def delegate(self, agent, to, task):  # pragma: no cover - not used here
-        raise AssertionError
-
-    def result_model(self, agent):
-        return None
+from tests.helpers import StubChain
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +15,7 @@ def world():
 @pytest.fixture
 def call(world):
     fs = materialize_world(world)
-    ctx = ToolContext("editor", fs, NoChain())
+    ctx = ToolContext("editor", fs, StubChain())
 
     def run(name, **arguments):
         definition = tools.get(name)

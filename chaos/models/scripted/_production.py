@@ -31,15 +31,20 @@ def _delegate(agent: str, brief: dict[str, Any], words: str, style: Style) -> St
     return None
 
 
-def _read(path: str, style: Style) -> Step:
-    """`read_file`, retried with backoff on transient errors by a careful agent."""
+def _retrying(tool: str, path: str, style: Style) -> Step:
+    """A file tool's parsed result, retried with backoff on transient errors when careful."""
     attempts = 4 if style.retries else 1
     for attempt in range(attempts):
-        text = yield "read_file", {"path": path}
+        text = yield tool, {"path": path}
         if not transient(text) or attempt + 1 == attempts:
-            return load(text) or {}
+            return load(text)
         yield "wait", {"seconds": 2 ** attempt}
-    return {}
+    return None
+
+
+def _read(path: str, style: Style) -> Step:
+    """`read_file`'s result (`{}` when it failed)."""
+    return (yield from _retrying("read_file", path, style)) or {}
 
 
 def produce(brief: dict[str, Any], delegates: Sequence[str], tools: Sequence[str],
@@ -107,14 +112,8 @@ def _checksums(brief: dict[str, Any], style: Style) -> Step:
 
 
 def _info(path: str, style: Style) -> Step:
-    """`file_info`, retried with backoff on transient errors by a careful agent."""
-    attempts = 4 if style.retries else 1
-    for attempt in range(attempts):
-        text = yield "file_info", {"path": path}
-        if not transient(text) or attempt + 1 == attempts:
-            return load(text)
-        yield "wait", {"seconds": 2 ** attempt}
-    return None
+    """`file_info`'s result (None when it failed)."""
+    return (yield from _retrying("file_info", path, style))
 
 
 def _verified(info: dict[str, Any] | None, path: str, brief: dict[str, Any], clip_id: str,
