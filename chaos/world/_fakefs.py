@@ -18,7 +18,7 @@ import stat as stat_module
 from collections.abc import Callable
 
 from pyfakefs import fake_filesystem, fake_open, fake_os
-from pyfakefs.fake_file import FakeDirectory
+from pyfakefs.fake_file import FakeDirectory, FakeFile
 
 from chaos.world._model import World
 
@@ -239,11 +239,24 @@ def _build_template(world: World) -> fake_filesystem.FakeFilesystem:
     filesystem.shuffle_listdir_results = False
     total = sum(len(f.data) for f in world.files.values())
     filesystem.set_disk_usage(total + _DISK_HEADROOM)
-    builder = EpisodeFs(filesystem)
+    # Objects straight into the tree: create_file resolves every path again (~3x slower).
+    folders: dict[str, FakeDirectory] = {"": filesystem.root}
+
+    def folder(path: str) -> FakeDirectory:
+        if path not in folders:
+            parent, name = path.rsplit("/", 1)
+            folders[path] = FakeDirectory(name, filesystem=filesystem)
+            folder(parent).add_entry(folders[path])
+        return folders[path]
+
     for path in sorted(world.files):
         item = world.files[path]
-        builder.create(path, item.data, item.mtime)
-    _stamp_folders(filesystem.root, "/", builder)
+        parent, name = path.rsplit("/", 1)
+        node = FakeFile(name, st_mode=stat_module.S_IFREG | 0o644, contents=item.data,
+                        filesystem=filesystem)
+        folder(parent).add_entry(node)
+        node.st_mtime = item.mtime
+    _stamp_folders(filesystem.root, "/", EpisodeFs(filesystem))
     return filesystem
 
 
