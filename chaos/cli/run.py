@@ -39,7 +39,8 @@ def _fresh_run_dir(names: list[str]) -> Path:
 @click.option("--record", is_flag=True,
               help="Write every model exchange to cassettes in the run directory.")
 @click.option("--replay", type=click.Path(file_okay=False, exists=True, path_type=Path),
-              help="Answer every model from the cassettes in this folder (no network).")
+              help="Answer every model from a recorded run's cassettes (the run directory or "
+                   "its cassettes/ folder); no network.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def run_command(profiles: tuple[str, ...], models: tuple[str, ...], episodes: int | None,
                 seed: int | None, arm: str, out: Path | None, concurrency: int,
@@ -60,6 +61,8 @@ def run_command(profiles: tuple[str, ...], models: tuple[str, ...], episodes: in
         raise InputError(f"--out {out} already holds a run; choose another directory or "
                          "remove it")
     run_dir = out or _fresh_run_dir([p.profile.name for p in loaded])
+    if replay is not None and (replay / "cassettes").is_dir():
+        replay = replay / "cassettes"  # the recorded run's directory was named
     options = dataclasses.replace(options, record=run_dir / "cassettes" if record else None,
                                   replay=replay)
     console = Console()

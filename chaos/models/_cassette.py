@@ -79,8 +79,9 @@ class Cassette:
             header = json.loads(lines[0])
             exchanges = {r["key"]: r for r in map(json.loads, lines[1:])}
         except (OSError, ValueError, IndexError, KeyError) as exc:
-            raise InputError(f"cannot read cassette {self.path} ({exc}); record it with "
-                             "`chaos run ... --record`") from None
+            raise InputError(f"cannot read cassette {self.path} ({exc}); --replay takes a run "
+                             "recorded with `chaos run ... --record` (its directory or its "
+                             "cassettes/ folder), with the same models") from None
         if header.get("chaos_cassette") != VERSION:
             raise InputError(f"{self.path} is not a chaos cassette (version {VERSION})")
         return str(header.get("model")), exchanges

@@ -182,7 +182,7 @@ def test_a_recorded_run_replays_byte_identically_with_no_server(tmp_path):
         assert result.exit_code == 0, result.output
     # The server is gone: a replay that reached for the network would crash its episodes.
     replayed = tmp_path / "replayed"
-    result = CliRunner().invoke(main, [*args, "--replay", str(recorded / "cassettes"),
+    result = CliRunner().invoke(main, [*args, "--replay", str(recorded),  # the run dir
                                        "--out", str(replayed)])
     assert result.exit_code == 0, result.output
     assert (recorded / "results.json").read_bytes() == (replayed / "results.json").read_bytes()
