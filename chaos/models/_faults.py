@@ -52,9 +52,15 @@ class ModelFaultRules:
         for item in self.armed:
             if item.times > 0:
                 item.times -= 1
-                item.hit(item.action)
+                if item.action != "malformed_tool_call":
+                    item.hit(item.action)
                 return item
         return None
+
+
+def garbled(name: str, arguments: Any) -> str:
+    """How a garbled call is remembered: the call the model meant, `name {json arguments}`."""
+    return f"{name} {json.dumps(arguments, sort_keys=True)}"
 
 
 def _error_body(provider: str, armed: Armed) -> dict[str, Any]:
@@ -83,6 +89,7 @@ def _rewrite(provider: str, body: dict[str, Any], armed: Armed) -> dict[str, Any
         elif armed.action == "malformed_tool_call":
             for block in blocks:
                 if block.get("type") == "tool_use":
+                    armed.hit(garbled(block["name"], block.get("input")))
                     if armed.mode == "unknown_tool":
                         block["name"] = block["name"] + "_v2"
                     else:
@@ -99,6 +106,7 @@ def _rewrite(provider: str, body: dict[str, Any], armed: Armed) -> dict[str, Any
     elif armed.action == "malformed_tool_call":
         for call in message.get("tool_calls") or []:
             function = call["function"]
+            armed.hit(garbled(function["name"], json.loads(function["arguments"] or "{}")))
             if armed.mode == "unknown_tool":
                 function["name"] = function["name"] + "_v2"
             else:
@@ -167,6 +175,9 @@ class FaultyModel:
             raise ProviderError(f"{name}: {status} {message['error']['message']}", status,
                                 armed.retry_after_s if status == 429 else None, True)
         turn = await self.inner.complete(request)
+        if armed.action == "malformed_tool_call":
+            for call in turn.tool_calls:
+                armed.hit(garbled(call.name, call.arguments))
         if armed.action == "empty_response":
             return ModelTurn(usage=turn.usage, finish_reason="stop")
         if armed.action == "truncated":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from chaos.oracle._outcomes import FaultOutcome
 from chaos.sim import ActiveFault, IssueReported
@@ -65,6 +66,27 @@ def _names_fault(issue: IssueReported, words: list[str], paths: set[str]) -> boo
     return any(_mentions(issue.summary, w) for w in words if w)
 
 
+def _judge_call_fault(active: ActiveFault, trace: list[Any]) -> FaultVerdict:
+    """A provider fault the episode survived.
+
+    Recovered, unless a garbled tool call was taken for an answer and never made again.
+    """
+    import json
+
+    kind, fid = active.impl.kind, active.spec.id
+    if kind != "model.malformed_tool_call":
+        return FaultVerdict(fid, kind, True, FaultOutcome.RECOVERED, None, None,
+                            ["the chain went on past the failed model call"])
+    made = {f"{e.tool} {json.dumps(e.arguments, sort_keys=True)}" for e in trace
+            if e.type == "tool_called" and e.seq > active.touched[0]}  # type: ignore[index]
+    lost = [call for call in active.hits if call not in made]
+    if lost:
+        return FaultVerdict(fid, kind, True, FaultOutcome.SILENT, None, None,
+                            [f"the garbled call was never made again: {lost[0][:200]}"])
+    return FaultVerdict(fid, kind, True, FaultOutcome.RECOVERED, None, None,
+                        ["every garbled tool call was made again"])
+
+
 def _leaks(active: ActiveFault, task: TaskKind, end: EndState) -> list[str]:
     """What of this fault's taint reached a sink, as evidence lines."""
     taint = active.taint
@@ -86,12 +108,18 @@ def _leaks(active: ActiveFault, task: TaskKind, end: EndState) -> list[str]:
 
 def judge_fault(active: ActiveFault, task: TaskKind, end: EndState,
                 issues: list[IssueReported], entry_agent: str, finish_ms: int | None,
-                crashed: str | None) -> FaultVerdict:
-    """One fault's outcome (precedence: propagated, recovered, detected, silent)."""
+                crashed: str | None, trace: list[Any] | None = None) -> FaultVerdict:
+    """One fault's outcome (precedence: propagated, recovered, detected, silent).
+
+    A fault that acts on single model calls is judged from the trace instead: whether the
+    chain got past the call it broke (its taint is no data, so it never travels).
+    """
     kind, fid = active.impl.kind, active.spec.id
     if active.taint is None:
         return FaultVerdict(fid, kind, False, FaultOutcome.NOT_TRIGGERED, None, None,
                             ["the fault never took effect (its trigger never came)"])
+    if active.impl.family == "model" and active.fired and crashed is None:
+        return _judge_call_fault(active, trace or [])
     # What left decides first: tainted data outside the organisation is propagated even when
     # no tool call was seen touching it (a race, or a path the agent guessed).
     leaked = [] if crashed is not None else _leaks(active, task, end)

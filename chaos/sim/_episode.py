@@ -146,7 +146,8 @@ async def run_episode(plan: EpisodePlan, profile: Profile, world: World,
     verdict = judge_task(task, end, crashed)
     fault_results = []
     for active in faults:
-        v = judge_fault(active, task, end, runner.issues, entry, finish_ms, crashed)
+        v = judge_fault(active, task, end, runner.issues, entry, finish_ms, crashed,
+                        runner.trace)
         fault_results.append(
             FaultResult(
                 id=v.id,

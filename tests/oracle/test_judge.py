@@ -78,3 +78,13 @@ def test_a_nul_byte_in_a_published_path_is_judged_not_crashed():
     assert episode.result.status == "completed"
     assert not episode.result.task.passed
     json.dumps(episode.result.model_dump())
+
+
+def test_a_provider_fault_is_judged_by_the_call_it_broke_not_by_other_faults():
+    faults = ("  - id: decoy\n    kind: fs.decoy\n"
+              "  - id: limited\n    kind: model.rate_limit\n    params: {times: 2}\n")
+    episode = run(profile_with(faults), "scripted/naive")
+    by_kind = {f.kind: f for f in episode.result.faults}
+    assert by_kind["fs.decoy"].outcome == "propagated"
+    assert by_kind["model.rate_limit"].outcome == "recovered"  # the retry absorbed it
+    assert by_kind["model.rate_limit"].evidence == ["the chain went on past the failed model call"]
