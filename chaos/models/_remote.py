@@ -9,6 +9,7 @@ Requests go through an httpx transport the episode may wrap (provider faults act
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Any
 
@@ -107,11 +108,27 @@ async def close_shared_transport() -> None:
         await transport.aclose()
 
 
+_GATES: dict[tuple[int, str, str], Any] = {}
+
+
+def provider_gate(spec: RemoteModelSpec) -> Any:
+    """The semaphore that bounds calls in flight to one provider endpoint (None: unbounded)."""
+    import asyncio
+
+    if spec.max_in_flight is None:
+        return None
+    key = (id(asyncio.get_running_loop()), spec.provider, spec.base_url or "")
+    if key not in _GATES:
+        _GATES[key] = asyncio.Semaphore(spec.max_in_flight)
+    return _GATES[key]
+
+
 class _Remote:
-    """What both adapters share: the spec, the HTTP client, closing."""
+    """What both adapters share: the spec, the HTTP client, the provider's gate, closing."""
 
     def __init__(self, spec: RemoteModelSpec, transport: Any = None) -> None:
         httpx = http_module()
+        self.gate = provider_gate(spec)
         self.spec = spec
         self.model_id = spec.id
         self._http = httpx.AsyncClient(transport=transport or httpx.AsyncHTTPTransport(),
@@ -146,8 +163,9 @@ class OpenAIModel(_Remote):
         try:
             # The SDK's low-level post: its HTTP, auth, errors and response types, without
             # re-walking every message through its TypedDict transforms (~10 ms a call).
-            response = await self._client.post("/chat/completions", body=body,
-                                               cast_to=self._sdk.types.chat.ChatCompletion)
+            async with self.gate or contextlib.nullcontext():
+                response = await self._client.post(
+                    "/chat/completions", body=body, cast_to=self._sdk.types.chat.ChatCompletion)
         except self._sdk.OpenAIError as exc:
             raise _provider_error(exc, self._sdk) from None
         return openai_turn(response)
@@ -173,8 +191,9 @@ class AnthropicModel(_Remote):
         body = {"model": self.spec.model,
                 **anthropic_request(request.messages, request.tools), **extra}
         try:
-            response = await self._client.post("/v1/messages", body=body,
-                                               cast_to=self._sdk.types.Message)
+            async with self.gate or contextlib.nullcontext():
+                response = await self._client.post("/v1/messages", body=body,
+                                                   cast_to=self._sdk.types.Message)
         except self._sdk.AnthropicError as exc:
             raise _provider_error(exc, self._sdk) from None
         return anthropic_turn(response)

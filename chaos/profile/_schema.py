@@ -220,6 +220,8 @@ class RemoteModelSpec(Strict):
         seed: Sampling seed, where the provider supports one.
         timeout_s: Wall-clock timeout of one call.
         price: Price per million input and output tokens, for cost figures.
+        max_in_flight: Most calls in flight at once to this provider endpoint, across all
+            running episodes (unset: as many as `--concurrency` brings).
     """
 
     provider: Literal["openai", "anthropic"]
@@ -231,6 +233,7 @@ class RemoteModelSpec(Strict):
     seed: int | None = None
     timeout_s: float = Field(60.0, gt=0)
     price: PriceSpec = PriceSpec()
+    max_in_flight: int | None = Field(None, ge=1)
 
     @property
     def id(self) -> str:

@@ -204,3 +204,34 @@ def test_a_request_the_cassette_lacks_is_a_clear_crash(tmp_path):
     (episode,) = result.episodes
     assert episode.status == "crashed"
     assert "has no answer for this request" in episode.error
+
+
+def test_calls_to_one_provider_stay_under_its_bound(tmp_path):
+    import threading
+
+    peak, now, lock = [0], [0], threading.Lock()
+    with LoopbackServer(delay_s=0.02) as server:
+        handler = server._server.RequestHandlerClass
+        original = handler.do_POST
+
+        def counting(self):
+            with lock:
+                now[0] += 1
+                peak[0] = max(peak[0], now[0])
+            try:
+                original(self)
+            finally:
+                with lock:
+                    now[0] -= 1
+
+        handler.do_POST = counting
+        try:
+            text = profile_text(server).replace(
+                f"base_url: '{server.openai_base_url}',",
+                f"base_url: '{server.openai_base_url}', max_in_flight: 2,")
+            results = run(text, models=("openai/careful",), episodes=4, arms=("clean",),
+                          concurrency=4)
+        finally:
+            handler.do_POST = original
+    assert all(e.status == "completed" for e in results.episodes)
+    assert peak[0] == 2
