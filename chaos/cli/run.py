@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 from pathlib import Path
 
@@ -66,6 +67,9 @@ def run_command(profiles: tuple[str, ...], models: tuple[str, ...], episodes: in
     options = dataclasses.replace(options, record=run_dir / "cassettes" if record else None,
                                   replay=replay)
     console = Console()
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        # Logs and files are not wrapped at 80 columns; give the table its natural width.
+        console = Console(width=160)
     with Progress("[progress.description]{task.description}", BarColumn(),
                   MofNCompleteColumn(), TimeRemainingColumn(), console=Console(stderr=True),
                   disable=quiet, transient=True) as progress:
