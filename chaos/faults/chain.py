@@ -37,8 +37,13 @@ class _ChainFault(Fault):
         return True
 
     def _taint(self, ctx: FaultContext) -> Taint:
-        clips = [c.path for c in ctx.world.truth.clips]
-        return Taint(targets=clips, detail={"agent": self.params.agent or "any"}, touch="hit")
+        """A hand-off fault's taint: no data; its targets are named as it acts."""
+        return Taint(detail={"agent": self.params.agent or "any"}, touch="hit")
+
+
+def _clip_path(ctx: FaultContext, clip_id: object) -> str | None:
+    """The right file of a shot-list clip, by its id."""
+    return next((c.path for c in ctx.world.truth.clips if c.clip_id == clip_id), None)
 
 
 class ErrorParams(_Params):
@@ -107,6 +112,8 @@ class SubagentWrong(_ChainFault):
             wrong = ctx.rng.choice(stock)
             victim = clips[ctx.rng.randrange(len(clips))]
             victim["path"] = wrong.path
+            if (right := _clip_path(ctx, victim.get("clip_id"))) is not None:
+                taint.targets.append(right)  # the clip the wrong answer stands in for
             taint.paths.append(wrong.path)
             taint.digests.append(wrong.digest)
             taint.watch.append(wrong.path)
@@ -136,12 +143,16 @@ class HandoffDrop(_ChainFault):
         assert ctx.chain is not None
         left = [self.params.times]
 
+        taint = self._taint(ctx)
+
         def on_answer(caller: str, callee: str, answer: str) -> str:
             parsed = _clips(answer)
             if self.params.side != "result" or parsed is None or not self._hits(callee, left):
                 return answer
             value, clips = parsed
-            clips.pop(ctx.rng.randrange(len(clips)))
+            dropped = clips.pop(ctx.rng.randrange(len(clips)))
+            if (right := _clip_path(ctx, dropped.get("clip_id"))) is not None:
+                taint.targets.append(right)  # the clip lost in the hand-off
             ctx.hit(f"agent:{callee}")
             return json.dumps(value, ensure_ascii=False)
 
@@ -154,7 +165,7 @@ class HandoffDrop(_ChainFault):
 
         ctx.chain.on_answer.append(on_answer)
         ctx.chain.on_task.append(on_task)
-        return self._taint(ctx)
+        return taint
 
 
 class TruncatedParams(_Params):

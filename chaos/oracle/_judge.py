@@ -87,6 +87,30 @@ def _judge_call_fault(active: ActiveFault, trace: list[Any]) -> FaultVerdict:
                         ["every garbled tool call was made again"])
 
 
+def _judge_handoff_fault(active: ActiveFault, trace: list[Any],
+                         issues: list[IssueReported]) -> FaultVerdict:
+    """A broken hand-off that carried no data away, judged from the trace.
+
+    Recovered when the caller handed the work to that agent again and a hand-off got through;
+    detected when a report named the agent; silent otherwise.
+    """
+    kind, fid = active.impl.kind, active.spec.id
+    callees = sorted({h.removeprefix("agent:") for h in active.hits})
+    seq, touch_ms, _ = active.touched  # type: ignore[misc]
+    again = sum(1 for e in trace if e.type == "tool_called" and e.tool == "delegate"
+                and e.seq > seq and e.arguments.get("agent") in callees)
+    if again > len(active.hits) - 1:  # more hand-offs after the first broken one than broke
+        return FaultVerdict(fid, kind, True, FaultOutcome.RECOVERED, None, None,
+                            [f"the work was handed to {callees[0]} again and got through"])
+    signal = next((i for i in issues if i.seq > seq and i.severity != "info"
+                   and any(_mentions(i.summary, c) for c in callees)), None)
+    if signal is not None:
+        return FaultVerdict(fid, kind, True, FaultOutcome.DETECTED, signal.agent,
+                            signal.t_ms - touch_ms, [f"issue #{signal.number}: {signal.summary}"])
+    return FaultVerdict(fid, kind, True, FaultOutcome.SILENT, None, None,
+                        ["the broken hand-off was neither retried nor reported"])
+
+
 def _leaks(active: ActiveFault, task: TaskKind, end: EndState) -> list[str]:
     """What of this fault's taint reached a sink, as evidence lines."""
     taint = active.taint
@@ -120,6 +144,9 @@ def judge_fault(active: ActiveFault, task: TaskKind, end: EndState,
                             ["the fault never took effect (its trigger never came)"])
     if active.impl.family == "model" and active.fired and crashed is None:
         return _judge_call_fault(active, trace or [])
+    if active.impl.family == "chain" and not active.taint.targets and active.fired \
+            and crashed is None:
+        return _judge_handoff_fault(active, trace or [], issues)
     # What left decides first: tainted data outside the organisation is propagated even when
     # no tool call was seen touching it (a race, or a path the agent guessed).
     leaked = [] if crashed is not None else _leaks(active, task, end)

@@ -88,3 +88,14 @@ def test_a_provider_fault_is_judged_by_the_call_it_broke_not_by_other_faults():
     assert by_kind["fs.decoy"].outcome == "propagated"
     assert by_kind["model.rate_limit"].outcome == "recovered"  # the retry absorbed it
     assert by_kind["model.rate_limit"].evidence == ["the chain went on past the failed model call"]
+
+
+def test_a_lost_clip_is_charged_to_the_hand_off_that_lost_it_not_to_every_clip():
+    faults = ("  - id: drop\n    kind: chain.handoff_drop\n    params: {agent: editor}\n"
+              "  - id: decoy\n    kind: fs.decoy\n")
+    episode = run(profile_with(faults), "scripted/naive")
+    by_kind = {f.kind: f for f in episode.result.faults}
+    assert by_kind["fs.decoy"].outcome == "propagated"
+    drop = by_kind["chain.handoff_drop"]
+    assert drop.outcome == "silent"  # its lost clip is simply missing; the decoy is not its doing
+    assert not any("B-roll" in e for e in drop.evidence)
