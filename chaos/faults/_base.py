@@ -168,9 +168,7 @@ def with_copies(ctx: FaultContext) -> list[str]:
     A broken export is usually copied broken; a fault that spared the copies would be undone by
     whoever happened to pick a copy.
     """
-    digests = {t.digest for t in ctx.targets}
-    return sorted({t.path for t in ctx.targets}
-                  | {f.path for f in ctx.world.files.values() if f.digest in digests})
+    return ctx.world.with_copies(ctx.targets)
 
 
 fault_kinds: Registry[type[Fault]] = Registry("fault kind")

@@ -30,10 +30,8 @@ class Missing(Fault):
         """Remove each target (and its identical copies)."""
         taint = Taint()
         for target in ctx.targets:
-            doomed = [target.path]
-            if self.params.all_copies:
-                doomed = [f.path for f in ctx.world.files.values() if f.digest == target.digest]
-            for path in sorted(doomed):
+            doomed = ctx.world.with_copies([target]) if self.params.all_copies else [target.path]
+            for path in doomed:
                 if ctx.fs.exists(path):
                     ctx.fs.remove(path)
                     taint.paths.append(path)

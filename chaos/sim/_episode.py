@@ -47,8 +47,7 @@ def plan_faults(profile: Profile, world: World, seed: int) -> list[ActiveFault]:
         rng = derive_rng(profile.name, seed, "fault", spec.id)
         targets = impl.resolve(world, spec.target, rng, frozenset(taken))
         # A target's identical copies are taken too: two faults must not share one file.
-        digests = {t.digest for t in targets}
-        taken.update(f.path for f in world.files.values() if f.digest in digests)
+        taken.update(world.with_copies(targets))
         trigger = TriggerState(spec.trigger, derive_rng(profile.name, seed, "trigger", spec.id))
         planned.append(ActiveFault(spec, impl, targets, rng, trigger))
     return planned

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from typing import Any
 
 from chaos.tasks._base import EndState, Shipped
 from chaos.world import sha256
@@ -22,9 +23,14 @@ def deliveries(end: EndState) -> dict[str, int]:
     return counts
 
 
+def _mails_to(end: EndState, address: str) -> list[Any]:
+    """The received messages whose envelope names `address` (any letter case)."""
+    return [m for m in end.sinks.mail if address.lower() in (a.lower() for a in m.envelope_to)]
+
+
 def attached(end: EndState, address: str) -> bool:
     """Whether the one mail `address` got carries an attachment at all."""
-    mails = [m for m in end.sinks.mail if address.lower() in (a.lower() for a in m.envelope_to)]
+    mails = _mails_to(end, address)
     return len(mails) == 1 and bool(mails[0].attachments)
 
 
@@ -45,7 +51,7 @@ def _logo_digests(end: EndState) -> set[str]:
 
 def logo_ok_for(end: EndState, address: str) -> bool:
     """Whether `address` got exactly one mail carrying the current logo, valid and labelled."""
-    mails = [m for m in end.sinks.mail if address.lower() in (a.lower() for a in m.envelope_to)]
+    mails = _mails_to(end, address)
     if len(mails) != 1:
         return False
     logos = _logo_digests(end)

@@ -116,6 +116,12 @@ class World:
         self.files[item.path] = item
         self.fs_template = None
 
+    def with_copies(self, files: list[WorldFile]) -> list[str]:
+        """The files' paths and every path holding identical bytes (`x (1).mp4`), sorted."""
+        digests = {f.digest for f in files}
+        return sorted({f.path for f in files}
+                      | {p for p, f in self.files.items() if f.digest in digests})
+
     def tagged(self, tag: str) -> list[WorldFile]:
         """Files carrying `tag`, sorted by path."""
         return [self.files[p] for p in sorted(self.files) if tag in self.files[p].tags]

@@ -56,9 +56,6 @@ class ScriptedModel:
                 return resumed
         context = PolicyContext(agent, _delegate_names(tools), tuple(t.name for t in tools))
         step = self._policy(_brief(messages[first].content), context)
-        # When the call that ran is not the call the policy made (the API garbled it), a
-        # careful agent makes its call again; the others take the error as the answer.
-        resend = getattr(getattr(self._policy, "style", None), "retries", False)
         try:
             call = next(step)
             ran: tuple[str, dict[str, Any]] | None = None
@@ -66,14 +63,22 @@ class ScriptedModel:
                 if message.role == "assistant" and message.tool_calls:
                     ran = (message.tool_calls[0].name, message.tool_calls[0].arguments)
                 elif message.role == "tool":
-                    garbled = ran is not None and ran != call and message.content.startswith(
-                        "error:")
-                    if not (resend and garbled):
-                        call = step.send(message.content)
+                    call = self._advance(step, call, ran, message.content)
         except StopIteration:
             return None
         self._remember(messages, tools, step, call)
         return call
+
+    def _advance(self, step: Any, call: tuple[str, dict[str, Any]],
+                 ran: tuple[str, dict[str, Any]] | None, result: str) -> tuple[str, Any]:
+        """The policy's next call after `result`.
+
+        When the call that ran is not the call the policy made (the API garbled it), a careful
+        agent makes its call again; the others take the error as the answer.
+        """
+        resend = getattr(getattr(self._policy, "style", None), "retries", False)
+        garbled = ran is not None and ran != call and result.startswith("error:")
+        return call if resend and garbled else step.send(result)
 
     def _resume(self, messages: Sequence[Message],
                 tools: Sequence[ToolSchema]) -> tuple[str, dict[str, Any]] | None | bool:
@@ -84,15 +89,11 @@ class ScriptedModel:
         if entry is None:
             return False
         step, call = entry
-        ran = next((m for m in reversed(messages) if m.role == "assistant"), None)
-        resend = getattr(getattr(self._policy, "style", None), "retries", False)
-        recorded = (ran.tool_calls[0].name, ran.tool_calls[0].arguments) if ran and \
-            ran.tool_calls else None
-        garbled = recorded is not None and recorded != call and messages[-1].content.startswith(
-            "error:")
+        last = next((m for m in reversed(messages) if m.role == "assistant"), None)
+        ran = (last.tool_calls[0].name, last.tool_calls[0].arguments) if last and \
+            last.tool_calls else None
         try:
-            if not (resend and garbled):
-                call = step.send(messages[-1].content)
+            call = self._advance(step, call, ran, messages[-1].content)
         except StopIteration:
             return None
         self._remember(messages, tools, step, call)
