@@ -36,9 +36,9 @@ def main() -> None:
                 f"'http://127.0.0.1:{port}/v1'}}\n" + tail[tail.index("\nlimits:"):])
         loaded = LoadedProfile(parse_profile(text), str(PROFILE), "0" * 64)
         seeds = (episodes + 1) // 2  # both arms per seed
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         results = run_profiles([loaded], RunOptions(episodes=seeds, concurrency=concurrency))
-        wall = time.perf_counter() - start
+        wall, cpu = time.perf_counter() - start, time.process_time() - cpu
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -48,6 +48,8 @@ def main() -> None:
     print(f"{len(results.episodes)} episodes, {calls} model calls, {delay * 1000:.0f} ms per "
           f"call, concurrency {concurrency} ({crashed} crashed)")
     print(f"wall {wall:.1f} s, ideal {ideal:.1f} s, ratio {wall / ideal:.2f} (target <= 1.15)")
+    print(f"client CPU {cpu:.1f} s = {cpu / calls * 1000:.2f} ms per model call "
+          f"(the event loop is busy {cpu / wall:.0%} of the wall time)")
 
 
 if __name__ == "__main__":

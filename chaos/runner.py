@@ -12,12 +12,13 @@ from chaos.errors import InputError
 from chaos.mail import MailServer
 from chaos.metrics import summarize
 from chaos.models import model_problem, model_spec
+from chaos.models._remote import model_transports
 from chaos.profile import LoadedProfile, Profile
 from chaos.results import EpisodeResult, ProfileRef, RunResults
 from chaos.sim import Arm, EpisodePlan, EpisodeRun, crashed_run, plan_episodes, run_episode
 from chaos.world import World, WorldFile, generate_world
 
-__all__ = ["RunOptions", "build_world", "run_profiles", "write_run"]
+__all__ = ["RunOptions", "build_world", "run_profiles", "start_order", "write_run"]
 
 #: mtime of explicit profile files: fixed, never "now".
 EXPLICIT_MTIME = 1767225600
@@ -77,7 +78,9 @@ def _plans(loaded: LoadedProfile, options: RunOptions) -> list[EpisodePlan]:
     else:
         seeds = list(range(profile.seed, profile.seed + (options.episodes or profile.episodes)))
 
-    return plan_episodes(profile.name, loaded.path, models, seeds, options.arms)
+    # Without faults a chaos episode is its clean twin again: only the clean arm says anything.
+    arms = options.arms if profile.faults else tuple(a for a in options.arms if a == "clean")
+    return plan_episodes(profile.name, loaded.path, models, seeds, arms)
 
 
 def run_profiles(
@@ -98,12 +101,12 @@ def run_profiles(
     if len(set(names)) != len(names):
         raise InputError("two profiles share a name; give each profile its own 'name'")
     work = [(loaded, plan) for loaded in profiles for plan in _plans(loaded, options)]
+    if not work:
+        raise InputError(f"nothing to run with --arm chaos: {', '.join(names)} has no faults, "
+                         "so its chaos arm would be its clean arm again; use --arm clean or both")
     if on_planned:
         on_planned(len(work))
     results: list[EpisodeResult | None] = [None] * len(work)
-    remote = any(not plan.model.startswith("scripted/") for _, plan in work) or any(
-        a.model and not a.model.startswith("scripted/") for p in profiles
-        for a in p.profile.chain.agents.values())
     worlds = _Worlds(work)
 
     async def one(index: int, loaded: LoadedProfile, plan: EpisodePlan,
@@ -122,14 +125,9 @@ def run_profiles(
 
     async def main(mail: MailServer | None) -> None:
         gate = asyncio.Semaphore(options.concurrency)
-        try:
-            await asyncio.gather(*(one(i, loaded, plan, mail, gate)
-                                   for i, (loaded, plan) in enumerate(work)))
-        finally:
-            if remote:
-                from chaos.models._remote import close_shared_transport
-
-                await close_shared_transport()
+        async with model_transports():  # one set of HTTP connections for every episode
+            await asyncio.gather(*(one(i, *work[i], mail, gate)
+                                   for i in start_order(work, options.concurrency)))
 
     if any(_sends_mail(p.profile) for p in profiles):
         with MailServer() as mail:
@@ -138,7 +136,27 @@ def run_profiles(
         asyncio.run(main(None))
     refs = [ProfileRef(name=p.profile.name, path=p.path, sha256=p.sha256) for p in profiles]
     done = [r for r in results if r is not None]
-    return RunResults(profiles=refs, episodes=done, summary=summarize(done))
+    from chaos.gates import evaluate_gates, with_gates
+
+    run = RunResults(profiles=refs, episodes=done, summary=summarize(done))
+    return with_gates(run, evaluate_gates(run, profiles))
+
+
+def start_order(work: Sequence[tuple[LoadedProfile, EpisodePlan]], concurrency: int) -> list[int]:
+    """The order episodes start in: the plan's, with chaos arms first in each block.
+
+    Chaos episodes are the long ones (faults bring retries and detours: ~50 % more model
+    calls in the ready profile). Starting them first within each block of 2 x concurrency
+    episodes keeps the last wave from waiting on a long straggler (with 500 episodes at 50 in
+    flight: 3 % over the ideal instead of 7 %), while a world is still needed only briefly.
+    Results keep the plan's order whatever the start order.
+    """
+    block = max(1, 2 * concurrency)
+    order: list[int] = []
+    for first in range(0, len(work), block):
+        indices = range(first, min(first + block, len(work)))
+        order += sorted(indices, key=lambda i: work[i][1].arm != "chaos")
+    return order
 
 
 class _Worlds:

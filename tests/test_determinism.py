@@ -47,3 +47,22 @@ def test_results_do_not_depend_on_hash_randomisation(tmp_path):
     assert (outs[0] / "results.json").read_bytes() == (outs[1] / "results.json").read_bytes()
     for trace in outs[0].rglob("*.jsonl"):
         assert trace.read_bytes() == (outs[1] / trace.relative_to(outs[0])).read_bytes()
+
+
+def test_episodes_in_flight_change_neither_results_nor_traces(tmp_path):
+    one = run(tmp_path, "one", "--episodes", "3")
+    many = run(tmp_path, "many", "--episodes", "3", "--concurrency", "5")
+    assert (one / "results.json").read_bytes() == (many / "results.json").read_bytes()
+    for trace in one.rglob("*.jsonl"):
+        assert trace.read_bytes() == (many / trace.relative_to(one)).read_bytes()
+
+
+def test_long_chaos_episodes_start_first_within_each_block():
+    from types import SimpleNamespace
+
+    from chaos.runner import start_order
+
+    work = [(None, SimpleNamespace(arm=arm)) for _ in range(4) for arm in ("clean", "chaos")]
+    order = start_order(work, concurrency=2)  # blocks of 4
+    assert order == [1, 3, 0, 2, 5, 7, 4, 6]
+    assert start_order(work, concurrency=1) == [1, 0, 3, 2, 5, 4, 7, 6]

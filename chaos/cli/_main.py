@@ -40,13 +40,13 @@ class ChaosGroup(click.Group):
 def main() -> None:
     """chaos: inject production faults into LLM agent chains and see who catches them.
 
-    Exit codes: 0 success, 1 reserved for failed gates, 2 the input was wrong, 3 chaos itself
+    Exit codes: 0 success, 1 a gate failed, 2 the input was wrong, 3 chaos itself
     failed.
     """
 
 
 def _register() -> None:
-    from chaos.cli import faults, models, run  # noqa: F401
+    from chaos.cli import faults, models, report, run  # noqa: F401
 
 
 _register()

@@ -28,6 +28,7 @@ def check_command(model: str, base_url: str | None, api_key_env: str | None) -> 
     from chaos.models import ModelRequest, ProviderError, model_problem, model_spec
     from chaos.models._faults import ModelFaultRules
     from chaos.models._protocol import Message, ToolSchema
+    from chaos.models._remote import model_transports
     from chaos.profile import RemoteModelSpec
     from chaos.sim._episode import _adapter
 
@@ -44,12 +45,13 @@ def check_command(model: str, base_url: str | None, api_key_env: str | None) -> 
         Message("user", 'Call the finish tool with result "ok".')), (tool,))
 
     async def ask() -> object:
-        adapter = _adapter(spec, ModelFaultRules())
-        try:
-            return await adapter.complete(request)
-        finally:
-            if hasattr(adapter, "aclose"):
-                await adapter.aclose()
+        async with model_transports():
+            adapter = _adapter(spec, ModelFaultRules())
+            try:
+                return await adapter.complete(request)
+            finally:
+                if hasattr(adapter, "aclose"):
+                    await adapter.aclose()
 
     try:
         turn = asyncio.run(ask())

@@ -42,16 +42,35 @@ def _fresh_run_dir(names: list[str]) -> Path:
 @click.option("--replay", type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="Answer every model from a recorded run's cassettes (the run directory or "
                    "its cassettes/ folder); no network.")
+@click.option("--otel", is_flag=True,
+              help="Also write the traces as OpenTelemetry spans (OTLP/JSON lines) to "
+                   "RUN_DIR/otel/traces.jsonl.")
+@click.option("--otel-content", is_flag=True,
+              help="With --otel: include tasks, answers, tool arguments and results (cut to "
+                   "4096 characters each, secrets masked).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def run_command(profiles: tuple[str, ...], models: tuple[str, ...], episodes: int | None,
                 seed: int | None, arm: str, out: Path | None, concurrency: int,
-                record: bool, replay: Path | None, quiet: bool) -> None:
-    """Run PROFILES and print, per model and fault kind, how the chain fared."""
+                record: bool, replay: Path | None, otel: bool, otel_content: bool,
+                quiet: bool) -> None:
+    """Run PROFILES and print, per model and fault kind, how the chain fared.
+
+    Exit codes: 0 every gate of the profiles passed (or there are none), 1 a gate failed,
+    2 the input was wrong, 3 chaos itself failed.
+    """
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+    from rich.text import Text
 
+    from chaos.gates import evaluate_gates, gates_failed
     from chaos.profile import load_profile
-    from chaos.report import outcome_tables
+    from chaos.report import (
+        failure_lines,
+        html_available,
+        outcome_tables,
+        profile_comparison,
+        write_reports,
+    )
     from chaos.runner import RunOptions, run_profiles, write_run, write_trace
 
     loaded = [load_profile(p) for p in profiles]
@@ -85,7 +104,30 @@ def run_command(profiles: tuple[str, ...], models: tuple[str, ...], episodes: in
             progress.advance(task)
 
         results = run_profiles(loaded, options, on_episode=finished, on_planned=planned)
+    gates = evaluate_gates(results, loaded)  # run_profiles put them in the summary too
     path = write_run(run_dir, results)
-    for table in outcome_tables(results):
-        console.print(table)
-    console.print(f"results: {path}", soft_wrap=True, highlight=False)
+    formats = ["junit", *(["html"] if html_available() else []),
+               *(["otel"] if otel or otel_content else [])]
+    reports = write_reports(run_dir, results, formats, otel_content=otel_content)
+    for table in [*outcome_tables(results), profile_comparison(results)]:
+        if table is not None:
+            console.print(table)
+    for line in failure_lines(results):
+        console.print(line, soft_wrap=True, highlight=False, markup=False)
+    console.print(f"results: {path}", soft_wrap=True, highlight=False, markup=False)
+    for report in reports:
+        console.print(f"report: {report}", soft_wrap=True, highlight=False, markup=False)
+    if not html_available():
+        console.print("report.html: pip install 'chaos-sim[html]' (plotly) to get the HTML "
+                      f"report, then: chaos report {run_dir}", soft_wrap=True, highlight=False,
+                      markup=False)
+    failed = gates_failed(gates)
+    for gate in gates:
+        # Gate lines name models and fault kinds from the profile: printed as text, not markup.
+        console.print(Text(gate.message, style="green" if gate.passed else "bold red"),
+                      soft_wrap=True, highlight=False)
+    if gates:
+        console.print(f"gates: {len(gates) - len(failed)} passed, {len(failed)} failed",
+                      soft_wrap=True, highlight=False)
+    if failed:
+        raise SystemExit(1)

@@ -123,13 +123,17 @@ class FaultTransport:
         rules: The episode's armed provider faults.
         provider: `openai` or `anthropic` (the error and response formats).
         httpx: The HTTP library module the SDK uses.
+        on_close: Called with `inner` when the episode's client closes (the real transport
+            outlives the episode: it goes back to a pool), at most once.
     """
 
-    def __init__(self, inner: Any, rules: ModelFaultRules, provider: str, httpx: Any) -> None:
+    def __init__(self, inner: Any, rules: ModelFaultRules, provider: str, httpx: Any,
+                 on_close: Callable[[Any], None] | None = None) -> None:
         self.inner = inner
         self.rules = rules
         self.provider = provider
         self.httpx = httpx
+        self._on_close = on_close
 
     async def handle_async_request(self, request: Any) -> Any:
         """Send `request`, unless a fault answers first; rewrite the answer if one says so."""
@@ -149,7 +153,10 @@ class FaultTransport:
         return self.httpx.Response(response.status_code, json=body, request=request)
 
     async def aclose(self) -> None:
-        """Nothing to close: the real transport is shared by the run's episodes."""
+        """Leave the real transport open: the run's later episodes reuse it."""
+        if self._on_close is not None:
+            self._on_close(self.inner)
+            self._on_close = None
 
 
 class FaultyModel:

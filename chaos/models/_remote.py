@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import AsyncIterator
 from typing import Any
 
 from chaos.errors import InputError
@@ -18,8 +19,9 @@ from chaos.models._protocol import ModelRequest, ModelTurn, ProviderError
 from chaos.models._wire import anthropic_request, anthropic_turn, openai_request, openai_turn
 from chaos.profile import RemoteModelSpec
 
-__all__ = ["AnthropicModel", "OpenAIModel", "api_key", "close_shared_transport",
-           "http_module", "key_variable", "shared_transport"]
+__all__ = ["AnthropicModel", "OpenAIModel", "api_key",
+           "http_module", "key_variable", "lease_transport", "model_transports",
+           "release_transport"]
 
 _NO_KEY = "not-needed"
 
@@ -83,29 +85,93 @@ def http_module() -> Any:
     return httpx
 
 
-_SHARED: dict[int, Any] = {}
+def _aiohttp_transport() -> Any:
+    """The SDKs' own aiohttp transport for httpx (their `aiohttp` extra), if installed."""
+    import importlib
+
+    for sdk in ("openai", "anthropic"):
+        try:
+            return importlib.import_module(f"{sdk}._vendor.httpx_aiohttp.transport")
+        except ImportError:
+            continue
+    return None
 
 
-def shared_transport() -> Any:
-    """One HTTP transport (connection pool, TLS context) per event loop, shared by episodes.
+class _Transports:
+    """The HTTP transports of one event loop's run.
 
-    Building a transport costs ~20 ms (its TLS context); an episode must not pay that.
+    Building a transport costs ~20 ms (its TLS context): an episode must not pay that. With
+    the SDKs' `aiohttp` extra installed, every episode shares one aiohttp transport: its C
+    HTTP parser and connection pool cost about a third of httpx's per call. Without it, each
+    episode in flight leases its own httpx transport, which holds the one connection its
+    sequential calls need: one httpx pool shared by 50 episodes scans, and polls, every idle
+    connection on each request.
+    """
+
+    def __init__(self) -> None:
+        self.shared: Any = None
+        self.idle: list[Any] = []
+        self.all: list[Any] = []
+
+    def lease(self) -> Any:
+        if self.shared is None and not self.all and (module := _aiohttp_transport()):
+            self.shared = module.AiohttpTransport(limits=http_module().Limits(
+                max_connections=None))
+            self.all.append(self.shared)
+        if self.shared is not None:
+            return self.shared
+        if not self.idle:
+            self.all.append(http_module().AsyncHTTPTransport())
+            self.idle.append(self.all[-1])
+        return self.idle.pop()
+
+    def release(self, transport: Any) -> None:
+        if transport is not self.shared:
+            self.idle.append(transport)
+
+
+_TRANSPORTS: dict[int, _Transports] = {}
+
+
+@contextlib.asynccontextmanager
+async def model_transports() -> AsyncIterator[None]:
+    """Keep HTTP transports for the model calls made inside; close them at the end.
+
+    Nested scopes share the outermost one: a run opens it once for all its episodes, and an
+    episode run on its own opens it for itself.
     """
     import asyncio
 
     loop = id(asyncio.get_running_loop())
-    if loop not in _SHARED:
-        _SHARED[loop] = http_module().AsyncHTTPTransport()
-    return _SHARED[loop]
+    if loop in _TRANSPORTS:
+        yield
+        return
+    transports = _TRANSPORTS[loop] = _Transports()
+    try:
+        yield
+    finally:
+        del _TRANSPORTS[loop]
+        for transport in transports.all:
+            await transport.aclose()
 
 
-async def close_shared_transport() -> None:
-    """Close this event loop's shared transport (at the end of a run)."""
+def _loop_transports() -> _Transports:
     import asyncio
 
-    transport = _SHARED.pop(id(asyncio.get_running_loop()), None)
-    if transport is not None:
-        await transport.aclose()
+    try:
+        return _TRANSPORTS[id(asyncio.get_running_loop())]
+    except KeyError:
+        raise RuntimeError("model calls outside `model_transports()`") from None
+
+
+def lease_transport() -> Any:
+    """An HTTP transport for one episode's model calls; give it back with `release_transport`."""
+    return _loop_transports().lease()
+
+
+def release_transport(transport: Any) -> None:
+    """Give a leased transport back for the next episode (it stays open)."""
+    _loop_transports().release(transport)
 
 
 _GATES: dict[tuple[int, str, str], Any] = {}

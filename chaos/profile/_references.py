@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from chaos._registry import did_you_mean
-from chaos.profile._schema import Profile
+from chaos.profile._schema import GateSetSpec, OutcomeGateSpec, Profile
 
 __all__ = ["check_references"]
 
@@ -63,6 +63,33 @@ def _world_problems(profile: Profile) -> list[Problem]:
         elif not fault_kinds.get(spec.kind)(spec.params).resolve(world, target, _NoRandom()):
             problems.append((("faults", i, "target"), f"fault '{spec.id}' targets no file in "
                              f"the world of seed {profile.seed}; check its tag and glob"))
+    return problems
+
+
+def _gate_problems(profile: Profile) -> list[Problem]:
+    """Gates naming a model the profile does not run or a fault kind it does not inject."""
+    problems: list[Problem] = []
+    model_ids = [m.id for m in profile.models]
+    kinds = sorted({spec.kind for spec in profile.faults})
+    sets: list[tuple[tuple[Any, ...], GateSetSpec]] = [(("gates",), profile.gates)]
+    for model, gate_set in profile.gates.per_model.items():
+        if model not in model_ids:
+            problems.append((("gates", "per_model", model), f"gates for model '{model}', which "
+                             f"is not in this profile's models{did_you_mean(model, model_ids)} "
+                             f"(models: {', '.join(model_ids)})"))
+        sets.append((("gates", "per_model", model), gate_set))
+    for where, gate_set in sets:
+        for metric, i, gate in gate_set.metric_gates():
+            if not isinstance(gate, OutcomeGateSpec):
+                continue
+            if not kinds:
+                problems.append(((*where, metric, i), f"gate on '{metric}', but this profile "
+                                 "injects no faults; gate on task_success instead"))
+            elif gate.fault is not None and gate.fault not in kinds:
+                problems.append(((*where, metric, i, "fault"), f"gate on fault kind "
+                                 f"'{gate.fault}', which no fault of this profile has"
+                                 f"{did_you_mean(gate.fault, kinds)} (kinds in this profile: "
+                                 f"{', '.join(kinds)})"))
     return problems
 
 
@@ -161,4 +188,5 @@ def check_references(profile: Profile) -> list[Problem]:
             if agent is not None and agent not in agents:
                 problems.append((("faults", i, *where), f"unknown agent '{agent}'"
                                  f"{did_you_mean(agent, names)} (agents: {', '.join(names)})"))
+    problems += _gate_problems(profile)
     return problems

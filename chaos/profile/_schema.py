@@ -15,7 +15,10 @@ __all__ = [
     "AgentSpec",
     "ChainSpec",
     "FaultSpec",
+    "GateSetSpec",
+    "GatesSpec",
     "LatencySpec",
+    "OutcomeGateSpec",
     "LimitsSpec",
     "ModelSpec",
     "PriceSpec",
@@ -25,6 +28,7 @@ __all__ = [
     "Profile",
     "ScriptedModelSpec",
     "TargetSpec",
+    "TaskGateSpec",
     "TaskSpec",
     "TriggerSpec",
     "WorldSpec",
@@ -309,6 +313,112 @@ class LimitsSpec(Strict):
     tool_latency: LatencySpec = LatencySpec(dist="uniform", min_ms=20, max_ms=120)
 
 
+class GateSpecBase(Strict):
+    """A threshold on one rate: `{max: 0.05}` or `{min: 0.9, confidence: strict}`.
+
+    Thresholds are fractions in [0, 1]. Each gate is judged per model, on one value:
+
+    - `point` (default): the rate itself;
+    - `strict`: the pessimistic end of its Wilson 95 % interval (the upper bound for `max`, the
+      lower bound for `min`), so that a small sample cannot pass by luck;
+    - `lower` / `upper`: that bound, whatever the threshold (`{min: 0.9, confidence: upper}`
+      fails only when even the optimistic bound is below 0.9).
+
+    Attributes:
+        min: The value must be at least this.
+        max: The value must be at most this.
+        confidence: Which value is judged: point, strict, lower or upper.
+    """
+
+    min: float | None = None
+    max: float | None = None
+    confidence: Literal["point", "strict", "lower", "upper"] = "point"
+
+    @field_validator("min", "max")
+    @classmethod
+    def _fraction(cls, value: float | None) -> float | None:
+        if value is not None and not 0 <= value <= 1:
+            raise ValueError("thresholds are rates in [0, 1]; write 0.05 for 5 %")
+        return value
+
+    @model_validator(mode="after")
+    def _one_threshold(self) -> GateSpecBase:
+        if (self.min is None) == (self.max is None):
+            raise ValueError("a gate needs exactly one of 'min' or 'max' (for a band, write "
+                             "two gates in a list)")
+        return self
+
+
+class OutcomeGateSpec(GateSpecBase):
+    """A gate on the rate of a fault outcome over the faults that fired (chaos arm).
+
+    Attributes:
+        fault: Judge only faults of this kind (`fs.decoy`); by default every fault pooled.
+    """
+
+    fault: str | None = None
+
+
+class TaskGateSpec(GateSpecBase):
+    """A gate on task success over the episodes of one arm.
+
+    Attributes:
+        arm: `chaos` (default, production conditions) or `clean` (the benchmark).
+    """
+
+    arm: Literal["clean", "chaos"] = "chaos"
+
+
+class GateSetSpec(Strict):
+    """Gates by metric; each metric takes one gate or a list of gates.
+
+    Outcome metrics are rates over the faults that fired in the chaos arm (`not_triggered`
+    counts in none); `detected_or_recovered` is the share that was detected or recovered.
+    """
+
+    propagated: list[OutcomeGateSpec] = []
+    detected: list[OutcomeGateSpec] = []
+    recovered: list[OutcomeGateSpec] = []
+    silent: list[OutcomeGateSpec] = []
+    crashed: list[OutcomeGateSpec] = []
+    detected_or_recovered: list[OutcomeGateSpec] = []
+    task_success: list[TaskGateSpec] = []
+
+    @field_validator("propagated", "detected", "recovered", "silent", "crashed",
+                     "detected_or_recovered", "task_success", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        """One gate or a list of gates: `{max: 0.05}` is `[{max: 0.05}]`."""
+        if isinstance(value, list):
+            return value
+        if isinstance(value, dict):
+            return [value]
+        raise ValueError("a gate is a mapping such as {max: 0.05} or {min: 0.9, confidence: "
+                         "strict}, or a list of them")
+
+    def metric_gates(self) -> list[tuple[str, int, GateSpecBase]]:
+        """(metric, index in its list, gate) for every gate, in field order."""
+        return [(metric, i, gate) for metric in GATE_METRICS
+                for i, gate in enumerate(getattr(self, metric))]
+
+
+class GatesSpec(GateSetSpec):
+    """The profile's gates: judged on every model run, plus gates for named models.
+
+    Attributes:
+        per_model: Extra gates for one model (by its id as listed in `models`), judged when
+            that model runs.
+    """
+
+    per_model: dict[str, GateSetSpec] = {}
+
+
+#: Every metric a gate can name, in the order results list them.
+GATE_METRICS = tuple(GateSetSpec.model_fields)
+#: The metrics that are rates of fault outcomes (all but task_success).
+OUTCOME_METRICS = tuple(m for m in GATE_METRICS if m != "task_success")
+
+
 class Profile(Strict):
     """A fault profile, schema version 1."""
 
@@ -323,6 +433,7 @@ class Profile(Strict):
     faults: list[Any] = []
     models: list[ModelSpec] = Field(min_length=1)
     limits: LimitsSpec = LimitsSpec()
+    gates: GatesSpec = GatesSpec()
 
     @field_validator("models", mode="before")
     @classmethod

@@ -1,5 +1,39 @@
-"""Reports of a run: the terminal table now; JSON, JUnit and HTML build on the same results."""
+"""Reports of a run: terminal tables, results.json and its schema, JUnit XML, an HTML page.
 
-from chaos.report._terminal import outcome_tables
+`write_reports(run_dir, results, formats)` writes the files; `outcome_tables` and
+`profile_comparison` are the terminal's rich tables; `load_results` reads a run directory back.
+"""
 
-__all__ = ["outcome_tables"]
+from chaos.report._junit import junit_xml
+from chaos.report._run_dir import load_results, read_trace
+from chaos.report._schema import SCHEMA_PATH, results_schema
+from chaos.report._terminal import failure_lines, outcome_tables, profile_comparison
+from chaos.report._verdicts import FAILING_OUTCOMES, episode_failures, is_failing
+from chaos.report._write import (
+    DEFAULT_FORMATS,
+    REPORT_FILES,
+    REPORT_FORMATS,
+    html_available,
+    parse_formats,
+    write_reports,
+)
+
+__all__ = [
+    "DEFAULT_FORMATS",
+    "FAILING_OUTCOMES",
+    "REPORT_FILES",
+    "REPORT_FORMATS",
+    "SCHEMA_PATH",
+    "episode_failures",
+    "failure_lines",
+    "html_available",
+    "is_failing",
+    "junit_xml",
+    "load_results",
+    "outcome_tables",
+    "parse_formats",
+    "profile_comparison",
+    "read_trace",
+    "results_schema",
+    "write_reports",
+]

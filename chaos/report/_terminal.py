@@ -1,4 +1,9 @@
-"""The terminal table: per model and fault kind, each outcome's rate and where it was caught."""
+"""The terminal tables: outcomes per model and fault kind, profiles side by side, failures.
+
+`outcome_tables` is one table per profile; `profile_comparison` puts each profile's clean-arm
+task success beside the chaos verdicts when a run holds several profiles (a rubric's score beside
+production's verdicts); `failure_lines` names the failing episodes and how to reproduce them.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,11 @@ from typing import Any
 from rich.markup import escape
 from rich.table import Table
 
-from chaos.oracle import FaultOutcome
-from chaos.results import RunResults
+from chaos.oracle import SCORED_OUTCOMES, FaultOutcome
+from chaos.report._verdicts import is_failing
+from chaos.results import EpisodeResult, RunResults
 
-__all__ = ["outcome_tables"]
+__all__ = ["failure_lines", "outcome_tables", "profile_comparison"]
 
 #: (outcome, short header, style); crashed and not fired show only when they occur.
 _COLUMNS = (
@@ -80,3 +86,101 @@ def outcome_tables(results: RunResults) -> list[Table]:
                           task, end_section=last)
         tables.append(table)
     return tables
+
+
+def _share(n: int, total: int) -> str:
+    return f"{n / total:.0%}" if total else "-"
+
+
+def _task_cell(arm: dict[str, Any] | None) -> str:
+    if not arm or not arm["episodes"]:
+        return "-"
+    return f"{arm['task_passed']}/{arm['episodes']} ({arm['task_passed'] / arm['episodes']:.0%})"
+
+
+def _verdicts(stats: dict[str, Any]) -> str:
+    """`task 3/20 · prop. 40% · caught 50% · silent 10%` over the faults that fired."""
+    counts = [row["counts"] for row in stats["faults"].values()]
+    fired = sum(c[o.value] for c in counts for o in SCORED_OUTCOMES)
+    chaos = stats["chaos"]
+    parts = [f"task {chaos['task_passed']}/{chaos['episodes']}" if chaos["episodes"] else "task -"]
+    if fired:
+        parts += [f"prop. {_share(sum(c['propagated'] for c in counts), fired)}",
+                  f"caught {_share(sum(c['detected'] + c['recovered'] for c in counts), fired)}",
+                  f"silent {_share(sum(c['silent'] for c in counts), fired)}"]
+        crashed = sum(c["crashed"] for c in counts)
+        if crashed:
+            parts.append(f"crash {_share(crashed, fired)}")
+    else:
+        parts.append("no fault fired")
+    return " · ".join(parts)
+
+
+def profile_comparison(results: RunResults) -> Table | None:
+    """Per model, each profile's clean-arm task success beside the chaos verdicts.
+
+    None when the run holds fewer than two profiles (the outcome table says it all). Profiles
+    come in the run's order; those with faults get a verdicts column (all kinds together).
+    """
+    summary = results.summary["profiles"]
+    names = [ref.name for ref in results.profiles if ref.name in summary]
+    names += [name for name in summary if name not in names]
+    if len(names) < 2:
+        return None
+    models = sorted({m for name in names for m in summary[name]["models"]})
+    table = Table(title="each model across the profiles", header_style="bold",
+                  caption="clean task ok: the task with no faults (the benchmark) · chaos: the "
+                          "same task with the faults; prop. propagated, caught detected or "
+                          "recovered, over the faults that fired")
+    table.add_column("model", overflow="fold", min_width=12)
+    with_faults = [name for name in names
+                   if any(stats["faults"] for stats in summary[name]["models"].values())]
+    for name in names:
+        table.add_column(f"{escape(name)}\nclean task ok", justify="right", no_wrap=True)
+        if name in with_faults:
+            table.add_column(f"{escape(name)}\nchaos", overflow="fold", min_width=24)
+    for model in models:
+        cells = [escape(model)]
+        for name in names:
+            stats = summary[name]["models"].get(model)
+            cells.append(_task_cell(stats and stats["clean"]))
+            if name in with_faults:
+                cells.append(_verdicts(stats) if stats else "-")
+        table.add_row(*cells)
+    return table
+
+
+def _seeds(episodes: list[EpisodeResult]) -> str:
+    """Seeds as ranges: `0-4, 7, 9-10`."""
+    seeds = sorted({e.seed for e in episodes})
+    spans: list[list[int]] = []
+    for seed in seeds:
+        if spans and seed == spans[-1][1] + 1:
+            spans[-1][1] = seed
+        else:
+            spans.append([seed, seed])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
+
+
+def failure_lines(results: RunResults) -> list[str]:
+    """Plain lines (no markup) naming, per profile, model and arm, the failing episodes.
+
+    Each line holds the first failing episode's exact reproduce command, unbroken so it can be
+    copied; junit.xml and report.html carry every episode's. Empty when nothing failed.
+    """
+    groups: dict[tuple[str, str, str], list[EpisodeResult]] = {}
+    totals: dict[tuple[str, str, str], int] = {}
+    for e in results.episodes:
+        key = (e.profile, e.model, e.arm)
+        totals[key] = totals.get(key, 0) + 1
+        if is_failing(e):
+            groups.setdefault(key, []).append(e)
+    if not groups:
+        return []
+    lines = ["failing episodes (crashed, task not done, or a fault propagated, went silent or "
+             "crashed); every one's command is in junit.xml and report.html:"]
+    for (profile, model, arm), failed in groups.items():
+        lines.append(f"  {profile} · {model} · {arm}: {len(failed)} of "
+                     f"{totals[(profile, model, arm)]} (seeds {_seeds(failed)}); first: "
+                     f"{failed[0].reproduce}")
+    return lines

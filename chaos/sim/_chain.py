@@ -253,6 +253,7 @@ class ChainRunner:
                 latency_ms=latency,
                 text=_cap(turn.text),
                 tool_calls=[c.name for c in turn.tool_calls],
+                finish_reason=turn.finish_reason,
                 input_tokens=turn.usage.input_tokens,
                 output_tokens=turn.usage.output_tokens,
             )

@@ -66,6 +66,14 @@ async def run_episode(plan: EpisodePlan, profile: Profile, world: World,
         record: A folder to write each model's exchanges to (a cassette per model).
         replay: A folder of cassettes to answer every model from.
     """
+    from chaos.models._remote import model_transports
+
+    async with model_transports():  # the run's, or this episode's own when run alone
+        return await _run(plan, profile, world, mail, record, replay)
+
+
+async def _run(plan: EpisodePlan, profile: Profile, world: World, mail: MailServer | None,
+               record: Path | None, replay: Path | None) -> EpisodeRun:
     from chaos.oracle import judge_fault, judge_task
 
     env = simpy.Environment()
@@ -141,7 +149,7 @@ async def run_episode(plan: EpisodePlan, profile: Profile, world: World,
                          "size": a.size, "findings": list(a.findings)}
                         for a in mail.attachments])
     runner.emit("episode_finished", status="crashed" if crashed else "completed", error=crashed)
-    end = EndState(runner.final, fs, world, sinks, task_params)
+    end = EndState(runner.final, fs, world, sinks, task_params, runner.trace)
     verdict = judge_task(task, end, crashed)
     fault_results = []
     for active in faults:
@@ -219,7 +227,7 @@ def _adapter(spec: Any, rules: ModelFaultRules, record: Path | None = None,
 def _direct_adapter(spec: Any, rules: ModelFaultRules) -> Any:
     if spec.provider == "scripted":
         return FaultyModel(build_model(spec), rules)
-    from chaos.models._remote import http_module, shared_transport
+    from chaos.models._remote import http_module, lease_transport, release_transport
 
-    return build_model(spec, FaultTransport(shared_transport(), rules, spec.provider,
-                                            http_module()))
+    return build_model(spec, FaultTransport(lease_transport(), rules, spec.provider,
+                                            http_module(), on_close=release_transport))

@@ -68,6 +68,7 @@ class ModelCalled(_Event):
     tool_calls: list[str] = []
     input_tokens: int = 0
     output_tokens: int = 0
+    finish_reason: str | None = None
 
 
 class ModelFailed(_Event):

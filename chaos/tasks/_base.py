@@ -59,6 +59,8 @@ class EndState:
         world: The generated world and its ground truth.
         sinks: What left: uploads, SMS, and the mailbox as received.
         params: The task's parameters.
+        trace: The episode's trace events, in order: what the agents really did (the files
+            they read, the work they handed on and the answers that came back).
     """
 
     result: dict[str, Any] | None
@@ -66,6 +68,7 @@ class EndState:
     world: World
     sinks: EpisodeSinks
     params: Any
+    trace: list[Any] = field(default_factory=list)
     #: What task kinds computed once per end state (the end state does not change).
     memo: dict[str, Any] = field(default_factory=dict)
 

@@ -7,15 +7,17 @@ filename), so the text an agent sees is the text it would see on a real disk.
 
 from __future__ import annotations
 
-import copy
 import errno
 import fnmatch
 import itertools
 import os
+import pickle
 import posixpath
 import re
 import stat as stat_module
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from pyfakefs import fake_filesystem, fake_open, fake_os
 from pyfakefs.fake_file import FakeDirectory, FakeFile
@@ -273,11 +275,29 @@ def _stamp_folders(node: FakeDirectory, path: str, fs: EpisodeFs) -> int:
     return newest
 
 
+@dataclass(frozen=True)
+class _Template:
+    """The world's filesystem, pickled once: unpickling is ~6x cheaper than a deep copy."""
+
+    blob: bytes
+    #: The standard streams pyfakefs keeps open are process objects: shared, never copied.
+    streams: list[list[Any] | None]
+
+
+def _freeze(filesystem: fake_filesystem.FakeFilesystem) -> _Template:
+    streams = filesystem.open_files
+    filesystem.open_files = []
+    try:
+        return _Template(pickle.dumps(filesystem, protocol=pickle.HIGHEST_PROTOCOL), streams)
+    finally:
+        filesystem.open_files = streams
+
+
 def materialize_world(world: World) -> EpisodeFs:
     """Give an episode its own filesystem holding the world's files.
 
-    The world is filled into a FakeFilesystem once; each episode gets a deep copy of it
-    (~10x cheaper than creating every file again; file bytes are immutable and shared).
+    The world is filled into a FakeFilesystem once and pickled; each episode unpickles its own
+    copy (~1 ms, against ~6 ms for a deep copy and ~60 ms to create every file again).
 
     Args:
         world: The generated world (not modified).
@@ -286,8 +306,8 @@ def materialize_world(world: World) -> EpisodeFs:
         A fresh EpisodeFs with POSIX semantics whatever the host.
     """
     if world.fs_template is None:
-        world.fs_template = _build_template(world)
-    template = world.fs_template
-    # The standard streams pyfakefs keeps open are process objects: share, never copy, them.
-    memo: dict[int, object] = {id(s): s for fds in template.open_files for s in fds or ()}
-    return EpisodeFs(copy.deepcopy(template, memo))
+        world.fs_template = _freeze(_build_template(world))
+    template: _Template = world.fs_template
+    filesystem = pickle.loads(template.blob)
+    filesystem.open_files = [list(fds) if fds else fds for fds in template.streams]
+    return EpisodeFs(filesystem)

@@ -71,6 +71,28 @@ def test_the_sports_profile_through_each_sdk_gives_the_scripted_verdicts(loopbac
         (openai.input_tokens * 0.4 + openai.output_tokens * 1.6) / 1e6, abs=1e-6)
 
 
+@pytest.mark.parametrize("transport", ["aiohttp", "httpx"])
+def test_both_http_transports_give_the_same_verdicts_over_concurrent_episodes(
+        loopback, monkeypatch, transport):
+    """With the SDKs' aiohttp extra, episodes share one aiohttp transport; without it, each
+    episode in flight leases an httpx one. Either way: the scripted verdicts, all connections
+    closed at the end."""
+    from chaos.models import _remote
+
+    if transport == "aiohttp":
+        pytest.importorskip("aiohttp")
+    else:
+        monkeypatch.setattr(_remote, "_aiohttp_transport", lambda: None)
+    text = profile_text(loopback)
+    results = run(text, models=("openai/careful", "scripted/careful"), episodes=3,
+                  concurrency=4)
+    by_key = {(e.model, e.seed, e.arm): verdicts(e) for e in results.episodes}
+    for seed in range(3):
+        for arm in ("clean", "chaos"):
+            assert by_key[("openai/careful", seed, arm)] == by_key[("scripted/careful", seed, arm)]
+    assert _remote._TRANSPORTS == {}  # the run closed what it opened
+
+
 def test_a_429_is_the_sdks_rate_limit_error_and_the_retry_policy_recovers_in_sim_time(
         loopback, tmp_path):
     faults = ("  - id: limited\n    kind: model.rate_limit\n"

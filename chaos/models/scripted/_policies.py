@@ -3,6 +3,8 @@
 Each policy is a generator: it yields `(tool, arguments)` and receives the tool's result text,
 exactly what a model sees. The chain's entry agent gets a `produce_package` brief; it hands
 clip selection to its first sub-agent, the check to its second and distribution to its third.
+On a `rubric` brief it does the clean benchmark itself and hands the clip table to its first
+sub-agent.
 
 - careful: picks clips by their media tags (team, match date, clip id), widens the search and
   reports what it cannot find; sniffs and integrity-checks attachments; retries 4xx and dropped
@@ -24,6 +26,7 @@ from chaos._registry import Registry
 from chaos.models.scripted._common import Step
 from chaos.models.scripted._distribution import distribute
 from chaos.models.scripted._production import produce, qa_check, select_clips
+from chaos.models.scripted._rubric import rubric
 
 __all__ = ["Policy", "PolicyContext", "Style", "policies", "policy"]
 
@@ -82,6 +85,8 @@ def _styled(name: str, style: Style, doc: str) -> None:
             return qa_check(brief, style)
         if step == "distribute":
             return distribute(brief, style)
+        if step == "rubric":
+            return rubric(brief, ctx.delegates, style)
         return iter([("finish", {"result": f"scripted agent cannot do step {step!r}"})])
 
     run.__doc__ = doc

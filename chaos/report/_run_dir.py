@@ -1,0 +1,94 @@
+"""Reading a run directory back: `results.json` checked against the model, and its traces."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, get_args
+
+from pydantic import TypeAdapter, ValidationError
+
+from chaos.errors import InputError
+from chaos.results import RESULTS_VERSION, EpisodeResult, RunResults
+from chaos.sim._trace import TraceEvent
+
+__all__ = ["load_results", "read_trace"]
+
+_EVENTS: TypeAdapter[Any] = TypeAdapter(TraceEvent)
+#: The event types this chaos writes (TraceEvent is Annotated[Union[...], discriminator]).
+_KNOWN_TYPES = frozenset(
+    choice.model_fields["type"].default for choice in get_args(get_args(TraceEvent)[0])
+)
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def load_results(run_dir: Path) -> RunResults:
+    """Read `RUN_DIR/results.json` and validate it against `RunResults`.
+
+    Raises:
+        InputError: The directory holds no results, or the file is not valid JSON or not a
+            chaos results file of a version this chaos reads; the message names the place.
+    """
+    path = run_dir / "results.json"
+    if not path.is_file():
+        raise InputError(f"{path}: no results.json here; name a run directory written by "
+                         "`chaos run` (it holds results.json and traces/)")
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg}); "
+                         "rerun the episodes to write it again") from None
+    version = data.get("version") if isinstance(data, dict) else None
+    if isinstance(version, int) and version > RESULTS_VERSION:
+        raise InputError(f"{path}: results version {version} was written by a newer chaos "
+                         f"(this one reads version {RESULTS_VERSION}); upgrade chaos-sim")
+    try:
+        return RunResults.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{_where(e['loc'])}: {e['msg']}" for e in exc.errors()[:5])
+        more = f" (and {exc.error_count() - 5} more)" if exc.error_count() > 5 else ""
+        newer = any(e["type"] == "extra_forbidden" for e in exc.errors())
+        hint = ("fields this chaos does not know: written by a newer chaos? upgrade chaos-sim"
+                if newer else "see chaos/report/results.schema.json")
+        raise InputError(f"{path}: not a chaos results file (version {RESULTS_VERSION}): "
+                         f"{problems}{more}; {hint}") from None
+
+
+def read_trace(run_dir: Path, episode: EpisodeResult) -> list[Any] | None:
+    """The episode's trace events, or None when its trace file is not in the run directory.
+
+    Events of a type this chaos does not know (written by a newer one) are left out.
+
+    Raises:
+        InputError: The trace path leaves the run directory, or a line is not a valid event
+            (the message names file and line, and the command that writes it again).
+    """
+    root = run_dir.resolve()
+    path = (root / episode.trace).resolve()
+    if not path.is_relative_to(root):
+        raise InputError(f"{run_dir / 'results.json'}: episode {episode.key}: trace path "
+                         f"{episode.trace!r} leaves the run directory; it must be relative to it")
+    if not path.is_file():
+        return None
+    events = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+            if isinstance(raw, dict) and raw.get("type") not in _KNOWN_TYPES:
+                continue
+            events.append(_EVENTS.validate_python(raw))
+        except (json.JSONDecodeError, ValidationError) as exc:
+            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else (
+                "; ".join(f"{_where(e['loc'])}: {e['msg']}" for e in exc.errors()[:3]))
+            raise InputError(f"{path}:{number}: not a trace event ({reason}); write it again "
+                             f"with: {episode.reproduce}") from None
+    return events
