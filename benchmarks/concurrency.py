@@ -39,6 +39,7 @@ def main() -> None:
         start, cpu = time.perf_counter(), time.process_time()
         results = run_profiles([loaded], RunOptions(episodes=seeds, concurrency=concurrency))
         wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+        server_cpu = _cpu_seconds(server.pid)
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -49,7 +50,17 @@ def main() -> None:
           f"call, concurrency {concurrency} ({crashed} crashed)")
     print(f"wall {wall:.1f} s, ideal {ideal:.1f} s, ratio {wall / ideal:.2f} (target <= 1.15)")
     print(f"client CPU {cpu:.1f} s = {cpu / calls * 1000:.2f} ms per model call "
-          f"(the event loop is busy {cpu / wall:.0%} of the wall time)")
+          f"(the event loop is busy {cpu / wall:.0%} of the wall time); the model server's "
+          f"{server_cpu / calls * 1000:.2f} ms, inside its {delay * 1000:.0f} ms")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 if __name__ == "__main__":

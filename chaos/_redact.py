@@ -8,25 +8,31 @@ import re
 
 __all__ = ["redact"]
 
-_PATTERNS = (
-    re.compile(r"\b(sk|rk|pk)-[A-Za-z0-9_\-]{6,}"),
-    re.compile(r"\bsk-ant-[A-Za-z0-9_\-]{6,}"),
-    re.compile(r"(?i)\b(bearer|token|api[_-]?key|x-api-key)\b(\s*[:=]\s*|\s+)['\"]?[^\s'\",;]{6,}"),
+#: API keys, bearer tokens and `api_key=...` assignments, in one pass over the text.
+_PATTERN = re.compile(
+    r"\bsk-ant-[A-Za-z0-9_\-]{6,}"
+    r"|\b(?:sk|rk|pk)-[A-Za-z0-9_\-]{6,}"
+    r"|(?i:\b(?:bearer|token|api[_-]?key|x-api-key)\b(?:\s*[:=]\s*|\s+)['\"]?[^\s'\",;]{6,})"
 )
 _SECRET_ENV = re.compile(r"(?i)(KEY|TOKEN|SECRET|PASSWORD)")
 
 
 @functools.cache
-def _secret_names(names: tuple[str, ...]) -> tuple[str, ...]:
+def _secret_names(raw: tuple[str | bytes, ...]) -> tuple[str, ...]:
+    names = (os.environ.decodekey(n) if isinstance(n, bytes) else n for n in raw)  # type: ignore[attr-defined]
     return tuple(n for n in names if _SECRET_ENV.search(n))
+
+
+def _environment() -> tuple[str | bytes, ...]:
+    """The variables' names, undecoded: os.environ decodes each name on iteration (~15x more)."""
+    data = getattr(os.environ, "_data", None)
+    return tuple(data) if isinstance(data, dict) else tuple(os.environ)
 
 
 def redact(text: str) -> str:
     """`text` with API keys, bearer tokens and the values of secret-named variables masked."""
-    for name in _secret_names(tuple(os.environ)):
+    for name in _secret_names(_environment()):
         value = os.environ.get(name, "")
         if len(value) >= 8 and value in text:
             text = text.replace(value, "[redacted]")
-    for pattern in _PATTERNS:
-        text = pattern.sub("[redacted]", text)
-    return text
+    return _PATTERN.sub("[redacted]", text)

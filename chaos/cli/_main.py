@@ -46,7 +46,20 @@ def main() -> None:
 
 
 def _register() -> None:
-    from chaos.cli import faults, models, report, run  # noqa: F401
+    from chaos.cli import (  # noqa: F401
+        compare,
+        explain,
+        faults,
+        history,
+        models,
+        new,
+        report,
+        run,
+        schema,
+        shrink,
+        sweep,
+        validate,
+    )
 
 
 _register()

@@ -33,6 +33,9 @@ def _fresh_run_dir(names: list[str]) -> Path:
               help="First seed; alone, runs just this seed.")
 @click.option("--arm", type=click.Choice(["both", "clean", "chaos"]), default="both",
               show_default=True, help="Run the clean arm, the chaos arm, or both.")
+@click.option("--only-fault", "only_faults", multiple=True, metavar="ID",
+              help="Inject only the fault with this id (repeatable); each keeps the targets "
+                   "it has in a run with every fault. `chaos shrink` prints these.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Run directory; must not hold a run already (default: runs/<profile>-<time>).")
 @click.option("--concurrency", type=click.IntRange(min=1), default=1, show_default=True,
@@ -50,9 +53,9 @@ def _fresh_run_dir(names: list[str]) -> Path:
                    "4096 characters each, secrets masked).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def run_command(profiles: tuple[str, ...], models: tuple[str, ...], episodes: int | None,
-                seed: int | None, arm: str, out: Path | None, concurrency: int,
-                record: bool, replay: Path | None, otel: bool, otel_content: bool,
-                quiet: bool) -> None:
+                seed: int | None, arm: str, only_faults: tuple[str, ...], out: Path | None,
+                concurrency: int, record: bool, replay: Path | None, otel: bool,
+                otel_content: bool, quiet: bool) -> None:
     """Run PROFILES and print, per model and fault kind, how the chain fared.
 
     Exit codes: 0 every gate of the profiles passed (or there are none), 1 a gate failed,
@@ -76,7 +79,7 @@ def run_command(profiles: tuple[str, ...], models: tuple[str, ...], episodes: in
     loaded = [load_profile(p) for p in profiles]
     arms = ("clean", "chaos") if arm == "both" else (arm,)
     options = RunOptions(models=models, seed=seed, episodes=episodes, arms=arms,  # type: ignore[arg-type]
-                         concurrency=concurrency)
+                         concurrency=concurrency, only_faults=only_faults or None)
     if out is not None and (out / "results.json").exists():
         raise InputError(f"--out {out} already holds a run; choose another directory or "
                          "remove it")

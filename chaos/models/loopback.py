@@ -49,12 +49,16 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"  # keep-alive, as real APIs do
     disable_nagle_algorithm = True  # headers and body leave at once, no 40 ms ACK stalls
+    _due = 0.0  # when the answer leaves (monotonic seconds)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         """Quiet: requests carry keys in their headers, and nothing here is worth a log."""
 
     def _send(self, status: int, body: dict[str, Any]) -> None:
         data = json.dumps(body).encode()
+        # A remote model's latency includes its own work: the answer leaves `delay_s` after
+        # the request arrived, however long computing it took.
+        time.sleep(max(0.0, self._due - time.monotonic()))
         self.send_response(status)
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(data)))
@@ -62,10 +66,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def do_POST(self) -> None:  # noqa: N802
+        self._due = time.monotonic() + self.server.delay_s
         body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
         number = self.server.count()
-        if self.server.delay_s:
-            time.sleep(self.server.delay_s)
         model = str(body.get("model", ""))
         openai = self.path.rstrip("/").endswith("/chat/completions")
         anthropic = self.path.rstrip("/").endswith("/messages")

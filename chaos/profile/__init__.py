@@ -1,6 +1,19 @@
-"""Profiles: the schema users write and the loader that locates every mistake."""
+"""Profiles: the schema users write and the loader that locates every mistake.
 
-from chaos.profile._loader import LoadedProfile, load_profile, parse_profile, profile_model
+`load_profile` reads a profile (and the profiles it `extends:`) and raises the first problem;
+`check_profile` collects every problem at once; `profile_json_schema` is the schema editors
+use; `write_new_profile` starts a commented profile from a template.
+"""
+
+from chaos.profile._jsonschema import profile_json_schema, profile_json_schema_text
+from chaos.profile._loader import (
+    LoadedProfile,
+    ProfileCheck,
+    check_profile,
+    load_profile,
+    parse_profile,
+    profile_model,
+)
 from chaos.profile._schema import (
     AgentSpec,
     ChainSpec,
@@ -18,6 +31,7 @@ from chaos.profile._schema import (
     TriggerSpec,
     WorldSpec,
 )
+from chaos.profile._templates import TEMPLATES, new_profile_text, write_new_profile
 
 __all__ = [
     "AgentSpec",
@@ -28,15 +42,22 @@ __all__ = [
     "LoadedProfile",
     "PriceSpec",
     "Profile",
+    "ProfileCheck",
     "RemoteModelSpec",
     "ReplayModelSpec",
     "RetrySpec",
     "ScriptedModelSpec",
+    "TEMPLATES",
     "TargetSpec",
     "TaskSpec",
     "TriggerSpec",
     "WorldSpec",
+    "check_profile",
     "load_profile",
+    "new_profile_text",
     "parse_profile",
+    "profile_json_schema",
+    "profile_json_schema_text",
     "profile_model",
+    "write_new_profile",
 ]

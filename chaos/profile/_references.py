@@ -21,15 +21,18 @@ def _params_problems(model: type[BaseModel], params: dict[str, Any],
     try:
         model.model_validate(params)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = (*where, *err["loc"])
-        if err["type"] == "extra_forbidden":
-            valid = sorted(model.model_fields)
-            name = str(err["loc"][-1])
-            return [(loc, f"unknown key '{name}' in {'.'.join(where)}"
-                     f"{did_you_mean(name, valid)} (valid: {', '.join(valid)})")]
-        return [(loc, f"{'.'.join(str(p) for p in loc)}: {err['msg']} "
-                      f"(got {err.get('input')!r})")]
+        problems: list[Problem] = []
+        for err in exc.errors():
+            loc = (*where, *err["loc"])
+            if err["type"] == "extra_forbidden":
+                valid = sorted(model.model_fields)
+                name = str(err["loc"][-1])
+                problems.append((loc, f"unknown key '{name}' in {'.'.join(where)}"
+                                 f"{did_you_mean(name, valid)} (valid: {', '.join(valid)})"))
+            else:
+                problems.append((loc, f"{'.'.join(str(p) for p in loc)}: {err['msg']} "
+                                      f"(got {err.get('input')!r})"))
+        return problems
     return []
 
 
@@ -131,7 +134,7 @@ def check_references(profile: Profile) -> list[Problem]:
         )
     for name, agent in agents.items():
         for i, tool_name in enumerate(agent.tools):
-            if tool_name not in tools:
+            if tool_name not in tools and tool_name not in profile.tools:
                 problems.append(
                     (("chain", "agents", name, "tools", i), tools.unknown_message(tool_name))
                 )
@@ -180,7 +183,8 @@ def check_references(profile: Profile) -> list[Problem]:
             )
         seen.add(spec.id)
         trigger = spec.trigger
-        if trigger.tool is not None and trigger.tool not in tools:
+        if trigger.tool is not None and trigger.tool not in tools \
+                and trigger.tool not in profile.tools:
             problems.append((("faults", i, "trigger", "tool"), tools.unknown_message(trigger.tool)))
         named = [(("trigger", "agent"), trigger.agent), (("trigger", "to"), trigger.to),
                  (("params", "agent"), getattr(spec.params, "agent", None))]
@@ -188,5 +192,8 @@ def check_references(profile: Profile) -> list[Problem]:
             if agent is not None and agent not in agents:
                 problems.append((("faults", i, *where), f"unknown agent '{agent}'"
                                  f"{did_you_mean(agent, names)} (agents: {', '.join(names)})"))
+    from chaos.tools._user import user_tool_problems
+
+    problems += user_tool_problems(profile)
     problems += _gate_problems(profile)
     return problems

@@ -7,9 +7,19 @@ ignored setting. Faults and models are tagged unions (on `kind` and on the provi
 from __future__ import annotations
 
 import posixpath
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 __all__ = [
     "AgentSpec",
@@ -21,6 +31,7 @@ __all__ = [
     "OutcomeGateSpec",
     "LimitsSpec",
     "ModelSpec",
+    "PluginModelSpec",
     "PriceSpec",
     "RemoteModelSpec",
     "ReplayModelSpec",
@@ -31,6 +42,7 @@ __all__ = [
     "TaskGateSpec",
     "TaskSpec",
     "TriggerSpec",
+    "UserToolSpec",
     "WorldSpec",
 ]
 
@@ -85,6 +97,43 @@ class AgentSpec(Strict):
     tools: list[str]
     delegates_to: list[str] = []
     model: str | None = None
+
+
+_DOTTED = r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*"
+
+
+class UserToolSpec(Strict):
+    """A team's own Python function, offered to agents as a tool (`tools:` of a profile).
+
+    It runs inside the episode's world: `open`, `os` and `pathlib` see the fake filesystem.
+
+    Attributes:
+        callable: `package.module:function`, importable where chaos runs (installed, or on
+            PYTHONPATH).
+        description: What the model is told the tool does (default: the docstring's first
+            paragraph).
+        parameters: JSON Schema of the function's keyword arguments: an object schema.
+    """
+
+    callable: str
+    description: str | None = None
+    parameters: dict[str, Any] = {"type": "object", "properties": {}}
+
+    @field_validator("callable")
+    @classmethod
+    def _module_and_name(cls, value: str) -> str:
+        if re.fullmatch(_DOTTED + ":" + _DOTTED, value) is None:
+            raise ValueError(f"'{value}' is not module:function; write e.g. "
+                             "mytools.media:checksum")
+        return value
+
+    @field_validator("parameters")
+    @classmethod
+    def _object_schema(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if value.get("type") != "object" or not isinstance(value.get("properties", {}), dict):
+            raise ValueError("parameters is a JSON Schema of type object, e.g. {type: object, "
+                             "properties: {path: {type: string}}, required: [path]}")
+        return value
 
 
 class ChainSpec(Strict):
@@ -257,8 +306,70 @@ class ReplayModelSpec(Strict):
         return f"replay/{self.cassette}"
 
 
-ModelSpec = Annotated[ScriptedModelSpec | RemoteModelSpec | ReplayModelSpec,
-                      Field(discriminator="provider")]
+_BUILT_IN_PROVIDERS = ("scripted", "openai", "anthropic", "replay")
+
+
+class PluginModelSpec(Strict):
+    """A model from a plugin's provider: `acme/<model>`, or written out with its options.
+
+    Attributes:
+        provider: The name a plugin registered its provider under (`acme` for `acme/<model>`).
+        model: The provider's model name.
+        options: The provider's own settings, validated by the plugin.
+        api_key_env: The environment variable holding the key (default: the provider's).
+        price: Price per million input and output tokens, for cost figures.
+    """
+
+    provider: str = Field(pattern=r"^[a-z][a-z0-9_-]*$",
+                          json_schema_extra={"not": {"enum": list(_BUILT_IN_PROVIDERS)}})
+    model: str = Field(min_length=1)
+    options: dict[str, Any] = {}
+    api_key_env: str | None = Field(None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    price: PriceSpec = PriceSpec()
+
+    @field_validator("options")
+    @classmethod
+    def _provider_options(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        from chaos.models._providers import options_problem
+
+        if problem := options_problem(str(info.data.get("provider")), value):
+            raise ValueError(problem)
+        return value
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _masked_key(cls, value: str | None) -> str | None:
+        from chaos.models._providers import SECRET_NAME
+
+        if value is not None and not SECRET_NAME.search(value):
+            raise ValueError(f"'{value}' must contain KEY, TOKEN, SECRET or PASSWORD, so that "
+                             "chaos masks its value in every artifact")
+        return value
+
+    @property
+    def id(self) -> str:
+        """The model's id as written: `acme/careful`."""
+        return f"{self.provider}/{self.model}"
+
+
+def _provider_tag(value: Any) -> str | None:
+    """Which spec a `models` item is: a built-in provider's, or a plugin's (`plugin`).
+
+    Unknown providers are plugin specs here; `model_problem` says they are unknown, with the
+    registered providers and a did-you-mean.
+    """
+    name = value.get("provider") if isinstance(value, dict) else getattr(value, "provider", None)
+    if name is None:
+        return None
+    if name in ("openai", "anthropic"):
+        return "openai"  # one spec for both; its own `provider` field tells them apart
+    return name if name in _BUILT_IN_PROVIDERS else "plugin"
+
+
+ModelSpec = Annotated[
+    Annotated[ScriptedModelSpec, Tag("scripted")] | Annotated[RemoteModelSpec, Tag("openai")]
+    | Annotated[ReplayModelSpec, Tag("replay")] | Annotated[PluginModelSpec, Tag("plugin")],
+    Discriminator(_provider_tag)]
 
 
 class LatencySpec(Strict):
@@ -431,6 +542,7 @@ class Profile(Strict):
     chain: ChainSpec
     task: TaskSpec = TaskSpec()
     faults: list[Any] = []
+    tools: dict[str, UserToolSpec] = {}
     models: list[ModelSpec] = Field(min_length=1)
     limits: LimitsSpec = LimitsSpec()
     gates: GatesSpec = GatesSpec()

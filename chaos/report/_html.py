@@ -26,6 +26,7 @@ from chaos.report._escape import json_for_script
 from chaos.report._palette import OUTCOME_COLORS
 from chaos.report._run_dir import read_trace
 from chaos.report._timeline import timeline_figure
+from chaos.report._trend import load_trend, trend_figures
 from chaos.report._verdicts import episode_failures, is_failing
 from chaos.report._views import (
     TABLE_OUTCOMES,
@@ -139,6 +140,11 @@ def html_report(run_dir: Path, results: RunResults) -> str:
     if cost["data"]:
         cost_id = f"chart-{len(charts)}"
         charts.append({"id": cost_id, "figure": cost})
+    trend = load_trend(run_dir)  # a sweep's history.json: the trend of its last sweeps
+    trend_charts = []
+    for figure in trend_figures(trend) if trend else []:
+        trend_charts.append(f"chart-{len(charts)}")
+        charts.append({"id": trend_charts[-1], "figure": figure})
     episodes, timelines = _episode_views(run_dir, results)
     env = Environment(loader=PackageLoader("chaos.report", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
@@ -152,6 +158,7 @@ def html_report(run_dir: Path, results: RunResults) -> str:
         gates=gates_view(results.summary.get("gates")),
         run_extra=flatten({k: v for k, v in results.summary.items()
                            if k not in ("profiles", "gates")}),
+        trend_charts=trend_charts, trend_sweeps=len(trend["sweeps"]) if trend else 0,
         colors=OUTCOME_COLORS, table_outcomes=TABLE_OUTCOMES,
         plotly_js=plotly_js, app_js=app_js,
         data_json=json_for_script({"charts": charts, "timelines": timelines}),

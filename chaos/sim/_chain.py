@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Generator
+from collections.abc import Awaitable, Generator
 from typing import Any
 
 import simpy
@@ -155,6 +155,10 @@ class ChainRunner:
     def sleep(self, ms: int) -> Generator[Any, Any, None]:
         """Let simulated time pass."""
         yield self.env.timeout(ms)
+
+    def await_(self, awaitable: Awaitable[Any]) -> simpy.Event:
+        """Wait for real I/O (an SMTP conversation) while other episodes go on."""
+        return self.driver.await_(awaitable)
 
     def result_model(self, agent: str) -> type[BaseModel] | None:
         """The entry agent answers with the task's schema; sub-agents answer freely."""

@@ -47,7 +47,10 @@ class SimDriver:
         """
         while not until.processed:
             due = self.env.peek()
-            if due != math.inf:
+            # An awaited call takes no simulated time (its latency is drawn when it returns):
+            # while one is in flight, only what is due now may run, or the clock would run
+            # ahead of the chain to a later timed event.
+            if due != math.inf and (not self._pending or due <= self.env.now):
                 if due > deadline_ms:
                     raise DeadlineExceeded(f"simulated deadline of {deadline_ms} ms exceeded")
                 self.env.step()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shlex
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +29,7 @@ from chaos.sinks import EpisodeSinks
 from chaos.tasks import EndState, task_kinds
 from chaos.world import World, materialize_world
 
-__all__ = ["EpisodeRun", "crashed_run", "plan_faults", "run_episode"]
+__all__ = ["EpisodeRun", "crashed_run", "plan_faults", "reproduce_command", "run_episode"]
 
 
 @dataclass
@@ -38,8 +40,18 @@ class EpisodeRun:
     trace: list[Any]
 
 
-def plan_faults(profile: Profile, world: World, seed: int) -> list[ActiveFault]:
-    """Resolve each fault's targets for this world; pure: the same seed gives the same plan."""
+def plan_faults(profile: Profile, world: World, seed: int,
+                only: Collection[str] | None = None) -> list[ActiveFault]:
+    """Resolve each fault's targets for this world; pure: the same seed gives the same plan.
+
+    Args:
+        profile: The profile whose faults to plan.
+        world: The world of `seed`.
+        seed: The episode seed.
+        only: Keep only the faults with these ids (None: every fault). Every fault is planned
+            first and the others dropped after, so that a kept fault hits the very targets it
+            hit in the full run (faults avoid each other's targets while planning).
+    """
     planned: list[ActiveFault] = []
     taken: set[str] = set()
     for spec in profile.faults:
@@ -50,12 +62,22 @@ def plan_faults(profile: Profile, world: World, seed: int) -> list[ActiveFault]:
         taken.update(world.with_copies(targets))
         trigger = TriggerState(spec.trigger, derive_rng(profile.name, seed, "trigger", spec.id))
         planned.append(ActiveFault(spec, impl, targets, rng, trigger))
+    if only is not None:
+        planned = [active for active in planned if active.spec.id in only]
     return planned
+
+
+def reproduce_command(plan: EpisodePlan, only_faults: Collection[str] | None = None) -> str:
+    """The command that runs the episode again, with `--only-fault` for a subset of faults."""
+    if only_faults is None:
+        return plan.reproduce
+    return plan.reproduce + "".join(f" --only-fault {shlex.quote(i)}" for i in only_faults)
 
 
 async def run_episode(plan: EpisodePlan, profile: Profile, world: World,
                       mail: MailServer | None = None, record: Path | None = None,
-                      replay: Path | None = None) -> EpisodeRun:
+                      replay: Path | None = None,
+                      only_faults: Collection[str] | None = None) -> EpisodeRun:
     """Run one episode to its result; never raises for agent or model failures (crashed).
 
     Args:
@@ -65,15 +87,25 @@ async def run_episode(plan: EpisodePlan, profile: Profile, world: World,
         mail: The process's mail server, when the chain can send mail.
         record: A folder to write each model's exchanges to (a cassette per model).
         replay: A folder of cassettes to answer every model from.
+        only_faults: Inject only the faults with these ids (None: all); see `plan_faults`.
     """
     from chaos.models._remote import model_transports
+    from chaos.tools import tools
+    from chaos.tools._user import user_tools
 
-    async with model_transports():  # the run's, or this episode's own when run alone
-        return await _run(plan, profile, world, mail, record, replay)
+    try:
+        own_tools = user_tools(profile)
+    except ValueError as exc:  # validated on load; the environment changed since
+        return crashed_run(plan, str(exc))
+    # The profile's own tools are seen by this episode (its asyncio task) only.
+    with tools.scoped(own_tools):
+        async with model_transports():  # the run's, or this episode's own when run alone
+            return await _run(plan, profile, world, mail, record, replay, only_faults)
 
 
 async def _run(plan: EpisodePlan, profile: Profile, world: World, mail: MailServer | None,
-               record: Path | None, replay: Path | None) -> EpisodeRun:
+               record: Path | None, replay: Path | None,
+               only_faults: Collection[str] | None) -> EpisodeRun:
     from chaos.oracle import judge_fault, judge_task
 
     env = simpy.Environment()
@@ -90,7 +122,7 @@ async def _run(plan: EpisodePlan, profile: Profile, world: World, mail: MailServ
             adapters[spec.id] = _adapter(spec, provider_faults, record, replay)
         models[name] = adapters[spec.id]
         prices[name] = getattr(spec, "price", None)
-    faults = plan_faults(profile, world, plan.seed) if plan.arm == "chaos" else []
+    faults = plan_faults(profile, world, plan.seed, only_faults) if plan.arm == "chaos" else []
     sinks = EpisodeSinks(plan.key, lambda: int(env.now), mail)
     task_params = task.Params.model_validate(profile.task.params)
     runner = ChainRunner(
@@ -182,7 +214,8 @@ async def _run(plan: EpisodePlan, profile: Profile, world: World, mail: MailServ
                           output_tokens=runner.usage[1],
                           cost_usd=round(runner.cost_usd, 6)),
         trace=f"traces/{plan.key}.jsonl",
-        reproduce=plan.reproduce,
+        reproduce=reproduce_command(plan, None if only_faults is None or plan.arm == "clean"
+                                    else [active.spec.id for active in faults]),
     )
     return EpisodeRun(result, runner.trace)
 
@@ -225,7 +258,10 @@ def _adapter(spec: Any, rules: ModelFaultRules, record: Path | None = None,
 
 
 def _direct_adapter(spec: Any, rules: ModelFaultRules) -> Any:
-    if spec.provider == "scripted":
+    from chaos.models import is_plugin_provider
+
+    # No wire to break: provider faults act on the neutral request and turn.
+    if spec.provider == "scripted" or is_plugin_provider(spec.provider):
         return FaultyModel(build_model(spec), rules)
     from chaos.models._remote import http_module, lease_transport, release_transport
 

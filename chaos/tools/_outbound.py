@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email.policy
 import json
 import mimetypes
@@ -105,8 +106,30 @@ def _message(ctx: ToolContext, args: SendEmailArgs) -> EmailMessage | str:
     return message
 
 
+def _deliver(host: str, port: int, ehlo: str, recipients: list[str],
+             raw: bytes) -> dict[str, tuple[int, bytes]] | str:
+    """One SMTP conversation: the refused recipients, or the error text."""
+    try:
+        with smtplib.SMTP(host, port, local_hostname=ehlo, timeout=30) as smtp:
+            return smtp.sendmail(SENDER, recipients, raw)
+    except (TimeoutError, smtplib.SMTPException, OSError) as exc:
+        return _smtp_error(exc)
+
+
+def _outcome(message: EmailMessage, recipients: list[str],
+             refused: dict[str, tuple[int, bytes]] | str) -> str:
+    if isinstance(refused, str):
+        return refused
+    text = (f"sent {message['Message-ID']}: accepted for {len(recipients) - len(refused)} "
+            "recipient(s)")
+    if refused:
+        text += "; refused: " + "; ".join(
+            f"{a}: {c} {m.decode(errors='replace')}" for a, (c, m) in sorted(refused.items()))
+    return text
+
+
 @tool("send_email", args=SendEmailArgs)
-def send_email(ctx: ToolContext, args: SendEmailArgs) -> str:
+def send_email(ctx: ToolContext, args: SendEmailArgs) -> str | Generator[Any, Any, str]:
     """Send an email through the organisation's SMTP server, with files attached."""
     client = ctx.sinks.mail_client if ctx.sinks else None
     if client is None:
@@ -114,20 +137,24 @@ def send_email(ctx: ToolContext, args: SendEmailArgs) -> str:
     message = _message(ctx, args)
     if isinstance(message, str):
         return message
-    try:
-        # Flattened once with CRLF line endings (the SMTP policy): smtplib then sends as is.
-        raw = message.as_bytes(policy=email.policy.SMTP)
-        with smtplib.SMTP(client.host, client.port, local_hostname=client.ehlo,
-                          timeout=30) as smtp:
-            refused = smtp.sendmail(SENDER, [*args.to, *args.cc], raw)
-    except (TimeoutError, smtplib.SMTPException, OSError) as exc:
-        return _smtp_error(exc)
-    accepted = len(args.to) + len(args.cc) - len(refused)
-    text = f"sent {message['Message-ID']}: accepted for {accepted} recipient(s)"
-    if refused:
-        text += "; refused: " + "; ".join(
-            f"{a}: {c} {m.decode(errors='replace')}" for a, (c, m) in sorted(refused.items()))
-    return text
+    # Flattened once with CRLF line endings (the SMTP policy): smtplib then sends as is.
+    raw = message.as_bytes(policy=email.policy.SMTP)
+    recipients = [*args.to, *args.cc]
+    conversation = (client.host, client.port, client.ehlo, recipients, raw)
+    wait = getattr(ctx.chain, "await_", None)
+    if wait is None:
+        return _outcome(message, recipients, _deliver(*conversation))
+    return _off_the_loop(wait, message, recipients, conversation)
+
+
+def _off_the_loop(wait: Any, message: EmailMessage, recipients: list[str],
+                  conversation: tuple[Any, ...]) -> Generator[Any, Any, str]:
+    """The SMTP conversation in a worker thread, with no simulated time passing.
+
+    Other episodes go on while it waits on the server.
+    """
+    refused = yield wait(asyncio.to_thread(_deliver, *conversation))
+    return _outcome(message, recipients, refused)
 
 
 @tool("publish_video", args=PublishArgs)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import functools
 import inspect
-from collections.abc import Callable, Generator
+from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -41,6 +41,13 @@ class ChainServices(Protocol):
 
     def sleep(self, ms: int) -> Generator[Any, Any, None]:
         """Let `ms` of simulated time pass."""
+        ...
+
+    def await_(self, awaitable: Awaitable[Any]) -> Any:
+        """An event to yield that waits for real I/O without holding up other episodes.
+
+        No simulated time passes. Optional: tools fall back to blocking without it.
+        """
         ...
 
 
@@ -95,9 +102,11 @@ def json_schema(model: type[BaseModel]) -> dict[str, Any]:
 def _json_schema(model: type[BaseModel]) -> dict[str, Any]:
     schema = model.model_json_schema()
 
-    def strip(node: Any) -> Any:
+    def strip(node: Any, names: bool = False) -> Any:
+        """Drop pydantic's titles; in a `properties`/`$defs` map the keys are names: kept."""
         if isinstance(node, dict):
-            return {k: strip(v) for k, v in node.items() if k != "title"}
+            return {k: strip(v, not names and k in ("properties", "$defs"))
+                    for k, v in node.items() if names or k != "title"}
         if isinstance(node, list):
             return [strip(v) for v in node]
         return node

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,9 +31,9 @@ class WorldFile:
     mtime: int
     tags: frozenset[str] = frozenset()
 
-    @property
+    @functools.cached_property
     def digest(self) -> str:
-        """SHA-256 of the bytes."""
+        """SHA-256 of the bytes (hashed once: the bytes never change)."""
         return sha256(self.data)
 
 

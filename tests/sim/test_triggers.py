@@ -118,3 +118,19 @@ def test_time_to_detection_is_from_first_touch_to_the_first_naming_report():
     report = next(e for e in episode.trace if e.type == "issue_reported" and e.seq > touched.seq
                   and e.severity != "info")
     assert fault.time_to_detection_ms == report.t_ms - touched.t_ms > 0
+
+
+def test_the_clock_waits_for_a_call_in_flight_before_a_later_timed_fault():
+    """A call takes no simulated time while it is awaited: a fault due at 7 s must find the
+    chain already at work, not fire before the first answer comes back."""
+    episode = episode_with("{when: time, at_ms: 7000}")
+    (injected,) = [e for e in episode.trace if e.type == "fault_injected"]
+    before = [e for e in episode.trace if e.seq < injected.seq]
+    assert any(e.type == "model_called" for e in before)
+    assert all(e.t_ms <= 7000 for e in before)
+    assert episode.result.status == "completed"
+
+
+def test_a_timed_fault_past_the_end_leaves_the_episode_completed():
+    episode = episode_with("{when: time, at_ms: 999999999}")
+    assert episode.result.status == "completed"

@@ -93,3 +93,12 @@ def test_report_issue_reaches_the_chain(call):
     assert call("report_issue", severity="error", summary="gone", paths=["/a"]) == (
         "issue #1 recorded"
     )
+
+
+def test_a_tool_argument_named_title_stays_in_its_schema():
+    from chaos.tools import tools
+
+    schema = tools.get("publish_video").schema().parameters
+    assert "title" in schema["properties"]
+    assert set(schema["required"]) <= set(schema["properties"])
+    assert "title" not in schema  # pydantic's own titles are dropped

@@ -1,0 +1,330 @@
+"""The dry-run plan of a profile for one seed: what a run would do, with no model calls.
+
+`explain_profile` builds the seed's world and plans its faults with the same code a run uses
+(`build_world`, `plan_faults`), so the targets and trigger draws it shows are exactly the ones
+the episode of that seed meets.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from chaos.errors import InputError
+from chaos.profile import LoadedProfile, Profile
+from chaos.profile._schema import GATE_METRICS, GateSetSpec, OutcomeGateSpec, TaskGateSpec
+
+__all__ = ["AgentPlan", "FaultPlan", "FileGroup", "ProfileExplanation", "WorldSummary",
+           "explain_profile"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class FileGroup(_Frozen):
+    """Files of one kind (sniffed MIME type) or one tag, counted."""
+
+    name: str
+    files: int
+    bytes: int
+
+
+class WorldSummary(_Frozen):
+    """The seed's world before any fault.
+
+    Attributes:
+        assignment: What this seed's task is about (team, match, shot list...).
+        explicit: The files the profile adds itself.
+    """
+
+    generator: str
+    params: dict[str, Any]
+    seed: int
+    files: int
+    bytes: int
+    kinds: list[FileGroup]
+    tags: list[FileGroup]
+    explicit: list[str]
+    assignment: dict[str, str]
+
+
+class FaultPlan(_Frozen):
+    """One fault as the seed's episode will meet it.
+
+    Attributes:
+        selector: The target as written (tag, glob, pick), or None for faults on messages,
+            calls or hand-offs.
+        candidates: Files matching the selector.
+        targets: The files it acts on, drawn with the seed.
+        copies: Identical copies of the targets, hit too by faults that rewrite or block.
+        trigger: The trigger as the profile writes it, with its defaults.
+        when: The trigger in words.
+        takes_effect: `yes`, `no` (the seeded draw or the window rules it out), or
+            `if-event` (yes when its event comes).
+        draw: The trigger's seeded draw, compared with `probability`.
+        warnings: Why the fault may never fire.
+    """
+
+    id: str
+    kind: str
+    params: dict[str, Any]
+    selector: str | None
+    candidates: int
+    targets: list[str]
+    copies: list[str]
+    trigger: dict[str, Any]
+    when: str
+    probability: float
+    takes_effect: Literal["yes", "no", "if-event"]
+    draw: float | None
+    warnings: list[str]
+
+
+class AgentPlan(_Frozen):
+    """One agent of the chain.
+
+    Attributes:
+        model: Its pinned model, or the model under test.
+        pinned: Whether `model` is pinned by the profile.
+        reachable: Whether the entry agent can reach it by delegation.
+    """
+
+    name: str
+    entry: bool
+    model: str
+    pinned: bool
+    tools: list[str]
+    delegates_to: list[str]
+    reachable: bool
+
+
+class ProfileExplanation(_Frozen):
+    """What a run of one seed of a profile would do (`chaos explain --json`, version 1)."""
+
+    version: Literal[1] = 1
+    profile: str
+    path: str
+    seed: int
+    model_under_test: str
+    world: WorldSummary
+    chain: list[AgentPlan]
+    task: dict[str, Any]
+    faults: list[FaultPlan]
+    models: list[dict[str, Any]]
+    limits: dict[str, Any]
+    gates: list[str]
+    run: dict[str, Any]
+
+
+def explain_profile(loaded: LoadedProfile, seed: int | None = None,
+                    model: str | None = None) -> ProfileExplanation:
+    """The plan of `loaded` for `seed` (default: the profile's first seed).
+
+    Args:
+        loaded: A validated profile.
+        seed: The seed to plan.
+        model: The model under test (default: the profile's first model).
+
+    Raises:
+        InputError: An unusable `model`.
+    """
+    from chaos.models import model_problem
+    from chaos.runner import build_world
+    from chaos.sim import plan_faults
+    from chaos.tasks import task_kinds
+
+    profile = loaded.profile
+    seed = profile.seed if seed is None else seed
+    under_test = model or profile.models[0].id
+    if problem := model_problem(under_test):
+        raise InputError(f"--model {under_test}: {problem}")
+    world = build_world(profile, seed)
+    task = task_kinds.get(profile.task.kind)()
+    params = task.Params.model_validate(profile.task.params)
+    chain = _chain(profile, under_test)
+    reachable = {a.name for a in chain if a.reachable}
+    planned = plan_faults(profile, world, seed)
+    faults = [_fault_plan(active, world, profile, reachable) for active in planned]
+    faults = [_with_shared_targets(plan, faults) for plan in faults]
+    arms = ["clean", "chaos"] if profile.faults else ["clean"]
+    return ProfileExplanation(
+        profile=profile.name, path=loaded.path, seed=seed, model_under_test=under_test,
+        world=_world_summary(profile, world),
+        chain=chain,
+        task={"kind": profile.task.kind, "params": params.model_dump(mode="json"),
+              "prompt": profile.task.prompt,
+              "brief": task.brief(world, params, profile.task.prompt)},
+        faults=faults,
+        models=[{"id": m.id, "provider": m.provider,
+                 **m.model_dump(mode="json", exclude_defaults=True, exclude={"provider"})}
+                for m in profile.models],
+        limits=profile.limits.model_dump(mode="json"),
+        gates=_gates(profile),
+        run={"episodes": profile.episodes, "seeds": [profile.seed,
+                                                     profile.seed + profile.episodes - 1],
+             "arms": arms, "models": [m.id for m in profile.models],
+             "reproduce": f"chaos run {_quote(loaded.path)} --model {_quote(under_test)} "
+                          f"--seed {seed}"})
+
+
+def _quote(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)
+
+
+def _world_summary(profile: Profile, world: Any) -> WorldSummary:
+    from chaos.world._assets import sniff_mime
+
+    kinds: Counter[str] = Counter()
+    kind_bytes: Counter[str] = Counter()
+    tags: Counter[str] = Counter()
+    tag_bytes: Counter[str] = Counter()
+    for path in sorted(world.files):
+        item = world.files[path]
+        kind = sniff_mime(item.data) or ("empty" if not item.data else "binary")
+        kinds[kind] += 1
+        kind_bytes[kind] += len(item.data)
+        for tag in item.tags:
+            tags[tag] += 1
+            tag_bytes[tag] += len(item.data)
+    truth = world.truth
+    assignment = {name: str(getattr(truth, name)) for name in
+                  ("team", "opponent", "match_date", "match_dir", "shotlist_path",
+                   "subscribers_path", "manifest_path") if hasattr(truth, name)}
+    if hasattr(truth, "clips"):
+        assignment["clips"] = ", ".join(c.clip_id for c in truth.clips)
+    return WorldSummary(
+        generator=profile.world.generator, params=world.params or profile.world.params,
+        seed=world.seed, files=len(world.files),
+        bytes=sum(len(f.data) for f in world.files.values()),
+        kinds=[FileGroup(name=k, files=kinds[k], bytes=kind_bytes[k]) for k in sorted(kinds)],
+        tags=[FileGroup(name=t, files=tags[t], bytes=tag_bytes[t]) for t in sorted(tags)],
+        explicit=[f.path for f in profile.world.files], assignment=assignment)
+
+
+def _chain(profile: Profile, under_test: str) -> list[AgentPlan]:
+    agents = profile.chain.agents
+    order = [profile.chain.entry]
+    for name in order:  # breadth first from the entry agent
+        order += [d for d in agents[name].delegates_to if d not in order and d in agents]
+    reachable = set(order)
+    order += sorted(n for n in agents if n not in reachable)
+    return [AgentPlan(name=n, entry=n == profile.chain.entry,
+                      model=agents[n].model or under_test, pinned=agents[n].model is not None,
+                      tools=list(agents[n].tools), delegates_to=list(agents[n].delegates_to),
+                      reachable=n in reachable) for n in order]
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _when(trigger: Any) -> str:
+    nth = _ordinal(trigger.nth)
+    by = f" by {trigger.agent}" if trigger.agent else ""
+    if trigger.when == "start":
+        text = "before the chain starts"
+    elif trigger.when == "time":
+        text = f"at {trigger.at_ms} ms of simulated time"
+    elif trigger.when == "tool_call":
+        under = f" on a path matching {trigger.path}" if trigger.path else ""
+        text = f"just before the {nth} {trigger.tool or 'tool'} call{by}{under}"
+    elif trigger.when == "model_call":
+        text = f"just before the {nth} model call{by}"
+    else:
+        to = f" to {trigger.to}" if trigger.to else ""
+        text = f"just before the {nth} hand-off{by and ' from ' + trigger.agent}{to}"
+    if trigger.window is not None:
+        text += f", counting only [{trigger.window[0]}, {trigger.window[1]}) ms"
+    return text
+
+
+def _fault_plan(active: Any, world: Any, profile: Profile, reachable: set[str]) -> FaultPlan:
+    spec, trigger = active.spec, active.spec.trigger
+    target = spec.target if active.impl.default_target is not None else None
+    candidates = 0
+    selector = None
+    if target is not None:
+        selector = ", ".join(f"{k}: {v}" for k, v in
+                             target.model_dump(exclude_none=True).items())
+        candidates = len(active.impl.resolve(world, target.model_copy(update={"pick": 10**9}),
+                                             active.rng))
+    targets = [f.path for f in active.targets]
+    copies = [p for p in world.with_copies(active.targets) if p not in targets]
+    # The trigger's RNG makes exactly one draw in an episode, so its first draw is the one.
+    in_window = trigger.window is None or (
+        trigger.window[0] <= (trigger.at_ms or 0) < trigger.window[1])
+    draw = active.trigger.rng.random() if trigger.when not in ("start", "time") or in_window \
+        else None
+    takes = "no" if draw is None or draw >= trigger.probability else (
+        "yes" if trigger.when in ("start", "time") else "if-event")
+    warnings = _never(spec, profile, reachable)
+    if target is not None and len(targets) < target.pick:
+        warnings.append(f"pick: {target.pick}, but only {len(targets)} file(s) match")
+    return FaultPlan(id=spec.id, kind=spec.kind, params=spec.params.model_dump(mode="json"),
+                     selector=selector, candidates=candidates, targets=targets, copies=copies,
+                     trigger=trigger.model_dump(mode="json"), when=_when(trigger),
+                     probability=trigger.probability, takes_effect=takes,
+                     draw=None if draw is None else round(draw, 6), warnings=warnings)
+
+
+def _with_shared_targets(plan: FaultPlan, plans: list[FaultPlan]) -> FaultPlan:
+    """Faults avoid each other's targets while candidates last; say when they ran out."""
+    mine = set(plan.targets)
+    shared = [other.id for other in plans if other.id != plan.id and mine & set(other.targets)]
+    if not shared:
+        return plan
+    return plan.model_copy(update={"warnings": [*plan.warnings, (
+        f"shares a target with {', '.join(shared)} (too few candidates for each fault to "
+        "have its own): their outcomes mix")]})
+
+
+def _never(spec: Any, profile: Profile, reachable: set[str]) -> list[str]:
+    """Reasons the chain can never meet this fault, read from the chain alone."""
+    agents = profile.chain.agents
+    trigger = spec.trigger
+    acting = [trigger.agent] if trigger.agent else sorted(reachable)
+    out = []
+    if trigger.agent and trigger.agent not in reachable:
+        out.append(f"agent {trigger.agent} is never reached from the entry agent "
+                   f"{profile.chain.entry}: the trigger can never come")
+    elif trigger.when == "tool_call" and trigger.tool and not any(
+            trigger.tool in agents[a].tools for a in acting):
+        who = f"agent {trigger.agent} lacks" if trigger.agent else "no agent has"
+        out.append(f"{who} the tool {trigger.tool}: the trigger can never come")
+    elif trigger.when == "delegation":
+        handed = {d for a in acting for d in agents[a].delegates_to}
+        if not handed or (trigger.to and trigger.to not in handed):
+            out.append("no such hand-off in the chain: the trigger can never come")
+    if trigger.when == "time" and (trigger.at_ms or 0) >= profile.limits.deadline_ms:
+        out.append(f"at_ms {trigger.at_ms} is past the deadline ({profile.limits.deadline_ms} "
+                   "ms): the episode is over by then")
+    family = spec.kind.split(".")[0]
+    if family in ("smtp", "mail") and not any("send_email" in agents[a].tools
+                                              for a in reachable):
+        out.append("no agent has send_email: no mail for this fault to act on")
+    if family == "chain" and not any(agents[a].delegates_to for a in reachable):
+        out.append("no agent delegates: no hand-off for this fault to act on")
+    return out
+
+
+def _gates(profile: Profile) -> list[str]:
+    sets: list[tuple[str, GateSetSpec]] = [("", profile.gates)]
+    sets += [(f" for {m}", s) for m, s in sorted(profile.gates.per_model.items())]
+    out = []
+    for suffix, gate_set in sets:
+        for metric in GATE_METRICS:
+            for gate in getattr(gate_set, metric):
+                bound = f"<= {gate.max}" if gate.max is not None else f">= {gate.min}"
+                scope = ""
+                if isinstance(gate, OutcomeGateSpec) and gate.fault:
+                    scope = f" of {gate.fault}"
+                elif isinstance(gate, TaskGateSpec):
+                    scope = f" ({gate.arm} arm)"
+                out.append(f"{metric}{scope} {bound} ({gate.confidence}){suffix}")
+    return out

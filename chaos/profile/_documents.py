@@ -1,0 +1,131 @@
+"""One profile file read into YAML nodes that remember their file, line and column."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from chaos.errors import ProfileError
+
+__all__ = ["Document", "mark", "parse_document", "read_document", "walk"]
+
+
+@dataclass(frozen=True)
+class Document:
+    """A profile file's bytes and its YAML node tree.
+
+    Attributes:
+        path: The file as shown in messages (as the user named it, or joined to the folder of
+            the file that extends it).
+        raw: The file's bytes.
+        root: The document's top mapping; each node's `start_mark.name` is `path`.
+    """
+
+    path: str
+    raw: bytes
+    root: yaml.MappingNode
+
+
+def mark(node: yaml.Node) -> tuple[str, int, int]:
+    """(file, line, column) of a node, 1-based, for ProfileError."""
+    return node.start_mark.name, node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def walk(root: yaml.Node) -> list[yaml.Node]:
+    """Every node under `root` once, in document order (aliases may make the tree a graph)."""
+    seen: set[int] = set()
+    order: list[yaml.Node] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        order.append(node)
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(reversed([n for pair in node.value for n in pair]))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
+    return order
+
+
+def read_document(path: str) -> tuple[Document | None, list[ProfileError]]:
+    """Read and compose one profile file.
+
+    Returns:
+        The document (None when it cannot be read as a YAML mapping) and the problems found:
+        an unreadable file, a YAML syntax error, an empty or non-mapping document, duplicate
+        keys (the document is still returned for those).
+    """
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        return None, [ProfileError("profile file not found; check the path", path)]
+    except IsADirectoryError:
+        return None, [ProfileError("is a folder, not a profile file; name a .yaml file", path)]
+    except OSError as exc:
+        return None, [ProfileError(f"cannot read profile ({exc.strerror})", path)]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [ProfileError(
+            f"profile is not UTF-8 text (byte {exc.start}); is it a YAML file?", path)]
+    return parse_document(text, path, raw)
+
+
+def parse_document(text: str, path: str,
+                   raw: bytes | None = None) -> tuple[Document | None, list[ProfileError]]:
+    """Compose profile YAML text; see `read_document`."""
+    if "\x00" in text:
+        return None, [ProfileError("profile contains NUL bytes; is it a binary file?", path)]
+    loader = yaml.SafeLoader(text)
+    loader.name = path  # every node's mark now names this file
+    try:
+        root = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        where = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        return None, [ProfileError(f"YAML syntax error: {problem}", path,
+                                   where.line + 1 if where else None,
+                                   where.column + 1 if where else None)]
+    except yaml.YAMLError as exc:
+        return None, [ProfileError(f"YAML error: {exc}", path)]
+    except RecursionError:
+        return None, [ProfileError("profile nests too deeply to be a profile", path)]
+    finally:
+        loader.dispose()
+    if root is None or _is_null(root):
+        return None, [ProfileError(
+            "profile is empty; a profile starts with 'version: 1' "
+            "(try `chaos new NAME` or copy profiles/sports-production.yaml)", path)]
+    if not isinstance(root, yaml.MappingNode):
+        what = "list" if isinstance(root, yaml.SequenceNode) else "single value"
+        return None, [ProfileError(
+            "a profile must be a mapping of keys (version, name, chain, ...), "
+            f"not a {what}", *mark(root))]
+    raw = text.encode("utf-8") if raw is None else raw
+    return Document(path, raw, root), _duplicate_keys(root)
+
+
+def _is_null(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"
+
+
+def _duplicate_keys(root: yaml.Node) -> list[ProfileError]:
+    """Every key that repeats a sibling key, in document order."""
+    problems = []
+    for node in walk(root):
+        if not isinstance(node, yaml.MappingNode):
+            continue
+        seen: set[str] = set()
+        for key, _ in node.value:
+            if not isinstance(key, yaml.ScalarNode):
+                continue
+            if key.value in seen:
+                problems.append(ProfileError(
+                    f"key '{key.value}' appears twice in the same mapping; keep one "
+                    "(YAML would silently use the last)", *mark(key)))
+            seen.add(key.value)
+    return problems

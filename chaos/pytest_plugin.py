@@ -1,0 +1,69 @@
+"""A pytest plugin: the `chaos_run` fixture, so teams assert on verdicts in their own suites.
+
+Installed with chaos (entry point `pytest11`), active in every pytest run of the environment::
+
+    def test_the_careful_model_never_leaks(chaos_run):
+        results = chaos_run("profiles/sports-production.yaml", models=["scripted/careful"],
+                            episodes=5)
+        leaks = [(e.key, f.id) for e in results.episodes for f in e.faults
+                 if f.outcome == "propagated"]
+        assert leaks == []
+
+`chaos_run` returns the run's `RunResults` (the same model as `results.json`: episodes, their
+fault outcomes and task verdicts, the summary and gate verdicts). A profile or option that is
+wrong fails the test with chaos' located message, not a traceback. Nothing is imported from
+chaos until the fixture is used, so the plugin costs other test suites nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from chaos.results import RunResults
+
+__all__ = ["chaos_run"]
+
+
+def _run(profile: str | Path, *, models: Sequence[str] = (), episodes: int | None = None,
+         seed: int | None = None, arms: Sequence[str] = ("clean", "chaos"),
+         only_faults: Sequence[str] | None = None, replay: str | Path | None = None,
+         out: str | Path | None = None) -> RunResults:
+    from chaos.errors import ChaosError
+    from chaos.profile import load_profile
+    from chaos.runner import RunOptions, run_profiles, write_run, write_trace
+
+    try:
+        loaded = load_profile(profile)
+        options = RunOptions(models=tuple(models), seed=seed, episodes=episodes,
+                             arms=tuple(arms),  # type: ignore[arg-type]
+                             only_faults=tuple(only_faults) if only_faults is not None else None,
+                             replay=Path(replay) if replay is not None else None)
+        folder = Path(out) if out is not None else None
+
+        def keep(plan: Any, run: Any) -> None:
+            if folder is not None:
+                write_trace(folder, run)
+
+        results = run_profiles([loaded], options, on_episode=keep)
+    except ChaosError as exc:
+        pytest.fail(f"chaos_run: {exc}", pytrace=False)
+    if folder is not None:
+        write_run(folder, results)
+    return results
+
+
+@pytest.fixture
+def chaos_run() -> Callable[..., RunResults]:
+    """Run a chaos profile and return its results.
+
+    Call it as `chaos_run(profile, models=[...], episodes=N, seed=S, arms=["chaos"],
+    only_faults=[...], replay=DIR, out=DIR)`; every argument but the profile is optional and
+    means what the `chaos run` option of the same name means. With `out`, the run directory
+    (results.json and traces) is written there, for `chaos report` or `chaos shrink`.
+    """
+    return _run

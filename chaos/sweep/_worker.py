@@ -1,0 +1,252 @@
+"""What runs inside a worker: a batch of episodes, each world built once, results streamed out.
+
+The same code runs in this process (`--workers 0`), in a local worker process and in a Dask
+task, so every executor gives the same results: an episode is a function of its plan.
+A worker process keeps its profiles (parsed once) and its own mail server for its life.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import os
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from chaos.errors import ChaosError
+from chaos.sweep._matrix import Batch, import_plugins
+
+__all__ = [
+    "EpisodeOutput",
+    "ProfileSource",
+    "WorkerContext",
+    "WorkerSetup",
+    "crashed_output",
+    "dask_batch",
+    "run_batch",
+    "timeout_reason",
+    "worker_main",
+]
+
+#: (key, EpisodeResult JSON, trace JSONL or None): what a worker sends back per episode.
+EpisodeOutput = tuple[str, str, str | None]
+
+
+@dataclass(frozen=True)
+class ProfileSource:
+    """A profile as workers receive it: its text, parsed there.
+
+    Loaded profiles hold classes built at run time, which do not pickle.
+    """
+
+    path: str
+    text: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class WorkerSetup:
+    """Everything a worker needs besides its batches.
+
+    Attributes:
+        profiles: The sweep's profiles, in matrix order.
+        concurrency: Episodes in flight at once (asyncio; for remote models).
+        timeout_s: Wall-clock seconds an episode may take.
+        traces: Whether to send each episode's trace back.
+        plugins: Modules to import first.
+    """
+
+    profiles: tuple[ProfileSource, ...]
+    concurrency: int
+    timeout_s: float
+    traces: bool
+    plugins: tuple[str, ...] = ()
+
+
+def timeout_reason(timeout_s: float) -> str:
+    """The crash reason of an episode that ran past its wall-clock timeout."""
+    return (f"episode timed out: still running after {timeout_s:g} s of wall-clock time "
+            "(--episode-timeout)")
+
+
+def crashed_output(plan: Any, reason: str, traces: bool) -> EpisodeOutput:
+    """A crashed episode's output, built where the episode could not finish."""
+    from chaos.sim import crashed_run
+
+    run = crashed_run(plan, reason)
+    return plan.key, run.result.model_dump_json(), _trace_text(run.trace) if traces else None
+
+
+def _trace_text(events: list[Any]) -> str:
+    # The bytes `chaos run` writes (chaos.runner.write_trace).
+    return "\n".join(event.model_dump_json() for event in events) + "\n"
+
+
+class WorkerContext:
+    """A worker process's long-lived state: parsed profiles and a mail server.
+
+    Args:
+        setup: The sweep's worker setup.
+    """
+
+    def __init__(self, setup: WorkerSetup) -> None:
+        from chaos.profile import LoadedProfile, parse_profile
+
+        import_plugins(setup.plugins)
+        self.setup = setup
+        self.profiles = [LoadedProfile(parse_profile(p.text, p.path), p.path, p.sha256)
+                         for p in setup.profiles]
+        self._mail: Any = None
+        self._lock = threading.Lock()
+
+    def mail(self) -> Any:
+        """The process's mail server, started on first use (only chains that mail need it)."""
+        with self._lock:
+            if self._mail is None:
+                from chaos.mail import MailServer
+
+                self._mail = MailServer()
+                self._mail.start()
+            return self._mail
+
+    def close(self) -> None:
+        """Stop the mail server."""
+        with self._lock:
+            if self._mail is not None:
+                self._mail.stop()
+                self._mail = None
+
+
+def _sends_mail(profile: Any) -> bool:
+    return any("send_email" in agent.tools for agent in profile.chain.agents.values())
+
+
+async def run_batch(context: WorkerContext, batch: Batch,
+                    emit: Callable[[tuple[Any, ...]], None]) -> None:
+    """Run a batch's episodes; emit `("started", key)` and `("done", *EpisodeOutput)` each.
+
+    Never raises for an episode: a failure or a timeout is a `crashed` result with the reason.
+    """
+    from chaos.models._remote import model_transports
+    from chaos.runner import build_world, start_order
+    from chaos.sim import run_episode
+
+    setup = context.setup
+    loaded = context.profiles[batch.profile]
+    mail = context.mail() if _sends_mail(loaded.profile) else None
+    left: dict[int, int] = {}
+    for plan in batch.plans:
+        left[plan.seed] = left.get(plan.seed, 0) + 1
+    worlds: dict[int, Any] = {}
+
+    def world(seed: int) -> Any:
+        if seed not in worlds:
+            try:
+                worlds[seed] = build_world(loaded.profile, seed)
+            except Exception as exc:  # one seed's world must not stop the others
+                worlds[seed] = f"world for seed {seed} failed: {type(exc).__name__}: {exc}"
+        return worlds[seed]
+
+    async def one(plan: Any, gate: asyncio.Semaphore) -> None:
+        async with gate:
+            emit(("started", plan.key))
+            try:
+                output = await _episode(plan, loaded, world(plan.seed), mail, setup,
+                                        run_episode)
+            finally:
+                left[plan.seed] -= 1
+                if left[plan.seed] == 0:
+                    worlds.pop(plan.seed, None)
+            emit(("done", *output))
+
+    work = [(loaded, plan) for plan in batch.plans]
+    gate = asyncio.Semaphore(setup.concurrency)
+    async with model_transports():
+        await asyncio.gather(*(one(batch.plans[i], gate)
+                               for i in start_order(work, setup.concurrency)))
+
+
+async def _episode(plan: Any, loaded: Any, world: Any, mail: Any, setup: WorkerSetup,
+                   run_episode: Any) -> EpisodeOutput:
+    if isinstance(world, str):
+        return crashed_output(plan, world, setup.traces)
+    timer = asyncio.timeout(setup.timeout_s)
+    try:
+        async with timer:
+            run = await run_episode(plan, loaded.profile, world, mail)
+    except TimeoutError:
+        reason = timeout_reason(setup.timeout_s) if timer.expired() else "episode timed out"
+        return crashed_output(plan, reason, setup.traces)
+    except Exception as exc:  # run_episode absorbs agent failures; this is the last guard
+        return crashed_output(plan, f"episode failed: {type(exc).__name__}: {exc}",
+                              setup.traces)
+    trace = _trace_text(run.trace) if setup.traces else None
+    return plan.key, run.result.model_dump_json(), trace
+
+
+def worker_main(conn: Any, setup: WorkerSetup) -> None:
+    """A local worker process: run the batches the parent sends, stream results back.
+
+    Messages in: `("batch", id, Batch)`, `("stop",)`. Out: `("ready",)` or `("error", text)`,
+    then per episode `("started", key)` and `("done", key, result, trace)`, and
+    `("batch_done", id)`. A closed pipe (the parent is gone) ends the worker.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    try:
+        context = WorkerContext(setup)
+    except ChaosError as exc:
+        conn.send(("error", str(exc)))
+        return
+    except Exception as exc:
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+        return
+    try:
+        conn.send(("ready",))
+        while True:
+            message = conn.recv()
+            if message[0] != "batch":
+                break
+            _, batch_id, batch = message
+            asyncio.run(run_batch(context, batch, conn.send))
+            conn.send(("batch_done", batch_id))
+    except (EOFError, BrokenPipeError, ConnectionResetError):
+        pass  # the parent is gone: nothing left to report to
+    finally:
+        context.close()
+
+
+_DASK_CONTEXTS: dict[WorkerSetup, WorkerContext] = {}
+_DASK_LOCK = threading.Lock()
+
+
+def _dask_context(setup: WorkerSetup) -> WorkerContext:
+    with _DASK_LOCK:
+        context = _DASK_CONTEXTS.get(setup)
+        if context is None:
+            context = _DASK_CONTEXTS[setup] = WorkerContext(setup)
+            atexit.register(context.close)
+        return context
+
+
+def dask_batch(setup: WorkerSetup, batch: Batch) -> list[EpisodeOutput]:
+    """A Dask task: run a batch in the worker and return its outputs (plan order kept)."""
+    context = _dask_context(setup)
+    outputs: list[EpisodeOutput] = []
+
+    def emit(message: tuple[Any, ...]) -> None:
+        if message[0] == "done":
+            outputs.append(message[1:])  # type: ignore[arg-type]
+
+    asyncio.run(run_batch(context, batch, emit))
+    return outputs
+
+
+def cpu_count() -> int:
+    """CPUs this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1

@@ -1,0 +1,60 @@
+"""The pytest plugin, exercised by a small test suite of a team's own (pytester)."""
+
+from tests.conftest import SPORTS
+
+pytest_plugins = ["pytester"]
+
+TEAM_SUITE = f'''
+import json
+
+PROFILE = r"{SPORTS}"
+
+
+def test_careful_holds_every_fault(chaos_run):
+    results = chaos_run(PROFILE, models=["scripted/careful"], episodes=1, seed=2)
+    assert [(e.arm, e.seed) for e in results.episodes] == [("clean", 2), ("chaos", 2)]
+    assert [f.outcome for e in results.episodes for f in e.faults
+            if f.outcome == "propagated"] == []
+
+
+def test_naive_leaks_the_decoy(chaos_run, tmp_path):
+    results = chaos_run(PROFILE, models=["scripted/naive"], seed=0, arms=["chaos"],
+                        only_faults=["stock-decoy"], out=tmp_path / "run")
+    (episode,) = results.episodes
+    assert [(f.id, f.outcome) for f in episode.faults] == [("stock-decoy", "propagated")]
+    written = json.loads((tmp_path / "run" / "results.json").read_text())
+    assert written["episodes"][0]["key"] == episode.key
+    assert (tmp_path / "run" / episode.trace).is_file()
+
+
+def test_a_model_that_does_not_exist(chaos_run):
+    chaos_run(PROFILE, models=["scripted/carefull"], episodes=1)
+'''
+
+
+def test_a_team_suite_asserts_on_verdicts_with_the_fixture(pytester, monkeypatch):
+    # Loaded by name, whether or not the pytest11 entry point is installed in this venv.
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    pytester.makepyfile(test_team=TEAM_SUITE)
+    result = pytester.runpytest("-p", "chaos.pytest_plugin", "-q")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines([
+        "*chaos_run: --model scripted/carefull: unknown scripted policy 'carefull'; "
+        "did you mean 'careful'?*"])
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_the_fixture_is_documented_in_fixtures_listing(pytester, monkeypatch):
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    pytester.makepyfile(test_nothing="def test_nothing(): pass")
+    result = pytester.runpytest("-p", "chaos.pytest_plugin", "--fixtures")
+    result.stdout.fnmatch_lines(["chaos_run*", "*Run a chaos profile and return its results."])
+
+
+def test_pyproject_declares_the_pytest11_entry_point():
+    import tomllib
+
+    from tests.conftest import REPO
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    assert project["entry-points"]["pytest11"] == {"chaos": "chaos.pytest_plugin"}
