@@ -13,7 +13,7 @@ from pathlib import Path
 from chaos.errors import InputError
 from chaos.mail import MailServer
 from chaos.metrics import summarize
-from chaos.models import model_problem, model_spec
+from chaos.models import model_problem, model_spec, require_key
 from chaos.models._remote import model_transports
 from chaos.profile import LoadedProfile, Profile
 from chaos.results import EpisodeResult, ProfileRef, RunResults
@@ -75,10 +75,8 @@ def _plans(loaded: LoadedProfile, options: RunOptions) -> list[EpisodePlan]:
         if problem := model_problem(model):
             raise InputError(f"--model {model}: {problem}")
         spec = model_spec(model, profile.models)
-        if spec.provider in ("openai", "anthropic") and options.replay is None:
-            from chaos.models._remote import api_key
-
-            api_key(spec)  # a hosted model without its key fails here, before anything runs
+        if options.replay is None:
+            require_key(spec)  # a model without its key fails here, before anything runs
     if options.seed is not None:
         seeds = list(range(options.seed, options.seed + (options.episodes or 1)))
     else:

@@ -1,7 +1,8 @@
-"""Model providers behind one protocol: scripted, OpenAI-compatible, Anthropic.
+"""Model providers behind one protocol: scripted, OpenAI-compatible, Anthropic, plugins.
 
-`scripted/<policy>`, `openai/<model>`, `anthropic/<model>`; the SDKs are imported only when
-their models run.
+`scripted/<policy>`, `openai/<model>`, `anthropic/<model>`, `replay/<cassette>`; the SDKs are
+imported only when their models run. Plugins add providers with `@provider("acme")`, making
+`acme/<model>` a model id.
 """
 
 from __future__ import annotations
@@ -18,6 +19,13 @@ from chaos.models._protocol import (
     ToolSchema,
     Usage,
 )
+from chaos.models._providers import (
+    ProviderDef,
+    is_plugin_provider,
+    provider,
+    providers,
+    register_provider,
+)
 
 __all__ = [
     "PROVIDERS",
@@ -25,6 +33,7 @@ __all__ = [
     "ModelAdapter",
     "ModelRequest",
     "ModelTurn",
+    "ProviderDef",
     "ProviderError",
     "ToolCall",
     "ToolSchema",
@@ -33,8 +42,13 @@ __all__ = [
     "model_problem",
     "model_slug",
     "model_spec",
+    "provider",
+    "providers",
+    "register_provider",
+    "require_key",
 ]
 
+#: The built-in providers; `providers.names()` lists plugins' too.
 PROVIDERS = ("scripted", "openai", "anthropic", "replay")
 
 
@@ -46,10 +60,14 @@ def model_problem(model_id: str) -> str | None:
     provider, sep, name = model_id.partition("/")
     if not sep or not name:
         return (f"model '{model_id}' must be written provider/name, e.g. scripted/careful or "
-                f"openai/gpt-4.1-mini (providers: {', '.join(PROVIDERS)})")
-    if provider not in PROVIDERS:
-        return (f"unknown model provider '{provider}'{did_you_mean(provider, list(PROVIDERS))} "
-                f"(valid: {', '.join(PROVIDERS)})")
+                f"openai/gpt-4.1-mini (providers: {', '.join(providers.names())})")
+    if provider not in providers:
+        names = providers.names()
+        return (f"unknown model provider '{provider}'{did_you_mean(provider, names)} "
+                f"(valid: {', '.join(names)})")
+    if is_plugin_provider(provider):
+        check = providers.get(provider).check
+        return None if check is None else check(name)
     if provider == "scripted" and name not in policies:
         return policies.unknown_message(name)
     if provider == "replay":
@@ -64,6 +82,7 @@ def model_problem(model_id: str) -> str | None:
 def model_spec(model_id: str, specs: list[Any]) -> Any:
     """The profile's spec for `model_id`, or a default one (a `--model` not in the profile)."""
     from chaos.profile import RemoteModelSpec, ReplayModelSpec, ScriptedModelSpec
+    from chaos.profile._schema import PluginModelSpec
 
     for spec in specs:
         if spec.id == model_id:
@@ -73,6 +92,8 @@ def model_spec(model_id: str, specs: list[Any]) -> Any:
         return ScriptedModelSpec(policy=name)
     if provider == "replay":
         return ReplayModelSpec(cassette=name)
+    if is_plugin_provider(provider):
+        return PluginModelSpec(provider=provider, model=name)
     return RemoteModelSpec(provider=provider, model=name)  # type: ignore[arg-type]
 
 
@@ -87,6 +108,10 @@ def build_model(spec: Any, transport: Any = None) -> ModelAdapter:
 
     if problem := model_problem(spec.id):
         raise InputError(problem)
+    if is_plugin_provider(spec.provider):
+        from chaos.models._providers import build_plugin_model
+
+        return build_plugin_model(spec)
     if spec.provider == "scripted":
         from chaos.models.scripted import ScriptedModel
 
@@ -100,6 +125,22 @@ def build_model(spec: Any, transport: Any = None) -> ModelAdapter:
     from chaos.models._remote import AnthropicModel, OpenAIModel
 
     return (OpenAIModel if spec.provider == "openai" else AnthropicModel)(spec, transport)
+
+
+def require_key(spec: Any) -> None:
+    """Fail before anything runs when a model needs a key that is not set.
+
+    Raises:
+        chaos.errors.InputError: Naming the variable to set.
+    """
+    if spec.provider in ("openai", "anthropic"):
+        from chaos.models._remote import api_key
+
+        api_key(spec)
+    elif is_plugin_provider(spec.provider):
+        from chaos.models._providers import plugin_key
+
+        plugin_key(spec)
 
 
 def model_slug(model_id: str) -> str:

@@ -12,10 +12,10 @@ from typing import Any
 
 from chaos.oracle._outcomes import FaultOutcome
 from chaos.sim import ActiveFault, IssueReported
-from chaos.tasks import EndState, TaskKind, TaskVerdict
+from chaos.tasks import EndState, Shipped, TaskKind, TaskVerdict
 from chaos.world import EpisodeFs
 
-__all__ = ["FaultVerdict", "judge_fault", "judge_task"]
+__all__ = ["FaultVerdict", "judge_fault", "judge_task", "plugin_shipped"]
 
 
 @dataclass(frozen=True)
@@ -111,12 +111,20 @@ def _judge_handoff_fault(active: ActiveFault, trace: list[Any],
                         ["the broken hand-off was neither retried nor reported"])
 
 
+def plugin_shipped(end: EndState) -> list[Shipped]:
+    """What left through plugin sinks: each record's items, as `<sink>:<destination>`."""
+    return [Shipped(f"{name}:{record.destination}", item.path, item.digest, None,
+                    tuple(item.findings))
+            for name in sorted(end.sinks.records)
+            for record in end.sinks.records[name] for item in record.items]
+
+
 def _leaks(active: ActiveFault, task: TaskKind, end: EndState) -> list[str]:
-    """What of this fault's taint reached a sink, as evidence lines."""
+    """What of this fault's taint reached a sink (the task's and plugins'), as evidence lines."""
     taint = active.taint
     assert taint is not None
     leaked = []
-    for s in task.shipped(end):
+    for s in task.shipped(end) + plugin_shipped(end):
         if s.path in taint.paths or (s.digest is not None and s.digest in taint.digests):
             leaked.append(f"{s.sink}: {s.path} (tainted)")
         elif s.digest in taint.flagged and set(s.findings) & set(taint.flagged[s.digest]):

@@ -135,9 +135,9 @@ def _model_ids(models: dict[str, Any]) -> None:
     """`models` items may also be written as ids: `scripted/careful`, `openai/gpt-4.1-mini`."""
     specs = models["items"]
     models["items"] = {"anyOf": [
-        {"type": "string", "pattern": "^(scripted|openai|anthropic|replay)/.+$",
-         "description": "A model id: scripted/<policy>, openai/<model>, anthropic/<model> "
-                        "or replay/<cassette.jsonl>"},
+        {"type": "string", "pattern": "^[a-z][a-z0-9_-]*/.+$",
+         "description": "A model id: scripted/<policy>, openai/<model>, anthropic/<model>, "
+                        "replay/<cassette.jsonl> or <plugin-provider>/<model>"},
         specs]}
 
 

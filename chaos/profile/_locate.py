@@ -11,7 +11,12 @@ from pydantic import BaseModel
 from chaos._registry import did_you_mean
 from chaos.errors import ProfileError
 from chaos.profile._documents import mark
-from chaos.profile._schema import RemoteModelSpec, ReplayModelSpec, ScriptedModelSpec
+from chaos.profile._schema import (
+    PluginModelSpec,
+    RemoteModelSpec,
+    ReplayModelSpec,
+    ScriptedModelSpec,
+)
 from chaos.profile._union import profile_model
 
 __all__ = ["located", "schema_errors", "without_tags"]
@@ -19,7 +24,7 @@ __all__ = ["located", "schema_errors", "without_tags"]
 #: The model spec each provider tag of the `models` union stands for.
 _PROVIDER_MODELS: dict[str, type[BaseModel]] = {
     "scripted": ScriptedModelSpec, "openai": RemoteModelSpec, "anthropic": RemoteModelSpec,
-    "replay": ReplayModelSpec}
+    "replay": ReplayModelSpec, "plugin": PluginModelSpec}
 # A misspelt key also makes its right spelling "missing": name the misspelling first.
 _FIRST = {"extra_forbidden": 0, "union_tag_invalid": 1}
 

@@ -1,5 +1,6 @@
-"""Sinks: what left the organisation (uploads, SMS, mail), recorded or received per episode."""
+"""Sinks: what left the organisation (uploads, SMS, mail, plugin sinks), per episode."""
 
+from chaos.sinks._plugins import SinkItem, SinkKind, SinkRecord, file_item, sink, sink_kinds
 from chaos.sinks._records import (
     VIDEO_HOST,
     EpisodeSinks,
@@ -9,4 +10,17 @@ from chaos.sinks._records import (
     UploadRecord,
 )
 
-__all__ = ["VIDEO_HOST", "EpisodeSinks", "MailClient", "SmsRecord", "UploadItem", "UploadRecord"]
+__all__ = [
+    "VIDEO_HOST",
+    "EpisodeSinks",
+    "MailClient",
+    "SinkItem",
+    "SinkKind",
+    "SinkRecord",
+    "SmsRecord",
+    "UploadItem",
+    "UploadRecord",
+    "file_item",
+    "sink",
+    "sink_kinds",
+]

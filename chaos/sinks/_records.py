@@ -1,13 +1,15 @@
-"""Sinks outside the organisation: uploads and SMS recorded as they happen, mail as it arrived."""
+"""Sinks outside the organisation: uploads, SMS, plugin sinks as they happen, mail as it came."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from chaos.mail import MailReport, MailServer, episode_host, inspect_mail
 from chaos.mail._server import SmtpRules
+from chaos.sinks._plugins import SinkItem, SinkRecord, sink_kinds
 
 __all__ = ["VIDEO_HOST", "EpisodeSinks", "MailClient", "SmsRecord", "UploadItem", "UploadRecord"]
 
@@ -83,6 +85,8 @@ class EpisodeSinks:
     uploads: list[UploadRecord] = field(default_factory=list)
     sms: list[SmsRecord] = field(default_factory=list)
     mail: list[MailReport] = field(default_factory=list)
+    #: Plugin sinks' records, by sink name, in the order they left.
+    records: dict[str, list[SinkRecord]] = field(default_factory=dict)
     smtp_rules: SmtpRules = field(default_factory=SmtpRules)
     sent: int = 0
 
@@ -98,6 +102,34 @@ class EpisodeSinks:
             return None
         return MailClient(self.server.host, self.server.port, episode_host(self.token),
                           self.token)
+
+    def record(self, sink: str, destination: str, items: tuple[SinkItem, ...] | list[SinkItem],
+               text: str = "", **fields: Any) -> SinkRecord:
+        """Append a record to a plugin sink (what a plugin's tool calls when something left).
+
+        Args:
+            sink: The registered sink's name.
+            destination: Where it went (a channel, a board).
+            items: What left: files with their bytes' hash, or links.
+            text: The message that went with it.
+            **fields: The sink's own record fields.
+
+        Returns:
+            The record, numbered and stamped with the simulated time.
+
+        Raises:
+            KeyError: No sink of that name is registered.
+        """
+        kind = sink_kinds.get(sink)
+        kept = self.records.setdefault(sink, [])
+        record = kind.record(index=len(kept) + 1, t_ms=self.now_ms(), destination=destination,
+                             items=tuple(items), text=text, **fields)
+        kept.append(record)
+        return record
+
+    def of(self, sink: str) -> list[SinkRecord]:
+        """The records of a plugin sink so far (empty when nothing left through it)."""
+        return list(self.records.get(sink, ()))
 
     def close(self) -> None:
         """Collect the mailbox: what really arrived, parsed and inspected."""

@@ -99,16 +99,13 @@ def import_plugins(modules: Sequence[str]) -> None:
 
 
 def _check_models(loaded: LoadedProfile, models: Sequence[str]) -> None:
-    from chaos.models import model_problem, model_spec
+    from chaos.models import model_problem, model_spec, require_key
 
     for model in models:
         if problem := model_problem(model):
             raise InputError(f"{loaded.path}: model {model}: {problem}")
         spec = model_spec(model, loaded.profile.models)
-        if spec.provider in ("openai", "anthropic"):
-            from chaos.models._remote import api_key
-
-            api_key(spec)  # a hosted model without its key fails here, before anything runs
+        require_key(spec)  # a model without its key fails here, before anything runs
 
 
 def expand(spec: SweepSpec) -> SweepMatrix:
