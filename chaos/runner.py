@@ -104,9 +104,7 @@ def run_profiles(
         on_planned(len(work))
     results: list[EpisodeResult | None] = [None] * len(work)
     order = start_order(work, options.concurrency)
-    # With episodes in flight on remote models, a helper process builds the next worlds.
-    ahead = options.concurrency if options.concurrency > 1 else 0
-    worlds = WorldCache([(work[i][0], work[i][1].seed) for i in order], ahead)
+    worlds = WorldCache([(work[i][0], work[i][1].seed) for i in order])
 
     async def one(index: int, loaded: LoadedProfile, plan: EpisodePlan,
                   mail: MailServer | None, gate: asyncio.Semaphore) -> None:
@@ -129,7 +127,7 @@ def run_profiles(
             await asyncio.gather(*(one(i, *work[i], mail, gate)
                                    for i in order))
 
-    with fewer_collections(), worlds:
+    with fewer_collections():
         if any(_sends_mail(p.profile) for p in profiles):
             with MailServer() as mail:
                 _run_loop(main(mail))

@@ -67,30 +67,3 @@ def test_long_chaos_episodes_start_first_within_each_block():
     assert order == [1, 3, 0, 2, 5, 7, 4, 6]
     assert start_order(work, concurrency=1) == [1, 0, 3, 2, 5, 4, 7, 6]
 
-
-def test_worlds_built_ahead_in_a_helper_process_are_the_same_worlds(tmp_path):
-    """At concurrency > 1 a helper process builds the coming seeds' worlds."""
-    one = run(tmp_path, "one", "--episodes", "6", "--model", "scripted/naive")
-    ahead = run(tmp_path, "ahead", "--episodes", "6", "--model", "scripted/naive",
-                "--concurrency", "2")
-    assert (one / "results.json").read_bytes() == (ahead / "results.json").read_bytes()
-    for trace in one.rglob("*.jsonl"):
-        assert trace.read_bytes() == (ahead / trace.relative_to(one)).read_bytes()
-
-
-def test_a_world_from_the_helper_process_is_the_world_built_here():
-    from chaos._world_cache import _build_frozen
-    from chaos.profile import load_profile
-    from chaos.world import materialize_world
-    from chaos.world._fakefs import adopt_template
-
-    profile = load_profile(SPORTS).profile
-    world, blob = _build_frozen(profile, 4)
-    adopt_template(world, blob)
-    here = build_world(profile, 4)
-    assert world.files == here.files and world.truth == here.truth
-    theirs, ours = materialize_world(world), materialize_world(here)
-    assert theirs.walk_files() == ours.walk_files()
-    for path in ours.walk_files():
-        assert theirs.read_all(path) == ours.read_all(path)
-        assert theirs.stat(path).st_mtime == ours.stat(path).st_mtime

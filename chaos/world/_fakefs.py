@@ -24,8 +24,7 @@ from pyfakefs.fake_file import FakeDirectory, FakeFile
 
 from chaos.world._model import World
 
-__all__ = ["EpisodeFs", "adopt_template", "freeze_world", "glob_root", "materialize_world",
-           "translate_glob"]
+__all__ = ["EpisodeFs", "glob_root", "materialize_world", "translate_glob"]
 
 
 _DISK_HEADROOM = 64 * 1024 * 1024
@@ -292,21 +291,6 @@ def _freeze(filesystem: fake_filesystem.FakeFilesystem) -> _Template:
         return _Template(pickle.dumps(filesystem, protocol=pickle.HIGHEST_PROTOCOL), streams)
     finally:
         filesystem.open_files = streams
-
-
-def freeze_world(world: World) -> bytes:
-    """The world's filesystem template, pickled: to build it in another process."""
-    return _freeze(_build_template(world)).blob
-
-
-_STREAMS: list[list[Any] | None] = []
-
-
-def adopt_template(world: World, blob: bytes) -> None:
-    """Give `world` a template that `freeze_world` pickled elsewhere."""
-    if not _STREAMS:  # this process's standard streams, as pyfakefs wraps them
-        _STREAMS.extend(fake_filesystem.FakeFilesystem(path_separator="/").open_files)
-    world.fs_template = _Template(blob, _STREAMS)
 
 
 def materialize_world(world: World) -> EpisodeFs:
