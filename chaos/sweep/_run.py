@@ -162,9 +162,20 @@ class _Deliver:
             self.progress.episode(result)
 
 
+def batch_size(spec: SweepSpec) -> int:
+    """Episodes per batch: the spec's, or 16 locally and 64 on Dask, and 4 x concurrency at least.
+
+    A worker runs one batch at a time: with remote models (concurrency > 1) a batch must hold
+    several waves of `concurrency` episodes, or the worker's slots sit idle while the batch's
+    last episodes finish (measured: 2.27 x the ideal wall time with batches of 16 at
+    concurrency 25, 1.52 with batches of 100).
+    """
+    return spec.batch_size or max(64 if spec.backend == "dask" else 16, 4 * spec.concurrency)
+
+
 def _execute(spec: SweepSpec, matrix: SweepMatrix, done: set[str], deliver: _Deliver,
              traces: Traces, progress: SweepProgress) -> None:
-    size = spec.batch_size or (64 if spec.backend == "dask" else 16)
+    size = batch_size(spec)
     batches = matrix.batches(done, size)
     first = next(batches, None)
     if first is None:

@@ -114,7 +114,7 @@ class SweepSpec(BaseModel):
         concurrency: Episodes in flight at once in each worker (for remote models).
         episode_timeout_s: Wall-clock seconds an episode may run before it is `crashed`.
         batch_size: Episodes per task given to a worker (whole seeds); None: 16 locally,
-            64 on Dask (a Dask task costs ~1.7 ms to schedule).
+            64 on Dask (a Dask task costs ~1.7 ms to schedule), and at least 4 x concurrency.
         plugins: Modules to import in every process before running (custom policies,
             faults, world generators).
     """

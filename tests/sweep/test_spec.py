@@ -96,3 +96,16 @@ def test_a_sweep_file_cannot_be_mixed_with_profiles(profile_path, tmp_path):
     result = CliRunner().invoke(main, ["sweep", str(path), profile_path])
     assert result.exit_code == 2
     assert "is a sweep file: name it alone" in result.output
+
+
+def test_batches_hold_several_waves_of_the_episodes_in_flight(profile_path):
+    from chaos.sweep import SweepSpec
+    from chaos.sweep._run import batch_size
+
+    def spec(**kw):
+        return SweepSpec(id="x", profiles=[profile_path], seeds=[0], **kw)
+
+    assert batch_size(spec()) == 16
+    assert batch_size(spec(concurrency=25)) == 100  # remote models: 4 waves of 25 per batch
+    assert batch_size(spec(backend="dask")) == 64
+    assert batch_size(spec(concurrency=25, batch_size=8)) == 8  # the user's choice stands
