@@ -162,25 +162,33 @@ class _Deliver:
             self.progress.episode(result)
 
 
-def batch_size(spec: SweepSpec) -> int:
-    """Episodes per batch: the spec's, or 16 locally and 64 on Dask, and 4 x concurrency at least.
+def batch_size(spec: SweepSpec, pending: int, workers: int) -> int:
+    """Episodes per batch: the spec's; else 16 locally and 64 on Dask for scripted models.
 
-    A worker runs one batch at a time: with remote models (concurrency > 1) a batch must hold
-    several waves of `concurrency` episodes, or the worker's slots sit idle while the batch's
-    last episodes finish (measured: 2.27 x the ideal wall time with batches of 16 at
-    concurrency 25, 1.52 with batches of 100).
+    A worker runs one batch at a time, and a batch ends in a tail while its last episodes
+    finish. Scripted episodes are short: small batches balance the load. With remote models
+    (concurrency > 1) each tail leaves the worker's slots idle for a whole episode, so each
+    worker gets one share of the sweep, and at least 4 waves of `concurrency` (measured on
+    500 episodes, 2 workers x 25 against a 200 ms model: 2.27 x the ideal wall time with
+    batches of 16, 1.52 with batches of 100).
     """
-    return spec.batch_size or max(64 if spec.backend == "dask" else 16, 4 * spec.concurrency)
+    if spec.batch_size:
+        return spec.batch_size
+    base = 64 if spec.backend == "dask" else 16
+    if spec.concurrency == 1:
+        return base
+    return max(base, 4 * spec.concurrency, math.ceil(pending / max(1, workers)))
 
 
 def _execute(spec: SweepSpec, matrix: SweepMatrix, done: set[str], deliver: _Deliver,
              traces: Traces, progress: SweepProgress) -> None:
-    size = batch_size(spec)
+    pending = sum(p.key not in done for p in matrix.plans())
+    workers = spec.workers if spec.workers is not None else cpu_count()
+    size = batch_size(spec, pending, workers)
     batches = matrix.batches(done, size)
     first = next(batches, None)
     if first is None:
         return
-    pending = sum(p.key not in done for p in matrix.plans())
 
     def all_batches() -> Any:
         yield first
@@ -188,7 +196,6 @@ def _execute(spec: SweepSpec, matrix: SweepMatrix, done: set[str], deliver: _Del
 
     setup = WorkerSetup(_sources(matrix), spec.concurrency, spec.episode_timeout_s,
                         traces != "none", tuple(spec.plugins))
-    workers = spec.workers if spec.workers is not None else cpu_count()
     workers = min(workers, math.ceil(pending / size))  # no worker started for nothing to do
     if spec.backend == "dask":
         from chaos.sweep._dask import run_dask

@@ -105,7 +105,9 @@ def test_batches_hold_several_waves_of_the_episodes_in_flight(profile_path):
     def spec(**kw):
         return SweepSpec(id="x", profiles=[profile_path], seeds=[0], **kw)
 
-    assert batch_size(spec()) == 16
-    assert batch_size(spec(concurrency=25)) == 100  # remote models: 4 waves of 25 per batch
-    assert batch_size(spec(backend="dask")) == 64
-    assert batch_size(spec(concurrency=25, batch_size=8)) == 8  # the user's choice stands
+    assert batch_size(spec(), 500, 2) == 16  # scripted: small batches balance the load
+    assert batch_size(spec(backend="dask"), 500, 2) == 64
+    # Remote models: one share of the sweep per worker, and at least 4 waves of 25.
+    assert batch_size(spec(concurrency=25), 500, 2) == 250
+    assert batch_size(spec(concurrency=25), 40, 2) == 100
+    assert batch_size(spec(concurrency=25, batch_size=8), 500, 2) == 8  # the user's stands
