@@ -21,6 +21,9 @@ PROFILE = Path(__file__).resolve().parent.parent / "profiles" / "sports-producti
 
 
 def main() -> None:
+    if {"-h", "--help"} & set(sys.argv[1:]):
+        print(__doc__)
+        return
     episodes = int(sys.argv[1]) if len(sys.argv) > 1 else 100
     concurrency = int(sys.argv[2]) if len(sys.argv) > 2 else 50
     delay = float(sys.argv[3]) if len(sys.argv) > 3 else 0.2

@@ -18,6 +18,9 @@ PROFILE = Path(__file__).resolve().parent.parent / "profiles" / "sports-producti
 
 
 def main() -> None:
+    if {"-h", "--help"} & set(sys.argv[1:]):
+        print(__doc__)
+        return
     per_model = int(sys.argv[1]) if len(sys.argv) > 1 else 20
     loaded = load_profile(PROFILE)
     start = time.perf_counter()

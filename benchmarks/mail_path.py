@@ -27,6 +27,9 @@ class _Chain:
 
 
 def main() -> None:
+    if {"-h", "--help"} & set(sys.argv[1:]):
+        print(__doc__)
+        return
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     world = generate_world("sports_media", 0)
     fs = materialize_world(world)

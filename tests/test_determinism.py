@@ -67,3 +67,13 @@ def test_long_chaos_episodes_start_first_within_each_block():
     assert order == [1, 3, 0, 2, 5, 7, 4, 6]
     assert start_order(work, concurrency=1) == [1, 0, 3, 2, 5, 4, 7, 6]
 
+
+
+def test_a_model_named_twice_runs_once(tmp_path):
+    import json
+
+    out = run(tmp_path, "twice", "--episodes", "1", "--model", "scripted/naive",
+              "--model", "scripted/naive")
+    keys = [e["key"] for e in json.loads((out / "results.json").read_text())["episodes"]]
+    assert keys == ["sports-production/scripted-naive/seed-0/clean",
+                    "sports-production/scripted-naive/seed-0/chaos"]

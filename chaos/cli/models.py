@@ -57,7 +57,7 @@ def check_command(model: str, base_url: str | None, api_key_env: str | None) -> 
         turn = asyncio.run(ask())
     except ProviderError as exc:
         click.echo(f"{model}: the call failed: {exc}", err=True)
-        raise SystemExit(3) from None
+        raise SystemExit(1) from None
     calls = [c.name for c in turn.tool_calls]  # type: ignore[attr-defined]
     usage = turn.usage  # type: ignore[attr-defined]
     metered = spec.provider in ("openai", "anthropic")

@@ -24,6 +24,8 @@ def new_command(name: str, template: str, out: Path | None) -> None:
     """Write a new commented profile called NAME, ready to validate and run."""
     from chaos.profile import write_new_profile
 
+    if out is None and name.endswith((".yaml", ".yml")):  # `chaos new my.yaml` means my.yaml
+        out, name = Path(name), Path(name).stem
     path = write_new_profile(name, template, out)
     shown = printable(shlex.quote(str(path)))
     click.echo(f"wrote {shown} (from {template})")

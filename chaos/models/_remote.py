@@ -58,6 +58,18 @@ def _retry_after(headers: Any) -> float | None:
         return None
 
 
+def _refused(exc: BaseException) -> str | None:
+    """The refused connection behind an SDK error, if that is what it was."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # the chain: SDK error <- httpx error <- aiohttp error <- OSError
+        if seen is None:
+            return None
+        if isinstance(seen, ConnectionRefusedError) or "Connector" in type(seen).__name__:
+            return str(seen)
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def _provider_error(exc: Exception, sdk: Any) -> ProviderError:
     """The SDK's exception as a ProviderError the chain's retry policy understands."""
     name = type(exc).__name__
@@ -69,6 +81,10 @@ def _provider_error(exc: Exception, sdk: Any) -> ProviderError:
         return ProviderError(f"{name}: {status} {message}", status,
                              _retry_after(exc.response.headers),
                              retryable=status in (408, 409, 429) or status >= 500)
+    if refused := _refused(exc):
+        # The SDKs' aiohttp transport reports a refused connection as a connect timeout.
+        return ProviderError(f"{name}: cannot connect to the endpoint: {refused}", None, None,
+                             retryable=True)
     if isinstance(exc, sdk.APITimeoutError):
         return ProviderError(f"{name}: the request timed out", None, None, retryable=True)
     if isinstance(exc, sdk.APIConnectionError):

@@ -167,6 +167,9 @@ def check_references(profile: Profile) -> list[Problem]:
     for i, model in enumerate(profile.models):
         if problem := model_problem(model.id):
             problems.append((("models", i), problem))
+        elif model.id in [m.id for m in profile.models[:i]]:
+            problems.append((("models", i), f"model '{model.id}' is listed twice; each model "
+                             "runs once, so remove this entry"))
     if profile.task.kind not in task_kinds:
         problems.append((("task", "kind"), task_kinds.unknown_message(profile.task.kind)))
     else:

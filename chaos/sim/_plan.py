@@ -54,8 +54,11 @@ def plan_episodes(
 ) -> list[EpisodePlan]:
     """Every (seed, model, arm) episode, in a stable order: seed, then model, then arm.
 
-    Seed-major order lets a runner build each world once and hand it to every model.
+    Seed-major order lets a runner build each world once and hand it to every model. A model,
+    seed or arm named twice runs once: every episode key is unique.
     """
+    models, seeds = list(dict.fromkeys(models)), list(dict.fromkeys(seeds))
+    arms = tuple(dict.fromkeys(arms))
     return [
         EpisodePlan(profile, profile_path, m, s, a) for s in seeds for m in models for a in arms
     ]

@@ -92,6 +92,11 @@ class EpisodeSinks:
 
     def __post_init__(self) -> None:
         self.token = "ep" + hashlib.sha256(self.key.encode()).hexdigest()[:16]
+        # What the agent sees (Message-IDs) must not name the model: a `replay/<cassette>`
+        # model then asks the recorded questions again. Keys read profile/model/seed-N/arm.
+        parts = self.key.split("/")
+        seen = "/".join(parts[:1] + parts[2:]) if len(parts) == 4 else self.key
+        self.message_token = "m" + hashlib.sha256(seen.encode()).hexdigest()[:16]
         if self.server is not None:
             self.server.open_mailbox(self.token, self.smtp_rules)
 

@@ -8,7 +8,6 @@ the store at the end, is the same bytes as an uninterrupted run's.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from chaos.errors import InputError
+from chaos.profile import load_profile
 from chaos.report import html_available, write_reports
 from chaos.results import RunResults
 from chaos.sweep._matrix import SweepMatrix, expand
@@ -123,10 +123,13 @@ def _run_dir(out: Path | None, sweep_id: str) -> Path:
 def _sources(matrix: SweepMatrix) -> tuple[ProfileSource, ...]:
     sources = []
     for loaded in matrix.profiles:
-        raw = Path(loaded.path).read_bytes()
-        if hashlib.sha256(raw).hexdigest() != loaded.sha256:
+        # The hash covers every file read (a profile that `extends` others included).
+        if load_profile(loaded.path).sha256 != loaded.sha256:
             raise InputError(f"{loaded.path} changed while the sweep was starting; run it again")
-        sources.append(ProfileSource(loaded.path, raw.decode("utf-8"), loaded.sha256))
+        # Workers get the merged profile (JSON is YAML): no base files to find on their side.
+        text = json.dumps(loaded.profile.model_dump(mode="json", by_alias=True,
+                                                    exclude_unset=True))
+        sources.append(ProfileSource(loaded.path, text, loaded.sha256))
     return tuple(sources)
 
 

@@ -86,7 +86,7 @@ def _message(ctx: ToolContext, args: SendEmailArgs) -> EmailMessage | str:
     assert ctx.sinks is not None
     message["Date"] = format_datetime(sim_datetime(ctx.sinks.now_ms()))
     ctx.sinks.sent += 1
-    message["Message-ID"] = f"<{ctx.sinks.token}.{ctx.sinks.sent}@desk.example>"
+    message["Message-ID"] = f"<{ctx.sinks.message_token}.{ctx.sinks.sent}@desk.example>"
     message.set_content(args.body)
     for attachment in args.attachments:
         path = ctx.fs.resolve(attachment.path)

@@ -57,3 +57,16 @@ def test_bad_arguments_are_input_errors(tmp_path, args, expect):
 def test_the_help_names_every_template():
     result = CliRunner().invoke(main, ["new", "--help"])
     assert all(t in result.output for t in TEMPLATES)
+
+
+def test_a_name_given_as_a_file_name_is_written_once_with_its_extension(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from chaos.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["new", "my-pipeline.yaml"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "my-pipeline.yaml").exists()
+    assert not (tmp_path / "my-pipeline.yaml.yaml").exists()
+    assert "name: my-pipeline" in (tmp_path / "my-pipeline.yaml").read_text()

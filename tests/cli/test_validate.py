@@ -62,3 +62,19 @@ def test_a_missing_file_and_a_folder_are_input_errors(tmp_path):
     assert result.exit_code == 2
     assert f"{tmp_path / 'nope.yaml'}: profile file not found" in result.output
     assert f"{tmp_path}: is a folder" in result.output
+
+
+def test_a_model_listed_twice_is_a_located_error(tmp_path):
+    from click.testing import CliRunner
+
+    from chaos.cli import main
+    from tests.conftest import SPORTS
+
+    text = SPORTS.read_text().replace("models:\n  - scripted/careful\n",
+                                      "models:\n  - scripted/careful\n  - scripted/careful\n", 1)
+    path = tmp_path / "dup.yaml"
+    path.write_text(text)
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 2
+    line = text.splitlines().index("  - scripted/careful") + 2  # the second entry, 1-based
+    assert f"dup.yaml:{line}:5: model 'scripted/careful' is listed twice" in result.output

@@ -189,8 +189,20 @@ def test_models_check_says_an_endpoint_can_run_chaos(loopback, provider):
 def test_models_check_reports_a_failing_endpoint(loopback):
     result = CliRunner().invoke(main, ["models", "check", "openai/no-such-model",
                                        "--base-url", loopback.openai_base_url])
-    assert result.exit_code == 3
+    assert result.exit_code == 1
     assert "NotFoundError: 404" in result.output
+
+
+def test_models_check_says_when_nothing_listens_at_the_endpoint():
+    import socket
+
+    with socket.socket() as sock:  # a port that was free a moment ago: nothing listens there
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    result = CliRunner().invoke(main, ["models", "check", "openai/careful",
+                                       "--base-url", f"http://127.0.0.1:{port}/v1"])
+    assert result.exit_code == 1
+    assert "cannot connect to the endpoint" in result.output
 
 
 def test_a_recorded_run_replays_byte_identically_with_no_server(tmp_path):
@@ -211,6 +223,19 @@ def test_a_recorded_run_replays_byte_identically_with_no_server(tmp_path):
     cassettes = "".join(p.read_text() for p in (recorded / "cassettes").iterdir())
     assert CANARY_OPENAI not in cassettes and CANARY_ANTHROPIC not in cassettes
     assert '"chaos_cassette": 1' in cassettes
+    # The cassette as a model of its own answers the same questions (mail sent included).
+    cassette = recorded / "cassettes" / "openai-careful.jsonl"
+    result = CliRunner().invoke(main, ["run", str(path), "--model", f"replay/{cassette}",
+                                       "--episodes", "2", "--quiet",
+                                       "--out", str(tmp_path / "as-model")])
+    assert result.exit_code == 0, result.output
+    as_model = json.loads((tmp_path / "as-model" / "results.json").read_text())["episodes"]
+    original = {(e["seed"], e["arm"]): e for e in json.loads(
+        (recorded / "results.json").read_text())["episodes"] if e["model"] == "openai/careful"}
+    for episode in as_model:
+        assert episode["status"] == "completed", episode["error"]
+        twin = original[(episode["seed"], episode["arm"])]
+        assert episode["faults"] == twin["faults"] and episode["task"] == twin["task"]
 
 
 def test_a_request_the_cassette_lacks_is_a_clear_crash(tmp_path):

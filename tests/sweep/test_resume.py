@@ -1,5 +1,6 @@
 """kill -9 in the middle of a sweep, then the same command: nothing lost, nothing twice."""
 
+import json
 import os
 import signal
 import sqlite3
@@ -96,3 +97,22 @@ def test_a_run_directory_of_chaos_run_is_not_taken_over(tmp_path, profile_path):
                                        str(tmp_path / "h.db")])
     assert result.exit_code == 2
     assert "already holds a `chaos run`" in result.output
+
+
+def test_a_profile_that_extends_another_sweeps_in_worker_processes(tmp_path, profile_path):
+    """Workers get the merged profile: the base file need not be found on their side."""
+    import shutil
+
+    from chaos.profile import load_profile
+
+    base = tmp_path / "base.yaml"
+    shutil.copyfile(profile_path, base)
+    child = tmp_path / "child.yaml"
+    child.write_text("version: 1\nextends: base.yaml\nname: child\nepisodes: 2\n")
+    outcome = sweep(tmp_path, str(child), "ext", models=["scripted/naive"], seeds=[0, 1],
+                    workers=1)
+    results = json.loads((tmp_path / "ext" / "results.json").read_text())
+    assert [e["key"] for e in results["episodes"]][:2] == [
+        "child/scripted-naive/seed-0/clean", "child/scripted-naive/seed-0/chaos"]
+    assert results["profiles"][0]["sha256"] == load_profile(str(child)).sha256
+    assert outcome is not None
