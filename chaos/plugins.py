@@ -31,7 +31,8 @@ from types import ModuleType
 
 from chaos._registry import NameClash, Registry
 
-__all__ = ["DISABLE_ENV", "ENTRY_POINT_GROUP", "PluginReport", "load_plugins", "loaded_plugins"]
+__all__ = ["DISABLE_ENV", "ENTRY_POINT_GROUP", "PluginReport", "import_modules", "load_plugins",
+           "loaded_plugins"]
 
 ENTRY_POINT_GROUP = "chaos"
 DISABLE_ENV = "CHAOS_NO_PLUGINS"
@@ -151,3 +152,22 @@ def loaded_plugins() -> list[PluginReport]:
 
     fault_kinds.names()  # the first registry read loads the plugins
     return list(_reports)
+
+
+def import_modules(modules: Iterable[str]) -> None:
+    """Import modules that are not installed as plugins (`--plugin`).
+
+    A policy, fault or tool kept in the team's repository registers itself as it loads.
+
+    Raises:
+        InputError: A module cannot be imported.
+    """
+    from chaos.errors import InputError
+
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except Exception as exc:
+            raise InputError(f"plugin {name!r} cannot be imported ({type(exc).__name__}: "
+                             f"{exc}); install the package that provides it, put it on "
+                             "PYTHONPATH, or fix the name") from None

@@ -59,6 +59,21 @@ def history_rows(history: Any, metric: str) -> dict[str, list[tuple[str, str, li
     return rows
 
 
+def _no_match(history: Any, metric: str, profile: str | None, model: str | None) -> None:
+    """A filter that matches nothing is a wrong input: say what there is."""
+    from chaos._registry import did_you_mean
+
+    rows = history_rows(history, metric)
+    profiles = sorted(rows)
+    models = sorted({row[0] for table in rows.values() for row in table})
+    if profile and profile not in profiles:
+        raise InputError(f"--profile {profile}: no such profile in the last sweeps"
+                         f"{did_you_mean(profile, profiles)} (profiles: {', '.join(profiles)})")
+    if model and model not in models:
+        raise InputError(f"--model {model}: no such model in the last sweeps"
+                         f"{did_you_mean(model, models)} (models: {', '.join(models)})")
+
+
 @main.command("history")
 @click.option("--store", metavar="PATH|URL", help="History store (default: sweeps/history.db).")
 @click.option("--last", type=click.IntRange(min=1), default=10, show_default=True,
@@ -84,6 +99,8 @@ def history_command(store: str | None, last: int, metric: str, profile: str | No
 
     with open_existing_store(store) as opened:
         history = History.from_store(opened, last, profile=profile, model=model)
+        if (profile or model) and history.sweeps and not history_rows(history, metric):
+            _no_match(History.from_store(opened, last), metric, profile, model)
     if as_json:
         click.echo(json.dumps(history.to_json(), indent=2, ensure_ascii=False))
         return

@@ -51,11 +51,14 @@ def _fresh_run_dir(names: list[str]) -> Path:
 @click.option("--otel-content", is_flag=True,
               help="With --otel: include tasks, answers, tool arguments and results (cut to "
                    "4096 characters each, secrets masked).")
+@click.option("--plugin", "plugins", multiple=True, metavar="MODULE",
+              help="Module to import first (a policy, fault or tool kept in your repository; "
+                   "installed plugins load by themselves).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def run_command(profiles: tuple[str, ...], models: tuple[str, ...], episodes: int | None,
                 seed: int | None, arm: str, only_faults: tuple[str, ...], out: Path | None,
                 concurrency: int, record: bool, replay: Path | None, otel: bool,
-                otel_content: bool, quiet: bool) -> None:
+                otel_content: bool, plugins: tuple[str, ...], quiet: bool) -> None:
     """Run PROFILES and print, per model and fault kind, how the chain fared.
 
     Exit codes: 0 every gate of the profiles passed (or there are none), 1 a gate failed,
@@ -66,6 +69,7 @@ def run_command(profiles: tuple[str, ...], models: tuple[str, ...], episodes: in
     from rich.text import Text
 
     from chaos.gates import evaluate_gates, gates_failed
+    from chaos.plugins import import_modules
     from chaos.profile import load_profile
     from chaos.report import (
         failure_lines,
@@ -76,6 +80,7 @@ def run_command(profiles: tuple[str, ...], models: tuple[str, ...], episodes: in
     )
     from chaos.runner import RunOptions, run_profiles, write_run, write_trace
 
+    import_modules(plugins)
     loaded = [load_profile(p) for p in profiles]
     arms = ("clean", "chaos") if arm == "both" else (arm,)
     options = RunOptions(models=models, seed=seed, episodes=episodes, arms=arms,  # type: ignore[arg-type]

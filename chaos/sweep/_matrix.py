@@ -7,7 +7,6 @@ the same episodes. A batch holds whole seeds of one profile: a worker builds eac
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -89,13 +88,9 @@ def import_plugins(modules: Sequence[str]) -> None:
     Raises:
         InputError: A module cannot be imported.
     """
-    for name in modules:
-        try:
-            importlib.import_module(name)
-        except Exception as exc:
-            raise InputError(f"plugin {name!r} cannot be imported ({type(exc).__name__}: "
-                             f"{exc}); install the package that provides it or fix the "
-                             "name") from None
+    from chaos.plugins import import_modules
+
+    import_modules(modules)
 
 
 def _check_models(loaded: LoadedProfile, models: Sequence[str]) -> None:

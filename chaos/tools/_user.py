@@ -168,8 +168,8 @@ def _user_tool(name: str, target: str, description: str | None, parameters: str)
     def run(ctx: ToolContext, arguments: dict[str, Any]) -> str:
         try:
             return _result_text(run_in_world(ctx.fs, function, arguments))
-        except OSError as exc:
-            return str(exc)  # the text a real disk gives: "[Errno 13] Permission denied: ..."
+        except OSError:
+            raise  # as for built-in tools: the agent reads "[Errno 13] ...", the trace a failure
         except (Exception, SystemExit) as exc:  # the team's code must not stop the run
             return f"error: {type(exc).__name__}: {exc}"
 

@@ -58,3 +58,21 @@ def test_an_unknown_model_on_the_command_line_exits_2(tmp_path):
     assert result.exit_code == 2
     assert "did you mean 'careful'?" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_policy_module_from_the_repository_is_imported_with_plugin(tmp_path):
+    """`--plugin MODULE` registers a team's own policy for this run; a bad name is exit 2."""
+    from click.testing import CliRunner
+
+    from chaos.cli import main
+    from tests.conftest import SPORTS
+
+    args = ["run", str(SPORTS), "--episodes", "1", "--quiet"]
+    result = CliRunner().invoke(main, [*args, "--model", "scripted/flaky", "--plugin",
+                                       "tests.sweep.policies", "--out", str(tmp_path / "a")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "a" / "results.json").exists()
+    result = CliRunner().invoke(main, [*args, "--plugin", "no_such_module_here",
+                                       "--out", str(tmp_path / "b")])
+    assert result.exit_code == 2
+    assert "plugin 'no_such_module_here' cannot be imported" in result.output

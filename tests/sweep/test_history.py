@@ -57,3 +57,15 @@ def test_the_second_sweep_report_carries_the_trend(tmp_path, profile_path):
     html = (second.run_dir / "report.html").read_text()
     assert "Trend over the last 2 sweeps" in html
     assert "scripted/naive: propagated rate per fault kind" in html
+
+
+def test_a_filter_that_matches_nothing_names_what_there_is(tmp_path):
+    path = tmp_path / "history.db"
+    with SweepStore(str(path)) as store:
+        store_sweep(store, "n1", _night(1))
+    result = CliRunner().invoke(main, ["history", "--store", str(path), "--profile", "q"])
+    assert result.exit_code == 2
+    assert "--profile q: no such profile in the last sweeps" in result.output
+    assert "(profiles: p)" in result.output
+    result = CliRunner().invoke(main, ["history", "--store", str(path), "--model", "m/b"])
+    assert result.exit_code == 2 and "did you mean 'm/a'" in result.output

@@ -161,6 +161,7 @@ models:""")
     world, run = episode(text)
     sha = next(e for e in run.trace if e.type == "tool_returned" and e.tool == "sha256_of")
     assert sha.result == f"[Errno 13] Permission denied: '{world.truth.shotlist_path}'"
+    assert not sha.ok  # a failed call in the trace, as for a built-in tool
     (fault,) = run.result.faults
     assert fault.fired and fault.touched_by == "producer"
 
