@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import difflib
+import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
@@ -115,9 +116,11 @@ class Registry(Generic[T]):
 
     def unknown_message(self, name: str) -> str:
         """The message for an unknown name: the valid choices and a did-you-mean."""
+        off = "; plugins are off (CHAOS_NO_PLUGINS is set)" if os.environ.get(
+            "CHAOS_NO_PLUGINS") else ""
         return (
             f"unknown {self.kind} '{name}'{did_you_mean(name, self.names())}"
-            f" (valid: {', '.join(self.names())})"
+            f" (valid: {', '.join(self.names())}){off}"
         )
 
     def names(self) -> list[str]:

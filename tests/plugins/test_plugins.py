@@ -140,3 +140,6 @@ def test_chaos_no_plugins_loads_nothing(modules, monkeypatch):
     monkeypatch.setenv("CHAOS_NO_PLUGINS", "1")
     assert load_plugins([point("good", "testplug_good")]) == []
     assert "testplug.nothing" not in fault_kinds
+    # A name a plugin would give is then unknown, and the message says why.
+    assert "plugins are off (CHAOS_NO_PLUGINS is set)" in fault_kinds.unknown_message(
+        "testplug.nothing")
