@@ -21,7 +21,7 @@ from chaos.profile import LoadedProfile, Profile
 from chaos.results import EpisodeResult, ProfileRef, RunResults
 from chaos.sim import Arm, EpisodePlan, EpisodeRun, crashed_run, plan_episodes, run_episode
 
-__all__ = ["RunOptions", "build_world", "run_profiles", "start_order", "write_run"]
+__all__ = ["RunOptions", "build_world", "run_profiles", "sends_mail", "start_order", "write_run"]
 
 
 
@@ -53,7 +53,8 @@ class RunOptions:
     only_faults: tuple[str, ...] | None = None
 
 
-def _sends_mail(profile: Profile) -> bool:
+def sends_mail(profile: Profile) -> bool:
+    """Whether some agent of the chain can send mail (the run then needs a mail server)."""
     return any("send_email" in agent.tools for agent in profile.chain.agents.values())
 
 
@@ -104,7 +105,7 @@ def run_profiles(
         on_planned(len(work))
     results: list[EpisodeResult | None] = [None] * len(work)
     order = start_order(work, options.concurrency)
-    worlds = WorldCache([(work[i][0], work[i][1].seed) for i in order])
+    worlds = WorldCache([(loaded, plan.seed) for loaded, plan in work])
 
     async def one(index: int, loaded: LoadedProfile, plan: EpisodePlan,
                   mail: MailServer | None, gate: asyncio.Semaphore) -> None:
@@ -128,7 +129,7 @@ def run_profiles(
                                    for i in order))
 
     with fewer_collections():
-        if any(_sends_mail(p.profile) for p in profiles):
+        if any(sends_mail(p.profile) for p in profiles):
             with MailServer() as mail:
                 _run_loop(main(mail))
         else:

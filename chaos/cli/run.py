@@ -68,7 +68,6 @@ def run_command(profiles: tuple[str, ...], models: tuple[str, ...], episodes: in
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
     from rich.text import Text
 
-    from chaos.gates import evaluate_gates, gates_failed
     from chaos.plugins import import_modules
     from chaos.profile import load_profile
     from chaos.report import (
@@ -112,7 +111,7 @@ def run_command(profiles: tuple[str, ...], models: tuple[str, ...], episodes: in
             progress.advance(task)
 
         results = run_profiles(loaded, options, on_episode=finished, on_planned=planned)
-    gates = evaluate_gates(results, loaded)  # run_profiles put them in the summary too
+    gates = results.summary["gates"]  # judged by run_profiles, as results.json holds them
     path = write_run(run_dir, results)
     formats = ["junit", *(["html"] if html_available() else []),
                *(["otel"] if otel or otel_content else [])]
@@ -129,10 +128,10 @@ def run_command(profiles: tuple[str, ...], models: tuple[str, ...], episodes: in
         console.print("report.html: pip install 'chaos-sim[html]' (plotly) to get the HTML "
                       f"report, then: chaos report {run_dir}", soft_wrap=True, highlight=False,
                       markup=False)
-    failed = gates_failed(gates)
+    failed = [gate for gate in gates if not gate["passed"]]
     for gate in gates:
         # Gate lines name models and fault kinds from the profile: printed as text, not markup.
-        console.print(Text(gate.message, style="green" if gate.passed else "bold red"),
+        console.print(Text(gate["message"], style="green" if gate["passed"] else "bold red"),
                       soft_wrap=True, highlight=False)
     if gates:
         console.print(f"gates: {len(gates) - len(failed)} passed, {len(failed)} failed",

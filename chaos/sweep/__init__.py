@@ -7,7 +7,7 @@ tells whether a candidate sweep regressed against a baseline.
 
 from chaos.sweep._compare import Comparison, ComparisonRow, compare, fisher_exact, load_side
 from chaos.sweep._history import HISTORY_METRICS, History, write_history
-from chaos.sweep._matrix import Batch, SweepMatrix, expand, import_plugins
+from chaos.sweep._matrix import Batch, SweepMatrix, expand
 from chaos.sweep._run import SweepOptions, SweepOutcome, SweepProgress, run_sweep
 from chaos.sweep._spec import (
     DEFAULT_STORE,
@@ -37,7 +37,6 @@ __all__ = [
     "compare",
     "expand",
     "fisher_exact",
-    "import_plugins",
     "is_sweep_file",
     "load_side",
     "load_sweep",

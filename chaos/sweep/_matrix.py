@@ -11,11 +11,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from chaos.errors import InputError
+from chaos.plugins import import_modules
 from chaos.profile import LoadedProfile, load_profile
 from chaos.sim import Arm, EpisodePlan, plan_episodes
 from chaos.sweep._spec import SweepSpec
 
-__all__ = ["Batch", "SweepMatrix", "expand", "import_plugins"]
+__all__ = ["Batch", "SweepMatrix", "expand"]
 
 
 @dataclass(frozen=True)
@@ -82,17 +83,6 @@ class SweepMatrix:
                 yield Batch(index, tuple(pending))
 
 
-def import_plugins(modules: Sequence[str]) -> None:
-    """Import plugin modules (they register policies, faults, generators as they load).
-
-    Raises:
-        InputError: A module cannot be imported.
-    """
-    from chaos.plugins import import_modules
-
-    import_modules(modules)
-
-
 def _check_models(loaded: LoadedProfile, models: Sequence[str]) -> None:
     from chaos.models import model_problem, model_spec, require_key
 
@@ -110,7 +100,7 @@ def expand(spec: SweepSpec) -> SweepMatrix:
         InputError: A profile does not load, two share a name, a model is unknown or lacks
             its key, or nothing is left to run.
     """
-    import_plugins(spec.plugins)
+    import_modules(spec.plugins)
     profiles = tuple(load_profile(path) for path in spec.profiles)
     names = [p.profile.name for p in profiles]
     for name in names:

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from chaos.errors import ChaosError
-from chaos.sweep._matrix import Batch, import_plugins
+from chaos.plugins import import_modules
+from chaos.sweep._matrix import Batch
 
 __all__ = [
     "EpisodeOutput",
@@ -95,7 +96,7 @@ class WorkerContext:
     def __init__(self, setup: WorkerSetup) -> None:
         from chaos.profile import LoadedProfile, parse_profile
 
-        import_plugins(setup.plugins)
+        import_modules(setup.plugins)
         self.setup = setup
         self.profiles = [LoadedProfile(parse_profile(p.text, p.path), p.path, p.sha256)
                          for p in setup.profiles]
@@ -120,46 +121,30 @@ class WorkerContext:
                 self._mail = None
 
 
-def _sends_mail(profile: Any) -> bool:
-    return any("send_email" in agent.tools for agent in profile.chain.agents.values())
-
-
 async def run_batch(context: WorkerContext, batch: Batch,
                     emit: Callable[[tuple[Any, ...]], None]) -> None:
     """Run a batch's episodes; emit `("started", key)` and `("done", *EpisodeOutput)` each.
 
     Never raises for an episode: a failure or a timeout is a `crashed` result with the reason.
     """
+    from chaos._world_cache import WorldCache
     from chaos.models._remote import model_transports
-    from chaos.runner import build_world, start_order
+    from chaos.runner import sends_mail, start_order
     from chaos.sim import run_episode
 
     setup = context.setup
     loaded = context.profiles[batch.profile]
-    mail = context.mail() if _sends_mail(loaded.profile) else None
-    left: dict[int, int] = {}
-    for plan in batch.plans:
-        left[plan.seed] = left.get(plan.seed, 0) + 1
-    worlds: dict[int, Any] = {}
-
-    def world(seed: int) -> Any:
-        if seed not in worlds:
-            try:
-                worlds[seed] = build_world(loaded.profile, seed)
-            except Exception as exc:  # one seed's world must not stop the others
-                worlds[seed] = f"world for seed {seed} failed: {type(exc).__name__}: {exc}"
-        return worlds[seed]
+    mail = context.mail() if sends_mail(loaded.profile) else None
+    worlds = WorldCache([(loaded, plan.seed) for plan in batch.plans])
 
     async def one(plan: Any, gate: asyncio.Semaphore) -> None:
         async with gate:
             emit(("started", plan.key))
             try:
-                output = await _episode(plan, loaded, world(plan.seed), mail, setup,
-                                        run_episode)
+                output = await _episode(plan, loaded, worlds.take(loaded, plan.seed), mail,
+                                        setup, run_episode)
             finally:
-                left[plan.seed] -= 1
-                if left[plan.seed] == 0:
-                    worlds.pop(plan.seed, None)
+                worlds.done(loaded, plan.seed)
             emit(("done", *output))
 
     work = [(loaded, plan) for plan in batch.plans]

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chaos.tasks._base import EndState, Shipped, TaskKind, TaskVerdict, task_kind
 from chaos.tasks._evidence import read_ok, used_sub_answers
+from chaos.tasks.highlight import ClipEntry
 from chaos.world import EpisodeFs, World, sha256
 from chaos.world.generators.sports_media import CLIP_IDS
 
@@ -28,12 +29,8 @@ __all__ = ["RUBRIC_ITEMS", "Rubric", "RubricClip", "RubricReport", "Synthesis", 
 RUBRIC_ITEMS = ("summary", "assets", "delegation", "synthesis", "report")
 
 
-class RubricClip(BaseModel):
-    """One row of the clip table."""
-
-    model_config = ConfigDict(extra="forbid")
-    clip_id: str = Field(description="The clip id from the shot list")
-    path: str = Field(description="Absolute path of the file that holds the clip")
+#: One row of the clip table: a clip id and the file that holds it, as in a manifest.
+RubricClip = ClipEntry
 
 
 class Synthesis(BaseModel):

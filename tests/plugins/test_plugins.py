@@ -5,7 +5,6 @@ from importlib.metadata import EntryPoint
 
 import pytest
 
-from chaos._registry import Registry
 from chaos.faults import fault_kinds
 from chaos.plugins import load_plugins
 from chaos.tools import tools
@@ -65,14 +64,6 @@ def setup():
 def failing_setup():
     raise RuntimeError("the plugin's own bug")
 '''
-
-
-@pytest.fixture(autouse=True)
-def clean_registries():
-    saved = [(r, r.snapshot()) for r in Registry.instances]
-    yield
-    for registry, entries in saved:
-        registry.restore(entries)
 
 
 @pytest.fixture

@@ -32,14 +32,6 @@ def takes_openai(model, options, key):
 '''
 
 
-@pytest.fixture(autouse=True)
-def clean_registries():
-    saved = [(r, r.snapshot()) for r in Registry.instances]
-    yield
-    for registry, entries in saved:
-        registry.restore(entries)
-
-
 @pytest.fixture
 def acme(monkeypatch):
     """The example plugin loaded from its sources, as its entry point would load it."""
