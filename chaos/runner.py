@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import gc
 import json
-from collections.abc import Callable, Coroutine, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -122,18 +122,14 @@ def run_profiles(
         if on_episode:
             on_episode(plan, run)
 
-    async def main(mail: MailServer | None) -> None:
+    async def main() -> None:
         gate = asyncio.Semaphore(options.concurrency)
-        async with model_transports():  # one set of HTTP connections for every episode
-            await asyncio.gather(*(one(i, *work[i], mail, gate)
-                                   for i in order))
+        async with model_transports(), mail_server(any(sends_mail(p.profile)
+                                                       for p in profiles)) as mail:
+            await asyncio.gather(*(one(i, *work[i], mail, gate) for i in order))
 
     with fewer_collections():
-        if any(sends_mail(p.profile) for p in profiles):
-            with MailServer() as mail:
-                _run_loop(main(mail))
-        else:
-            _run_loop(main(None))
+        _run_loop(main())
     refs = [ProfileRef(name=p.profile.name, path=p.path, sha256=p.sha256) for p in profiles]
     done = [r for r in results if r is not None]
     from chaos.gates import evaluate_gates, with_gates
@@ -169,6 +165,16 @@ def _run_loop(coroutine: Coroutine[Any, Any, None]) -> None:
         return
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         runner.run(coroutine)
+
+
+@contextlib.asynccontextmanager
+async def mail_server(wanted: bool) -> AsyncIterator[MailServer | None]:
+    """The run's mail server on the running loop, or None when no chain sends mail."""
+    if not wanted:
+        yield None
+        return
+    async with MailServer() as mail:
+        yield mail
 
 
 @contextlib.contextmanager

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import email
 import email.policy
 import mimetypes
 from dataclasses import dataclass, field
-from email.message import EmailMessage
+from email.header import decode_header, make_header
+from email.message import Message, MIMEPart
+from email.parser import BytesParser
 from email.utils import getaddresses
 
 from chaos.world._assets import sniff_mime
@@ -62,7 +63,7 @@ def _canonical(mime: str | None) -> str | None:
     return _ALIASES.get(mime, mime) if mime else mime
 
 
-def _attachment(part: EmailMessage) -> AttachmentReport:
+def _attachment(part: Message) -> AttachmentReport:
     declared = part.get_content_type()
     filename = part.get_filename()
     try:
@@ -93,13 +94,37 @@ def _attachment(part: EmailMessage) -> AttachmentReport:
                             sha256(payload), tuple(dict.fromkeys(findings)))
 
 
+class _Part(MIMEPart):
+    """MIMEPart's walk over attachments, on the classic (compat32) header values.
+
+    The classic parser keeps header values as text instead of parsing each into an object,
+    which makes reading a message about 4x cheaper; what is judged (types, names, bytes) is
+    the same.
+    """
+
+    def is_attachment(self) -> bool:
+        return self.get_content_disposition() == "attachment"
+
+
+_PARSER = BytesParser(_Part, policy=email.policy.compat32)
+
+
+def _text(value: str) -> str:
+    """A header's text with its RFC 2047 encoded words decoded."""
+    try:
+        return str(make_header(decode_header(value)))
+    except (LookupError, ValueError, UnicodeDecodeError):  # an unknown or broken charset
+        return value
+
+
 def inspect_mail(index: int, envelope_to: tuple[str, ...], raw: bytes) -> MailReport:
-    """Parse one received message (email.policy.default) and inspect every attachment."""
-    message = email.message_from_bytes(raw, policy=email.policy.default)
-    assert isinstance(message, EmailMessage)
+    """Parse one received message and inspect every attachment."""
+    message = _PARSER.parsebytes(raw)
+    assert isinstance(message, _Part)
     attachments = tuple(_attachment(p) for p in message.iter_attachments())  # type: ignore[arg-type]
-    header_to = tuple(a for _, a in getaddresses(message.get_all("to", []) +
-                                                 message.get_all("cc", [])))
+    header_to = tuple(a for _, a in getaddresses([_text(str(v)) for v in
+                                                  message.get_all("to", []) +
+                                                  message.get_all("cc", [])]))
     defects = tuple(type(d).__name__ for d in message.defects)
-    return MailReport(index, envelope_to, header_to, str(message.get("subject", "")),
+    return MailReport(index, envelope_to, header_to, _text(str(message.get("subject", ""))),
                       attachments, defects)

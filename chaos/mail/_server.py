@@ -3,10 +3,16 @@
 Episodes are told apart by the name their client gives in EHLO (`<token>.chaos.invalid`), so
 episodes running at the same time share one server and never see each other's mail. SMTP faults
 act here, as a real server would: reply codes on RCPT and DATA, or a dropped connection.
+
+The server listens either on the event loop of the episodes (`async with MailServer()`: what
+runs use; the client's and the server's halves of each conversation then interleave with the
+episodes' other work on one loop, with no thread hand-offs), or in a thread of its own (`with
+MailServer()`, for callers without a loop).
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -104,6 +110,11 @@ class _Handler:
         return "250 2.0.0 Message accepted for delivery"
 
 
+#: The name the server greets with. Given, so that aiosmtpd does not look up the host's fully
+#: qualified name (a DNS query) for every connection.
+_SERVER_NAME = "mail.desk.example"
+
+
 class _LoopbackController(Controller):
     """aiosmtpd's Controller, made to work with port 0 (an ephemeral port)."""
 
@@ -116,21 +127,29 @@ class _LoopbackController(Controller):
 class MailServer:
     """A real SMTP server on 127.0.0.1 with per-episode mailboxes and rules.
 
-    Use as a context manager, or `start()`/`stop()`; `port` is known once started.
+    Use as an async context manager (listens on the running event loop) or as a context
+    manager, or `start()`/`stop()` (listens in a thread); `port` is known once started.
     """
 
     def __init__(self, data_size_limit: int = 32 * 1024 * 1024) -> None:
         self._lock = threading.Lock()
         self._mailboxes: dict[str, list[Delivery]] = {}
         self._rules: dict[str, SmtpRules] = {}
-        self._controller = _LoopbackController(
-            _Handler(self), hostname="127.0.0.1", port=0, decode_data=False,
-            data_size_limit=data_size_limit, ident="chaos ESMTP")
+        self._smtp = {"decode_data": False, "data_size_limit": data_size_limit,
+                      "ident": "chaos ESMTP", "hostname": _SERVER_NAME}
+        self._controller: _LoopbackController | None = None
+        self._listener: asyncio.Server | None = None
         self.host = "127.0.0.1"
         self.port = 0
 
     def start(self) -> MailServer:
-        """Start listening on an ephemeral loopback port (nothing stays bound if it fails)."""
+        """Start listening in a thread, on an ephemeral loopback port.
+
+        Nothing stays bound if it fails.
+        """
+        smtp = {k: v for k, v in self._smtp.items() if k != "hostname"}
+        self._controller = _LoopbackController(_Handler(self), hostname=self.host, port=0,
+                                               server_hostname=_SERVER_NAME, **smtp)
         try:
             self._controller.start()
         except BaseException:
@@ -141,13 +160,30 @@ class MailServer:
 
     def stop(self) -> None:
         """Stop listening; nothing stays bound."""
-        self._controller.stop()
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
 
     def __enter__(self) -> MailServer:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:
         self.stop()
+
+    async def __aenter__(self) -> MailServer:
+        loop = asyncio.get_running_loop()
+        handler = _Handler(self)
+        self._listener = await loop.create_server(
+            lambda: SMTP(handler, loop=loop, **self._smtp),  # type: ignore[arg-type]
+            self.host, 0)
+        self.port = self._listener.sockets[0].getsockname()[1]
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        if self._listener is not None:
+            self._listener.close()
+            await self._listener.wait_closed()
+            self._listener = None
 
     def open_mailbox(self, token: str, rules: SmtpRules | None = None) -> None:
         """Make an empty mailbox for an episode, with its SMTP rules."""

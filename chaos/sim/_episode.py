@@ -106,8 +106,6 @@ async def run_episode(plan: EpisodePlan, profile: Profile, world: World,
 async def _run(plan: EpisodePlan, profile: Profile, world: World, mail: MailServer | None,
                record: Path | None, replay: Path | None,
                only_faults: Collection[str] | None) -> EpisodeRun:
-    from chaos.oracle import judge_fault, judge_task
-
     env = simpy.Environment()
     driver = SimDriver(env)
     fs = materialize_world(world)
@@ -182,6 +180,39 @@ async def _run(plan: EpisodePlan, profile: Profile, world: World, mail: MailServ
                         for a in mail.attachments])
     runner.emit("episode_finished", status="crashed" if crashed else "completed", error=crashed)
     end = EndState(runner.final, fs, world, sinks, task_params, runner.trace)
+    try:
+        return EpisodeRun(_result(plan, task, end, faults, runner, crashed, finish_ms, env,
+                                  only_faults), runner.trace)
+    finally:
+        _untangle(fs, runner, sinks, provider_faults)
+
+
+def _untangle(fs: Any, runner: ChainRunner, sinks: EpisodeSinks,
+              provider_faults: ModelFaultRules) -> None:
+    """Break the episode's reference cycles once it is judged, so its memory returns at once.
+
+    The runner and the fault monitor point at each other, faults' rules hold their context,
+    which holds the lists they sit in, and a filesystem's folders and files point at each
+    other. Left so, a finished episode (its filesystem, world, trace) waits for a full
+    garbage collection: with 50 episodes in flight that was a 0.6-1 s stall of the event
+    loop about once a minute, freeing ~400k objects at once, while 50 model answers waited.
+    """
+    fs.dispose()
+    runner.monitor = None
+    runner.hooks.on_task.clear()
+    runner.hooks.on_answer.clear()
+    sinks.smtp_rules.on_rcpt.clear()
+    sinks.smtp_rules.on_data.clear()
+    provider_faults.armed.clear()
+
+
+def _result(plan: EpisodePlan, task: Any, end: EndState, faults: list[ActiveFault],
+            runner: ChainRunner, crashed: str | None, finish_ms: int | None,
+            env: simpy.Environment, only_faults: Collection[str] | None) -> EpisodeResult:
+    """Judge the end state and the faults: the episode's result."""
+    from chaos.oracle import judge_fault, judge_task
+
+    entry = runner.profile.chain.entry
     verdict = judge_task(task, end, crashed)
     fault_results = []
     for active in faults:
@@ -199,7 +230,7 @@ async def _run(plan: EpisodePlan, profile: Profile, world: World, mail: MailServ
                 evidence=v.evidence,
             )
         )
-    result = EpisodeResult(
+    return EpisodeResult(
         key=plan.key,
         profile=plan.profile,
         model=plan.model,
@@ -217,7 +248,6 @@ async def _run(plan: EpisodePlan, profile: Profile, world: World, mail: MailServ
         reproduce=reproduce_command(plan, None if only_faults is None or plan.arm == "clean"
                                     else [active.spec.id for active in faults]),
     )
-    return EpisodeRun(result, runner.trace)
 
 
 def crashed_run(plan: EpisodePlan, error: str) -> EpisodeRun:

@@ -60,15 +60,12 @@ def run_in_process(setup: WorkerSetup, batches: Iterator[Batch], deliver: Delive
     An episode that blocks its event loop cannot be stopped here; use worker processes.
     """
     context = WorkerContext(setup)
-    try:
-        for batch in batches:
-            def emit(message: tuple[Any, ...], profile: int = batch.profile) -> None:
-                if message[0] == "done":
-                    deliver(profile, message[1:])  # type: ignore[arg-type]
+    for batch in batches:
+        def emit(message: tuple[Any, ...], profile: int = batch.profile) -> None:
+            if message[0] == "done":
+                deliver(profile, message[1:])  # type: ignore[arg-type]
 
-            asyncio.run(run_batch(context, batch, emit))
-    finally:
-        context.close()
+        asyncio.run(run_batch(context, batch, emit))
 
 
 def _cause(exitcode: int | None) -> str:

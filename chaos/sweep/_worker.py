@@ -8,7 +8,6 @@ A worker process keeps its profiles (parsed once) and its own mail server for it
 from __future__ import annotations
 
 import asyncio
-import atexit
 import os
 import signal
 import threading
@@ -87,7 +86,7 @@ def _trace_text(events: list[Any]) -> str:
 
 
 class WorkerContext:
-    """A worker process's long-lived state: parsed profiles and a mail server.
+    """A worker process's long-lived state: the sweep's profiles, parsed once.
 
     Args:
         setup: The sweep's worker setup.
@@ -100,25 +99,6 @@ class WorkerContext:
         self.setup = setup
         self.profiles = [LoadedProfile(parse_profile(p.text, p.path), p.path, p.sha256)
                          for p in setup.profiles]
-        self._mail: Any = None
-        self._lock = threading.Lock()
-
-    def mail(self) -> Any:
-        """The process's mail server, started on first use (only chains that mail need it)."""
-        with self._lock:
-            if self._mail is None:
-                from chaos.mail import MailServer
-
-                self._mail = MailServer()
-                self._mail.start()
-            return self._mail
-
-    def close(self) -> None:
-        """Stop the mail server."""
-        with self._lock:
-            if self._mail is not None:
-                self._mail.stop()
-                self._mail = None
 
 
 async def run_batch(context: WorkerContext, batch: Batch,
@@ -129,15 +109,14 @@ async def run_batch(context: WorkerContext, batch: Batch,
     """
     from chaos._world_cache import WorldCache
     from chaos.models._remote import model_transports
-    from chaos.runner import sends_mail, start_order
+    from chaos.runner import mail_server, sends_mail, start_order
     from chaos.sim import run_episode
 
     setup = context.setup
     loaded = context.profiles[batch.profile]
-    mail = context.mail() if sends_mail(loaded.profile) else None
     worlds = WorldCache([(loaded, plan.seed) for plan in batch.plans])
 
-    async def one(plan: Any, gate: asyncio.Semaphore) -> None:
+    async def one(plan: Any, mail: Any, gate: asyncio.Semaphore) -> None:
         async with gate:
             emit(("started", plan.key))
             try:
@@ -149,8 +128,8 @@ async def run_batch(context: WorkerContext, batch: Batch,
 
     work = [(loaded, plan) for plan in batch.plans]
     gate = asyncio.Semaphore(setup.concurrency)
-    async with model_transports():
-        await asyncio.gather(*(one(batch.plans[i], gate)
+    async with model_transports(), mail_server(sends_mail(loaded.profile)) as mail:
+        await asyncio.gather(*(one(batch.plans[i], mail, gate)
                                for i in start_order(work, setup.concurrency)))
 
 
@@ -199,8 +178,6 @@ def worker_main(conn: Any, setup: WorkerSetup) -> None:
             conn.send(("batch_done", batch_id))
     except (EOFError, BrokenPipeError, ConnectionResetError):
         pass  # the parent is gone: nothing left to report to
-    finally:
-        context.close()
 
 
 _DASK_CONTEXTS: dict[WorkerSetup, WorkerContext] = {}
@@ -212,7 +189,6 @@ def _dask_context(setup: WorkerSetup) -> WorkerContext:
         context = _DASK_CONTEXTS.get(setup)
         if context is None:
             context = _DASK_CONTEXTS[setup] = WorkerContext(setup)
-            atexit.register(context.close)
         return context
 
 

@@ -223,6 +223,25 @@ class EpisodeFs:
             self.os.utime(path, (moment, moment))
             self.os.utime(posixpath.dirname(path), (moment, moment))
 
+    def dispose(self) -> None:
+        """Take the tree apart once the episode is judged, so its memory returns at once.
+
+        Folders and files point at each other (entries, parents), so a dropped tree is a
+        cycle that only a full garbage collection frees: with 50 episodes in flight that
+        was a 0.5-1 s stall of the event loop every minute, freeing ~400k objects at once.
+        Emptied folders leave nothing for the collector: each object goes when its episode
+        does. The filesystem must not be used afterwards.
+        """
+        stack = [self.filesystem.root]
+        while stack:
+            folder = stack.pop()
+            stack.extend(c for c in folder.entries.values() if isinstance(c, FakeDirectory))
+            folder.entries.clear()
+        self.filesystem.open_files = []
+        self.rules.clear()
+        self.on_error.clear()
+        self.clock = None
+
     def create(self, path: str, data: bytes, mtime: int) -> None:
         """Create a file with its folders and mtime: for the world and for faults."""
         self.filesystem.create_file(path, contents=data)
@@ -258,20 +277,20 @@ def _build_template(world: World) -> fake_filesystem.FakeFilesystem:
                         filesystem=filesystem)
         folder(parent).add_entry(node)
         node.st_mtime = item.mtime
-    _stamp_folders(filesystem.root, "/", EpisodeFs(filesystem))
+    _stamp_folders(filesystem.root)
     return filesystem
 
 
-def _stamp_folders(node: FakeDirectory, path: str, fs: EpisodeFs) -> int:
+def _stamp_folders(node: FakeDirectory) -> int:
     """Give each folder the newest mtime below it (pyfakefs would use the wall clock)."""
     newest = 0
-    for name, child in node.entries.items():
-        child_path = posixpath.join(path, name)
+    for child in node.entries.values():
         if isinstance(child, FakeDirectory):
-            newest = max(newest, _stamp_folders(child, child_path, fs))
+            newest = max(newest, _stamp_folders(child))
         else:
             newest = max(newest, int(child.st_mtime))
-    fs.os.utime(path, (newest, newest))
+    # On the objects: os.utime would resolve each folder's path again (~8 ms a world).
+    node.st_atime = node.st_mtime = newest
     return newest
 
 

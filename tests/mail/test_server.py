@@ -128,3 +128,24 @@ def test_a_server_that_fails_to_start_leaves_nothing_listening(monkeypatch):
     with pytest.raises(OSError), socket.create_connection(("127.0.0.1", broken.port),
                                                           timeout=1):
         pass
+
+
+def test_on_an_event_loop_the_server_delivers_and_then_frees_its_port():
+    import asyncio
+
+    import aiosmtplib
+
+    async def conversation():
+        async with MailServer() as running:
+            running.open_mailbox("ep9")
+            async with aiosmtplib.SMTP(hostname=running.host, port=running.port,
+                                       local_hostname=episode_host("ep9"),
+                                       start_tls=False) as client:
+                await client.send_message(message(attachment=png_bytes(4, 4, (1, 2, 3))))
+            return running.port, running.close_mailbox("ep9")
+
+    port, box = asyncio.run(conversation())
+    (delivery,) = box
+    assert inspect_mail(0, delivery.rcpt_tos, delivery.data).attachments[0].findings == ()
+    with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+        pass

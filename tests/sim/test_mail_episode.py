@@ -90,3 +90,27 @@ def test_each_received_mail_is_in_the_trace_with_its_findings():
     assert received
     assert received[0].attachments[0]["findings"] == ["mime_mismatch", "extension_mismatch"]
     assert received[0].attachments[0]["sniffed"] == "image/jpeg"
+
+
+def test_a_finished_episode_returns_its_memory_without_waiting_for_the_garbage_collector():
+    # Left in reference cycles, each finished episode (its filesystem, world, trace) waited
+    # for a full collection: with 50 episodes in flight, a 0.6-1 s stall of every episode.
+    import gc
+    import weakref
+
+    from tests.conftest import SPORTS as path
+
+    profile = parse_profile(path.read_text())
+    for model in ("scripted/careful", "scripted/naive"):
+        world = build_world(profile, 4)
+        plan = EpisodePlan(profile.name, "p.yaml", model, 4, "chaos")
+        gc.disable()
+        try:
+            with MailServer() as server:
+                episode = asyncio.run(run_episode(plan, profile, world, server))
+            assert episode.result.faults and all(f.fired for f in episode.result.faults)
+            gone = [weakref.ref(world), weakref.ref(episode.trace[-1])]
+            del world, episode
+            assert [ref() for ref in gone] == [None, None], model
+        finally:
+            gc.enable()

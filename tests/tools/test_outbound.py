@@ -107,3 +107,54 @@ def test_publish_video_takes_a_manifest_file(episode, world):
                    manifest="/prod/distribution/manifests/m.json")
     assert text.startswith("published 't' to youtube: 1 clip(s)")
     assert episode.sinks.uploads[0].items[0].digest == clip.digest
+
+
+def test_a_line_break_in_a_header_is_refused_and_nothing_is_sent(episode):
+    # An agent must not smuggle headers of its own (Bcc:) into the message.
+    with pytest.raises(ValueError, match="subject may not contain a line break"):
+        episode("send_email", to=["fan@example.org"], subject="hi\r\nBcc: leak@example.org",
+                body="b")
+    assert episode.sinks.server.close_mailbox(episode.sinks.token) == []
+
+
+def test_non_ascii_subject_body_and_filename_arrive_as_sent(episode, world):
+    import email
+    import email.policy
+
+    subject, name, body = "Highlights – Zürich ✓", "logo-zürich.png", "Grüße aus Zürich\n"
+    text = episode("send_email", to=["fan@example.org"], subject=subject, body=body,
+                   attachments=[{"path": world.truth.logo, "filename": name}])
+    assert text.startswith("sent <")
+    (delivery,) = episode.sinks.server.close_mailbox(episode.sinks.token)
+    # What a standard mail reader makes of the bytes that arrived.
+    # (Mail stores keep lines as LF; on the wire they end in CRLF.)
+    read = email.message_from_bytes(delivery.data.replace(b"\r\n", b"\n"),
+                                    policy=email.policy.default)
+    assert read["subject"] == subject
+    assert read.get_body().get_content() == body
+    (part,) = read.iter_attachments()
+    assert part.get_filename() == name and part.get_content() == world.files[
+        world.truth.logo].data
+    # And what chaos's own inspection reads.
+    report = inspect_mail(0, delivery.rcpt_tos, delivery.data)
+    assert report.subject == subject and report.attachments[0].filename == name
+
+
+def test_the_same_mail_gives_the_same_bytes(world):
+    def sent_bytes():
+        with MailServer() as server:
+            sinks = EpisodeSinks("p/m/seed-5/chaos", lambda: 61_000, server)
+            ctx = ToolContext("distributor", materialize_world(world), StubChain(), (), sinks)
+            send = tools.get("send_email")
+            send.run(ctx, send.args.model_validate({
+                "to": ["fan@example.org"], "subject": "s", "body": "b",
+                "attachments": [{"path": world.truth.logo}]}))
+            return server.close_mailbox(sinks.token)[0].data
+
+    assert sent_bytes() == sent_bytes()
+
+
+def test_an_address_smtp_cannot_carry_is_an_error_and_nothing_is_sent(episode):
+    text = episode("send_email", to=["fän@example.org"], subject="s", body="b")
+    assert text.startswith("error: an address cannot be sent as it is")
+    assert episode.sinks.server.close_mailbox(episode.sinks.token) == []

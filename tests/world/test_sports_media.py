@@ -88,3 +88,20 @@ def test_materialised_episodes_are_independent_copies():
     assert two.exists(victim)
     assert two.read_all(victim) == world.files[victim].data
     assert materialize_world(world).stat(victim).st_mtime == world.files[victim].mtime
+
+
+def test_a_world_does_not_depend_on_the_worlds_built_before_it():
+    # Worlds share a Faker per thread; its unique emails must not carry over between seeds.
+    import threading
+
+    def snapshot(seed):
+        return {p: (f.data, f.mtime, f.tags) for p, f in generate_world("sports_media",
+                                                                         seed).files.items()}
+
+    alone = {}
+    thread = threading.Thread(target=lambda: alone.update({9: snapshot(9)}))
+    thread.start()
+    thread.join()
+    for seed in (3, 9, 4):
+        snapshot(seed)
+    assert snapshot(9) == alone[9]
