@@ -105,12 +105,12 @@ def run_profiles(
         on_planned(len(work))
     results: list[EpisodeResult | None] = [None] * len(work)
     order = start_order(work, options.concurrency)
-    worlds = WorldCache([(loaded, plan.seed) for loaded, plan in work])
+    worlds = WorldCache([(work[i][0], work[i][1].seed) for i in order])
 
     async def one(index: int, loaded: LoadedProfile, plan: EpisodePlan,
                   mail: MailServer | None, gate: asyncio.Semaphore) -> None:
         async with gate:
-            world = worlds.take(loaded, plan.seed)
+            world = await worlds.take(loaded, plan.seed)
             if isinstance(world, str):
                 run = crashed_run(plan, world)
             else:
@@ -124,8 +124,8 @@ def run_profiles(
 
     async def main() -> None:
         gate = asyncio.Semaphore(options.concurrency)
-        async with model_transports(), mail_server(any(sends_mail(p.profile)
-                                                       for p in profiles)) as mail:
+        async with model_transports(), worlds, mail_server(any(sends_mail(p.profile)
+                                                               for p in profiles)) as mail:
             await asyncio.gather(*(one(i, *work[i], mail, gate) for i in order))
 
     with fewer_collections():

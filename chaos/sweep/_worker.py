@@ -114,23 +114,23 @@ async def run_batch(context: WorkerContext, batch: Batch,
 
     setup = context.setup
     loaded = context.profiles[batch.profile]
-    worlds = WorldCache([(loaded, plan.seed) for plan in batch.plans])
+    work = [(loaded, plan) for plan in batch.plans]
+    order = start_order(work, setup.concurrency)
+    worlds = WorldCache([(loaded, batch.plans[i].seed) for i in order])
 
     async def one(plan: Any, mail: Any, gate: asyncio.Semaphore) -> None:
         async with gate:
             emit(("started", plan.key))
             try:
-                output = await _episode(plan, loaded, worlds.take(loaded, plan.seed), mail,
+                output = await _episode(plan, loaded, await worlds.take(loaded, plan.seed), mail,
                                         setup, run_episode)
             finally:
                 worlds.done(loaded, plan.seed)
             emit(("done", *output))
 
-    work = [(loaded, plan) for plan in batch.plans]
     gate = asyncio.Semaphore(setup.concurrency)
-    async with model_transports(), mail_server(sends_mail(loaded.profile)) as mail:
-        await asyncio.gather(*(one(batch.plans[i], mail, gate)
-                               for i in start_order(work, setup.concurrency)))
+    async with model_transports(), worlds, mail_server(sends_mail(loaded.profile)) as mail:
+        await asyncio.gather(*(one(batch.plans[i], mail, gate) for i in order))
 
 
 async def _episode(plan: Any, loaded: Any, world: Any, mail: Any, setup: WorkerSetup,

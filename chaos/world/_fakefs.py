@@ -24,7 +24,7 @@ from pyfakefs.fake_file import FakeDirectory, FakeFile
 
 from chaos.world._model import World
 
-__all__ = ["EpisodeFs", "glob_root", "materialize_world", "translate_glob"]
+__all__ = ["EpisodeFs", "glob_root", "materialize_world", "prepare_world", "translate_glob"]
 
 
 _DISK_HEADROOM = 64 * 1024 * 1024
@@ -312,6 +312,13 @@ def _freeze(filesystem: fake_filesystem.FakeFilesystem) -> _Template:
         filesystem.open_files = streams
 
 
+def prepare_world(world: World) -> World:
+    """Fill the world's filesystem template now (else the first `materialize_world` does)."""
+    if world.fs_template is None:
+        world.fs_template = _freeze(_build_template(world))
+    return world
+
+
 def materialize_world(world: World) -> EpisodeFs:
     """Give an episode its own filesystem holding the world's files.
 
@@ -324,9 +331,7 @@ def materialize_world(world: World) -> EpisodeFs:
     Returns:
         A fresh EpisodeFs with POSIX semantics whatever the host.
     """
-    if world.fs_template is None:
-        world.fs_template = _freeze(_build_template(world))
-    template: _Template = world.fs_template
+    template: _Template = prepare_world(world).fs_template
     filesystem = pickle.loads(template.blob)
     filesystem.open_files = [list(fds) if fds else fds for fds in template.streams]
     return EpisodeFs(filesystem)
