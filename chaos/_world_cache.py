@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
@@ -71,14 +73,17 @@ class WorldCache:
         assert self._pool is not None
         for future in self._built.values():
             future.cancel()
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        # Not waiting: a slow generator's build in progress must not hold up the loop.
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
     def _start(self, key: Key) -> asyncio.Future[World | str]:
         if key not in self._built:
             assert self._pool is not None, "use the WorldCache with `async with`"
             loop = asyncio.get_running_loop()
-            self._built[key] = loop.run_in_executor(self._pool, _build, self._profiles[key],
-                                                    key[1])
+            # The caller's context: registries' scoped entries (a plugin's generator) included.
+            build = functools.partial(contextvars.copy_context().run, _build,
+                                      self._profiles[key], key[1])
+            self._built[key] = loop.run_in_executor(self._pool, build)
         return self._built[key]
 
     async def take(self, loaded: LoadedProfile, seed: int) -> World | str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.policy
 import mimetypes
+import re
 from dataclasses import dataclass, field
 from email.header import decode_header, make_header
 from email.message import Message, MIMEPart
@@ -107,10 +108,13 @@ class _Part(MIMEPart):
 
 
 _PARSER = BytesParser(_Part, policy=email.policy.compat32)
+#: A folded header's line breaks (the classic parser keeps them in the value).
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
 
 
 def _text(value: str) -> str:
-    """A header's text with its RFC 2047 encoded words decoded."""
+    """A header's text, unfolded, with its RFC 2047 encoded words decoded."""
+    value = _FOLD.sub("", value)
     try:
         return str(make_header(decode_header(value)))
     except (LookupError, ValueError, UnicodeDecodeError):  # an unknown or broken charset
@@ -122,7 +126,8 @@ def inspect_mail(index: int, envelope_to: tuple[str, ...], raw: bytes) -> MailRe
     message = _PARSER.parsebytes(raw)
     assert isinstance(message, _Part)
     attachments = tuple(_attachment(p) for p in message.iter_attachments())  # type: ignore[arg-type]
-    header_to = tuple(a for _, a in getaddresses([_text(str(v)) for v in
+    # Addresses from the encoded header: a decoded display name may hold a comma.
+    header_to = tuple(a for _, a in getaddresses([_FOLD.sub("", str(v)) for v in
                                                   message.get_all("to", []) +
                                                   message.get_all("cc", [])]))
     defects = tuple(type(d).__name__ for d in message.defects)

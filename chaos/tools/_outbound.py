@@ -8,13 +8,15 @@ import json
 import mimetypes
 import posixpath
 from collections.abc import Coroutine, Generator
+from concurrent.futures import ThreadPoolExecutor
 from email import encoders
 from email.charset import QP, Charset
+from email.header import Header
 from email.message import Message
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.nonmultipart import MIMENonMultipart
-from email.utils import format_datetime
+from email.utils import format_datetime, formataddr, parseaddr
 from typing import Any
 
 import aiosmtplib
@@ -82,6 +84,9 @@ def _smtp_error(exc: Exception) -> str:
         return f"error: {name}: all recipients were refused: {refused}"
     if isinstance(exc, aiosmtplib.SMTPResponseException):
         return f"error: {name}: {exc.code} {exc.message}"
+    if isinstance(exc, aiosmtplib.SMTPServerDisconnected):
+        # smtplib's words, which recorded cassettes and existing traces hold.
+        return f"error: {name}: Connection unexpectedly closed"
     return f"error: {name}: {exc}"
 
 
@@ -91,29 +96,66 @@ def _smtp_error(exc: Exception) -> str:
 _WIRE = email.policy.compat32.clone(linesep="\r\n")
 _UTF8_QP = Charset("utf-8")
 _UTF8_QP.body_encoding = QP
+#: What `str.splitlines` breaks on: any of them in a header would end it early.
+_LINE_BREAKS = frozenset("\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+#: The longest line SMTP carries (RFC 5321), less room for the header's name.
+_LINE_MAX = 998 - 40
+#: Attachment names are bounded as file names are (bytes of UTF-8).
+_NAME_MAX = 255
 
 
-def _header(name: str, value: str) -> str:
-    if "\r" in value or "\n" in value:
-        # What EmailMessage refuses too: a line break would start a header of the agent's own.
-        raise ValueError(f"{name} may not contain a line break")
+def _header(value: str) -> str:
+    if not _LINE_BREAKS.isdisjoint(value):
+        # EmailMessage's own words: a line break would start a header of the agent's own.
+        raise ValueError("Header values may not contain linefeed or carriage return characters")
     return value
+
+
+def _text_header(value: str) -> str | Header:
+    """A free-text header (the subject): RFC 2047-encoded when it cannot fold as it is."""
+    value = _header(value)
+    if value.isascii() and all(len(word) <= _LINE_MAX for word in value.split()):
+        return value
+    return Header(value, "utf-8")  # encoded words: foldable at any length
+
+
+def _address(value: str) -> str:
+    """An address as given; a display name that is not ASCII goes into encoded words alone."""
+    if _header(value).isascii():
+        return value
+    name, address = parseaddr(value)
+    return formataddr((name, address), "utf-8") if name and address.isascii() else value
+
+
+def _addresses(values: list[str]) -> str:
+    return ", ".join(_address(v) for v in values)
 
 
 def _body(text: str) -> MIMENonMultipart:
     part = MIMENonMultipart("text", "plain")
-    if text.isascii() and all(len(line) <= 998 for line in text.splitlines()):
+    if not text.endswith("\n"):
+        text += "\n"  # as EmailMessage.set_content does
+    if text.isascii() and all(len(line) <= _LINE_MAX for line in text.split("\n")):
         part.set_payload(text, "us-ascii")
     else:
         part.set_payload(text, _UTF8_QP)
     return part
 
 
+def _boundary(base: str, body: str) -> str:
+    """A boundary of our own (the stdlib draws one at random) that the body does not hold."""
+    boundary, n = base, 0
+    while boundary in body:
+        n += 1
+        boundary = f"{base}.{n}"
+    return boundary
+
+
 def _message(ctx: ToolContext, args: SendEmailArgs) -> Message | str:
-    headers = [("From", SENDER), ("To", _header("to", ", ".join(args.to)))]
+    headers: list[tuple[str, str | Header]] = [("From", SENDER), ("To", _addresses(args.to))]
     if args.cc:
-        headers.append(("Cc", _header("cc", ", ".join(args.cc))))
-    headers.append(("Subject", _header("subject", args.subject)))
+        headers.append(("Cc", _addresses(args.cc)))
+    headers.append(("Subject", _text_header(args.subject)))
     assert ctx.sinks is not None
     headers.append(("Date", format_datetime(sim_datetime(ctx.sinks.now_ms()))))
     ctx.sinks.sent += 1
@@ -124,11 +166,14 @@ def _message(ctx: ToolContext, args: SendEmailArgs) -> Message | str:
         if ctx.fs.stat(path).st_size > ATTACHMENT_CAP:
             return f"error: {path} is larger than {ATTACHMENT_CAP} bytes; not attached"
         data = ctx.fs.read(path, ATTACHMENT_CAP)
-        filename = _header("filename", attachment.filename or posixpath.basename(path))
+        filename = _header(attachment.filename or posixpath.basename(path))
+        if len(filename.encode()) > _NAME_MAX:
+            return (f"error: attachment name '{filename[:40]}...' is {len(filename.encode())} "
+                    f"bytes; at most {_NAME_MAX}")
         # As common mail code does: trust the name when no type is given.
         ctype = attachment.content_type or mimetypes.guess_type(filename)[0] or \
             "application/octet-stream"
-        maintype, _, subtype = _header("content_type", ctype).partition("/")
+        maintype, _, subtype = _header(ctype).partition("/")
         if not subtype:
             return f"error: content_type '{ctype}' is not of the form type/subtype"
         if maintype in ("multipart", "message"):
@@ -136,12 +181,14 @@ def _message(ctx: ToolContext, args: SendEmailArgs) -> Message | str:
         part = MIMEBase(maintype, subtype)
         part.set_payload(data)
         encoders.encode_base64(part)
-        part.add_header("Content-Disposition", "attachment", filename=filename)
+        # Non-ASCII names as RFC 2231 (filename*=utf-8''...), as EmailMessage writes them.
+        part.add_header("Content-Disposition", "attachment",
+                        filename=filename if filename.isascii() else ("utf-8", "", filename))
         parts.append(part)
-    # A boundary of our own: the stdlib draws one at random; the bytes then repeat per seed.
-    boundary = f"=_chaos.{ctx.sinks.message_token}.{ctx.sinks.sent}"
-    message = MIMEMultipart("mixed", boundary, [_body(args.body), *parts]) if parts else \
-        _body(args.body)
+    message: Message = _body(args.body)
+    if parts:
+        boundary = _boundary(f"=_chaos.{ctx.sinks.message_token}.{ctx.sinks.sent}", args.body)
+        message = MIMEMultipart("mixed", boundary, [message, *parts])
     for name, value in headers:
         message[name] = value
     return message
@@ -157,7 +204,7 @@ async def _deliver(host: str, port: int, ehlo: str, recipients: list[str],
     except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
         return _smtp_error(exc)
     except ValueError as exc:  # an address that cannot go into an SMTP command as it is
-        return f"error: an address cannot be sent as it is: {exc}"
+        return f"error: {exc}"
     return {address: (reply.code, reply.message) for address, reply in refused.items()}
 
 
@@ -184,11 +231,21 @@ def send_email(ctx: ToolContext, args: SendEmailArgs) -> str | Generator[Any, An
     # Flattened once with CRLF line endings: sent as is.
     raw = message.as_bytes(policy=_WIRE)
     recipients = [*args.to, *args.cc]
-    conversation = _deliver(client.host, client.port, client.ehlo, recipients, raw)
+    conversation = (client.host, client.port, client.ehlo, recipients, raw)
     wait = getattr(ctx.chain, "await_", None)
-    if wait is None:  # a caller without an event loop (tests, benchmarks)
-        return _outcome(message, recipients, asyncio.run(conversation))
-    return _on_the_loop(wait, message, recipients, conversation)
+    if wait is None:  # a chain without `await_` (ChainServices): block until it is done
+        return _outcome(message, recipients, _blocking(conversation))
+    return _on_the_loop(wait, message, recipients, _deliver(*conversation))
+
+
+def _blocking(conversation: tuple[Any, ...]) -> Refused | str:
+    """The SMTP conversation, waited for; in a thread of its own under a running loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(_deliver(*conversation))
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(_deliver(*conversation))).result()
 
 
 def _on_the_loop(wait: Any, message: Message, recipients: list[str],

@@ -49,3 +49,15 @@ def test_each_seed_s_world_is_built_once_off_the_event_loop():
     assert {e.seed for e in results.episodes} == {0, 1, 2, 3}
     assert sorted(seed for seed, _ in built) == [0, 1, 2, 3]  # both arms share one world
     assert not any(on_main for _, on_main in built)
+
+
+def test_a_generator_seen_only_in_the_run_s_context_builds_its_worlds():
+    # A registry's scoped entries live in a context variable; the builder thread sees them.
+    from chaos.world._generators import GeneratorEntry
+
+    entry = GeneratorEntry("scoped_media", SportsMediaParams, build_sports_media)
+    with world_generators.scoped({"scoped_media": entry}):
+        text = SPORTS.read_text().replace("generator: sports_media", "generator: scoped_media")
+        loaded = LoadedProfile(parse_profile(text), "p.yaml", "0" * 64)
+        results = run_profiles([loaded], RunOptions(models=("scripted/careful",), episodes=1))
+    assert [e.status for e in results.episodes] == ["completed", "completed"]

@@ -111,8 +111,11 @@ def test_publish_video_takes_a_manifest_file(episode, world):
 
 def test_a_line_break_in_a_header_is_refused_and_nothing_is_sent(episode):
     # An agent must not smuggle headers of its own (Bcc:) into the message.
-    with pytest.raises(ValueError, match="subject may not contain a line break"):
-        episode("send_email", to=["fan@example.org"], subject="hi\r\nBcc: leak@example.org",
+    for subject in ("hi\r\nBcc: leak@example.org", "hi\u2028Bcc: leak@example.org"):
+        with pytest.raises(ValueError, match="may not contain linefeed or carriage return"):
+            episode("send_email", to=["fan@example.org"], subject=subject, body="b")
+    with pytest.raises(ValueError, match="may not contain linefeed"):
+        episode("send_email", to=["fan@example.org\nBcc: leak@example.org"], subject="s",
                 body="b")
     assert episode.sinks.server.close_mailbox(episode.sinks.token) == []
 
@@ -140,6 +143,62 @@ def test_non_ascii_subject_body_and_filename_arrive_as_sent(episode, world):
     assert report.subject == subject and report.attachments[0].filename == name
 
 
+def test_what_a_mail_reader_sees_of_names_long_subjects_and_odd_bodies(episode):
+    import email
+    import email.policy
+
+    long_word = "https://example.org/" + "a" * 1200
+    cases = [
+        {"to": ['"Müller, Jörg" <jm@example.org>', "fan@example.org"], "subject": "s",
+         "body": "b"},
+        {"to": ["fan@example.org"], "subject": " ".join(["word"] * 80), "body": ""},
+        {"to": ["fan@example.org"], "subject": f"See {long_word} now", "body": "x" * 2000},
+        {"to": ["fan@example.org"], "subject": "é" * 300, "body": ("z" * 600 + "\x0c") * 3},
+    ]
+    for args in cases:
+        text = episode("send_email", **args)
+        assert text.startswith("sent <"), text
+        (delivery,) = episode.sinks.server.close_mailbox(episode.sinks.token)
+        episode.sinks.server.open_mailbox(episode.sinks.token)
+        assert max(len(line) for line in delivery.data.split(b"\r\n")) <= 998
+        read = email.message_from_bytes(delivery.data.replace(b"\r\n", b"\n"),
+                                        policy=email.policy.default)
+        assert read["subject"] == args["subject"]
+        if "Müller" in args["to"][0]:
+            assert read["to"].addresses[0].display_name == "Müller, Jörg"
+        assert [a.addr_spec for a in read["to"].addresses] == [
+            a.rpartition("<")[2].rstrip(">") for a in args["to"]]
+        assert read.get_body().get_content().replace("\r\n", "\n").rstrip("\n") == args["body"]
+        report = inspect_mail(0, delivery.rcpt_tos, delivery.data)
+        assert report.subject == args["subject"]
+        assert report.header_to == tuple(a.addr_spec for a in read["to"].addresses)
+
+
+def test_a_dropped_connection_reads_as_smtplib_words(episode):
+    from chaos.mail import DISCONNECT
+
+    episode.sinks.smtp_rules.on_data.append(lambda attempt, rcpt, size: DISCONNECT)
+    text = episode("send_email", to=["fan@example.org"], subject="s", body="b")
+    # The text recorded cassettes and existing traces hold: they must replay.
+    assert text == "error: SMTPServerDisconnected: Connection unexpectedly closed"
+
+
+def test_a_chain_without_await_sends_from_inside_a_running_loop(world):
+    import asyncio
+
+    async def inside_a_loop():
+        with MailServer() as server:
+            sinks = EpisodeSinks("p/m/seed-5/chaos", lambda: 61_000, server)
+            ctx = ToolContext("distributor", materialize_world(world), StubChain(), (), sinks)
+            send = tools.get("send_email")
+            text = send.run(ctx, send.args.model_validate({
+                "to": ["fan@example.org"], "subject": "s", "body": "b"}))
+            return text, server.close_mailbox(sinks.token)
+
+    text, box = asyncio.run(inside_a_loop())
+    assert text.startswith("sent <") and len(box) == 1
+
+
 def test_the_same_mail_gives_the_same_bytes(world):
     def sent_bytes():
         with MailServer() as server:
@@ -156,5 +215,5 @@ def test_the_same_mail_gives_the_same_bytes(world):
 
 def test_an_address_smtp_cannot_carry_is_an_error_and_nothing_is_sent(episode):
     text = episode("send_email", to=["fän@example.org"], subject="s", body="b")
-    assert text.startswith("error: an address cannot be sent as it is")
+    assert text.startswith("error: 'ascii' codec can't encode")
     assert episode.sinks.server.close_mailbox(episode.sinks.token) == []
