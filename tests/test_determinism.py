@@ -57,15 +57,16 @@ def test_episodes_in_flight_change_neither_results_nor_traces(tmp_path):
         assert trace.read_bytes() == (many / trace.relative_to(one)).read_bytes()
 
 
-def test_long_chaos_episodes_start_first_within_each_block():
+def test_long_chaos_episodes_start_first_within_each_block_after_the_first_wave():
     from types import SimpleNamespace
 
     from chaos.runner import start_order
 
-    work = [(None, SimpleNamespace(arm=arm)) for _ in range(4) for arm in ("clean", "chaos")]
-    order = start_order(work, concurrency=2)  # blocks of 4
-    assert order == [1, 3, 0, 2, 5, 7, 4, 6]
-    assert start_order(work, concurrency=1) == [1, 0, 3, 2, 5, 4, 7, 6]
+    work = [(None, SimpleNamespace(arm=arm)) for _ in range(5) for arm in ("clean", "chaos")]
+    # The first wave (2 episodes: one seed's arms, one world) in plan order, then blocks of 4
+    # with their chaos arms first.
+    assert start_order(work, concurrency=2) == [0, 1, 3, 5, 2, 4, 7, 9, 6, 8]
+    assert sorted(start_order(work, concurrency=3)) == list(range(10))
 
 
 
