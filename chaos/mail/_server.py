@@ -13,6 +13,7 @@ MailServer()`, for callers without a loop).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -181,9 +182,14 @@ class MailServer:
 
     async def __aexit__(self, *exc: Any) -> None:
         if self._listener is not None:
-            self._listener.close()
-            await self._listener.wait_closed()
-            self._listener = None
+            listener, self._listener = self._listener, None
+            listener.close()
+            if hasattr(listener, "close_clients"):  # Python 3.13+
+                listener.close_clients()
+            # From Python 3.12 this waits for open conversations too (an episode cancelled in
+            # the middle of one); nothing of a run is left to wait for by then.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(listener.wait_closed(), 1.0)
 
     def open_mailbox(self, token: str, rules: SmtpRules | None = None) -> None:
         """Make an empty mailbox for an episode, with its SMTP rules."""
