@@ -137,7 +137,7 @@ class MailServer:
         self._mailboxes: dict[str, list[Delivery]] = {}
         self._rules: dict[str, SmtpRules] = {}
         self._smtp = {"decode_data": False, "data_size_limit": data_size_limit,
-                      "ident": "chaos ESMTP", "hostname": _SERVER_NAME}
+                      "ident": "chaos ESMTP"}
         self._controller: _LoopbackController | None = None
         self._listener: asyncio.Server | None = None
         self.host = "127.0.0.1"
@@ -148,9 +148,8 @@ class MailServer:
 
         Nothing stays bound if it fails.
         """
-        smtp = {k: v for k, v in self._smtp.items() if k != "hostname"}
         self._controller = _LoopbackController(_Handler(self), hostname=self.host, port=0,
-                                               server_hostname=_SERVER_NAME, **smtp)
+                                               server_hostname=_SERVER_NAME, **self._smtp)
         try:
             self._controller.start()
         except BaseException:
@@ -175,7 +174,8 @@ class MailServer:
         loop = asyncio.get_running_loop()
         handler = _Handler(self)
         self._listener = await loop.create_server(
-            lambda: SMTP(handler, loop=loop, **self._smtp),  # type: ignore[arg-type]
+            lambda: SMTP(handler, loop=loop, hostname=_SERVER_NAME,  # type: ignore[arg-type]
+                         **self._smtp),
             self.host, 0)
         self.port = self._listener.sockets[0].getsockname()[1]
         return self

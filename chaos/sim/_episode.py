@@ -27,7 +27,7 @@ from chaos.sim._plan import EpisodePlan
 from chaos.sim._triggers import TriggerState
 from chaos.sinks import EpisodeSinks
 from chaos.tasks import EndState, task_kinds
-from chaos.world import World, materialize_world
+from chaos.world import EpisodeFs, World, materialize_world
 
 __all__ = ["EpisodeRun", "crashed_run", "plan_faults", "reproduce_command", "run_episode"]
 
@@ -187,7 +187,7 @@ async def _run(plan: EpisodePlan, profile: Profile, world: World, mail: MailServ
         _untangle(fs, runner, sinks, provider_faults)
 
 
-def _untangle(fs: Any, runner: ChainRunner, sinks: EpisodeSinks,
+def _untangle(fs: EpisodeFs, runner: ChainRunner, sinks: EpisodeSinks,
               provider_faults: ModelFaultRules) -> None:
     """Break the episode's reference cycles once it is judged, so its memory returns at once.
 

@@ -122,10 +122,7 @@ def unknown_keys(draw):
     name, path = draw(st.sampled_from(MAPPINGS))
     key = draw(NAMES)
     data = _copy(name)
-    target = data
-    for part in path:
-        target = target[part]
-    target[key] = 1
+    _set(data, (*path, key), 1)
     return Broken("unknown key", _dump(data), token=key)
 
 

@@ -152,13 +152,17 @@ def test_the_patch_is_undone_after_each_call():
     assert sys.modules["builtins"].open is open
 
 
-def test_an_access_fault_meets_the_user_tool_and_fires():
-    text = PROFILE.replace("models:", """faults:
-  - id: locked-shotlist
-    kind: fs.permission_denied
-    target: {tag: task_shotlist}
+def _on_the_shotlist(fault_id, kind):
+    """The profile with one fault on the shot list the user tool hashes."""
+    return PROFILE.replace("models:", f"""faults:
+  - id: {fault_id}
+    kind: {kind}
+    target: {{tag: task_shotlist}}
 models:""")
-    world, run = episode(text)
+
+
+def test_an_access_fault_meets_the_user_tool_and_fires():
+    world, run = episode(_on_the_shotlist("locked-shotlist", "fs.permission_denied"))
     sha = next(e for e in run.trace if e.type == "tool_returned" and e.tool == "sha256_of")
     assert sha.result == f"[Errno 13] Permission denied: '{world.truth.shotlist_path}'"
     assert not sha.ok  # a failed call in the trace, as for a built-in tool
@@ -167,12 +171,7 @@ models:""")
 
 
 def test_a_content_fault_is_what_the_user_tool_reads():
-    text = PROFILE.replace("models:", """faults:
-  - id: shotlist-gone
-    kind: fs.missing
-    target: {tag: task_shotlist}
-models:""")
-    world, run = episode(text)
+    world, run = episode(_on_the_shotlist("shotlist-gone", "fs.missing"))
     sha = next(e for e in run.trace if e.type == "tool_returned" and e.tool == "sha256_of")
     assert sha.result == f"[Errno 2] No such file or directory: '{world.truth.shotlist_path}'"
     assert run.result.faults[0].fired
