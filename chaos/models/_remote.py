@@ -14,9 +14,12 @@ import os
 from collections.abc import AsyncIterator
 from typing import Any
 
+from chaos._redact import redact
 from chaos.errors import InputError
+from chaos.models._connection_errors import connection_problem, endpoint
 from chaos.models._protocol import ModelRequest, ModelTurn, ProviderError
-from chaos.models._wire import anthropic_request, anthropic_turn, openai_request, openai_turn
+from chaos.models._turns import WireMemory, anthropic_turn, openai_turn
+from chaos.models._wire import anthropic_request, openai_request
 from chaos.profile import RemoteModelSpec
 
 __all__ = ["AnthropicModel", "OpenAIModel", "api_key",
@@ -58,38 +61,39 @@ def _retry_after(headers: Any) -> float | None:
         return None
 
 
-def _refused(exc: BaseException) -> str | None:
-    """The refused connection behind an SDK error, if that is what it was."""
-    seen: BaseException | None = exc
-    for _ in range(8):  # the chain: SDK error <- httpx error <- aiohttp error <- OSError
-        if seen is None:
-            return None
-        if isinstance(seen, ConnectionRefusedError) or "Connector" in type(seen).__name__:
-            return str(seen)
-        seen = seen.__cause__ or seen.__context__
-    return None
+def _status_message(exc: Any) -> str:
+    """The provider's own words for an HTTP error, whichever shape its error body has."""
+    body = exc.body
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict):
+        error = error.get("message") or error.get("type")
+    if not error and isinstance(body, dict):
+        error = body.get("message") or body.get("detail")
+    text = error if isinstance(error, str) and error.strip() else exc.message
+    return " ".join(str(text).split())[:500]
 
 
-def _provider_error(exc: Exception, sdk: Any) -> ProviderError:
-    """The SDK's exception as a ProviderError the chain's retry policy understands."""
-    name = type(exc).__name__
+def _provider_error(exc: Exception, sdk: Any, url: str, timeout_s: float,
+                    key: str) -> ProviderError:
+    """The SDK's (or its transport's) exception as a ProviderError the retry policy reads.
+
+    Everything the endpoint said is masked: a server may echo the key it was sent.
+    """
     if isinstance(exc, sdk.APIStatusError):
         status = exc.status_code
-        body = exc.body if isinstance(exc.body, dict) else {}
-        error = body.get("error") if isinstance(body.get("error"), dict) else body
-        message = (error or {}).get("message") or exc.message
-        return ProviderError(f"{name}: {status} {message}", status,
-                             _retry_after(exc.response.headers),
+        message = f"{type(exc).__name__}: {status} {_status_message(exc)}"
+        return ProviderError(_mask(message, key), status, _retry_after(exc.response.headers),
                              retryable=status in (408, 409, 429) or status >= 500)
-    if refused := _refused(exc):
-        # The SDKs' aiohttp transport reports a refused connection as a connect timeout.
-        return ProviderError(f"{name}: cannot connect to the endpoint: {refused}", None, None,
-                             retryable=True)
-    if isinstance(exc, sdk.APITimeoutError):
-        return ProviderError(f"{name}: the request timed out", None, None, retryable=True)
-    if isinstance(exc, sdk.APIConnectionError):
-        return ProviderError(f"{name}: {exc}", None, None, retryable=True)
-    return ProviderError(f"{name}: {exc}")
+    # Anything else between the request and a readable answer is the connection's: refused,
+    # unknown host, TLS, a server that hangs up or answers something that is not HTTP/JSON.
+    return ProviderError(_mask(connection_problem(exc, url, timeout_s), key), None, None,
+                         retryable=True)
+
+
+def _mask(text: str, key: str) -> str:
+    if len(key) >= 4 and key != _NO_KEY:
+        text = text.replace(key, "[redacted]")
+    return redact(text)
 
 
 def http_module() -> Any:
@@ -206,15 +210,47 @@ def provider_gate(spec: RemoteModelSpec) -> Any:
 
 
 class _Remote:
-    """What both adapters share: the spec, the HTTP client, the provider's gate, closing."""
+    """What both adapters share: the spec, the HTTP client, the provider's gate, the call."""
+
+    _path = ""
 
     def __init__(self, spec: RemoteModelSpec, transport: Any = None) -> None:
         httpx = http_module()
         self.gate = provider_gate(spec)
         self.spec = spec
         self.model_id = spec.id
+        self._key = api_key(spec)
         self._http = httpx.AsyncClient(transport=transport or httpx.AsyncHTTPTransport(),
                                        timeout=spec.timeout_s)
+        self._sdk: Any = None
+        self._client: Any = None
+        self._memory = WireMemory("call")
+
+    async def _post(self, body: dict[str, Any]) -> Any:
+        """POST `body` with the SDK (its HTTP, auth and errors); the answer's JSON as sent.
+
+        The answer is read by chaos, not cast to the SDK's types: servers answer in shapes
+        those types do not hold (object arguments, content as a list of parts).
+
+        Raises:
+            ProviderError: An HTTP error status, or the connection failed.
+        """
+        try:
+            # The SDK's low-level post, without re-walking every message through its
+            # TypedDict transforms (~10 ms a call).
+            async with self.gate or contextlib.nullcontext():
+                return await self._client.post(self._path, body=body, cast_to=object)
+        except Exception as exc:  # the aiohttp transport lets some of its own errors through
+            raise _provider_error(exc, self._sdk, endpoint(self._client.base_url),
+                                  self.spec.timeout_s, self._key) from None
+
+    def _read(self, reader: Any, data: Any) -> ModelTurn:
+        """The answer as a turn; an error it holds is masked like an HTTP error's."""
+        try:
+            return reader(data, self._memory)
+        except ProviderError as exc:
+            raise ProviderError(_mask(exc.message, self._key), exc.status, exc.retry_after_s,
+                                exc.retryable) from None
 
     async def aclose(self) -> None:
         """Close the HTTP client."""
@@ -224,12 +260,14 @@ class _Remote:
 class OpenAIModel(_Remote):
     """Chat Completions through `openai.AsyncOpenAI`."""
 
+    _path = "/chat/completions"
+
     def __init__(self, spec: RemoteModelSpec, transport: Any = None) -> None:
         import openai
 
         super().__init__(spec, transport)
         self._sdk = openai
-        self._client = openai.AsyncOpenAI(api_key=api_key(spec), base_url=spec.base_url,
+        self._client = openai.AsyncOpenAI(api_key=self._key, base_url=spec.base_url,
                                           max_retries=0, timeout=spec.timeout_s,
                                           http_client=self._http)
 
@@ -240,28 +278,23 @@ class OpenAIModel(_Remote):
             extra["temperature"] = self.spec.temperature
         if self.spec.seed is not None:
             extra["seed"] = self.spec.seed
-        body = {"model": self.spec.model, **openai_request(request.messages, request.tools),
-                **extra}
-        try:
-            # The SDK's low-level post: its HTTP, auth, errors and response types, without
-            # re-walking every message through its TypedDict transforms (~10 ms a call).
-            async with self.gate or contextlib.nullcontext():
-                response = await self._client.post(
-                    "/chat/completions", body=body, cast_to=self._sdk.types.chat.ChatCompletion)
-        except self._sdk.OpenAIError as exc:
-            raise _provider_error(exc, self._sdk) from None
-        return openai_turn(response)
+        body = {"model": self.spec.model,
+                **openai_request(request.messages, request.tools, self._memory), **extra}
+        return self._read(openai_turn, await self._post(body))
 
 
 class AnthropicModel(_Remote):
     """Messages through `anthropic.AsyncAnthropic`."""
+
+    _path = "/v1/messages"
 
     def __init__(self, spec: RemoteModelSpec, transport: Any = None) -> None:
         import anthropic
 
         super().__init__(spec, transport)
         self._sdk = anthropic
-        self._client = anthropic.AsyncAnthropic(api_key=api_key(spec), base_url=spec.base_url,
+        self._memory = WireMemory("toolu")
+        self._client = anthropic.AsyncAnthropic(api_key=self._key, base_url=spec.base_url,
                                                 max_retries=0, timeout=spec.timeout_s,
                                                 http_client=self._http)
 
@@ -271,11 +304,5 @@ class AnthropicModel(_Remote):
         if self.spec.temperature is not None:
             extra["temperature"] = min(1.0, self.spec.temperature)
         body = {"model": self.spec.model,
-                **anthropic_request(request.messages, request.tools), **extra}
-        try:
-            async with self.gate or contextlib.nullcontext():
-                response = await self._client.post("/v1/messages", body=body,
-                                                   cast_to=self._sdk.types.Message)
-        except self._sdk.AnthropicError as exc:
-            raise _provider_error(exc, self._sdk) from None
-        return anthropic_turn(response)
+                **anthropic_request(request.messages, request.tools, self._memory), **extra}
+        return self._read(anthropic_turn, await self._post(body))

@@ -1,7 +1,11 @@
 """The two wire formats chaos speaks: OpenAI Chat Completions and Anthropic Messages.
 
 Pure translations between chaos's neutral messages and each API's JSON, used by the adapters
-(to call the official SDKs) and by the loopback server (to answer them).
+(to call the official SDKs) and by the loopback server (to answer them). Requests hold only what
+strict servers accept: no `content: null` on an assistant turn without tool calls, arguments
+always a JSON string (OpenAI); no blank text blocks, no empty messages, no two messages of one
+role in a row, tool results first in their message, signed thinking blocks echoed as received
+(Anthropic). Answers are read by `chaos.models._turns`.
 """
 
 from __future__ import annotations
@@ -9,43 +13,48 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from chaos.models._protocol import Message, ModelTurn, ToolCall, ToolSchema, Usage
+from chaos.models._protocol import Message, ModelTurn, ToolCall, ToolSchema
+from chaos.models._turns import WireMemory, content_text, parse_arguments
 
 __all__ = [
     "anthropic_request",
     "anthropic_response",
-    "anthropic_turn",
     "messages_from_anthropic",
     "messages_from_openai",
     "openai_request",
     "openai_response",
-    "openai_turn",
     "tools_from_anthropic",
     "tools_from_openai",
 ]
 
 
-def _call_from_json(call_id: str, name: str, raw: str) -> ToolCall:
-    try:
-        arguments = json.loads(raw or "{}")
-    except json.JSONDecodeError as exc:
-        return ToolCall(call_id, name, {}, f"the arguments of {name} are not valid JSON ({exc})")
-    if not isinstance(arguments, dict):
-        return ToolCall(call_id, name, {}, f"the arguments of {name} must be a JSON object")
-    return ToolCall(call_id, name, arguments)
-
-
 # -- OpenAI Chat Completions ---------------------------------------------------------------
 
-def openai_request(messages: tuple[Message, ...], tools: tuple[ToolSchema, ...]) -> dict[str, Any]:
-    """`messages` and `tools` arguments for `chat.completions.create`."""
+#: The name a call without one goes back under (the model was told its call had no name).
+UNNAMED = "unnamed_tool"
+
+
+def openai_request(messages: tuple[Message, ...], tools: tuple[ToolSchema, ...],
+                   memory: WireMemory | None = None) -> dict[str, Any]:
+    """`messages` and `tools` arguments for `chat.completions.create`.
+
+    Args:
+        messages: The conversation.
+        tools: The tools offered.
+        memory: The adapter's memory: reasoning fields to echo on the turns that had them.
+    """
     wire: list[dict[str, Any]] = []
     for m in messages:
         if m.role == "assistant":
-            item: dict[str, Any] = {"role": "assistant", "content": m.content or None}
+            # `content` may be null only beside tool calls; a turn that said nothing is "".
+            item: dict[str, Any] = {"role": "assistant", "content": m.content if (
+                m.content.strip() or not m.tool_calls) else None}
             if m.tool_calls:
                 item["tool_calls"] = [{"id": c.id, "type": "function", "function": {
-                    "name": c.name, "arguments": json.dumps(c.arguments)}} for c in m.tool_calls]
+                    "name": c.name or UNNAMED, "arguments": json.dumps(c.arguments)}}
+                    for c in m.tool_calls]
+            if memory is not None and (echo := memory.echo(m)):
+                item.update(echo)
             wire.append(item)
         elif m.role == "tool":
             wire.append({"role": "tool", "tool_call_id": m.tool_call_id, "content": m.content})
@@ -56,32 +65,16 @@ def openai_request(messages: tuple[Message, ...], tools: tuple[ToolSchema, ...])
     return {"messages": wire, "tools": specs}
 
 
-def openai_turn(response: Any) -> ModelTurn:
-    """A ChatCompletion (SDK object or dict) as a turn."""
-    data = response if isinstance(response, dict) else response.model_dump()
-    choice = (data.get("choices") or [{}])[0]
-    message = choice.get("message") or {}
-    calls = tuple(_call_from_json(c.get("id", ""), c["function"]["name"],
-                                  c["function"].get("arguments", ""))
-                  for c in message.get("tool_calls") or [])
-    usage = data.get("usage") or {}
-    return ModelTurn(text=message.get("content") or "", tool_calls=calls,
-                     usage=Usage(usage.get("prompt_tokens", 0) or 0,
-                                 usage.get("completion_tokens", 0) or 0),
-                     finish_reason=choice.get("finish_reason") or "stop")
-
-
 def messages_from_openai(body: dict[str, Any]) -> tuple[Message, ...]:
     """A Chat Completions request body's messages, as chaos messages."""
     out = []
     for m in body.get("messages", []):
-        content = m.get("content") or ""
-        if isinstance(content, list):
-            content = "".join(part.get("text", "") for part in content)
         calls = tuple(ToolCall(c["id"], c["function"]["name"],
-                               json.loads(c["function"].get("arguments") or "{}"))
+                               parse_arguments(c["function"]["name"],
+                                          c["function"].get("arguments"))[0])
                       for c in m.get("tool_calls") or [])
-        out.append(Message(m["role"], content, calls, m.get("tool_call_id")))
+        out.append(Message(m["role"], content_text(m.get("content")), calls,
+                           m.get("tool_call_id")))
     return tuple(out)
 
 
@@ -109,75 +102,75 @@ def openai_response(model: str, turn: ModelTurn, number: int) -> dict[str, Any]:
 
 # -- Anthropic Messages ---------------------------------------------------------------------
 
-def anthropic_request(messages: tuple[Message, ...],
-                      tools: tuple[ToolSchema, ...]) -> dict[str, Any]:
-    """`system`, `messages` and `tools` arguments for `messages.create`."""
+def anthropic_request(messages: tuple[Message, ...], tools: tuple[ToolSchema, ...],
+                      memory: WireMemory | None = None) -> dict[str, Any]:
+    """`system`, `messages` and `tools` arguments for `messages.create`.
+
+    An assistant turn that said nothing (no text, no call) is left out: the API takes no empty
+    message, and the user turns around it become one, as the API itself would combine them.
+
+    Args:
+        messages: The conversation.
+        tools: The tools offered.
+        memory: The adapter's memory: signed thinking blocks to echo before their turn's calls.
+    """
     system = "\n".join(m.content for m in messages if m.role == "system")
     wire: list[dict[str, Any]] = []
-    for m in messages:
-        if m.role == "system":
-            continue
-        if m.role == "assistant":
-            blocks: list[dict[str, Any]] = [{"type": "text", "text": m.content}] if m.content \
-                else []
-            blocks += [{"type": "tool_use", "id": c.id, "name": c.name, "input": c.arguments}
-                       for c in m.tool_calls]
-            wire.append({"role": "assistant", "content": blocks or [{"type": "text",
-                                                                      "text": "..."}]})
-        elif m.role == "tool":
-            block = {"type": "tool_result", "tool_use_id": m.tool_call_id, "content": m.content}
-            # Consecutive tool results travel in one user message, as the API requires.
-            if wire and wire[-1]["role"] == "user" and isinstance(wire[-1]["content"], list):
-                wire[-1]["content"].append(block)
-            else:
-                wire.append({"role": "user", "content": [block]})
+
+    def add(role: str, blocks: list[dict[str, Any]]) -> None:
+        if not blocks:
+            return
+        if wire and wire[-1]["role"] == role:
+            wire[-1]["content"] += blocks
         else:
-            wire.append({"role": "user", "content": m.content})
+            wire.append({"role": role, "content": blocks})
+        if role == "user":  # tool results first in their message, as the API requires
+            wire[-1]["content"].sort(key=lambda b: b["type"] != "tool_result")
+
+    for m in messages:
+        if m.role == "assistant":
+            blocks = [{"type": "text", "text": m.content}] if m.content.strip() else []
+            blocks += [{"type": "tool_use", "id": c.id, "name": c.name or UNNAMED,
+                        "input": c.arguments if isinstance(c.arguments, dict) else {}}
+                       for c in m.tool_calls]
+            if blocks and memory is not None and (echo := memory.echo(m)):
+                blocks = [dict(b) for b in echo] + blocks
+            add("assistant", blocks)
+        elif m.role == "tool":
+            result: dict[str, Any] = {"type": "tool_result", "tool_use_id": m.tool_call_id}
+            if m.content.strip():
+                result["content"] = m.content
+            add("user", [result])
+        elif m.role == "user" and m.content.strip():
+            add("user", [{"type": "text", "text": m.content}])
     specs = [{"name": t.name, "description": t.description, "input_schema": t.parameters}
              for t in tools]
-    return {"system": system, "messages": wire, "tools": specs}
-
-
-def anthropic_turn(response: Any) -> ModelTurn:
-    """A Message (SDK object or dict) as a turn."""
-    data = response if isinstance(response, dict) else response.model_dump()
-    text, calls = "", []
-    for block in data.get("content") or []:
-        if block.get("type") == "text":
-            text += block.get("text", "")
-        elif block.get("type") == "tool_use":
-            arguments = block.get("input")
-            calls.append(ToolCall(block["id"], block["name"], arguments)
-                         if isinstance(arguments, dict) else
-                         ToolCall(block["id"], block["name"], {},
-                                  f"the input of {block['name']} must be a JSON object"))
-    usage = data.get("usage") or {}
-    return ModelTurn(text=text, tool_calls=tuple(calls),
-                     usage=Usage(usage.get("input_tokens", 0) or 0,
-                                 usage.get("output_tokens", 0) or 0),
-                     finish_reason=data.get("stop_reason") or "end_turn")
+    request: dict[str, Any] = {"messages": wire, "tools": specs}
+    if system.strip():
+        request["system"] = system
+    return request
 
 
 def messages_from_anthropic(body: dict[str, Any]) -> tuple[Message, ...]:
-    """A Messages request body as chaos messages (system first)."""
-    out = [Message("system", body["system"])] if body.get("system") else []
+    """A Messages request body as chaos messages (system first; a user turn's blocks apart)."""
+    system = body.get("system")
+    system = content_text(system) if isinstance(system, list) else system
+    out = [Message("system", system)] if system else []
     for m in body.get("messages", []):
         content = m.get("content")
-        if isinstance(content, str):
-            out.append(Message(m["role"], content))
+        blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content
+        if m["role"] == "assistant":
+            text = "".join(b.get("text", "") for b in blocks if b.get("type") == "text")
+            calls = tuple(ToolCall(b["id"], b["name"], b.get("input") or {})
+                          for b in blocks if b.get("type") == "tool_use")
+            out.append(Message("assistant", text, calls))
             continue
-        text = "".join(b.get("text", "") for b in content if b.get("type") == "text")
-        calls = tuple(ToolCall(b["id"], b["name"], b.get("input") or {})
-                      for b in content if b.get("type") == "tool_use")
-        results = [b for b in content if b.get("type") == "tool_result"]
-        if results:
-            for b in results:
-                body_text = b.get("content")
-                if isinstance(body_text, list):
-                    body_text = "".join(x.get("text", "") for x in body_text)
-                out.append(Message("tool", body_text or "", tool_call_id=b["tool_use_id"]))
-        else:
-            out.append(Message(m["role"], text, calls))
+        for b in blocks:
+            if b.get("type") == "tool_result":
+                out.append(Message("tool", content_text(b.get("content")),
+                                   tool_call_id=b["tool_use_id"]))
+            elif b.get("type") == "text":
+                out.append(Message("user", b.get("text", "")))
     return tuple(out)
 
 

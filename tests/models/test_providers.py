@@ -202,7 +202,7 @@ def test_models_check_says_when_nothing_listens_at_the_endpoint():
     result = CliRunner().invoke(main, ["models", "check", "openai/careful",
                                        "--base-url", f"http://127.0.0.1:{port}/v1"])
     assert result.exit_code == 1
-    assert "cannot connect to the endpoint" in result.output
+    assert f"cannot connect to http://127.0.0.1:{port}/v1 (connection refused)" in result.output
 
 
 def test_a_recorded_run_replays_byte_identically_with_no_server(tmp_path):
