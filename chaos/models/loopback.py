@@ -1,6 +1,9 @@
 """A real HTTP server on 127.0.0.1 speaking OpenAI's and Anthropic's wire formats.
 
-It answers Chat Completions and Messages requests from a scripted policy.
+It answers Chat Completions and Messages requests from a scripted policy, after checking each
+request as strictly as the real APIs document (`chaos.models._wire_checks`): a request they
+would refuse gets their 400 and error body, and is counted in `refusals`. A `reshape` hook
+lets tests answer in any shape a real provider or compatible server uses.
 
 The model name in a request picks the policy (`careful`, `naive`...), so `openai/careful` with
 `base_url: http://127.0.0.1:PORT/v1`, or `anthropic/careful` with `base_url:
@@ -10,9 +13,11 @@ tests and the concurrency benchmark use it; it needs no key and reaches no netwo
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -25,9 +30,14 @@ from chaos.models._wire import (
     tools_from_anthropic,
     tools_from_openai,
 )
+from chaos.models._wire_checks import Issued, anthropic_problem, openai_problem
 from chaos.models.scripted import ScriptedModel, policies
 
-__all__ = ["LoopbackServer"]
+__all__ = ["LoopbackServer", "Reshape"]
+
+#: `reshape(provider, request, answer)`: the answer to send instead (a JSON body, or a
+#: `(status, body)` pair with raw bytes or JSON), or None to send `answer` as it is.
+Reshape = Callable[[str, dict[str, Any], dict[str, Any]], Any]
 
 
 _MODELS: dict[str, ScriptedModel] = {}
@@ -39,8 +49,11 @@ def _answer(policy: str, messages: Any, tools: Any) -> ModelTurn:
     size = sum(len(m.content) for m in messages)
     if call is None:
         return ModelTurn(text="done", usage=Usage(size // 4, 1))
+    # Unique ids, as real APIs issue them, and the same for the same conversation (no clock).
+    seen = json.dumps([[m.role, m.content, m.tool_call_id] for m in messages])
     turns = sum(1 for m in messages if m.role == "assistant")
-    calls = (ToolCall(f"call_{turns + 1}", call[0], call[1]),)
+    calls = (ToolCall(f"call_{turns + 1}_{hashlib.sha256(seen.encode()).hexdigest()[:16]}",
+                      call[0], call[1]),)
     return ModelTurn(tool_calls=calls, usage=Usage(size // 4, len(json.dumps(call[1])) // 4),
                      finish_reason="tool_calls")
 
@@ -54,8 +67,8 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         """Quiet: requests carry keys in their headers, and nothing here is worth a log."""
 
-    def _send(self, status: int, body: dict[str, Any]) -> None:
-        data = json.dumps(body).encode()
+    def _send(self, status: int, body: Any) -> None:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
         # A remote model's latency includes its own work: the answer leaves `delay_s` after
         # the request arrived, however long computing it took.
         time.sleep(max(0.0, self._due - time.monotonic()))
@@ -83,12 +96,29 @@ class _Handler(BaseHTTPRequestHandler):
                        {"type": "error", "error": {"type": "not_found_error",
                                                   "message": message}})
             return
+        check = openai_problem if openai else anthropic_problem
+        if problem := check(body, self.server.issued):
+            self.server.refuse(problem)
+            self._send(400, {"error": {"message": problem, "type": "invalid_request_error",
+                                       "param": None, "code": None}} if openai else
+                       {"type": "error", "error": {"type": "invalid_request_error",
+                                                  "message": problem}})
+            return
         if openai:
             turn = _answer(model, messages_from_openai(body), tools_from_openai(body))
-            self._send(200, openai_response(model, turn, number))
+            answer = openai_response(model, turn, number)
         else:
             turn = _answer(model, messages_from_anthropic(body), tools_from_anthropic(body))
-            self._send(200, anthropic_response(model, turn, number))
+            answer = anthropic_response(model, turn, number)
+        status, sent = 200, answer
+        if self.server.reshape is not None:
+            shaped = self.server.reshape("openai" if openai else "anthropic", body, answer)
+            if shaped is not None:
+                status, sent = shaped if isinstance(shaped, tuple) else (200, shaped)
+        if status == 200:
+            (self.server.issued.record_openai if openai else
+             self.server.issued.record_anthropic)(sent)
+        self._send(status, sent)
 
 
 class _Server(ThreadingHTTPServer):
@@ -97,11 +127,18 @@ class _Server(ThreadingHTTPServer):
     # to retry: far from a real API's behaviour.
     request_queue_size = 1024
 
-    def __init__(self, delay_s: float) -> None:
+    def __init__(self, delay_s: float, reshape: Reshape | None = None) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.delay_s = delay_s
+        self.reshape = reshape
         self.requests = 0
+        self.refusals: list[str] = []
+        self.issued = Issued()
         self._lock = threading.Lock()
+
+    def refuse(self, problem: str) -> None:
+        with self._lock:
+            self.refusals.append(problem)
 
     def count(self) -> int:
         with self._lock:
@@ -114,10 +151,11 @@ class LoopbackServer:
 
     Args:
         delay_s: Wall-clock time each call takes (to stand in for a remote model).
+        reshape: Rewrites each answer before it leaves (see `Reshape`).
     """
 
-    def __init__(self, delay_s: float = 0.0) -> None:
-        self._server = _Server(delay_s)
+    def __init__(self, delay_s: float = 0.0, reshape: Reshape | None = None) -> None:
+        self._server = _Server(delay_s, reshape)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -139,6 +177,11 @@ class LoopbackServer:
     def requests(self) -> int:
         """Requests served so far."""
         return self._server.requests
+
+    @property
+    def refusals(self) -> list[str]:
+        """The requests refused as the real API would (its error messages), in order."""
+        return list(self._server.refusals)
 
     def start(self) -> LoopbackServer:
         """Start serving."""
