@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from chaos.models._protocol import ModelRequest, ModelTurn, ProviderError, ToolCall
+from chaos.models._turns import content_text, parse_arguments
 
 __all__ = ["Armed", "FaultTransport", "FaultyModel", "ModelFaultRules"]
 
@@ -76,42 +77,56 @@ def _error_body(provider: str, armed: Armed) -> dict[str, Any]:
     return {"error": {"message": message, "type": kind[0], "param": None, "code": kind[0]}}
 
 
+def _garble(raw: Any) -> str:
+    """Arguments cut in half: JSON text that no longer parses, whatever shape they came in."""
+    text = raw if isinstance(raw, str) else json.dumps(raw)
+    return text[: max(1, len(text) // 2)]
+
+
 def _rewrite(provider: str, body: dict[str, Any], armed: Armed) -> dict[str, Any]:
-    """A real response body, broken the way the fault says."""
+    """A real response body, broken the way the fault says (in whichever shape it came)."""
     if provider == "anthropic":
-        blocks = body.get("content") or []
+        content = body.get("content")
+        blocks = [b for b in (content if isinstance(content, list) else [])
+                  if isinstance(b, dict)]
         if armed.action == "empty_response":
             body["content"] = []
         elif armed.action == "truncated":
-            text = "".join(b.get("text", "") for b in blocks if b.get("type") == "text")
+            text = content_text(content)
             body["content"] = [{"type": "text", "text": text[: len(text) // 2] or "The"}]
             body["stop_reason"] = "max_tokens"
         elif armed.action == "malformed_tool_call":
             for block in blocks:
                 if block.get("type") == "tool_use":
-                    armed.hit(garbled(block["name"], block.get("input")))
+                    name = str(block.get("name"))
+                    armed.hit(garbled(name, parse_arguments(name, block.get("input"))[0]))
                     if armed.mode == "unknown_tool":
-                        block["name"] = block["name"] + "_v2"
+                        block["name"] = name + "_v2"
                     else:
                         block["input"] = "{'path': " + json.dumps(block.get("input"))[:20]
         return body
-    choice = (body.get("choices") or [{}])[0]
-    message = choice.get("message") or {}
+    choices = body.get("choices")
+    choice = choices[0] if isinstance(choices, list) and choices and isinstance(
+        choices[0], dict) else {}
+    message = choice.get("message") if isinstance(choice.get("message"), dict) else {}
     if armed.action == "empty_response":
         message.update(content="", tool_calls=None)
     elif armed.action == "truncated":
-        text = message.get("content") or ""
+        text = content_text(message.get("content"))
         message.update(content=text[: len(text) // 2] or "The", tool_calls=None)
         choice["finish_reason"] = "length"
     elif armed.action == "malformed_tool_call":
-        for call in message.get("tool_calls") or []:
-            function = call["function"]
-            armed.hit(garbled(function["name"], json.loads(function["arguments"] or "{}")))
+        calls = message.get("tool_calls")
+        for call in calls if isinstance(calls, list) else []:
+            function = call.get("function") if isinstance(call, dict) else None
+            if not isinstance(function, dict):
+                continue
+            name = str(function.get("name"))
+            armed.hit(garbled(name, parse_arguments(name, function.get("arguments"))[0]))
             if armed.mode == "unknown_tool":
-                function["name"] = function["name"] + "_v2"
+                function["name"] = name + "_v2"
             else:
-                function["arguments"] = function["arguments"][: max(1, len(
-                    function["arguments"]) // 2)]
+                function["arguments"] = _garble(function.get("arguments"))
     return body
 
 
@@ -149,7 +164,13 @@ class FaultTransport:
                                        headers=headers, request=request)
         response = await self.inner.handle_async_request(request)
         await response.aread()
-        body = _rewrite(self.provider, json.loads(response.content), armed)
+        try:
+            body = json.loads(response.content)
+        except ValueError:
+            body = None
+        if response.status_code != 200 or not isinstance(body, dict):
+            return response  # nothing to break: the adapter reads the error as it is
+        body = _rewrite(self.provider, body, armed)
         return self.httpx.Response(response.status_code, json=body, request=request)
 
     async def aclose(self) -> None:

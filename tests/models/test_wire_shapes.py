@@ -397,3 +397,60 @@ def test_anthropic_answer_shapes_complete_with_the_scripted_verdict(
     assert verdict(result.result) == verdict(scripted)
     usage = result.result.usage
     assert (usage.input_tokens, usage.output_tokens) == tuple(shaper.reported)
+
+
+# -- Provider faults on answers of every shape ------------------------------------------------
+
+FAULTS = {
+    "malformed json": "kind: model.malformed_tool_call\n    params: {mode: json, times: 2}",
+    "unknown tool": "kind: model.malformed_tool_call\n    params: {mode: unknown_tool}",
+    "truncated": "kind: model.truncated",
+    "empty response": "kind: model.empty_response",
+}
+FAULTED_SHAPES = {
+    "openai/careful": ("arguments as an object", "content as parts with reasoning",
+                       "calls without ids"),
+    "anthropic/careful": ("signed thinking before every answer", "input as a JSON string",
+                          "whitespace text beside tool_use"),
+}
+
+
+@pytest.fixture(scope="module")
+def faulted(profile):
+    def make(fault):
+        text = SPORTS.read_text()
+        head, _, tail = text.partition("models:\n")
+        models = "models:\n" + "".join(
+            f"  - {{provider: {m.provider}, model: careful, base_url: '{m.base_url}'}}\n"
+            for m in profile.models if getattr(m, "base_url", None)) + "  - scripted/careful\n"
+        text = head + models + tail[tail.index("\nlimits:"):]
+        head, _, tail = text.partition("faults:\n")
+        return parse_profile(f"{head}faults:\n  - id: broken\n    {FAULTS[fault]}\n"
+                             + tail[tail.index("\nmodels:"):])
+
+    return make
+
+
+def chaos_episode(profile, world, model):
+    plan = EpisodePlan(profile.name, "p.yaml", model, 0, "chaos")
+    return asyncio.run(run_episode(plan, profile, world))
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+@pytest.mark.parametrize("model,shape", [(m, s) for m, shapes in FAULTED_SHAPES.items()
+                                         for s in shapes])
+def test_provider_faults_break_every_shape_the_way_they_break_the_plain_one(
+        loopback, shaper, faulted, world, fault, model, shape):
+    profile = faulted(fault)
+    expected = chaos_episode(profile, world, "scripted/careful").result
+    shapes = OPENAI_SHAPES if model.startswith("openai") else ANTHROPIC_SHAPES
+    shaper.reset(shapes[shape])
+    before = len(loopback.refusals)
+    try:
+        result = chaos_episode(profile, world, model).result
+    finally:
+        shaper.shape = None
+    assert loopback.refusals[before:] == []
+    assert verdict(result) == verdict(expected)
+    assert [(f.kind, f.outcome) for f in result.faults] == \
+        [(f.kind, f.outcome) for f in expected.faults]
