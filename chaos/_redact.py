@@ -6,7 +6,7 @@ import functools
 import os
 import re
 
-__all__ = ["redact"]
+__all__ = ["redact", "remember_secret"]
 
 #: API keys, bearer tokens and `api_key=...` assignments, in one pass over the text.
 _PATTERN = re.compile(
@@ -15,6 +15,14 @@ _PATTERN = re.compile(
     r"|(?i:\b(?:bearer|token|api[_-]?key|x-api-key)\b(?:\s*[:=]\s*|\s+)['\"]?[^\s'\",;]{6,})"
 )
 _SECRET_ENV = re.compile(r"(?i)(KEY|TOKEN|SECRET|PASSWORD)")
+#: Keys read from variables whose names do not say they hold one (`api_key_env: LLM_CRED`).
+_REMEMBERED: set[str] = set()
+
+
+def remember_secret(value: str) -> None:
+    """Mask `value` in everything `redact` sees from now on (a key chaos has read)."""
+    if len(value) >= 8:
+        _REMEMBERED.add(value)
 
 
 @functools.cache
@@ -34,5 +42,8 @@ def redact(text: str) -> str:
     for name in _secret_names(_environment()):
         value = os.environ.get(name, "")
         if len(value) >= 8 and value in text:
+            text = text.replace(value, "[redacted]")
+    for value in _REMEMBERED:
+        if value in text:
             text = text.replace(value, "[redacted]")
     return _PATTERN.sub("[redacted]", text)

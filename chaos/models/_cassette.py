@@ -32,11 +32,23 @@ def request_key(model_id: str, request: ModelRequest) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _masked(value: Any) -> Any:
+    """`value` with every string in it (keys of objects too) passed through `redact`."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {_masked(k): _masked(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_masked(v) for v in value]
+    return value
+
+
 def _turn_record(turn: ModelTurn) -> dict[str, Any]:
-    return {"text": redact(turn.text), "finish_reason": turn.finish_reason,
-            "tool_calls": [{"id": c.id, "name": c.name, "arguments": c.arguments,
-                            "error": c.error} for c in turn.tool_calls],
-            "usage": [turn.usage.input_tokens, turn.usage.output_tokens]}
+    # An endpoint may echo its key anywhere in an answer: text, a call's arguments, its error.
+    return _masked({"text": turn.text, "finish_reason": turn.finish_reason,
+                    "tool_calls": [{"id": c.id, "name": c.name, "arguments": c.arguments,
+                                    "error": c.error} for c in turn.tool_calls],
+                    "usage": [turn.usage.input_tokens, turn.usage.output_tokens]})
 
 
 def _turn(record: dict[str, Any]) -> ModelTurn:

@@ -49,7 +49,11 @@ def _names(chain: list[BaseException]) -> set[str]:
 
 
 def _first(chain: list[BaseException], kind: type[BaseException]) -> Any:
-    return next((e for e in chain if isinstance(e, kind)), None)
+    """The deepest exception of `kind`: the one the operating system or ssl raised.
+
+    (aiohttp's own errors subclass `ssl.SSLError` and `OSError` without their fields.)
+    """
+    return next((e for e in reversed(chain) if isinstance(e, kind)), None)
 
 
 def _detail(exc: BaseException) -> str:
@@ -68,10 +72,11 @@ def connection_problem(exc: BaseException, url: str, timeout_s: float) -> str:
     chain = _chain(exc)
     names = _names(chain)
     if (cert := _first(chain, ssl.SSLCertVerificationError)) is not None:
-        why = cert.verify_message or cert.reason or _detail(cert)
+        why = getattr(cert, "verify_message", None) or getattr(cert, "reason", None) \
+            or _detail(cert)
         return f"cannot connect to {url} (TLS certificate not accepted: {why})"
     if (tls := _first(chain, ssl.SSLError)) is not None:
-        why = tls.reason or _detail(tls)
+        why = getattr(tls, "reason", None) or _detail(tls)
         hint = ("; the server speaks plain HTTP: use http://"
                 if why in ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "HTTP_REQUEST")
                 else "")

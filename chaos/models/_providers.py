@@ -160,6 +160,10 @@ def plugin_key(spec: Any) -> str | None:
     if variable is None:
         return None
     key = os.environ.get(variable) or None
+    if key is not None:
+        from chaos._redact import remember_secret
+
+        remember_secret(key)  # masked everywhere, whatever the variable's name
     if key is None and definition.key_required:
         raise InputError(f"model {spec.id} needs a key: set {variable} (or name another "
                          "variable with api_key_env in the profile)")

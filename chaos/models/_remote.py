@@ -14,7 +14,7 @@ import os
 from collections.abc import AsyncIterator
 from typing import Any
 
-from chaos._redact import redact
+from chaos._redact import redact, remember_secret
 from chaos.errors import InputError
 from chaos.models._connection_errors import connection_problem, endpoint
 from chaos.models._protocol import ModelRequest, ModelTurn, ProviderError
@@ -47,6 +47,7 @@ def api_key(spec: RemoteModelSpec) -> str:
     variable = key_variable(spec)
     key = os.environ.get(variable)
     if key:
+        remember_secret(key)  # masked everywhere, whatever the variable's name
         return key
     if spec.base_url and spec.provider == "openai":
         return _NO_KEY  # vLLM, Ollama, llama.cpp: no key
