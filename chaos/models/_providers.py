@@ -197,11 +197,26 @@ class PluginModel:
             await close()
 
 
+class _Unmade:
+    """Stands for an adapter the plugin's factory failed to make: each call fails, saying why."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    async def complete(self, request: ModelRequest) -> ModelTurn:
+        """Fail as the factory did."""
+        raise RuntimeError(self.reason)
+
+
 def build_plugin_model(spec: Any) -> PluginModel:
     """A fresh adapter of a plugin provider for one episode.
 
+    A factory that raises makes an adapter whose calls fail with its error: the episode
+    crashes with that reason, the run goes on.
+
     Raises:
-        chaos.errors.InputError: Wrong options, a missing key, or a factory that fails.
+        chaos.errors.InputError: Wrong options, a missing key, or a factory that returns
+            something that is no adapter.
     """
     from chaos.errors import InputError
 
@@ -212,7 +227,11 @@ def build_plugin_model(spec: Any) -> PluginModel:
     options = (definition.options.model_validate(dict(spec.options))
                if definition.options is not None else dict(spec.options))
     key = plugin_key(spec)
-    adapter = definition.factory(spec.model, options, key)
+    try:
+        adapter = definition.factory(spec.model, options, key)
+    except Exception as exc:  # e.g. its gateway is down: this episode's crash, not the run's
+        adapter = _Unmade(f"model provider '{spec.provider}' made no adapter for {spec.id} "
+                          f"({type(exc).__name__}: {exc})")
     if not callable(getattr(adapter, "complete", None)):
         raise InputError(f"model provider '{spec.provider}' made no adapter for {spec.id}: "
                          f"its factory returned {type(adapter).__name__}, which has no "

@@ -24,8 +24,9 @@ __all__ = ["WireMemory", "anthropic_turn", "content_text", "count", "openai_turn
 #: (DeepSeek refuses a tool-call turn without its `reasoning_content`; OpenRouter keeps
 #: `reasoning_details` across turns).
 REASONING_FIELDS = ("reasoning_content", "reasoning", "reasoning_details")
-#: An inline reasoning block some servers leave at the head of the text (no reasoning parser).
-_THINK = re.compile(r"^\s*<(think|thinking)>.*?</\1>\s*", re.DOTALL)
+#: An inline reasoning block some servers leave at the head of the text (no reasoning parser);
+#: one without its end was cut off (`finish_reason: length`): nothing visible was said.
+_THINK = re.compile(r"^\s*<(think|thinking)>(?:.*?</\1>\s*|(?!.*</\1>).*)", re.DOTALL)
 
 
 class WireMemory:

@@ -190,6 +190,12 @@ def _length_empty(answer):
     return answer, _tokens(answer)
 
 
+def _think_cut_off(answer):
+    _message(answer).update(content="<think>The brief asks for clips, so I", tool_calls=None)
+    answer["choices"][0]["finish_reason"] = "length"
+    return answer, _tokens(answer)
+
+
 def _refusal(answer):
     message = _message(answer)
     message.update(content=None, tool_calls=None, refusal="I can't help with that.")
@@ -244,6 +250,7 @@ OPENAI_SHAPES = {
     "legacy function_call": openai_shape(_legacy_function_call),
     "finish_reason length, no content, no call": first_call_only(_length_empty),
     "a refusal": first_call_only(_refusal),
+    "think block cut off by length": first_call_only(_think_cut_off),
     "no choices": first_call_only(_no_choices),
     "arguments invalid JSON": first_call_only(_garbled('{"path": "clips/')),
     "arguments empty string": first_call_only(_garbled("")),
