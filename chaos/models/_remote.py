@@ -18,7 +18,7 @@ from chaos._redact import redact, remember_secret
 from chaos.errors import InputError
 from chaos.models._connection_errors import connection_problem, endpoint
 from chaos.models._protocol import ModelRequest, ModelTurn, ProviderError
-from chaos.models._turns import WireMemory, anthropic_turn, openai_turn
+from chaos.models._turns import ANTHROPIC_ID, WireMemory, anthropic_turn, openai_turn
 from chaos.models._wire import anthropic_request, openai_request
 from chaos.profile import RemoteModelSpec
 
@@ -294,7 +294,7 @@ class AnthropicModel(_Remote):
 
         super().__init__(spec, transport)
         self._sdk = anthropic
-        self._memory = WireMemory("toolu")
+        self._memory = WireMemory("toolu", ANTHROPIC_ID)
         self._client = anthropic.AsyncAnthropic(api_key=self._key, base_url=spec.base_url,
                                                 max_retries=0, timeout=spec.timeout_s,
                                                 http_client=self._http)

@@ -17,13 +17,15 @@ from typing import Any
 
 from chaos.models._protocol import Message, ModelTurn, ProviderError, ToolCall, Usage
 
-__all__ = ["WireMemory", "anthropic_turn", "content_text", "count", "openai_turn",
+__all__ = ["ANTHROPIC_ID", "WireMemory", "anthropic_turn", "content_text", "count", "openai_turn",
            "parse_arguments"]
 
 #: Fields of an OpenAI-compatible assistant message that carry reasoning, echoed back as sent
 #: (DeepSeek refuses a tool-call turn without its `reasoning_content`; OpenRouter keeps
-#: `reasoning_details` across turns).
-REASONING_FIELDS = ("reasoning_content", "reasoning", "reasoning_details")
+#: `reasoning_details` across turns; LiteLLM needs Claude's signed `thinking_blocks` back).
+REASONING_FIELDS = ("reasoning_content", "reasoning", "reasoning_details", "thinking_blocks")
+#: The tool_use ids the Messages API takes.
+ANTHROPIC_ID = r"[a-zA-Z0-9_-]+"
 #: An inline reasoning block some servers leave at the head of the text (no reasoning parser);
 #: one without its end was cut off (`finish_reason: length`): nothing visible was said.
 _THINK = re.compile(r"^\s*<(think|thinking)>(?:.*?</\1>\s*|(?!.*</\1>).*)", re.DOTALL)
@@ -34,17 +36,21 @@ class WireMemory:
 
     Args:
         id_prefix: For the ids it makes up for calls that came without one (`call`, `toolu`).
+        id_pattern: What an id must look like to be sent back (Anthropic's `^[a-zA-Z0-9_-]+$`);
+            one that does not is replaced (chaos answers the call under the new id).
     """
 
-    def __init__(self, id_prefix: str) -> None:
+    def __init__(self, id_prefix: str, id_pattern: str = r".+") -> None:
         self._prefix = id_prefix
+        self._pattern = re.compile(id_pattern)
         self._ids: set[str] = set()
         self._made = 0
         self._echo: dict[Any, Any] = {}
 
     def call_id(self, raw: Any) -> str:
         """The provider's call id, or a new one when it sent none or one already used."""
-        if isinstance(raw, str) and raw and raw not in self._ids and len(raw) <= 256:
+        if isinstance(raw, str) and raw not in self._ids and len(raw) <= 256 \
+                and self._pattern.fullmatch(raw):
             self._ids.add(raw)
             return raw
         while True:  # deterministic: the n-th made-up id of the episode
@@ -239,7 +245,7 @@ def anthropic_turn(data: Any, memory: WireMemory | None = None) -> ModelTurn:
     Raises:
         ProviderError: The answer is an error, or not a message at all.
     """
-    memory = memory or WireMemory("toolu")
+    memory = memory or WireMemory("toolu", ANTHROPIC_ID)
     if not isinstance(data, dict):
         raise ProviderError(f"the endpoint answered with no message: {str(data)[:200]!r}",
                             None, None, retryable=True)

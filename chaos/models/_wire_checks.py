@@ -22,6 +22,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from chaos.models._turns import REASONING_FIELDS
+
 __all__ = ["Issued", "anthropic_problem", "openai_problem"]
 
 _OPENAI_PARAMS = {
@@ -76,8 +78,7 @@ class Issued:
             message = choice.get("message") if isinstance(choice, dict) else None
             if not isinstance(message, dict):
                 continue
-            fields = {k: message[k] for k in ("reasoning_content", "reasoning",
-                                              "reasoning_details") if k in message}
+            fields = {k: message[k] for k in REASONING_FIELDS if k in message}
             self.reasoning_fields |= set(fields)
             for call in message.get("tool_calls") or []:
                 if isinstance(call, dict) and isinstance(call.get("id"), str):

@@ -21,6 +21,8 @@ POLICIES = ("careful", "naive", "hallucinator", "mime-careless")
 def loopback():
     with LoopbackServer() as server:
         yield server
+    # Every request the adapters sent is one the real APIs accept (faults, retries included).
+    assert server.refusals == []
 
 
 @pytest.fixture(autouse=True)

@@ -241,6 +241,9 @@ OPENAI_SHAPES = {
     "reasoning and reasoning_details (OpenRouter)": openai_shape(lambda m, a: _set(
         m, reasoning="Thinking.", reasoning_details=[{"type": "reasoning.text",
                                                        "text": "Thinking."}])),
+    "reasoning_content and thinking_blocks (LiteLLM)": openai_shape(lambda m, a: _set(
+        m, reasoning_content="Plan.", thinking_blocks=[
+            {"type": "thinking", "thinking": "Plan.", "signature": _signed("Plan.")}])),
     "think block inline": openai_shape(lambda m, a: _set(
         m, content="<think>plan the call</think>" + (m.get("content") or ""))),
     "arguments as an object": openai_shape(_object_arguments),
@@ -347,6 +350,12 @@ def _no_tool_use_ids(answer):
             del block["id"]
 
 
+def _odd_tool_use_ids(answer):
+    for block in answer["content"]:
+        if block["type"] == "tool_use":
+            block["id"] = "call:" + block["id"] + ".0"
+
+
 def _empty_max_tokens(answer):
     answer.update(content=[], stop_reason="max_tokens")
     answer["usage"]["output_tokens"] = 1024
@@ -385,6 +394,7 @@ ANTHROPIC_SHAPES = {
     "content as a string (a compatible server)": first_call_only(_content_string),
     "input as a JSON string": anthropic_shape(_input_as_string),
     "tool_use without ids": anthropic_shape(_no_tool_use_ids),
+    "tool_use ids the API would refuse": anthropic_shape(_odd_tool_use_ids),
     "empty content, stop_reason max_tokens": first_call_only(_empty_max_tokens),
     "input not JSON": first_call_only(_garbled_input),
     "usage missing": _anthropic_usage(lambda p, c: (None, (0, 0))),
@@ -461,3 +471,20 @@ def test_provider_faults_break_every_shape_the_way_they_break_the_plain_one(
     assert verdict(result) == verdict(expected)
     assert [(f.kind, f.outcome) for f in result.faults] == \
         [(f.kind, f.outcome) for f in expected.faults]
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+@pytest.mark.parametrize("body,reason", [
+    (b"<html>502 Bad Gateway</html>", "answered with a body that is not JSON"),
+    (b'{"choices": [', "answered with a body that is not JSON"),
+    (b"[]", "the endpoint answered with no "),
+    (b'"ok"', "the endpoint answered with no "),
+])
+def test_an_answer_that_is_no_completion_is_a_plain_provider_error(
+        loopback, shaper, profile, world, provider, body, reason):
+    result = run_shape(loopback, shaper, profile, world, f"{provider}/careful",
+                       lambda shaper, request, answer: ((200, body), (0, 0)))
+    assert result.result.status == "crashed"
+    assert reason in result.result.error
+    failed = [e for e in result.trace if e.type == "model_failed"]
+    assert len(failed) == profile.limits.retry.attempts  # retried like a 5xx
