@@ -18,7 +18,7 @@ from typing import Any
 from chaos.models._protocol import Message, ModelTurn, ProviderError, ToolCall, Usage
 
 __all__ = ["ANTHROPIC_ID", "WireMemory", "anthropic_turn", "content_text", "count", "openai_turn",
-           "parse_arguments"]
+           "parse_arguments", "signed_thinking"]
 
 #: Fields of an OpenAI-compatible assistant message that carry reasoning, echoed back as sent
 #: (DeepSeek refuses a tool-call turn without its `reasoning_content`; OpenRouter keeps
@@ -227,7 +227,7 @@ def openai_turn(data: Any, memory: WireMemory | None = None) -> ModelTurn:
 
 # -- Anthropic Messages ---------------------------------------------------------------------
 
-def _thinking(block: dict[str, Any]) -> dict[str, Any] | None:
+def signed_thinking(block: dict[str, Any]) -> dict[str, Any] | None:
     """A thinking block as the API takes it back (signed), or None when it cannot go back."""
     if block.get("type") == "thinking" and isinstance(block.get("thinking"), str) \
             and isinstance(block.get("signature"), str) and block["signature"]:
@@ -264,7 +264,7 @@ def anthropic_turn(data: Any, memory: WireMemory | None = None) -> ModelTurn:
         elif block.get("type") == "tool_use":
             calls.append(_call(memory.call_id(block.get("id")), block.get("name"),
                                block.get("input")))
-        elif (kept := _thinking(block)) is not None:
+        elif (kept := signed_thinking(block)) is not None:
             thinking.append(kept)
     reason = data.get("stop_reason")
     turn = ModelTurn(text=text, tool_calls=tuple(calls),

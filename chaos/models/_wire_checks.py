@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from chaos.models._turns import REASONING_FIELDS
+from chaos.models._turns import REASONING_FIELDS, signed_thinking
 
 __all__ = ["Issued", "anthropic_problem", "openai_problem"]
 
@@ -96,12 +96,10 @@ class Issued:
         for block in blocks:
             if not isinstance(block, dict):
                 continue
-            if block.get("type") == "thinking" and isinstance(block.get("signature"), str):
-                self.signatures[block["signature"]] = block.get("thinking")
-                kept.append(block)
-            elif block.get("type") == "redacted_thinking":
-                self.signatures[str(block.get("data"))] = block.get("data")
-                kept.append(block)
+            if (signed := signed_thinking(block)) is not None:
+                self.signatures[signed.get("signature", signed.get("data"))] = \
+                    signed.get("thinking", signed.get("data"))
+                kept.append(signed)
             elif block.get("type") == "tool_use" and isinstance(block.get("id"), str):
                 self.thinking.pop(block["id"], None)
                 if kept:

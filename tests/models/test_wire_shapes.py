@@ -14,7 +14,13 @@ import json
 import threading
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from chaos.models import Message, ProviderError, ToolSchema
+from chaos.models._turns import ANTHROPIC_ID, WireMemory, anthropic_turn, openai_turn
+from chaos.models._wire import anthropic_request, openai_request
+from chaos.models._wire_checks import Issued, anthropic_problem, openai_problem
 from chaos.models.loopback import LoopbackServer
 from chaos.profile import parse_profile
 from chaos.runner import build_world
@@ -488,3 +494,99 @@ def test_an_answer_that_is_no_completion_is_a_plain_provider_error(
     assert reason in result.result.error
     failed = [e for e in result.trace if e.type == "model_failed"]
     assert len(failed) == profile.limits.retry.attempts  # retried like a 5xx
+
+
+# -- Any JSON at all: read into a turn or a provider error, and sent back as strict servers take it
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-2**70, 2**70)
+    | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner,
+                                                                max_size=3),
+    max_leaves=12)
+
+
+def maybe(strategy):
+    return st.one_of(JSON, strategy)
+
+
+ARGUMENTS = maybe(st.sampled_from(['{"path": "a"}', "{}", "", '"{\\"x\\": 1}"', "[1]", "{bad",
+                                   '{"a": ' * 3000]))
+OPENAI_CALL = maybe(st.fixed_dictionaries({}, optional={
+    "id": maybe(st.sampled_from(["call_1", "call_1", "", "x y"])),
+    "type": maybe(st.just("function")),
+    "function": maybe(st.fixed_dictionaries({}, optional={
+        "name": maybe(st.sampled_from(["read_file", "finish", ""])), "arguments": ARGUMENTS}))}))
+OPENAI_ANSWER = maybe(st.fixed_dictionaries({}, optional={
+    "choices": maybe(st.lists(maybe(st.fixed_dictionaries({}, optional={
+        "finish_reason": maybe(st.sampled_from(["stop", "length", "tool_calls"])),
+        "message": maybe(st.fixed_dictionaries({}, optional={
+            "content": maybe(st.lists(maybe(st.fixed_dictionaries({}, optional={
+                "type": maybe(st.sampled_from(["text", "reasoning", "thinking", "refusal"])),
+                "text": JSON, "refusal": JSON})), max_size=3)),
+            "tool_calls": maybe(st.lists(OPENAI_CALL, max_size=3)),
+            "function_call": JSON, "refusal": JSON,
+            "reasoning_content": JSON, "reasoning": JSON}))})), max_size=2)),
+    "usage": maybe(st.fixed_dictionaries({}, optional={
+        "prompt_tokens": JSON, "completion_tokens": JSON, "total_tokens": JSON})),
+    "error": JSON}))
+ANTHROPIC_BLOCK = maybe(st.fixed_dictionaries({}, optional={
+    "type": maybe(st.sampled_from(["text", "tool_use", "thinking", "redacted_thinking"])),
+    "text": JSON, "id": maybe(st.sampled_from(["toolu_1", "toolu_1", "", "a.b"])),
+    "name": maybe(st.sampled_from(["read_file", ""])), "input": maybe(ARGUMENTS),
+    "thinking": JSON, "signature": JSON, "data": JSON}))
+ANTHROPIC_ANSWER = maybe(st.fixed_dictionaries({}, optional={
+    "type": maybe(st.sampled_from(["message", "error"])),
+    "content": maybe(st.lists(ANTHROPIC_BLOCK, max_size=4)),
+    "stop_reason": JSON, "error": JSON,
+    "usage": maybe(st.fixed_dictionaries({}, optional={
+        "input_tokens": JSON, "output_tokens": JSON, "cache_read_input_tokens": JSON}))}))
+TOOLS = (ToolSchema("read_file", "Read a file.", {"type": "object", "properties": {}}),
+         ToolSchema("finish", "Finish.", {"type": "object", "properties": {}}))
+
+
+def conversation(turns):
+    """What the chain sends after these turns: each call answered, a nudge after an empty one."""
+    messages = [Message("system", "You work through tools."), Message("user", "Do the task.")]
+    for turn in turns:
+        messages.append(Message("assistant", turn.text, turn.tool_calls))
+        messages += [Message("tool", "ok" if n % 2 else "", tool_call_id=c.id, name=c.name)
+                     for n, c in enumerate(turn.tool_calls)]
+        if not turn.tool_calls:
+            messages.append(Message("user", NUDGE))
+    return tuple(messages)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(OPENAI_ANSWER, min_size=1, max_size=3))
+def test_any_openai_answer_is_read_and_echoed_as_strict_servers_take_it(answers):
+    memory, issued, turns = WireMemory("call"), Issued(), []
+    for answer in answers:
+        try:
+            turns.append(openai_turn(copy.deepcopy(answer), memory))
+        except ProviderError:
+            continue
+        issued.record_openai(answer)
+    for turn in turns:
+        assert all(isinstance(c.arguments, dict) for c in turn.tool_calls)
+        assert turn.usage.input_tokens >= 0 and turn.usage.output_tokens >= 0
+    body = {"model": "m", "max_tokens": 16,
+            **openai_request(conversation(turns), TOOLS, memory)}
+    assert openai_problem(json.loads(json.dumps(body)), issued) is None
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(ANTHROPIC_ANSWER, min_size=1, max_size=3))
+def test_any_anthropic_answer_is_read_and_echoed_as_strict_servers_take_it(answers):
+    memory, issued, turns = WireMemory("toolu", ANTHROPIC_ID), Issued(), []
+    for answer in answers:
+        try:
+            turns.append(anthropic_turn(copy.deepcopy(answer), memory))
+        except ProviderError:
+            continue
+        issued.record_anthropic(answer)
+    for turn in turns:
+        assert all(isinstance(c.arguments, dict) for c in turn.tool_calls)
+    body = {"model": "m", "max_tokens": 16,
+            **anthropic_request(conversation(turns), TOOLS, memory)}
+    assert anthropic_problem(json.loads(json.dumps(body)), issued) is None
