@@ -104,12 +104,19 @@ class _Handler(BaseHTTPRequestHandler):
                        {"type": "error", "error": {"type": "invalid_request_error",
                                                   "message": problem}})
             return
-        if openai:
-            turn = _answer(model, messages_from_openai(body), tools_from_openai(body))
-            answer = openai_response(model, turn, number)
-        else:
-            turn = _answer(model, messages_from_anthropic(body), tools_from_anthropic(body))
-            answer = anthropic_response(model, turn, number)
+        try:
+            if openai:
+                turn = _answer(model, messages_from_openai(body), tools_from_openai(body))
+                answer = openai_response(model, turn, number)
+            else:
+                turn = _answer(model, messages_from_anthropic(body), tools_from_anthropic(body))
+                answer = anthropic_response(model, turn, number)
+        except Exception as exc:  # a policy's bug: answered as a real API's 500, not a hang-up
+            message = f"the scripted policy {model} failed: {type(exc).__name__}: {exc}"
+            self._send(500, {"error": {"message": message, "type": "server_error"}} if openai
+                       else {"type": "error", "error": {"type": "api_error",
+                                                       "message": message}})
+            return
         status, sent = 200, answer
         if self.server.reshape is not None:
             shaped = self.server.reshape("openai" if openai else "anthropic", body, answer)
