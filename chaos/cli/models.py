@@ -27,7 +27,7 @@ def check_command(models: tuple[str, ...], base_url: str | None, api_key_env: st
     id or key is wrong. Keys are masked in everything printed, even when an endpoint echoes
     them.
     """
-    from chaos.models._check import check_model
+    from chaos.models import check_model
 
     worst = 0
     for model in models:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chaos.models._check import ModelCheck, check_model
 from chaos.models._protocol import (
     Message,
     ModelAdapter,
@@ -31,6 +32,7 @@ __all__ = [
     "PROVIDERS",
     "Message",
     "ModelAdapter",
+    "ModelCheck",
     "ModelRequest",
     "ModelTurn",
     "ProviderDef",
@@ -39,6 +41,7 @@ __all__ = [
     "ToolSchema",
     "Usage",
     "build_model",
+    "check_model",
     "model_problem",
     "model_slug",
     "model_spec",

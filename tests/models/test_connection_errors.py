@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from chaos.cli import main
-from chaos.models._check import check_model
+from chaos.models import check_model
 from chaos.profile import LoadedProfile, parse_profile
 from chaos.runner import RunOptions, run_profiles
 from tests.conftest import SPORTS
