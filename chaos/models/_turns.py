@@ -17,13 +17,15 @@ from typing import Any
 
 from chaos.models._protocol import Message, ModelTurn, ProviderError, ToolCall, Usage
 
-__all__ = ["ANTHROPIC_ID", "WireMemory", "anthropic_turn", "content_text", "count", "openai_turn",
-           "parse_arguments", "signed_thinking"]
+__all__ = ["ANTHROPIC_ID", "UNNAMED", "WireMemory", "anthropic_turn", "content_text", "count",
+           "openai_turn", "parse_arguments", "signed_thinking"]
 
 #: Fields of an OpenAI-compatible assistant message that carry reasoning, echoed back as sent
 #: (DeepSeek refuses a tool-call turn without its `reasoning_content`; OpenRouter keeps
 #: `reasoning_details` across turns; LiteLLM needs Claude's signed `thinking_blocks` back).
 REASONING_FIELDS = ("reasoning_content", "reasoning", "reasoning_details", "thinking_blocks")
+#: The name a call that came without one goes back under (its error told the model so).
+UNNAMED = "unnamed_tool"
 #: The tool_use ids the Messages API takes.
 ANTHROPIC_ID = r"[a-zA-Z0-9_-]+"
 #: An inline reasoning block some servers leave at the head of the text (no reasoning parser);
@@ -254,16 +256,20 @@ def anthropic_turn(data: Any, memory: WireMemory | None = None) -> ModelTurn:
     content = data.get("content")
     blocks = [content] if isinstance(content, str | dict) else content
     text, calls, thinking = "", [], []
+    layout: list[Any] = []  # the turn as received, for an echo that must not be rebuilt
     for block in blocks if isinstance(blocks, list) else []:
+        if isinstance(block, dict) and block.get("type") in ("text", None):
+            block = block.get("text")
         if isinstance(block, str):
             text += block
+            if block.strip():
+                layout.append({"type": "text", "text": block})
         elif not isinstance(block, dict):
             continue
-        elif block.get("type") in ("text", None) and isinstance(block.get("text"), str):
-            text += block["text"]
         elif block.get("type") == "tool_use":
             calls.append(_call(memory.call_id(block.get("id")), block.get("name"),
                                block.get("input")))
+            layout.append(calls[-1])
         elif (kept := signed_thinking(block)) is not None:
             thinking.append(kept)
     reason = data.get("stop_reason")
@@ -271,5 +277,11 @@ def anthropic_turn(data: Any, memory: WireMemory | None = None) -> ModelTurn:
                      usage=_usage(data.get("usage"), ("cache_creation_input_tokens",
                                                       "cache_read_input_tokens")),
                      finish_reason=reason if isinstance(reason, str) and reason else "end_turn")
-    memory.remember(turn, tuple(thinking))
+    if thinking:
+        # Signed thinking goes back with its turn exactly as received (the API refuses a
+        # rebuilt one), thinking first, blank text left out (the API refuses that too).
+        memory.remember(turn, tuple(thinking) + tuple(
+            b if isinstance(b, dict) else {"type": "tool_use", "id": b.id,
+                                           "name": b.name or UNNAMED, "input": b.arguments}
+            for b in layout))
     return turn

@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from chaos.models._protocol import Message, ModelTurn, ToolCall, ToolSchema
-from chaos.models._turns import WireMemory, content_text, parse_arguments
+from chaos.models._turns import UNNAMED, WireMemory, content_text, parse_arguments
 
 __all__ = [
     "anthropic_request",
@@ -29,10 +29,6 @@ __all__ = [
 
 
 # -- OpenAI Chat Completions ---------------------------------------------------------------
-
-#: The name a call without one goes back under (the model was told its call had no name).
-UNNAMED = "unnamed_tool"
-
 
 def openai_request(messages: tuple[Message, ...], tools: tuple[ToolSchema, ...],
                    memory: WireMemory | None = None) -> dict[str, Any]:
@@ -112,7 +108,7 @@ def anthropic_request(messages: tuple[Message, ...], tools: tuple[ToolSchema, ..
     Args:
         messages: The conversation.
         tools: The tools offered.
-        memory: The adapter's memory: signed thinking blocks to echo before their turn's calls.
+        memory: The adapter's memory: the turns with signed thinking, to echo as received.
     """
     system = "\n".join(m.content for m in messages if m.role == "system")
     wire: list[dict[str, Any]] = []
@@ -134,7 +130,7 @@ def anthropic_request(messages: tuple[Message, ...], tools: tuple[ToolSchema, ..
                         "input": c.arguments if isinstance(c.arguments, dict) else {}}
                        for c in m.tool_calls]
             if blocks and memory is not None and (echo := memory.echo(m)):
-                blocks = [dict(b) for b in echo] + blocks
+                blocks = [dict(b) for b in echo]  # a turn with signed thinking, as received
             add("assistant", blocks)
         elif m.role == "tool":
             result: dict[str, Any] = {"type": "tool_result", "tool_use_id": m.tool_call_id}

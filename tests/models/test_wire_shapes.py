@@ -590,3 +590,26 @@ def test_any_anthropic_answer_is_read_and_echoed_as_strict_servers_take_it(answe
     body = {"model": "m", "max_tokens": 16,
             **anthropic_request(conversation(turns), TOOLS, memory)}
     assert anthropic_problem(json.loads(json.dumps(body)), issued) is None
+
+
+def _text_around_tool_use(answer):
+    _prepend(THINKING)(answer)
+    answer["content"].insert(1, {"type": "text", "text": "First, "})
+    answer["content"].append({"type": "text", "text": "then I wait."})
+
+
+def test_a_turn_with_signed_thinking_goes_back_exactly_as_received(
+        loopback, shaper, profile, world, scripted):
+    """Text after a tool_use stays after it: the API refuses a rebuilt thinking turn."""
+    seen = []
+
+    def shape(shaper, request, answer):
+        seen.extend(m["content"] for m in request["messages"] if m["role"] == "assistant")
+        _text_around_tool_use(answer)
+        return answer, _anthropic_tokens(answer)
+
+    result = run_shape(loopback, shaper, profile, world, "anthropic/careful", shape)
+    assert verdict(result.result) == verdict(scripted)
+    echoed = next(c for c in seen if any(b["type"] == "tool_use" for b in c))
+    assert [b["type"] for b in echoed] == ["thinking", "text", "tool_use", "text"]
+    assert echoed[0] == THINKING
