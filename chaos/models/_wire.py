@@ -58,17 +58,16 @@ def openai_request(messages: tuple[Message, ...], tools: tuple[ToolSchema, ...],
             wire.append({"role": m.role, "content": m.content})
     specs = [{"type": "function", "function": {"name": t.name, "description": t.description,
                                                "parameters": t.parameters}} for t in tools]
-    return {"messages": wire, "tools": specs}
+    return {"messages": wire, "tools": specs} if specs else {"messages": wire}
 
 
 def messages_from_openai(body: dict[str, Any]) -> tuple[Message, ...]:
     """A Chat Completions request body's messages, as chaos messages."""
     out = []
     for m in body.get("messages", []):
-        calls = tuple(ToolCall(c["id"], c["function"]["name"],
-                               parse_arguments(c["function"]["name"],
-                                          c["function"].get("arguments"))[0])
-                      for c in m.get("tool_calls") or [])
+        calls = tuple(ToolCall(c["id"], c["function"]["name"], parse_arguments(
+            c["function"]["name"], c["function"].get("arguments"))[0])
+            for c in m.get("tool_calls") or [])
         out.append(Message(m["role"], content_text(m.get("content")), calls,
                            m.get("tool_call_id")))
     return tuple(out)
@@ -77,7 +76,8 @@ def messages_from_openai(body: dict[str, Any]) -> tuple[Message, ...]:
 def tools_from_openai(body: dict[str, Any]) -> tuple[ToolSchema, ...]:
     """A Chat Completions request body's tools."""
     return tuple(ToolSchema(t["function"]["name"], t["function"].get("description", ""),
-                            t["function"].get("parameters", {})) for t in body.get("tools", []))
+                            t["function"].get("parameters", {}))
+                 for t in body.get("tools") or [])
 
 
 def openai_response(model: str, turn: ModelTurn, number: int) -> dict[str, Any]:

@@ -167,6 +167,8 @@ def openai_problem(body: Any, issued: Issued | None = None) -> str | None:
     max_tokens = body.get("max_tokens")
     if max_tokens is not None and (not isinstance(max_tokens, int) or max_tokens < 1):
         return f"Invalid 'max_tokens': integer below minimum value. Got {max_tokens}."
+    if body.get("tools") == []:
+        return "Invalid 'tools': empty array. Expected an array with minimum length 1."
     for i, tool in enumerate(body.get("tools") or []):
         function = tool.get("function") if isinstance(tool, dict) else None
         if not isinstance(function, dict) or tool.get("type") != "function" \

@@ -558,8 +558,8 @@ def conversation(turns):
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
-@given(st.lists(OPENAI_ANSWER, min_size=1, max_size=3))
-def test_any_openai_answer_is_read_and_echoed_as_strict_servers_take_it(answers):
+@given(st.lists(OPENAI_ANSWER, min_size=1, max_size=3), st.sampled_from([TOOLS, ()]))
+def test_any_openai_answer_is_read_and_echoed_as_strict_servers_take_it(answers, tools):
     memory, issued, turns = WireMemory("call"), Issued(), []
     for answer in answers:
         try:
@@ -571,13 +571,13 @@ def test_any_openai_answer_is_read_and_echoed_as_strict_servers_take_it(answers)
         assert all(isinstance(c.arguments, dict) for c in turn.tool_calls)
         assert turn.usage.input_tokens >= 0 and turn.usage.output_tokens >= 0
     body = {"model": "m", "max_tokens": 16,
-            **openai_request(conversation(turns), TOOLS, memory)}
+            **openai_request(conversation(turns), tools, memory)}
     assert openai_problem(json.loads(json.dumps(body)), issued) is None
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
-@given(st.lists(ANTHROPIC_ANSWER, min_size=1, max_size=3))
-def test_any_anthropic_answer_is_read_and_echoed_as_strict_servers_take_it(answers):
+@given(st.lists(ANTHROPIC_ANSWER, min_size=1, max_size=3), st.sampled_from([TOOLS, ()]))
+def test_any_anthropic_answer_is_read_and_echoed_as_strict_servers_take_it(answers, tools):
     memory, issued, turns = WireMemory("toolu", ANTHROPIC_ID), Issued(), []
     for answer in answers:
         try:
@@ -588,7 +588,7 @@ def test_any_anthropic_answer_is_read_and_echoed_as_strict_servers_take_it(answe
     for turn in turns:
         assert all(isinstance(c.arguments, dict) for c in turn.tool_calls)
     body = {"model": "m", "max_tokens": 16,
-            **anthropic_request(conversation(turns), TOOLS, memory)}
+            **anthropic_request(conversation(turns), tools, memory)}
     assert anthropic_problem(json.loads(json.dumps(body)), issued) is None
 
 
