@@ -97,6 +97,18 @@ def _mask(text: str, key: str) -> str:
     return redact(text)
 
 
+def _max_tokens_name(base_url: str | None) -> str:
+    """The name of the output-token limit the endpoint takes.
+
+    OpenAI itself refuses `max_tokens` for its reasoning models and takes
+    `max_completion_tokens` for all; compatible servers know `max_tokens`.
+    """
+    from urllib.parse import urlsplit
+
+    host = urlsplit(base_url).hostname or "" if base_url else "api.openai.com"
+    return "max_completion_tokens" if host == "api.openai.com" else "max_tokens"
+
+
 def http_module() -> Any:
     """The HTTP library the installed SDKs are built on (`httpx2` in current releases)."""
     try:
@@ -274,7 +286,7 @@ class OpenAIModel(_Remote):
 
     async def complete(self, request: ModelRequest) -> ModelTurn:
         """One Chat Completions call."""
-        extra: dict[str, Any] = {"max_tokens": self.spec.max_tokens}
+        extra: dict[str, Any] = {_max_tokens_name(self.spec.base_url): self.spec.max_tokens}
         if self.spec.temperature is not None:
             extra["temperature"] = self.spec.temperature
         if self.spec.seed is not None:

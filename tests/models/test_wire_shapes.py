@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chaos.models import Message, ProviderError, ToolSchema
+from chaos.models import Message, ModelRequest, ProviderError, ToolSchema
 from chaos.models._turns import ANTHROPIC_ID, WireMemory, anthropic_turn, openai_turn
 from chaos.models._wire import anthropic_request, openai_request
 from chaos.models._wire_checks import Issued, anthropic_problem, openai_problem
@@ -613,3 +613,34 @@ def test_a_turn_with_signed_thinking_goes_back_exactly_as_received(
     echoed = next(c for c in seen if any(b["type"] == "tool_use" for b in c))
     assert [b["type"] for b in echoed] == ["thinking", "text", "tool_use", "text"]
     assert echoed[0] == THINKING
+
+
+@pytest.mark.parametrize("base_url,parameter", [
+    (None, "max_completion_tokens"), ("https://api.openai.com/v1", "max_completion_tokens"),
+    ("https://openrouter.ai/api/v1", "max_tokens"), ("http://localhost:11434/v1", "max_tokens"),
+])
+def test_openai_itself_gets_max_completion_tokens(base_url, parameter):
+    """OpenAI refuses `max_tokens` for its reasoning models; compatible servers know only it."""
+    from chaos.models._remote import OpenAIModel, http_module
+    from chaos.profile import RemoteModelSpec
+
+    httpx, sent = http_module(), []
+
+    def answer(request):
+        sent.append(json.loads(request.content))
+        return httpx.Response(200, json={"choices": [{"message": {"content": "done"}}]})
+
+    async def call():
+        spec = RemoteModelSpec(provider="openai", model="o4-mini", base_url=base_url,
+                               max_tokens=77)
+        model = OpenAIModel(spec, httpx.MockTransport(answer))
+        try:
+            return await model.complete(ModelRequest("a#1", "a", (
+                Message("user", "Do the task."),), TOOLS))
+        finally:
+            await model.aclose()
+
+    assert asyncio.run(call()).text == "done"
+    assert sent[0][parameter] == 77
+    assert not {"max_tokens", "max_completion_tokens"} - {parameter} & set(sent[0])
+    assert openai_problem(sent[0]) is None
