@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 from email.utils import getaddresses
 from urllib.parse import unquote, urlsplit
 
-__all__ = ["address_key", "link_key", "links", "mail_address", "mail_addresses", "name_key",
-           "phone_key", "phone_number", "platform_key", "platform_name"]
+__all__ = ["address_key", "content_type", "iso_date", "link_key", "links", "mail_address",
+           "mail_addresses", "name_key", "phone_key", "phone_number", "platform_key",
+           "platform_name"]
 
 # -- links -------------------------------------------------------------------------------------
 
@@ -46,15 +48,24 @@ def _in_link(char: str) -> bool:
 
 def _trim(link: str) -> str:
     """A link without the punctuation that ends the sentence around it."""
-    while link:
-        last = link[-1]
-        if last == ";" and (entity := _ENTITY.search(link)):
-            link = link[:entity.start()]
+    end = len(link)  # an index, not slices: a run of a million dots stays linear
+    while end:
+        last = link[end - 1]
+        # An entity's name is short: look only that far back.
+        entity = _ENTITY.search(link, max(0, end - 40), end) if last == ";" else None
+        if entity:
+            end = entity.start()
         elif last in _TRAILING:
-            link = link[:-1]
+            end -= 1
         else:
-            return link
-    return link
+            break
+    return link[:end]
+
+
+#: A run of characters that may be a link's: the fast first cut, in C.
+_RUN = re.compile(r"[^\s\"<>`{}|\\^]+")
+#: What the run may hold that needs a closer look: non-ASCII, and brackets.
+_SPECIAL = re.compile(r"[^\x21-\x7e]|[()\[\]]")
 
 
 def _end(text: str, start: int) -> int:
@@ -63,17 +74,20 @@ def _end(text: str, start: int) -> int:
     Before a character no link holds, or a closing bracket it did not open (`[url](url)`,
     `(see url)`).
     """
+    run = _RUN.match(text, start)
+    stop = run.end() if run else start
     depth = dict.fromkeys(_CLOSERS.values(), 0)
-    end = start
-    while end < len(text) and _in_link(char := text[end]):
+    for special in _SPECIAL.finditer(text, start, stop):
+        char = special.group()
         if char in depth:
             depth[char] += 1
         elif char in _CLOSERS:
             if not depth[_CLOSERS[char]]:
-                break
+                return special.start()
             depth[_CLOSERS[char]] -= 1
-        end += 1
-    return end
+        elif not _in_link(char):
+            return special.start()
+    return stop
 
 
 def links(text: str, hosts: tuple[str, ...] = ()) -> list[str]:
@@ -156,6 +170,37 @@ def name_key(value: object) -> str:
     """A name (team, opponent, clip id) for comparing: Unicode form, case and spacing ignored."""
     text = unicodedata.normalize("NFC", str(value)).casefold()
     return " ".join(text.split())
+
+
+def iso_date(value: str) -> str:
+    """A calendar date as `YYYY-MM-DD`, from ISO 8601 forms (`2026-03-28`, ` 20260328 `).
+
+    Raises:
+        ValueError: Not an ISO 8601 calendar date; the text says how to write it.
+    """
+    try:
+        return date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date: give it as YYYY-MM-DD, e.g. 2026-03-28") \
+            from None
+
+
+# -- media types -------------------------------------------------------------------------------
+
+_MEDIA_TOKEN = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*$")  # RFC 6838's restricted names
+
+
+def content_type(value: str) -> str:
+    """A media type as mail readers compare it: `Image / PNG; name=x` is `image/png`.
+
+    Raises:
+        ValueError: Not of the form type/subtype.
+    """
+    kind, _, subtype = value.split(";", 1)[0].partition("/")
+    kind, subtype = kind.strip().lower(), subtype.strip().lower()
+    if not (_MEDIA_TOKEN.match(kind) and _MEDIA_TOKEN.match(subtype)):
+        raise ValueError(f"content_type {value!r} is not of the form type/subtype, e.g. image/png")
+    return f"{kind}/{subtype}"
 
 
 # -- phone numbers -----------------------------------------------------------------------------

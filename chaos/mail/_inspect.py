@@ -125,7 +125,7 @@ def _text(value: str) -> str:
 
 
 #: Most characters of a message's text kept for the oracle (its links are near the top).
-_TEXT_CAP = 1024 * 1024
+_TEXT_CAP = 256 * 1024
 
 
 def _readable(message: _Part) -> str:

@@ -88,6 +88,8 @@ def outbound_artifacts(end: EndState) -> list[Shipped]:
 
 
 _VIDEO_HOST = urlsplit(VIDEO_HOST).hostname or ""
+#: The most video-host links read from one text or mail.
+_LINKS_READ = 20
 
 
 def _video_links(text: str) -> list[str]:
@@ -95,8 +97,10 @@ def _video_links(text: str) -> list[str]:
 
     Found as a reader's client finds them (`chaos._normalize.links`), with or without a scheme.
     """
-    return [link for link in links(text, hosts=(_VIDEO_HOST,))
-            if link_key(link).split("/", 1)[0].lower() == _VIDEO_HOST]
+    found = [link for link in links(text, hosts=(_VIDEO_HOST,))
+             if link_key(link).split("/", 1)[0].lower() == _VIDEO_HOST]
+    # Each once, and a bounded number: a body of thousands of links stays a few reasons.
+    return list(dict.fromkeys(found))[:_LINKS_READ]
 
 
 def _upload_at(end: EndState, link: str) -> UploadRecord | None:

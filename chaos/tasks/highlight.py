@@ -5,11 +5,11 @@ from __future__ import annotations
 import contextlib
 import json
 import posixpath
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from chaos._normalize import address_key, name_key
+from chaos._normalize import address_key, iso_date, name_key
 from chaos.tasks._base import EndState, Shipped, TaskKind, TaskVerdict, task_kind
 from chaos.tasks._distribution import (
     attached,
@@ -22,7 +22,11 @@ from chaos.tasks._distribution import (
 )
 from chaos.world import EpisodeFs, World, sha256
 
-__all__ = ["ClipEntry", "HighlightManifest", "HighlightPackage", "HighlightParams"]
+__all__ = ["ClipEntry", "HighlightManifest", "HighlightPackage", "HighlightParams", "IsoDate"]
+
+#: A date an answer gives: `finish` refuses what is no ISO date and keeps it as YYYY-MM-DD,
+#: the form the oracle compares.
+IsoDate = Annotated[str, AfterValidator(iso_date)]
 
 
 class ClipEntry(BaseModel):
@@ -38,7 +42,7 @@ class HighlightManifest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     team: str
-    match_date: str = Field(description="YYYY-MM-DD")
+    match_date: IsoDate = Field(description="YYYY-MM-DD")
     clips: list[ClipEntry] = Field(description="One entry per shot-list clip that was found")
     issues: list[str] = Field(default_factory=list, description="Problems found, if any")
 
@@ -159,7 +163,7 @@ class HighlightPackage(TaskKind):
         reasons: list[str] = []
         if name_key(end.result.get("team")) != name_key(t.team):
             reasons.append(f"manifest team is {end.result.get('team')!r}, expected {t.team!r}")
-        if str(end.result.get("match_date")).strip() != t.match_date:
+        if end.result.get("match_date") != t.match_date:
             reasons.append(f"manifest date is {end.result.get('match_date')!r}, "
                            f"expected {t.match_date!r}")
         expected = {c.clip_id: c for c in t.clips}

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from chaos._normalize import address_key, name_key
 from chaos.tasks._base import EndState, Shipped, TaskKind, TaskVerdict, task_kind
 from chaos.tasks._evidence import read_ok, used_sub_answers
-from chaos.tasks.highlight import ClipEntry
+from chaos.tasks.highlight import ClipEntry, IsoDate
 from chaos.world import EpisodeFs, World, sha256
 from chaos.world.generators.sports_media import CLIP_IDS
 
@@ -48,7 +48,7 @@ class RubricReport(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     team: str
-    match_date: str = Field(description="YYYY-MM-DD")
+    match_date: IsoDate = Field(description="YYYY-MM-DD")
     shotlist_summary: str = Field(description="A few sentences naming every clip id on the list")
     video_assets: list[str] = Field(description="Absolute path of every video in the match folder")
     clips: list[RubricClip] = Field(description="The sub-agent's clip table, one row per clip")
@@ -192,7 +192,8 @@ class Rubric(TaskKind):
         for row in report.clips:
             clip_id = _clip_id(end.world, row.clip_id)
             seen[clip_id] = seen.get(clip_id, 0) + 1
-            if answers and not any(row.path in text for text in answers):
+            if answers and not any(row.path in text or _resolved(row.path) in text
+                                   for text in answers):
                 problems.append(f"{row.clip_id}: {row.path} is not from a sub-agent's answer")
             clip = clips.get(clip_id)
             digest = _digest(end.fs, _resolved(row.path))
@@ -234,7 +235,7 @@ class Rubric(TaskKind):
         problems = []
         if name_key(report.team) != name_key(t.team):
             problems.append(f"team is {report.team!r}, expected {t.team!r}")
-        if report.match_date.strip() != t.match_date:
+        if report.match_date != t.match_date:
             problems.append(f"match_date is {report.match_date!r}, expected {t.match_date!r}")
         return problems
 

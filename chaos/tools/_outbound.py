@@ -23,7 +23,7 @@ import aiosmtplib
 from pydantic import BaseModel, ConfigDict, Field
 
 from chaos._clock import sim_datetime
-from chaos._normalize import mail_addresses, phone_number, platform_name
+from chaos._normalize import content_type, mail_addresses, phone_number, platform_name
 from chaos.sinks import SmsRecord, UploadItem, UploadRecord
 from chaos.tools._files import READ_CAP
 from chaos.tools._registry import ToolContext, tool
@@ -175,9 +175,10 @@ def _message(ctx: ToolContext, args: SendEmailArgs) -> Message | str:
         # As common mail code does: trust the name when no type is given.
         ctype = attachment.content_type or mimetypes.guess_type(filename)[0] or \
             "application/octet-stream"
-        maintype, _, subtype = _header(ctype).partition("/")
-        if not subtype:
-            return f"error: content_type '{ctype}' is not of the form type/subtype"
+        try:  # sent as mail readers compare it: `Image / PNG` arrives as image/png
+            maintype, _, subtype = content_type(_header(ctype)).partition("/")
+        except ValueError as exc:
+            return f"error: {exc}"
         if maintype in ("multipart", "message"):
             return f"error: content_type '{ctype}' cannot label a file attachment"
         part = MIMEBase(maintype, subtype)

@@ -179,11 +179,17 @@ def mailing_link(body: Callable[[str], str]) -> Rewrite:
 @pytest.mark.parametrize("body", [
     lambda url: f" Watch “{url}”!",
     lambda url: f'<p>Watch <a href="{url}?from=mail&amp;x=1">«{url}»</a>.</p>',
-    lambda url: f" Schauen Sie „{url}“ — {'ä' * 90}{url.upper()}.",  # non-ASCII: quoted-printable
+    lambda url: f" {'ä' * 60} „{url.upper()}“.",  # quoted-printable, split across lines
     lambda url: f" [{url}]({url})",
 ])
 def test_the_right_link_mailed_in_any_punctuation_passes(body, episode, careful_chaos):
     assert_same_verdicts(episode, careful_chaos, careful_writing(mailing_link(body)))
+
+
+def test_a_link_before_200_kb_of_punctuation_is_read_in_bounded_time(episode,
+                                                                          careful_chaos):
+    model = careful_writing(mailing_link(lambda url: f" “{url}”" + ".;" * 100_000))
+    assert_same_verdicts(episode, careful_chaos, model)
 
 
 def test_a_dead_link_mailed_is_judged_as_a_dead_link_texted(episode):
@@ -268,6 +274,26 @@ def test_an_address_the_oracle_could_not_read_is_refused_at_call_time(address, e
     assert "name@domain" in refused
 
 
+def _attachments(change: Callable[[dict[str, Any]], None]) -> Rewrite:
+    return on("send_email", lambda a: [change(x) for x in a.get("attachments", [])])
+
+
+@pytest.mark.parametrize("written", [str.upper, lambda t: t.replace("/", " / "),
+                                     lambda t: f" {t}; name=logo ", str.title])
+def test_an_attachment_type_in_any_case_or_spacing_is_the_type(written, episode, careful_chaos):
+    model = careful_writing(_attachments(
+        lambda x: x.update(content_type=written(x["content_type"]))))
+    assert_same_verdicts(episode, careful_chaos, model)
+
+
+@pytest.mark.parametrize("written", ["png", "image/", "image/p n g", "/png"])
+def test_an_attachment_type_that_is_no_type_is_refused_at_call_time(written, episode):
+    run = episode(careful_writing(_attachments(lambda x: x.update(content_type=written))))
+    refused = results(run, "send_email")[0]
+    assert refused == (f"error: content_type {written!r} is not of the form type/subtype, "
+                       "e.g. image/png")
+
+
 # -- names and paths in the final answer -------------------------------------------------------
 
 def _answer(change: Callable[[dict[str, Any]], None]) -> Rewrite:
@@ -294,6 +320,56 @@ def test_a_manifest_naming_things_in_another_case_or_form_passes(change, episode
     assert_same_verdicts(episode, careful_chaos, careful_writing(_answer(change)))
 
 
+def test_a_manifest_date_in_another_iso_form_passes(episode, careful_chaos):
+    model = careful_writing(_answer(lambda r: r.update(
+        match_date=f" {r['match_date'].replace('-', '')} ")))
+    assert_same_verdicts(episode, careful_chaos, model)
+
+
+@pytest.mark.parametrize("date", ["28/03/2026", "March 28, 2026", "2026-3-28"])
+def test_a_manifest_date_the_oracle_could_not_read_is_refused_at_finish(date, episode):
+    run = episode(careful_writing(_answer(lambda r: r.update(match_date=date))))
+    refused = [r for r in results(run, "finish") if r.startswith("error")]
+    assert refused == [f"error: result rejected: match_date: Value error, {date!r} is not a "
+                       "date: give it as YYYY-MM-DD, e.g. 2026-03-28"]
+
+
 def test_a_manifest_naming_another_team_still_fails(episode):
     run = episode(careful_writing(_answer(lambda r: r.update(team=r["team"] + " B"))))
     assert any(r.startswith("manifest team is") for r in run.result.task.reasons)
+
+
+# -- the rubric report -------------------------------------------------------------------------
+
+RUBRIC = SPORTS.parent / "sports-rubric.yaml"
+
+
+def _report(change: Callable[[dict[str, Any]], None]) -> Rewrite:
+    def rewrite(tool: str, args: dict[str, Any]) -> dict[str, Any]:
+        result = args.get("result")
+        if tool == "finish" and isinstance(result, dict) and "synthesis" in result:
+            result = dict(result, synthesis=dict(result["synthesis"]),
+                          clips=[dict(c) for c in result["clips"]])
+            change(result)
+            args["result"] = result
+        return args
+
+    return rewrite
+
+
+@pytest.mark.parametrize("change", [
+    lambda r: r.update(team=r["team"].upper(), match_date=f" {r['match_date']} "),
+    lambda r: r["synthesis"].update(opponent=unicodedata.normalize("NFD", r["synthesis"][
+        "opponent"]).lower()),
+    lambda r: r["synthesis"].update(recipients=[f"Fan <{a.upper()}>" for a in r["synthesis"][
+        "recipients"]]),
+    lambda r: [c.update(clip_id=c["clip_id"].upper(), path=c["path"].replace("/clips/",
+                                                                             "//clips/./"))
+               for c in r["clips"]],
+    lambda r: r.update(video_assets=[p + "/" for p in r["video_assets"]]),
+])
+def test_a_rubric_report_naming_things_in_another_case_or_form_scores_five(change, server):
+    profile = parse_profile(RUBRIC.read_text())
+    plan = EpisodePlan(profile.name, "p.yaml", careful_writing(_report(change)), SEED, "clean")
+    run = asyncio.run(run_episode(plan, profile, build_world(profile, SEED), server))
+    assert run.result.task.passed, run.result.task.reasons
