@@ -140,7 +140,7 @@ def link_key(link: str) -> str:
 
 # -- platforms and names -----------------------------------------------------------------------
 
-_PLATFORM = re.compile(r"^[a-z0-9][a-z0-9.]*$")
+_PLATFORM = re.compile(r"^[^\W_]+$")  # letters and digits: a URL's path segment as it is
 #: What may separate the words of a platform's name: dropped ("You Tube" is youtube).
 _PLATFORM_SEPARATORS = re.compile(r"[\s_-]+")
 
@@ -148,11 +148,15 @@ _PLATFORM_SEPARATORS = re.compile(r"[\s_-]+")
 def platform_name(value: str) -> str:
     """A platform's canonical name: `YouTube`, ` you-tube ` and `ＹｏｕＴｕｂｅ` are `youtube`.
 
+    A name with anything but letters and digits (`youtube.com`, `you/tube`) is refused rather
+    than guessed at: the agent is told the plain name is wanted.
+
     Raises:
         ValueError: Not a platform name (empty, or with characters a name does not hold).
     """
     name = _PLATFORM_SEPARATORS.sub("", unicodedata.normalize("NFKC", value)).casefold()
-    if not _PLATFORM.match(name):
+    name = name.strip(".")  # sentence punctuation: `youtube.` is youtube
+    if not (_PLATFORM.match(name) and name.isascii()):
         raise ValueError(f"platform {value!r} is not a platform name: use its plain name in "
                          "letters and digits, e.g. youtube")
     return name
@@ -242,6 +246,7 @@ def phone_key(value: str) -> str:
 
 # -- mail addresses ----------------------------------------------------------------------------
 
+_SEMICOLON = re.compile(r';(?=(?:[^"]*"[^"]*")*[^"]*$)')
 _ONE_BRACKETED = re.compile(r"^[^<>@]*<([^<>]+)>$")
 _LOCAL = re.compile(r"^[^\s@<>()\[\],;:\"\\]+$")
 _DOMAIN = re.compile(r"^(?:[^\W_](?:[\w-]*[^\W_])?\.)*[^\W_](?:[\w-]*[^\W_])?$")
@@ -274,7 +279,9 @@ def mail_addresses(values: list[str]) -> list[str]:
     found: dict[str, str] = {}
     for value in values:
         text = unicodedata.normalize("NFC", value).strip()
-        text = re.sub(r"(?<![^\s<,])mailto:", "", text, flags=re.IGNORECASE)
+        text = re.sub(r"(?<![^\s<,;])mailto:", "", text, flags=re.IGNORECASE)
+        # Outlook's separator, outside quoted names; a comma or semicolon at either end is none.
+        text = _SEMICOLON.sub(",", text).strip(" ,")
         parsed = [spec for _, spec in getaddresses([text])]
         if len(parsed) > 1 and (one := _ONE_BRACKETED.match(text)):
             parsed = [one.group(1)]  # a display name with a comma, unquoted: Müller, Ana <a@x>
