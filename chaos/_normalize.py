@@ -246,7 +246,8 @@ def phone_key(value: str) -> str:
 
 # -- mail addresses ----------------------------------------------------------------------------
 
-_SEMICOLON = re.compile(r';(?=(?:[^"]*"[^"]*")*[^"]*$)')
+#: Longer than any address list a person writes (an address is at most 254 characters).
+_ENTRY_MAX = 4096
 _ONE_BRACKETED = re.compile(r"^[^<>@]*<([^<>]+)>$")
 _LOCAL = re.compile(r"^[^\s@<>()\[\],;:\"\\]+$")
 _DOMAIN = re.compile(r"^(?:[^\W_](?:[\w-]*[^\W_])?\.)*[^\W_](?:[\w-]*[^\W_])?$")
@@ -278,10 +279,15 @@ def mail_addresses(values: list[str]) -> list[str]:
     """
     found: dict[str, str] = {}
     for value in values:
+        if len(value) > _ENTRY_MAX:
+            raise ValueError(f"a recipient entry of {len(value)} characters is no address list; "
+                             "give one address per entry, e.g. ana@example.org")
         text = unicodedata.normalize("NFC", value).strip()
         text = re.sub(r"(?<![^\s<,;])mailto:", "", text, flags=re.IGNORECASE)
         # Outlook's separator, outside quoted names; a comma or semicolon at either end is none.
-        text = _SEMICOLON.sub(",", text).strip(" ,")
+        chunks = text.split('"')
+        chunks[::2] = [chunk.replace(";", ",") for chunk in chunks[::2]]
+        text = '"'.join(chunks).strip(" ,")
         parsed = [spec for _, spec in getaddresses([text])]
         if len(parsed) > 1 and (one := _ONE_BRACKETED.match(text)):
             parsed = [one.group(1)]  # a display name with a comma, unquoted: Müller, Ana <a@x>

@@ -14,10 +14,14 @@ import itertools
 import re
 import unicodedata
 from collections.abc import Callable
+from email.utils import formataddr
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from chaos._normalize import links, mail_address, phone_number
 from chaos.mail import MailServer
 from chaos.models.scripted import policies, policy
 from chaos.profile import parse_profile
@@ -375,3 +379,37 @@ def test_a_rubric_report_naming_things_in_another_case_or_form_scores_five(chang
     plan = EpisodePlan(profile.name, "p.yaml", careful_writing(_report(change)), SEED, "clean")
     run = asyncio.run(run_episode(plan, profile, build_world(profile, SEED), server))
     assert run.result.task.passed, run.result.task.reasons
+
+
+# -- the same readings, over many shapes (what the episodes above run one by one) -------------
+
+_PATH_CHARS = st.text(st.sampled_from("abcxyzABC0123456789-._~%/=&+"), min_size=1, max_size=30)
+_AROUND = st.sampled_from([("“", "”"), ("«", "»"), ("「", "」"), ("(", ")"), ("[", "]"),
+                           ("<", ">"), ('"', '"'), ("'", "'"), ("", "!"), ("", "."), ("", "。"),
+                           ("", "，"), ("[x](", ")"), ('<a href="', '">x</a>'), ("", "…"),
+                           ("**", "**"), ("", ""), ("", "?!"), ("", "\u200b")])
+
+
+@given(path=_PATH_CHARS.filter(lambda p: p[-1] not in ".~_"), around=_AROUND,
+       before=st.sampled_from(["", "watch ", "link:", "\n", "« "]),
+       after=st.sampled_from(["", " now", "\n", " 🔥"]))
+def test_a_link_in_any_surroundings_is_found_whole(path, around, before, after):
+    url = f"https://videos.desk.example/{path}"
+    text = f"{before}{around[0]}{url}{around[1]}{after}"
+    assert links(text) == [url]
+
+
+@given(number=st.from_regex(r"\A\+[1-9][0-9]{6,14}\Z"),
+       separators=st.lists(st.sampled_from([" ", "-", ".", "\u2011", "\u00a0", ""]),
+                           min_size=16, max_size=16))
+def test_a_phone_number_with_any_separators_reads_as_its_e164_form(number, separators):
+    written = "+" + "".join(d + s for d, s in zip(number[1:], separators, strict=False))
+    assert phone_number(written) == number
+
+
+@given(name=st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), max_size=20),
+       local=st.from_regex(r"\A[a-z0-9][a-z0-9._+-]{0,15}\Z"),
+       domain=st.sampled_from(["example.org", "Example.ORG", "mail.example.co.uk"]))
+def test_an_address_under_any_display_name_reads_as_the_address(name, local, domain):
+    written = formataddr((name, f"{local}@{domain}")) if name.strip() else f"{local}@{domain}"
+    assert mail_address(written) == f"{local}@{domain.lower()}"
