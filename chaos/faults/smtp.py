@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from chaos._normalize import address_key
 from chaos.faults._base import Fault, FaultContext, Taint, fault
 from chaos.mail import DISCONNECT
 
@@ -56,7 +57,7 @@ class _DataFault(Fault):
             if not self._selected(attempt, ctx):
                 return None
             for address in recipients:
-                target = f"mailto:{address.lower()}"
+                target = f"mailto:{address_key(address)}"
                 if target not in taint.targets:
                     taint.targets.append(target)
             ctx.hit(f"message {attempt + 1}")
@@ -115,8 +116,8 @@ class SizeLimit(Fault):
         def rule(attempt: int, recipients: tuple[str, ...], size: int) -> str | None:
             if size <= self.params.max_bytes:
                 return None
-            taint.targets.extend(f"mailto:{a.lower()}" for a in recipients
-                                 if f"mailto:{a.lower()}" not in taint.targets)
+            taint.targets.extend(f"mailto:{address_key(a)}" for a in recipients
+                                 if f"mailto:{address_key(a)}" not in taint.targets)
             ctx.hit(f"message {attempt + 1} ({size} bytes)")
             return "552 5.3.4 Message size exceeds fixed maximum message size"
 
@@ -146,14 +147,14 @@ class RecipientRefused(Fault):
         assert ctx.smtp is not None, "SMTP faults need the mail server"
         pool = list(ctx.world.truth.recipients)
         chosen = sorted(ctx.rng.sample(pool, min(self.params.pick, len(pool))))
-        refused = {a.lower() for a in [*self.params.addresses, *chosen]}
+        refused = {address_key(a) for a in [*self.params.addresses, *chosen]}
         taint = Taint(targets=[f"mailto:{a}" for a in sorted(refused)], touch="hit",
                       detail={"refused": sorted(refused)})
 
         def rule(address: str, attempt: int) -> str | None:
-            if address.lower() not in refused:
+            if address_key(address) not in refused:
                 return None
-            ctx.hit(f"mailto:{address.lower()}")
+            ctx.hit(f"mailto:{address_key(address)}")
             return "550 5.1.1 User unknown"
 
         ctx.smtp.on_rcpt.append(rule)

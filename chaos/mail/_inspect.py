@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.policy
+import html
 import mimetypes
 import re
 from dataclasses import dataclass, field
@@ -58,6 +59,8 @@ class MailReport:
     subject: str
     attachments: tuple[AttachmentReport, ...]
     parse_defects: tuple[str, ...] = field(default=())
+    #: What a reader sees of the message's text parts (HTML with its entities decoded).
+    text: str = ""
 
 
 def _canonical(mime: str | None) -> str | None:
@@ -121,6 +124,26 @@ def _text(value: str) -> str:
         return value
 
 
+#: Most characters of a message's text kept for the oracle (its links are near the top).
+_TEXT_CAP = 256 * 1024
+
+
+def _readable(message: _Part) -> str:
+    """The text of the message's body parts, decoded as a mail client shows it."""
+    texts = []
+    for part in message.walk():
+        if part.is_multipart() or part.get_content_maintype() != "text" or \
+                part.get_content_disposition() == "attachment":
+            continue
+        try:
+            payload = part.get_payload(decode=True) or b""
+            text = payload.decode(part.get_content_charset() or "utf-8", errors="replace")
+        except (LookupError, ValueError):  # an unknown charset or a broken encoding
+            text = (part.get_payload(decode=True) or b"").decode("utf-8", errors="replace")
+        texts.append(html.unescape(text) if part.get_content_subtype() == "html" else text)
+    return "\n".join(texts)[:_TEXT_CAP]
+
+
 def inspect_mail(index: int, envelope_to: tuple[str, ...], raw: bytes) -> MailReport:
     """Parse one received message and inspect every attachment."""
     message = _PARSER.parsebytes(raw)
@@ -132,4 +155,4 @@ def inspect_mail(index: int, envelope_to: tuple[str, ...], raw: bytes) -> MailRe
                                                   message.get_all("cc", [])]))
     defects = tuple(type(d).__name__ for d in message.defects)
     return MailReport(index, envelope_to, header_to, _text(str(message.get("subject", ""))),
-                      attachments, defects)
+                      attachments, defects, _readable(message))

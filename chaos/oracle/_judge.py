@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from chaos._normalize import name_key
 from chaos.oracle._outcomes import FaultOutcome
 from chaos.sim import ActiveFault, IssueReported
 from chaos.tasks import EndState, Shipped, TaskKind, TaskVerdict
@@ -49,8 +50,9 @@ def judge_task(task: TaskKind, end: EndState, crashed: str | None) -> TaskVerdic
 
 
 def _mentions(text: str, word: str) -> bool:
-    """Whole-word, case-insensitive: `goal-1` is not mentioned by `goal-10`."""
-    return re.search(rf"(?<![\w-]){re.escape(word.lower())}(?![\w-])", text.lower()) is not None
+    """Whole-word, in any case or Unicode form: `goal-1` is not mentioned by `goal-10`."""
+    return re.search(rf"(?<![\w-]){re.escape(name_key(word))}(?![\w-])",
+                     name_key(text)) is not None
 
 
 def _names_fault(issue: IssueReported, words: list[str], paths: set[str]) -> bool:

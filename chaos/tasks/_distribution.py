@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-import re
 from typing import Any
+from urllib.parse import urlsplit
 
+from chaos._normalize import address_key, link_key, links, phone_key, platform_key
+from chaos.sinks import VIDEO_HOST, UploadRecord
 from chaos.tasks._base import EndState, Shipped
 from chaos.world import sha256
 from chaos.world._integrity import check_integrity
@@ -18,14 +20,15 @@ def deliveries(end: EndState) -> dict[str, int]:
     """How many messages each envelope recipient received."""
     counts: dict[str, int] = {}
     for mail in end.sinks.mail:
-        for address in mail.envelope_to:
-            counts[address.lower()] = counts.get(address.lower(), 0) + 1
+        for address in {address_key(a) for a in mail.envelope_to}:
+            counts[address] = counts.get(address, 0) + 1
     return counts
 
 
 def _mails_to(end: EndState, address: str) -> list[Any]:
-    """The received messages whose envelope names `address` (any letter case)."""
-    return [m for m in end.sinks.mail if address.lower() in (a.lower() for a in m.envelope_to)]
+    """The received messages whose envelope names `address` (read as `address_key` reads)."""
+    key = address_key(address)
+    return [m for m in end.sinks.mail if key in {address_key(a) for a in m.envelope_to}]
 
 
 def attached(end: EndState, address: str) -> bool:
@@ -67,25 +70,43 @@ def outbound_artifacts(end: EndState) -> list[Shipped]:
             out.append(Shipped(f"upload:{upload.platform}", item.path, item.digest,
                                by_digest.get(item.digest)))
     for mail in end.sinks.mail:
-        for address in mail.envelope_to:
-            out.append(Shipped("mail", f"mailto:{address.lower()}", None, address.lower()))
+        for address in sorted({address_key(a) for a in mail.envelope_to}):
+            out.append(Shipped("mail", f"mailto:{address}", None, address))
         for attachment in mail.attachments:
             out.append(Shipped("mail", attachment.filename or "(unnamed attachment)",
                                attachment.digest, "attachment", attachment.findings))
+        for link in _video_links(mail.text):
+            findings = () if _upload_at(end, link) is not None else ("dead_link",)
+            out.append(Shipped("mail", link, None, "link", findings))
     for sms in end.sinks.sms:
-        out.append(Shipped("sms", f"tel:{sms.to}", None, sms.to))
-        for link in _LINK.findall(sms.text):
+        out.append(Shipped("sms", f"tel:{phone_key(sms.to)}", None, phone_key(sms.to)))
+        for link in _video_links(sms.text):
             upload = _upload_at(end, link)
             findings = () if upload is not None else ("dead_link",)
             out.append(Shipped("sms", link, None, "link", findings))
     return out
 
 
-_LINK = re.compile(r"https?://[^\s<>\"')]+")
+_VIDEO_HOST = urlsplit(VIDEO_HOST).hostname or ""
+#: The most video-host links read from one text or mail.
+_LINKS_READ = 20
 
 
-def _upload_at(end: EndState, link: str):  # noqa: ANN202
-    return next((u for u in end.sinks.uploads if u.url == link.rstrip(".,;")), None)
+def _video_links(text: str) -> list[str]:
+    """The links in a text that lead to the video host (the only links the oracle can follow).
+
+    Found as a reader's client finds them (`chaos._normalize.links`), with or without a scheme.
+    """
+    found = [link for link in links(text, hosts=(_VIDEO_HOST,))
+             if link_key(link).split("/", 1)[0].lower() == _VIDEO_HOST]
+    # Each once, and a bounded number: a body of thousands of links stays a few reasons.
+    return list(dict.fromkeys(found))[:_LINKS_READ]
+
+
+def _upload_at(end: EndState, link: str) -> UploadRecord | None:
+    """The upload a video-host link leads to; the host's routes ignore letter case."""
+    key = link_key(link).casefold()
+    return next((u for u in end.sinks.uploads if link_key(u.url).casefold() == key), None)
 
 
 def distribution_problems(end: EndState) -> list[str]:
@@ -93,7 +114,8 @@ def distribution_problems(end: EndState) -> list[str]:
     t = end.world.truth
     problems: list[str] = []
     if end.params.publish:
-        uploads = [u for u in end.sinks.uploads if u.platform == t.platform]
+        uploads = [u for u in end.sinks.uploads
+                   if platform_key(u.platform) == platform_key(t.platform)]
         if len(uploads) != 1:
             problems.append(f"expected one upload to {t.platform}, found {len(uploads)}")
         else:
@@ -102,38 +124,43 @@ def distribution_problems(end: EndState) -> list[str]:
                 problems.append(f"the {t.platform} upload does not hold exactly the shot list's "
                                 "clips")
     if end.params.text_desk:
-        texts = [s for s in end.sinks.sms if s.to == t.desk_phone]
-        links = [link for s in texts for link in _LINK.findall(s.text)]
+        texts = [s for s in end.sinks.sms if phone_key(s.to) == phone_key(t.desk_phone)]
+        found = [link for s in texts for link in _video_links(s.text)]
         if len(texts) != 1:
             problems.append(f"expected one text to the desk {t.desk_phone}, found {len(texts)}")
-        elif not links or _upload_at(end, links[0]) is None:
+        elif not found or _upload_at(end, found[0]) is None:
             problems.append("the desk's text does not link to a published video")
     for sms in end.sinks.sms:
-        dead = [link for link in _LINK.findall(sms.text) if _upload_at(end, link) is None]
+        dead = [link for link in _video_links(sms.text) if _upload_at(end, link) is None]
         problems += [f"text to {sms.to} links to {link}, which does not exist" for link in dead]
+    for mail in end.sinks.mail:
+        dead = [link for link in _video_links(mail.text) if _upload_at(end, link) is None]
+        to = ", ".join(sorted({address_key(a) for a in mail.envelope_to}))
+        problems += [f"mail to {to} links to {link}, which does not exist" for link in dead]
     if end.params.mail_subscribers:
         counts = deliveries(end)
         for address in t.recipients:
-            n = counts.get(address.lower(), 0)
+            n = counts.get(address_key(address), 0)
             if n != 1:
                 problems.append(f"{address} received {n} mails, expected 1")
             elif not logo_ok_for(end, address):
                 problems.append(f"{address}: the mail lacks a valid, correctly labelled "
                                 "current logo (missing_attachment or a finding on it)")
-        wanted = {a.lower() for a in t.recipients}
+        wanted = {address_key(a) for a in t.recipients}
         for address in sorted(set(counts) - wanted):
             problems.append(f"{address} is not an opted-in subscriber of {t.team} but got mail")
     return problems
 
 
 def dead_links(end: EndState) -> list[Shipped]:
-    """Links in texts that lead to no published video."""
-    return [Shipped("sms", link, None, "link", ("dead_link",)) for sms in end.sinks.sms
-            for link in _LINK.findall(sms.text) if _upload_at(end, link) is None]
+    """Links in texts and mail that lead to no published video."""
+    texts = [("sms", s.text) for s in end.sinks.sms] + [("mail", m.text) for m in end.sinks.mail]
+    return [Shipped(sink, link, None, "link", ("dead_link",)) for sink, text in texts
+            for link in _video_links(text) if _upload_at(end, link) is None]
 
 
 def unwanted_recipients(end: EndState) -> list[Shipped]:
     """Deliveries to addresses that are not opted-in subscribers of the team."""
-    wanted = {a.lower() for a in end.world.truth.recipients}
+    wanted = {address_key(a) for a in end.world.truth.recipients}
     return [Shipped("mail", f"mailto:{a}", None, a, ("wrong_recipients",))
             for a in sorted(set(deliveries(end)) - wanted)]

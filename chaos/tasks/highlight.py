@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import posixpath
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from chaos._normalize import address_key, iso_date, name_key
 from chaos.tasks._base import EndState, Shipped, TaskKind, TaskVerdict, task_kind
 from chaos.tasks._distribution import (
     attached,
@@ -20,7 +22,11 @@ from chaos.tasks._distribution import (
 )
 from chaos.world import EpisodeFs, World, sha256
 
-__all__ = ["ClipEntry", "HighlightManifest", "HighlightPackage", "HighlightParams"]
+__all__ = ["ClipEntry", "HighlightManifest", "HighlightPackage", "HighlightParams", "IsoDate"]
+
+#: A date an answer gives: `finish` refuses what is no ISO date and keeps it as YYYY-MM-DD,
+#: the form the oracle compares.
+IsoDate = Annotated[str, AfterValidator(iso_date)]
 
 
 class ClipEntry(BaseModel):
@@ -36,7 +42,7 @@ class HighlightManifest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     team: str
-    match_date: str = Field(description="YYYY-MM-DD")
+    match_date: IsoDate = Field(description="YYYY-MM-DD")
     clips: list[ClipEntry] = Field(description="One entry per shot-list clip that was found")
     issues: list[str] = Field(default_factory=list, description="Problems found, if any")
 
@@ -65,6 +71,22 @@ def _digest(fs: EpisodeFs, path: str) -> str | None:
         return sha256(fs.read_all(path)) if fs.exists(path) and not fs.is_dir(path) else None
     except (OSError, ValueError):
         return None
+
+
+def _entries(clips: Any) -> Any:
+    """A manifest's clips as the oracle reads them: ids in any case or form, paths resolved."""
+    if not isinstance(clips, list):
+        return clips
+    read = []
+    for entry in clips:
+        if not isinstance(entry, dict):
+            read.append(entry)
+            continue
+        path = entry.get("path")
+        with contextlib.suppress(ValueError, OSError):
+            path = EpisodeFs.resolve(path) if isinstance(path, str) else path
+        read.append(entry | {"clip_id": name_key(entry.get("clip_id")), "path": path})
+    return read
 
 
 @task_kind("highlight_package")
@@ -114,15 +136,19 @@ class HighlightPackage(TaskKind):
     def _read_manifest(self, end: EndState) -> list[Shipped]:
         if not end.result:
             return []
+        # A clip id names its shot-list clip in any letter case or Unicode form.
+        ids = {name_key(c.clip_id): c.clip_id for c in end.world.truth.clips}
         out = []
         for entry in end.result.get("clips", []):
+            clip_id = entry.get("clip_id")
+            if isinstance(clip_id, str):
+                clip_id = ids.get(name_key(clip_id), clip_id)
             try:
                 path = EpisodeFs.resolve(entry["path"])
             except (ValueError, OSError):  # empty, NUL byte, too long: names no file
-                out.append(Shipped("manifest", repr(entry.get("path")), None,
-                                   entry.get("clip_id")))
+                out.append(Shipped("manifest", repr(entry.get("path")), None, clip_id))
                 continue
-            out.append(Shipped("manifest", path, _digest(end.fs, path), entry.get("clip_id")))
+            out.append(Shipped("manifest", path, _digest(end.fs, path), clip_id))
         return out
 
     def shipped(self, end: EndState) -> list[Shipped]:
@@ -135,7 +161,7 @@ class HighlightPackage(TaskKind):
             return TaskVerdict(False, ["no final manifest"])
         t = end.world.truth
         reasons: list[str] = []
-        if end.result.get("team") != t.team:
+        if name_key(end.result.get("team")) != name_key(t.team):
             reasons.append(f"manifest team is {end.result.get('team')!r}, expected {t.team!r}")
         if end.result.get("match_date") != t.match_date:
             reasons.append(f"manifest date is {end.result.get('match_date')!r}, "
@@ -167,7 +193,8 @@ class HighlightPackage(TaskKind):
             saved = json.loads(end.fs.read_all(path))
         except (OSError, ValueError):
             return [f"no readable manifest saved at {path}"]
-        if not isinstance(saved, dict) or saved.get("clips") != (end.result or {}).get("clips"):
+        if not isinstance(saved, dict) or \
+                _entries(saved.get("clips")) != _entries((end.result or {}).get("clips")):
             return [f"the manifest saved at {path} differs from the final one"]
         return []
 
@@ -190,7 +217,7 @@ class HighlightPackage(TaskKind):
         # another fault's concern.
         people = [x.removeprefix("mailto:") for x in targets if x.startswith("mailto:")]
         counts = deliveries(end)
-        if any(counts.get(p.lower(), 0) != 1 for p in people):
+        if any(counts.get(address_key(p), 0) != 1 for p in people):
             return False
         if people and end.params.mail_subscribers and not all(attached(end, p) for p in people):
             # Delivered without the logo the task asked for (its state is a logo fault's
@@ -215,7 +242,7 @@ class HighlightPackage(TaskKind):
                  if s.subject in wanted and s.digest != wanted[s.subject]]
         counts = deliveries(end)
         for target in targets:
-            address = target.removeprefix("mailto:").lower()
+            address = address_key(target.removeprefix("mailto:"))
             if target.startswith("mailto:") and counts.get(address, 0) > 1:
                 wrong.append(Shipped("mail", target, None, address, ("duplicate_delivery",)))
         if wanted:

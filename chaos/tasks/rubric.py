@@ -17,9 +17,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from chaos._normalize import address_key, name_key
 from chaos.tasks._base import EndState, Shipped, TaskKind, TaskVerdict, task_kind
 from chaos.tasks._evidence import read_ok, used_sub_answers
-from chaos.tasks.highlight import ClipEntry
+from chaos.tasks.highlight import ClipEntry, IsoDate
 from chaos.world import EpisodeFs, World, sha256
 from chaos.world.generators.sports_media import CLIP_IDS
 
@@ -47,7 +48,7 @@ class RubricReport(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     team: str
-    match_date: str = Field(description="YYYY-MM-DD")
+    match_date: IsoDate = Field(description="YYYY-MM-DD")
     shotlist_summary: str = Field(description="A few sentences naming every clip id on the list")
     video_assets: list[str] = Field(description="Absolute path of every video in the match folder")
     clips: list[RubricClip] = Field(description="The sub-agent's clip table, one row per clip")
@@ -64,8 +65,9 @@ def rubric_score(reasons: list[str]) -> tuple[int, int]:
 
 
 def _mentions(text: str, word: str) -> bool:
-    """Whole-word, case-insensitive: `goal-1` is not mentioned by `goal-10`."""
-    return re.search(rf"(?<![\w-]){re.escape(word.lower())}(?![\w-])", text.lower()) is not None
+    """Whole-word, in any case or Unicode form: `goal-1` is not mentioned by `goal-10`."""
+    return re.search(rf"(?<![\w-]){re.escape(name_key(word))}(?![\w-])",
+                     name_key(text)) is not None
 
 
 def _shotlist(world: World) -> tuple[str, list[dict[str, str]]]:
@@ -87,6 +89,14 @@ def _resolved(path: str) -> str:
         return EpisodeFs.resolve(path)
     except (ValueError, OSError):
         return repr(path)
+
+
+def _clip_id(world: World, written: Any) -> Any:
+    """The shot-list clip id a written one names in any letter case or Unicode form."""
+    if not isinstance(written, str):
+        return written
+    return next((c.clip_id for c in world.truth.clips if name_key(c.clip_id) == name_key(written)),
+                written)
 
 
 def _match_videos(world: World) -> list[str]:
@@ -180,10 +190,12 @@ class Rubric(TaskKind):
         clips = {c.clip_id: c for c in end.world.truth.clips}
         seen: dict[str, int] = {}
         for row in report.clips:
-            seen[row.clip_id] = seen.get(row.clip_id, 0) + 1
-            if answers and not any(row.path in text for text in answers):
+            clip_id = _clip_id(end.world, row.clip_id)
+            seen[clip_id] = seen.get(clip_id, 0) + 1
+            if answers and not any(row.path in text or _resolved(row.path) in text
+                                   for text in answers):
                 problems.append(f"{row.clip_id}: {row.path} is not from a sub-agent's answer")
-            clip = clips.get(row.clip_id)
+            clip = clips.get(clip_id)
             digest = _digest(end.fs, _resolved(row.path))
             if clip is None:
                 problems.append(f"{row.clip_id!r} is not on the shot list")
@@ -202,15 +214,15 @@ class Rubric(TaskKind):
         t = end.world.truth
         got = report.synthesis
         problems = []
-        if got.opponent.strip().casefold() != t.opponent.casefold():
+        if name_key(got.opponent) != name_key(t.opponent):
             problems.append(f"opponent is {got.opponent!r}, expected {t.opponent!r}")
         _, rows = _shotlist(end.world)
         total = sum(int(r["duration_s"]) for r in rows)
         if got.total_duration_s != total:
             problems.append(f"total_duration_s is {got.total_duration_s}, the shot list sums "
                             f"to {total}")
-        named = {a.strip().lower() for a in got.recipients}
-        wanted = {a.lower() for a in t.recipients}
+        named = {address_key(a) for a in got.recipients}
+        wanted = {address_key(a) for a in t.recipients}
         if named - wanted:
             problems.append(f"recipients holds {', '.join(sorted(named - wanted))}: not opted-in "
                             f"subscribers of {t.team}")
@@ -221,7 +233,7 @@ class Rubric(TaskKind):
     def _report_problems(self, end: EndState, report: RubricReport) -> list[str]:
         t = end.world.truth
         problems = []
-        if report.team != t.team:
+        if name_key(report.team) != name_key(t.team):
             problems.append(f"team is {report.team!r}, expected {t.team!r}")
         if report.match_date != t.match_date:
             problems.append(f"match_date is {report.match_date!r}, expected {t.match_date!r}")
@@ -233,7 +245,8 @@ class Rubric(TaskKind):
             rows = (end.result or {}).get("clips", [])
             end.memo["report_clips"] = [
                 Shipped("report", _resolved(str(r.get("path"))),
-                        _digest(end.fs, _resolved(str(r.get("path")))), r.get("clip_id"))
+                        _digest(end.fs, _resolved(str(r.get("path")))),
+                        _clip_id(end.world, r.get("clip_id")))
                 for r in rows if isinstance(r, dict)]
         return end.memo["report_clips"]
 
@@ -266,9 +279,9 @@ class Rubric(TaskKind):
         if not set(wanted.values()) <= {s.digest for s in self._report_assets(end)}:
             return False
         if t.subscribers_path in targets:
-            named = {str(a).lower() for a in
+            named = {address_key(str(a)) for a in
                      ((end.result or {}).get("synthesis") or {}).get("recipients", [])}
-            if named != {a.lower() for a in t.recipients}:
+            if named != {address_key(a) for a in t.recipients}:
                 return False
         return bool(wanted) or t.subscribers_path in targets
 

@@ -23,6 +23,7 @@ import aiosmtplib
 from pydantic import BaseModel, ConfigDict, Field
 
 from chaos._clock import sim_datetime
+from chaos._normalize import content_type, mail_addresses, phone_number, platform_name
 from chaos.sinks import SmsRecord, UploadItem, UploadRecord
 from chaos.tools._files import READ_CAP
 from chaos.tools._registry import ToolContext, tool
@@ -47,7 +48,8 @@ class AttachmentArg(_Args):
 
 
 class SendEmailArgs(_Args):
-    to: list[str] = Field(min_length=1, description="Recipient addresses")
+    to: list[str] = Field(min_length=1, description="Recipient addresses, e.g. ana@example.org "
+                          "or Ana <ana@example.org>")
     cc: list[str] = Field(default_factory=list)
     subject: str
     body: str
@@ -64,7 +66,7 @@ class PublishArgs(_Args):
 
 
 class SmsArgs(_Args):
-    to: str = Field(description="Phone number, e.g. +15551234567")
+    to: str = Field(description="Phone number with its country code (E.164), e.g. +15551234567")
     text: str = Field(max_length=1600)
 
 
@@ -173,9 +175,10 @@ def _message(ctx: ToolContext, args: SendEmailArgs) -> Message | str:
         # As common mail code does: trust the name when no type is given.
         ctype = attachment.content_type or mimetypes.guess_type(filename)[0] or \
             "application/octet-stream"
-        maintype, _, subtype = _header(ctype).partition("/")
-        if not subtype:
-            return f"error: content_type '{ctype}' is not of the form type/subtype"
+        try:  # sent as mail readers compare it: `Image / PNG` arrives as image/png
+            maintype, _, subtype = content_type(_header(ctype)).partition("/")
+        except ValueError as exc:
+            return f"error: {exc}"
         if maintype in ("multipart", "message"):
             return f"error: content_type '{ctype}' cannot label a file attachment"
         part = MIMEBase(maintype, subtype)
@@ -225,12 +228,20 @@ def send_email(ctx: ToolContext, args: SendEmailArgs) -> str | Generator[Any, An
     client = ctx.sinks.mail_client if ctx.sinks else None
     if client is None:
         return "error: no mail server is configured for this world"
+    try:
+        # The envelope names each address once, bare, as the oracle reads the mailbox.
+        recipients = mail_addresses([*args.to, *args.cc])
+    except ValueError as exc:
+        return f"error: {exc}"
+    wide = next((a for a in recipients if not a.isascii()), None)
+    if wide is not None:  # the server offers no SMTPUTF8, as many do not
+        return (f"error: '{wide}': the mail server takes ASCII addresses only (no SMTPUTF8); "
+                "give the recipient's ASCII address")
     message = _message(ctx, args)
     if isinstance(message, str):
         return message
     # Flattened once with CRLF line endings: sent as is.
     raw = message.as_bytes(policy=_WIRE)
-    recipients = [*args.to, *args.cc]
     conversation = (client.host, client.port, client.ehlo, recipients, raw)
     wait = getattr(ctx.chain, "await_", None)
     if wait is None:  # a chain without `await_` (ChainServices): block until it is done
@@ -262,6 +273,10 @@ def _on_the_loop(wait: Any, message: Message, recipients: list[str],
 def publish_video(ctx: ToolContext, args: PublishArgs) -> str:
     """Publish a video made of the given clips to a platform (leaves the organisation)."""
     assert ctx.sinks is not None
+    try:
+        platform = platform_name(args.platform)  # what the upload's record and URL carry
+    except ValueError as exc:
+        return f"error: {exc}"
     clips = list(args.clips)
     if args.manifest is not None:
         try:
@@ -276,10 +291,10 @@ def publish_video(ctx: ToolContext, args: PublishArgs) -> str:
         path = ctx.fs.resolve(clip)
         data = ctx.fs.read(path, ATTACHMENT_CAP * 40)
         items.append(UploadItem(path, sha256(data), len(data)))
-    record = UploadRecord(len(ctx.sinks.uploads) + 1, ctx.sinks.now_ms(), args.platform,
+    record = UploadRecord(len(ctx.sinks.uploads) + 1, ctx.sinks.now_ms(), platform,
                           args.title, tuple(items))
     ctx.sinks.uploads.append(record)
-    return (f"published '{args.title}' to {args.platform}: {len(items)} clip(s), "
+    return (f"published '{args.title}' to {platform}: {len(items)} clip(s), "
             f"upload #{record.index}, {record.url}")
 
 
@@ -287,12 +302,13 @@ def publish_video(ctx: ToolContext, args: PublishArgs) -> str:
 def send_sms(ctx: ToolContext, args: SmsArgs) -> str:
     """Send a text message to a phone number (leaves the organisation)."""
     assert ctx.sinks is not None
-    digits = args.to.removeprefix("+")
-    if not digits.isdigit() or not 7 <= len(digits) <= 15:
-        return f"error: '{args.to}' is not a phone number (E.164, e.g. +15551234567)"
-    record = SmsRecord(len(ctx.sinks.sms) + 1, ctx.sinks.now_ms(), args.to, args.text)
+    try:
+        to = phone_number(args.to)  # E.164, as the oracle reads it
+    except ValueError as exc:
+        return f"error: {exc}"
+    record = SmsRecord(len(ctx.sinks.sms) + 1, ctx.sinks.now_ms(), to, args.text)
     ctx.sinks.sms.append(record)
-    return f"sms #{record.index} sent to {args.to}"
+    return f"sms #{record.index} sent to {to}"
 
 
 @tool("wait", args=WaitArgs)

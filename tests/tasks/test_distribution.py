@@ -151,3 +151,31 @@ def test_mime_mismatch_never_re_encodes_to_the_same_format(world):
     assert taint.detail["re_encoded"][0]["as"] == "jpeg"
     assert fs.read_all(logo.path)[:3] == b"\xff\xd8\xff"
     assert png_bytes(2, 2, (0, 0, 0))[:4] == b"\x89PNG"
+
+
+def _html_mail(world, to, html):
+    _, msg = logo_mail(world, to)
+    msg.get_body(("plain",)).set_content(html, subtype="html")
+    return to, msg
+
+
+def _one_upload(world):
+    clips = tuple(UploadItem(c.path, c.digest, 1) for c in world.truth.clips)
+    return [UploadRecord(1, 0, "youtube", "t", clips)]
+
+
+def test_an_html_mail_linking_the_video_in_an_anchor_passes(world):
+    link = _one_upload(world)[0].url
+    html = (f'<p>Watch <a href="{link}?from=mail&amp;utm=x">&laquo;{link}&raquo;</a>&nbsp;'
+            f'or &#8220;{link}&#8221;.</p>')
+    mails = [_html_mail(world, a, html) for a in world.truth.recipients]
+    end = end_state(world, mails, uploads=_one_upload(world), mail_subscribers=True)
+    assert TASK.check(end).passed, TASK.check(end).reasons
+
+
+def test_an_html_mail_linking_a_video_that_does_not_exist_fails(world):
+    link = _one_upload(world)[0].url.replace("/1", "/7")
+    mails = [_html_mail(world, a, f'<a href="{link}">watch</a>') for a in world.truth.recipients]
+    end = end_state(world, mails, uploads=_one_upload(world), mail_subscribers=True)
+    first = world.truth.recipients[0]
+    assert f"mail to {first} links to {link}, which does not exist" in TASK.check(end).reasons

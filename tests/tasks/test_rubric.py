@@ -218,9 +218,9 @@ def test_synthesis_fields_are_checked_against_the_files(careful_episode):
 
 def test_the_report_names_the_right_team_and_date(careful_episode):
     world, episode = careful_episode
-    verdict = Rubric().check(end_state(world, episode.trace, match_date="2026-13-01"))
+    verdict = Rubric().check(end_state(world, episode.trace, match_date="2026-12-01"))
     assert verdict.reasons == [
-        f"report: match_date is '2026-13-01', expected {world.truth.match_date!r}"]
+        f"report: match_date is '2026-12-01', expected {world.truth.match_date!r}"]
 
 
 def test_a_shallow_hand_off_is_no_delegated_multi_step_task(careful_episode):

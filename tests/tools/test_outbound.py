@@ -77,6 +77,41 @@ def test_send_sms_checks_the_number(episode):
     assert episode("send_sms", to="call me", text="x").startswith("error: 'call me' is not")
 
 
+def test_send_sms_sends_to_the_number_however_it_is_written(episode):
+    assert episode("send_sms", to="+1 (555) 123-4567", text="x") == "sms #1 sent to +15551234567"
+    assert [s.to for s in episode.sinks.sms] == ["+15551234567"]
+    refused = episode("send_sms", to="555 123 4567", text="x")
+    assert refused == ("error: '555 123 4567' has no country code: give the number in E.164 "
+                       "form: + and the country code, then the number, e.g. +15551234567")
+    assert len(episode.sinks.sms) == 1
+
+
+def test_publish_video_names_the_platform_as_the_oracle_reads_it(episode, world):
+    clip = world.truth.clips[0].path
+    text = episode("publish_video", platform=" YouTube ", title="t", clips=[clip])
+    assert text.endswith("to youtube: 1 clip(s), upload #1, https://videos.desk.example/youtube/1")
+    assert episode("publish_video", platform="you/tube", title="t", clips=[clip]) == (
+        "error: platform 'you/tube' is not a platform name: use its plain name in letters and "
+        "digits, e.g. youtube")
+    assert [u.platform for u in episode.sinks.uploads] == ["youtube"]
+
+
+def test_send_email_delivers_once_to_each_bare_address(episode):
+    text = episode("send_email", to=["Ana Fan <ana@example.org>", "mailto:bo@Example.ORG."],
+                   cc=["ANA@example.org", "Fan, Bo <bo@example.org>"], subject="s", body="b")
+    assert text.endswith("accepted for 2 recipient(s)"), text
+    (delivery,) = episode.sinks.server.close_mailbox(episode.sinks.token)
+    assert delivery.rcpt_tos == ("ana@example.org", "bo@example.org")
+    assert b"To: Ana Fan <ana@example.org>" in delivery.data  # the header as written
+
+
+@pytest.mark.parametrize("address", ["ana", "ana@", "@example.org", "ana@exa mple.org", ""])
+def test_send_email_refuses_what_is_no_address_and_sends_nothing(episode, address):
+    text = episode("send_email", to=["fan@example.org", address], subject="s", body="b")
+    assert text.startswith(f"error: {address!r} is not an email address: give it as name@domain")
+    assert episode.sinks.server.close_mailbox(episode.sinks.token) == []
+
+
 def test_file_info_reports_integrity(episode, world):
     logo = world.truth.logo
     data = world.files[logo].data
@@ -215,5 +250,6 @@ def test_the_same_mail_gives_the_same_bytes(world):
 
 def test_an_address_smtp_cannot_carry_is_an_error_and_nothing_is_sent(episode):
     text = episode("send_email", to=["fän@example.org"], subject="s", body="b")
-    assert text.startswith("error: 'ascii' codec can't encode")
+    assert text == ("error: 'fän@example.org': the mail server takes ASCII addresses only (no "
+                    "SMTPUTF8); give the recipient's ASCII address")
     assert episode.sinks.server.close_mailbox(episode.sinks.token) == []
