@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
@@ -13,13 +12,29 @@ from chaos.models.scripted._policies import PolicyContext, policies
 
 __all__ = ["ScriptedModel"]
 
-_BRIEF = re.compile(r"Brief:\s*(\{.*\})\s*$", re.DOTALL)
+_BRIEF = "Brief:"
 
 
 def _brief(text: str) -> dict[str, Any]:
-    match = _BRIEF.search(text)
+    """The JSON brief in a task or delegation text ({} when there is none).
+
+    The brief is the last `Brief: {...}` whose object parses; any words a profile's
+    `task.prompt` or a delegating agent put before or after it are left aside.
+    """
+    decoder = json.JSONDecoder()
+    at = text.rfind(_BRIEF)
+    while at >= 0:
+        start = at + len(_BRIEF)
+        start += len(text[start:]) - len(text[start:].lstrip())
+        try:
+            value, _end = decoder.raw_decode(text, start)
+        except json.JSONDecodeError:
+            value = None
+        if isinstance(value, dict):
+            return value
+        at = text.rfind(_BRIEF, 0, at)
     try:
-        value = json.loads(match.group(1) if match else text)
+        value = json.loads(text)
     except json.JSONDecodeError:
         return {}
     return value if isinstance(value, dict) else {}
