@@ -193,3 +193,24 @@ def test_help_documents_exit_4():
     for command in (["run", "--help"], ["sweep", "--help"], ["--help"]):
         output = CliRunner().invoke(main, command).output
         assert "4 a model completed no episode" in " ".join(output.split())
+
+
+def test_a_gate_on_crashed_episodes_fails_a_run_where_some_crashed(tmp_path):
+    path = _profile(tmp_path, gates={"episodes_crashed": {"max": 0.0, "arm": "clean"}})
+    out = tmp_path / "run"
+    result = _run("run", path, "--model", "scripted/test-sometimes-crashes",
+                  "--model", "scripted/careful", "--episodes", "6", "--arm", "clean",
+                  "--out", out)
+    assert result.exit_code == 1, result.output
+    assert ("gate failed: scripted/test-sometimes-crashes episodes_crashed (clean arm) 1/6"
+            in result.output)
+    assert "gate passed: scripted/careful episodes_crashed (clean arm) 0/6" in result.output
+    # A sweep judges the same gate from its summary: the same verdicts.
+    swept = _run("sweep", path, "--model", "scripted/test-sometimes-crashes",
+                 "--model", "scripted/careful", "--seeds", "0-5", "--arm", "clean",
+                 "--workers", "0", "--store", tmp_path / "history.db", "--out",
+                 tmp_path / "sweep")
+    assert swept.exit_code == 1, swept.output
+    gates = json.loads((out / "results.json").read_text())["summary"]["gates"]
+    swept_gates = json.loads((tmp_path / "sweep" / "results.json").read_text())["summary"]["gates"]
+    assert gates == swept_gates
