@@ -178,12 +178,21 @@ def test_a_sweep_whose_model_completed_no_episode_exits_4(tmp_path):
     assert "no episode completed for scripted/test-always-crashes" in result.output
 
 
-def test_crashes_show_in_junit_and_the_html_report(tmp_path):
+def test_crashes_are_errors_in_junit_and_counted_in_the_html_report(tmp_path):
+    from junitparser import Error, JUnitXml
+
     out = tmp_path / "run"
-    _run("run", SPORTS, "--model", "scripted/test-always-crashes", "--episodes", "1",
-         "--out", out)
-    junit = (out / "junit.xml").read_text()
-    assert "crashed: RuntimeError: endpoint said" in junit
+    _run("run", SPORTS, "--model", "scripted/test-always-crashes", "--model", "scripted/careful",
+         "--episodes", "1", "--out", out)
+    (suite,) = JUnitXml.fromfile(str(out / "junit.xml"))
+    assert suite.errors == 1
+    cases = {case.name: case for case in suite}
+    (error,) = [r for r in cases["scripted/test-always-crashes :: episodes completed"].result
+                if isinstance(r, Error)]
+    assert error.message.startswith("2 of 2 episodes crashed")
+    assert "RuntimeError: endpoint said" in error.message
+    assert "--arm chaos" in error.message  # each one's reproduce command
+    assert "scripted/careful :: episodes completed" not in cases
     html = out / "report.html"
     if html.exists():  # plotly installed
         assert "crashed (clean / chaos)" in html.read_text()
