@@ -129,6 +129,15 @@ def test_a_model_whose_every_episode_crashed_exits_4_with_the_reason_shown(tmp_p
     assert model["clean"]["crashed"] == model["chaos"]["crashed"] == 2
 
 
+def test_chaos_report_shows_the_crash_lines_again(tmp_path):
+    out = tmp_path / "run"
+    _run("run", SPORTS, "--model", "scripted/test-always-crashes", "--episodes", "1",
+         "--out", out)
+    result = CliRunner(env={"COLUMNS": "250"}).invoke(main, ["report", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "test-always-crashes · clean: 1 of 1 crashed; first (seed 0)" in result.output
+
+
 def test_every_episode_crashing_wins_over_a_failed_gate(tmp_path):
     path = _profile(tmp_path, gates={"task_success": {"min": 0.5}})
     result = _run("run", path, "--model", "scripted/test-always-crashes", "--episodes", "1",
