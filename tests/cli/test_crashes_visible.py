@@ -232,3 +232,20 @@ def test_a_gate_on_crashed_episodes_fails_a_run_where_some_crashed(tmp_path):
     gates = json.loads((out / "results.json").read_text())["summary"]["gates"]
     swept_gates = json.loads((tmp_path / "sweep" / "results.json").read_text())["summary"]["gates"]
     assert gates == swept_gates
+
+
+@policy("test-plain-list")
+def plain_list(brief, ctx):
+    """A plugin policy written as a list of calls rather than a generator."""
+    return [("list_dir", {"path": brief.get("match_dir", "/")}),
+            ("finish", {"result": {"team": brief.get("team"), "match_date":
+                                   brief.get("match_date"), "clips": [], "issues": []}})]
+
+
+def test_a_plugin_policy_that_returns_a_plain_list_runs_instead_of_crashing(tmp_path):
+    out = tmp_path / "run"
+    result = _run("run", SPORTS, "--model", "scripted/test-plain-list", "--episodes", "1",
+                  "--arm", "clean", "--out", out)
+    assert result.exit_code == 0, result.output
+    (episode,) = _episodes(out)
+    assert episode["status"] == "completed", episode["error"]

@@ -70,7 +70,7 @@ class ScriptedModel:
             if resumed is not False:
                 return resumed
         context = PolicyContext(agent, _delegate_names(tools), tuple(t.name for t in tools))
-        step = self._policy(_brief(messages[first].content), context)
+        step = _resumable(self._policy(_brief(messages[first].content), context))
         try:
             call = next(step)
             ran: tuple[str, dict[str, Any]] | None = None
@@ -131,6 +131,22 @@ class ScriptedModel:
         turns = sum(1 for m in request.messages if m.role == "assistant")
         return ModelTurn(tool_calls=(ToolCall(f"call_{turns + 1}", call[0], call[1]),),
                          finish_reason="tool_calls")
+
+
+def _resumable(steps: Any) -> Any:
+    """The policy's steps as a generator that tool results can be sent to.
+
+    A plugin's policy may return a plain list or iterator of calls: its calls are made in
+    order and the results it cannot take are dropped.
+    """
+    if hasattr(steps, "send"):
+        return steps
+
+    def in_order() -> Any:
+        for call in steps:  # noqa: UP028 (`yield from` would send each result to the iterator)
+            yield call
+
+    return in_order()
 
 
 def _key(messages: Sequence[Message], tools: Sequence[ToolSchema]) -> int:
