@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
@@ -13,6 +14,8 @@ from chaos.models.scripted._policies import PolicyContext, policies
 __all__ = ["ScriptedModel"]
 
 _BRIEF = "Brief:"
+_BRIEF_TRIES = 8
+_SPACE = re.compile(r"\s*")
 
 
 def _brief(text: str) -> dict[str, Any]:
@@ -23,19 +26,21 @@ def _brief(text: str) -> dict[str, Any]:
     """
     decoder = json.JSONDecoder()
     at = text.rfind(_BRIEF)
-    while at >= 0:
-        start = at + len(_BRIEF)
-        start += len(text[start:]) - len(text[start:].lstrip())
+    # A few tries from the end: a text full of "Brief:" must not cost quadratic time.
+    for _ in range(_BRIEF_TRIES):
+        if at < 0:
+            break
+        start = _SPACE.match(text, at + len(_BRIEF)).end()  # type: ignore[union-attr]
         try:
             value, _end = decoder.raw_decode(text, start)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):  # RecursionError: nested past Python's
             value = None
         if isinstance(value, dict):
             return value
         at = text.rfind(_BRIEF, 0, at)
     try:
         value = json.loads(text)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         return {}
     return value if isinstance(value, dict) else {}
 
