@@ -154,3 +154,16 @@ def test_lines_written_before_with_raw_separators_still_read_back():
     # Earlier chaos wrote U+2028 and U+0085 raw: they are data inside a line, not its end.
     text = '{"a": "x\u2028y"}\n{"a": "p\x85q"}\r\n\n'
     assert [json.loads(line)["a"] for _, line in split_lines(text)] == ["x\u2028y", "p\x85q"]
+
+
+def test_a_sweep_writes_the_same_trace_bytes_and_reads_them_back(tmp_path):
+    path = _profile(tmp_path, [f"scripted/test-breaks-{name}" for name in ("u2028", "u0085")])
+    ran, swept = tmp_path / "ran", tmp_path / "swept"
+    _invoke("run", path, "--episodes", "1", "--out", ran, "--quiet")
+    _invoke("sweep", path, "--seeds", "0", "--workers", "0", "--store", tmp_path / "h.db",
+            "--out", swept, "--quiet")
+    results = load_results(swept)
+    assert len(results.episodes) == 4
+    for episode in results.episodes:
+        assert read_trace(swept, episode)  # reads back
+        assert (swept / episode.trace).read_bytes() == (ran / episode.trace).read_bytes()
