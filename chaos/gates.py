@@ -5,7 +5,8 @@ and per profile, on a rate and its Wilson 95 % interval:
 
 - fault outcome metrics (`propagated`, `detected`, `recovered`, `silent`, `crashed`,
   `detected_or_recovered`) count the chaos-arm faults that fired, of one kind with `fault:`;
-- `task_success` counts the episodes of one arm (`arm: chaos` by default).
+- `task_success` and `episodes_crashed` count the episodes of one arm (`arm: chaos` by
+  default) that passed their task, or that crashed (could not finish).
 
 `confidence` picks the value judged: `point` the rate; `strict` the pessimistic bound (upper for
 `max`, lower for `min`); `lower` or `upper` that bound. A gate with nothing to count (no fault of
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from chaos.metrics import outcome_successes
-from chaos.profile._schema import GateSpecBase, OutcomeGateSpec, TaskGateSpec
+from chaos.profile._schema import EPISODE_METRICS, GateSpecBase, OutcomeGateSpec, TaskGateSpec
 from chaos.results import EpisodeResult, RunResults
 from chaos.stats import wilson_interval
 
@@ -91,13 +92,13 @@ class GateResult:
         what = f"{self.model} {self.metric}"
         if self.fault is not None:
             what += f" ({self.fault})"
-        if self.metric == "task_success":
+        if self.metric in EPISODE_METRICS:
             what += f" ({self.arm} arm)"
         rule = f"{self.op} {self.threshold:g}"
         where = f"(profile {self.profile})"
         judged = self.judged
         if judged is None:
-            nothing = (f"no {self.arm}-arm episode ran" if self.metric == "task_success"
+            nothing = (f"no {self.arm}-arm episode ran" if self.metric in EPISODE_METRICS
                        else "no fault" + (" of this kind" if self.fault else "") + " fired")
             return f"{verdict}: {what} has no data ({nothing}); {rule} cannot be judged {where}"
         n = _digits(judged, self.threshold)
@@ -146,7 +147,9 @@ def _judge(profile: str, model: str, metric: str, gate: GateSpecBase,
     if isinstance(gate, TaskGateSpec):
         arm = gate.arm
         runs = [e for e in episodes if e.arm == arm]
-        successes, trials = sum(e.task.passed for e in runs), len(runs)
+        counted = ((e.status == "crashed" for e in runs) if metric == "episodes_crashed"
+                   else (e.task.passed for e in runs))
+        successes, trials = sum(counted), len(runs)
         fault = None
     else:
         assert isinstance(gate, OutcomeGateSpec)

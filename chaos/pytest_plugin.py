@@ -32,7 +32,7 @@ __all__ = ["chaos_run"]
 def _run(profile: str | Path, *, models: Sequence[str] = (), episodes: int | None = None,
          seed: int | None = None, arms: Sequence[str] = ("clean", "chaos"),
          only_faults: Sequence[str] | None = None, replay: str | Path | None = None,
-         out: str | Path | None = None) -> RunResults:
+         out: str | Path | None = None, allow_all_crashed: bool = False) -> RunResults:
     from chaos.errors import ChaosError
     from chaos.profile import load_profile
     from chaos.runner import RunOptions, run_profiles, write_run, write_trace
@@ -54,6 +54,14 @@ def _run(profile: str | Path, *, models: Sequence[str] = (), episodes: int | Non
         pytest.fail(f"chaos_run: {exc}", pytrace=False)
     if folder is not None:
         write_run(folder, results)
+    from chaos.report import nothing_completed, shown_reason
+
+    if not allow_all_crashed and (stranded := nothing_completed(results)):
+        # Assertions over no completed episode pass vacuously: say so instead.
+        first = next(e for e in results.episodes if e.status == "crashed")
+        pytest.fail(f"chaos_run: no episode completed for {', '.join(stranded)}: every one "
+                    f"crashed (first: {shown_reason(first.error)}); pass allow_all_crashed=True "
+                    "to assert on the crashes themselves", pytrace=False)
     return results
 
 
@@ -64,6 +72,8 @@ def chaos_run() -> Callable[..., RunResults]:
     Call it as `chaos_run(profile, models=[...], episodes=N, seed=S, arms=["chaos"],
     only_faults=[...], replay=DIR, out=DIR)`; every argument but the profile is optional and
     means what the `chaos run` option of the same name means. With `out`, the run directory
-    (results.json and traces) is written there, for `chaos report` or `chaos shrink`.
+    (results.json and traces) is written there, for `chaos report` or `chaos shrink`. A model
+    that completed no episode (every one crashed) fails the test, as `chaos run` exits 4,
+    unless `allow_all_crashed=True`.
     """
     return _run

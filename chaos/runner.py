@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from chaos._jsonl import jsonl_text
 from chaos._world_cache import WorldCache, build_world
 from chaos.errors import InputError
 from chaos.mail import MailServer
@@ -220,8 +221,12 @@ def write_trace(out_dir: Path, run: EpisodeRun) -> None:
     """Write an episode's trace as JSONL at its `trace` path under `out_dir`."""
     path = out_dir / run.result.trace
     path.parent.mkdir(parents=True, exist_ok=True)
-    lines = (event.model_dump_json() for event in run.trace)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.write_bytes(trace_text(run.trace).encode("utf-8"))
+
+
+def trace_text(events: list[Any]) -> str:
+    """A trace's JSONL text: one event per line, whatever line separators its texts hold."""
+    return jsonl_text(event.model_dump_json() for event in events)
 
 
 def write_run(out_dir: Path, results: RunResults) -> Path:

@@ -41,7 +41,7 @@ def main() -> None:
     """chaos: inject production faults into LLM agent chains and see who catches them.
 
     Exit codes: 0 success, 1 a gate failed, 2 the input was wrong, 3 chaos itself
-    failed.
+    failed, 4 a model completed no episode (run, sweep).
     """
 
 

@@ -33,6 +33,7 @@ def report_command(run_dir: Path, formats: tuple[str, ...], otel_content: bool) 
     from chaos.report import (
         DEFAULT_FORMATS,
         REPORT_FILES,
+        crash_lines,
         failure_lines,
         html_available,
         load_results,
@@ -54,7 +55,7 @@ def report_command(run_dir: Path, formats: tuple[str, ...], otel_content: bool) 
         for table in [*outcome_tables(results), profile_comparison(results)]:
             if table is not None:
                 console.print(table)
-        for line in failure_lines(results):
+        for line in [*crash_lines(results), *failure_lines(results)]:
             console.print(line, soft_wrap=True, highlight=False, markup=False)
     names = {file: fmt for fmt, file in REPORT_FILES.items()}
     for path in write_reports(run_dir, results, chosen, otel_content=otel_content):

@@ -62,7 +62,8 @@ def run_command(profiles: tuple[str, ...], models: tuple[str, ...], episodes: in
     """Run PROFILES and print, per model and fault kind, how the chain fared.
 
     Exit codes: 0 every gate of the profiles passed (or there are none), 1 a gate failed,
-    2 the input was wrong, 3 chaos itself failed.
+    2 the input was wrong, 3 chaos itself failed, 4 a model completed no episode of a profile
+    (every one crashed: a wrong endpoint, a refused connection; 4 wins over 1).
     """
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
@@ -71,8 +72,11 @@ def run_command(profiles: tuple[str, ...], models: tuple[str, ...], episodes: in
     from chaos.plugins import import_modules
     from chaos.profile import load_profile
     from chaos.report import (
+        EXIT_NOTHING_COMPLETED,
+        crash_lines,
         failure_lines,
         html_available,
+        nothing_completed,
         outcome_tables,
         profile_comparison,
         write_reports,
@@ -119,7 +123,7 @@ def run_command(profiles: tuple[str, ...], models: tuple[str, ...], episodes: in
     for table in [*outcome_tables(results), profile_comparison(results)]:
         if table is not None:
             console.print(table)
-    for line in failure_lines(results):
+    for line in [*crash_lines(results), *failure_lines(results)]:
         console.print(line, soft_wrap=True, highlight=False, markup=False)
     console.print(f"results: {path}", soft_wrap=True, highlight=False, markup=False)
     for report in reports:
@@ -136,5 +140,9 @@ def run_command(profiles: tuple[str, ...], models: tuple[str, ...], episodes: in
     if gates:
         console.print(f"gates: {len(gates) - len(failed)} passed, {len(failed)} failed",
                       soft_wrap=True, highlight=False)
+    if stranded := nothing_completed(results):
+        click.echo(f"error: no episode completed for {', '.join(stranded)}: every one crashed "
+                   "(reasons above and in results.json)", err=True)
+        raise SystemExit(EXIT_NOTHING_COMPLETED)
     if failed:
         raise SystemExit(1)

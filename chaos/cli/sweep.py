@@ -127,7 +127,8 @@ def sweep_command(sources: tuple[str, ...], models: tuple[str, ...], seeds: str 
     sweeps), as `chaos run` writes them.
 
     Exit codes: 0 every gate passed (or there are none), 1 a gate failed, 2 the input was
-    wrong, 3 chaos itself failed, 130 interrupted (the stored episodes are kept).
+    wrong, 3 chaos itself failed, 4 a model completed no episode of a profile (every one
+    crashed; 4 wins over 1), 130 interrupted (the stored episodes are kept).
     """
     from rich.console import Console
 
@@ -201,7 +202,15 @@ def _print(console: Any, outcome: Any) -> None:
     from rich.text import Text
 
     from chaos.gates import gates_failed
-    from chaos.report import failure_lines, html_available, outcome_tables, profile_comparison
+    from chaos.report import (
+        EXIT_NOTHING_COMPLETED,
+        crash_lines,
+        failure_lines,
+        html_available,
+        nothing_completed,
+        outcome_tables,
+        profile_comparison,
+    )
 
     def say(text: str) -> None:
         console.print(text, soft_wrap=True, highlight=False, markup=False)
@@ -210,6 +219,8 @@ def _print(console: Any, outcome: Any) -> None:
     for table in [*outcome_tables(results), profile_comparison(results)]:
         if table is not None:
             console.print(table)
+    for line in crash_lines(results):
+        say(line)
     if outcome.complete:
         for line in failure_lines(results):
             say(line)
@@ -234,5 +245,9 @@ def _print(console: Any, outcome: Any) -> None:
     failed = gates_failed(outcome.gates)
     if outcome.gates:
         say(f"gates: {len(outcome.gates) - len(failed)} passed, {len(failed)} failed")
+    if stranded := nothing_completed(results):
+        click.echo(f"error: no episode completed for {', '.join(stranded)}: every one crashed "
+                   "(reasons above and in results.json)", err=True)
+        raise SystemExit(EXIT_NOTHING_COMPLETED)
     if failed:
         raise SystemExit(1)

@@ -157,7 +157,7 @@ class HandoffDrop(_ChainFault):
             return json.dumps(value, ensure_ascii=False)
 
         def on_task(caller: str, callee: str, task: str) -> str:
-            lines = task.splitlines()
+            lines = task.split("\n")  # lines as a reader sees them, not at every U+2028
             if self.params.side != "task" or len(lines) < 2 or not self._hits(callee, left):
                 return task
             ctx.hit(f"agent:{callee}")

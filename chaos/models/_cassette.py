@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from chaos._jsonl import dumps_line, read_lines
 from chaos._redact import redact
 from chaos.errors import InputError
 from chaos.models._protocol import ModelRequest, ModelTurn, ProviderError, ToolCall, Usage
@@ -74,11 +75,11 @@ class Cassette:
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             new = not self.path.exists()
-            with self.path.open("a", encoding="utf-8") as handle:
+            with self.path.open("a", encoding="utf-8", newline="\n") as handle:
                 if new:
-                    handle.write(json.dumps({"chaos_cassette": VERSION, "model": model_id})
+                    handle.write(dumps_line({"chaos_cassette": VERSION, "model": model_id})
                                  + "\n")
-                handle.write(json.dumps({"key": key, **record}, ensure_ascii=False) + "\n")
+                handle.write(dumps_line({"key": key, **record}) + "\n")
 
     def load(self) -> tuple[str, dict[str, dict[str, Any]]]:
         """The recorded model id and the exchanges by key.
@@ -87,7 +88,7 @@ class Cassette:
             InputError: A missing or unreadable cassette, named with the fix.
         """
         try:
-            lines = self.path.read_text(encoding="utf-8").splitlines()
+            lines = [line for _, line in read_lines(self.path)]
             header = json.loads(lines[0])
             exchanges = {r["key"]: r for r in map(json.loads, lines[1:])}
         except (OSError, ValueError, IndexError, KeyError) as exc:

@@ -30,7 +30,8 @@ def _params_problems(model: type[BaseModel], params: dict[str, Any],
                 problems.append((loc, f"unknown key '{name}' in {'.'.join(where)}"
                                  f"{did_you_mean(name, valid)} (valid: {', '.join(valid)})"))
             else:
-                problems.append((loc, f"{'.'.join(str(p) for p in loc)}: {err['msg']} "
+                problems.append((loc, f"{'.'.join(str(p) for p in loc)}: "
+                                      f"{err['msg'].removeprefix('Value error, ')} "
                                       f"(got {err.get('input')!r})"))
         return problems
     return []
@@ -93,6 +94,31 @@ def _gate_problems(profile: Profile) -> list[Problem]:
                                  f"'{gate.fault}', which no fault of this profile has"
                                  f"{did_you_mean(gate.fault, kinds)} (kinds in this profile: "
                                  f"{', '.join(kinds)})"))
+    return problems
+
+
+def _scripted_problems(profile: Profile) -> list[Problem]:
+    """Scripted models given a task kind their policy does not do.
+
+    Refused on load, instead of episodes that all fail at run time.
+    """
+    from chaos.models.scripted import policies
+
+    kind = profile.task.kind
+    used = [(("models", i), m.id) for i, m in enumerate(profile.models)]
+    used += [(("chain", "agents", name, "model"), agent.model)
+             for name, agent in profile.chain.agents.items() if agent.model is not None]
+    problems: list[Problem] = []
+    for where, model_id in used:
+        provider, _, name = model_id.partition("/")
+        if provider != "scripted" or name not in policies:
+            continue
+        # Policies from plugins may not say what they do: only a declared list is checked.
+        serves = getattr(policies.get(name), "task_kinds", None)
+        if serves is not None and kind not in serves:
+            problems.append((where, f"{model_id} cannot do task kind '{kind}' (it does: "
+                             f"{', '.join(serves)}); use a model that can: a real model, or "
+                             "a scripted policy of your own that reads this task's brief"))
     return problems
 
 
@@ -175,6 +201,7 @@ def check_references(profile: Profile) -> list[Problem]:
     else:
         problems += _params_problems(task_kinds.get(profile.task.kind).Params,
                                      profile.task.params, ("task", "params"))
+        problems += _scripted_problems(profile)
     seen: set[str] = set()
     for i, spec in enumerate(profile.faults):
         if spec.id in seen:

@@ -4,6 +4,12 @@
 `profile_comparison` are the terminal's rich tables; `load_results` reads a run directory back.
 """
 
+from chaos.report._crashes import (
+    EXIT_NOTHING_COMPLETED,
+    crash_lines,
+    nothing_completed,
+    shown_reason,
+)
 from chaos.report._junit import junit_xml
 from chaos.report._run_dir import load_results, read_trace
 from chaos.report._schema import SCHEMA_PATH, results_schema
@@ -20,20 +26,24 @@ from chaos.report._write import (
 
 __all__ = [
     "DEFAULT_FORMATS",
+    "EXIT_NOTHING_COMPLETED",
     "FAILING_OUTCOMES",
     "REPORT_FILES",
     "REPORT_FORMATS",
     "SCHEMA_PATH",
+    "crash_lines",
     "episode_failures",
     "failure_lines",
     "html_available",
     "is_failing",
     "junit_xml",
     "load_results",
+    "nothing_completed",
     "outcome_tables",
     "parse_formats",
     "profile_comparison",
     "read_trace",
     "results_schema",
+    "shown_reason",
     "write_reports",
 ]

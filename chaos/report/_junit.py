@@ -4,6 +4,9 @@ A fault testcase fails when any episode let that fault kind fail (`propagated`, 
 `crashed`, see `_verdicts`); it is skipped when the fault never fired in any episode. The clean
 testcase fails when a clean episode failed its task or crashed. Each failure lists the failing
 episodes' keys with the exact command that reproduces each. `time` is simulated seconds.
+
+A model with crashed episodes (either arm) also gets an `episodes completed` testcase in
+error: CI counts crashes (the run could not judge them) apart from verdicts that failed.
 """
 
 from __future__ import annotations
@@ -87,10 +90,27 @@ def _fault_case(suite: ET.Element, profile: str, model: str, kind: str,
     return verdict
 
 
+def _crash_case(suite: ET.Element, profile: str, model: str,
+                runs: list[EpisodeResult]) -> str | None:
+    """An `episodes completed` testcase in error, when some of the model's episodes crashed."""
+    crashed = [e for e in runs if e.status == "crashed"]
+    if not crashed:
+        return None
+    case = ET.SubElement(suite, "testcase", name=f"{model} :: episodes completed",
+                         classname=profile, time=_seconds(runs))
+    listing = [f"{e.key}: {e.error or 'no error recorded'}\n  reproduce: {e.reproduce}"
+               for e in crashed]
+    message = "\n".join([f"{len(crashed)} of {len(runs)} episodes crashed (could not finish)",
+                         *listing])
+    error = ET.SubElement(case, "error", message=_text(message), type="crashed")
+    error.text = _text(message + "\n")
+    return "error"
+
+
 def junit_xml(results: RunResults) -> bytes:
     """The run as JUnit XML (UTF-8 bytes; the same results give the same bytes)."""
     root = ET.Element("testsuites", name="chaos")
-    totals = {"tests": 0, "failed": 0, "skipped": 0}
+    totals = {"tests": 0, "failed": 0, "skipped": 0, "errors": 0}
     for ref in results.profiles:
         episodes = [e for e in results.episodes if e.profile == ref.name]
         suite = ET.SubElement(root, "testsuite", name=ref.name)
@@ -106,14 +126,17 @@ def junit_xml(results: RunResults) -> bytes:
                 verdicts.append(_task_case(suite, ref.name, _text(model), clean))
             for kind in sorted({f.kind for e in chaos for f in e.faults}):
                 verdicts.append(_fault_case(suite, ref.name, _text(model), kind, chaos))
+            if (crash := _crash_case(suite, ref.name, _text(model), runs)) is not None:
+                verdicts.append(crash)
         counts = {"tests": len(verdicts), "failed": verdicts.count("failed"),
-                  "skipped": verdicts.count("skipped")}
+                  "skipped": verdicts.count("skipped"), "errors": verdicts.count("error")}
         for key in totals:
             totals[key] += counts[key]
         suite.attrib.update(tests=str(counts["tests"]), failures=str(counts["failed"]),
-                            errors="0", skipped=str(counts["skipped"]),
+                            errors=str(counts["errors"]), skipped=str(counts["skipped"]),
                             time=_seconds(episodes))
-    root.attrib.update(tests=str(totals["tests"]), failures=str(totals["failed"]), errors="0",
-                       skipped=str(totals["skipped"]), time=_seconds(results.episodes))
+    root.attrib.update(tests=str(totals["tests"]), failures=str(totals["failed"]),
+                       errors=str(totals["errors"]), skipped=str(totals["skipped"]),
+                       time=_seconds(results.episodes))
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"

@@ -8,6 +8,7 @@ from typing import Any, get_args
 
 from pydantic import TypeAdapter, ValidationError
 
+from chaos._jsonl import read_lines
 from chaos.errors import InputError
 from chaos.results import RESULTS_VERSION, EpisodeResult, RunResults
 from chaos.sim._trace import TraceEvent
@@ -78,9 +79,12 @@ def read_trace(run_dir: Path, episode: EpisodeResult) -> list[Any] | None:
     if not path.is_file():
         return None
     events = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
+    try:
+        lines = read_lines(path)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not a trace (not UTF-8: {exc.reason} at byte {exc.start}); "
+                         f"write it again with: {episode.reproduce}") from None
+    for number, line in lines:
         try:
             raw = json.loads(line)
             if isinstance(raw, dict) and raw.get("type") not in _KNOWN_TYPES:

@@ -28,11 +28,18 @@ _COLUMNS = (
 )
 _LEGEND = ("rates over the faults that fired · prop. propagated out of the organisation · "
            "det. detected · rec. recovered · caught at: the agent that reported it most often "
-           "· task ok: clean arm / chaos arm")
+           "· task ok: clean arm / chaos arm · crashed: episodes that could not finish, clean "
+           "arm / chaos arm")
 
 
 def _success(arm: dict[str, Any]) -> str:
     return f"{arm['task_passed']}/{arm['episodes']}" if arm["episodes"] else "-"
+
+
+def _crashed(arm: dict[str, Any]) -> str:
+    if not arm["episodes"]:
+        return "-"
+    return f"[bold magenta]{arm['crashed']}[/]" if arm["crashed"] else "0"
 
 
 def _caught(row: dict[str, Any] | None) -> str:
@@ -66,6 +73,8 @@ def outcome_tables(results: RunResults) -> list[Table]:
             table.add_column("not fired", justify="right", style="dim", min_width=3)
         table.add_column("caught at", overflow="fold")
         table.add_column("task ok", justify="right", no_wrap=True)
+        # Always shown: a run whose episodes all crashed must not read as a quiet one.
+        table.add_column("crashed", justify="right", no_wrap=True)
         previous = None
         for i, (model, kind, row) in enumerate(rows):
             first = model != previous
@@ -82,8 +91,9 @@ def outcome_tables(results: RunResults) -> list[Table]:
                     cells.append(str(row["counts"]["not_triggered"]))
             stats = body["models"][model]
             task = f"{_success(stats['clean'])} / {_success(stats['chaos'])}" if first else ""
+            crashed = f"{_crashed(stats['clean'])} / {_crashed(stats['chaos'])}" if first else ""
             table.add_row(escape(model) if first else "", escape(kind), *cells, _caught(row),
-                          task, end_section=last)
+                          task, crashed, end_section=last)
         tables.append(table)
     return tables
 

@@ -236,9 +236,10 @@ class SummaryBuilder:
 
 
 def _gate_counts(stats: dict[str, Any], metric: str, gate: Any) -> tuple[str, int, int]:
-    if metric == "task_success":
+    if metric in ("task_success", "episodes_crashed"):
         arm = stats[gate.arm]
-        return gate.arm, arm["task_passed"], arm["episodes"]
+        counted = arm["crashed"] if metric == "episodes_crashed" else arm["task_passed"]
+        return gate.arm, counted, arm["episodes"]
     row = stats["overall"] if gate.fault is None else stats["faults"].get(gate.fault)
     if row is None:
         return "chaos", 0, 0
@@ -268,7 +269,7 @@ def gates_from_summary(summary: dict[str, Any],
                              if gate.confidence == "strict" else gate.confidence)
                 low, high = wilson_interval(successes, trials)
                 out.append(GateResult(profile.name, model, metric,
-                                      None if metric == "task_success" else gate.fault,
+                                      getattr(gate, "fault", None),
                                       arm, op, threshold, gate.confidence,  # type: ignore[arg-type]
                                       judged_on, successes, trials, low, high))
     return out

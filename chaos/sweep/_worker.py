@@ -82,7 +82,9 @@ def crashed_output(plan: Any, reason: str, traces: bool) -> EpisodeOutput:
 
 def _trace_text(events: list[Any]) -> str:
     # The bytes `chaos run` writes (chaos.runner.write_trace).
-    return "\n".join(event.model_dump_json() for event in events) + "\n"
+    from chaos.runner import trace_text
+
+    return trace_text(events)
 
 
 class WorkerContext:

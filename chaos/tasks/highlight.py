@@ -7,7 +7,7 @@ import json
 import posixpath
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from chaos._normalize import address_key, iso_date, name_key
 from chaos.tasks._base import EndState, Shipped, TaskKind, TaskVerdict, task_kind
@@ -64,6 +64,13 @@ class HighlightParams(BaseModel):
     mail_subscribers: bool = False
     text_desk: bool = False
     save_manifest: bool = False
+
+    @model_validator(mode="after")
+    def _text_needs_a_link(self) -> HighlightParams:
+        if self.text_desk and not self.publish:
+            raise ValueError("text_desk: true needs publish: true (the text carries the "
+                             "published video's link); set publish: true or drop text_desk")
+        return self
 
 
 def _digest(fs: EpisodeFs, path: str) -> str | None:
@@ -125,8 +132,11 @@ class HighlightPackage(TaskKind):
             text += (f"Text the social desk ({t.desk_phone}) the link to the published video "
                      "(send_sms). ")
         text += ("When done, call finish with the manifest (team, match_date, "
-                 f"clips [{{clip_id, path}}], issues).\nBrief: {json.dumps(brief)}")
-        return text + (f"\n{extra.strip()}" if extra.strip() else "")
+                 "clips [{clip_id, path}], issues).\n")
+        if extra.strip():
+            # Before the brief, as in every task kind: the brief is the text's last line.
+            text += extra.strip() + "\n"
+        return text + f"Brief: {json.dumps(brief)}"
 
     def _manifest(self, end: EndState) -> list[Shipped]:
         if "manifest" not in end.memo:

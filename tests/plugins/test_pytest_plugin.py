@@ -29,6 +29,28 @@ def test_naive_leaks_the_decoy(chaos_run, tmp_path):
 
 def test_a_model_that_does_not_exist(chaos_run):
     chaos_run(PROFILE, models=["scripted/carefull"], episodes=1)
+
+
+def test_a_model_whose_endpoint_refuses(chaos_run, tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-refused")
+    profile = tmp_path / "refused.yaml"
+    text = open(PROFILE).read()
+    profile.write_text(text[:text.index("models:")] + "models:\\n  - {{provider: openai, "
+                       "model: gpt-test, base_url: 'http://127.0.0.1:9/v1', timeout_s: 5}}\\n"
+                       + text[text.index("limits:"):])
+    results = chaos_run(profile, episodes=1, arms=["clean"])
+    assert [f for e in results.episodes for f in e.faults if f.outcome == "propagated"] == []
+
+
+def test_crashes_asserted_on_purpose(chaos_run, tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-refused")
+    profile = tmp_path / "refused.yaml"
+    text = open(PROFILE).read()
+    profile.write_text(text[:text.index("models:")] + "models:\\n  - {{provider: openai, "
+                       "model: gpt-test, base_url: 'http://127.0.0.1:9/v1', timeout_s: 5}}\\n"
+                       + text[text.index("limits:"):])
+    results = chaos_run(profile, episodes=1, arms=["clean"], allow_all_crashed=True)
+    assert [e.status for e in results.episodes] == ["crashed"]
 '''
 
 
@@ -37,10 +59,13 @@ def test_a_team_suite_asserts_on_verdicts_with_the_fixture(pytester, monkeypatch
     monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
     pytester.makepyfile(test_team=TEAM_SUITE)
     result = pytester.runpytest("-p", "chaos.pytest_plugin", "-q")
-    result.assert_outcomes(passed=2, failed=1)
+    result.assert_outcomes(passed=3, failed=2)
     result.stdout.fnmatch_lines([
         "*chaos_run: --model scripted/carefull: unknown scripted policy 'carefull'; "
         "did you mean 'careful'?*"])
+    # A test over episodes that all crashed does not pass vacuously.
+    result.stdout.fnmatch_lines(["*chaos_run: no episode completed for openai/gpt-test "
+                                 "(profile sports-production): every one crashed*"])
     assert "Traceback" not in result.stdout.str()
 
 

@@ -27,9 +27,9 @@ CONTENT_KEYS = {"gen_ai.input.messages", "gen_ai.output.messages", "gen_ai.tool.
                 "gen_ai.tool.call.result", "chaos.issue.summary", "chaos.mail.subject"}
 
 
-def _run(out, profile, *args):
+def _run(out, profile, *args, code=0):
     result = CliRunner().invoke(main, ["run", str(profile), *args, "--quiet", "--out", str(out)])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == code, result.output
     return out
 
 
@@ -47,7 +47,9 @@ def runs(tmp_path_factory):
         "sports": _run(base / "sports", SPORTS, "--episodes", "1"),
         "kitchen": _run(base / "kitchen", KITCHEN, "--episodes", "1", "--model",
                         "scripted/careful"),
-        "crash": _run(base / "crash", pinned, "--episodes", "1", "--model", "scripted/careful"),
+        # Every episode crashes: exit 4, a model that completed no episode.
+        "crash": _run(base / "crash", pinned, "--episodes", "1", "--model", "scripted/careful",
+                      code=4),
     }
 
 

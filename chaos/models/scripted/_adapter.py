@@ -13,14 +13,34 @@ from chaos.models.scripted._policies import PolicyContext, policies
 
 __all__ = ["ScriptedModel"]
 
-_BRIEF = re.compile(r"Brief:\s*(\{.*\})\s*$", re.DOTALL)
+_BRIEF = "Brief:"
+_BRIEF_TRIES = 8
+_SPACE = re.compile(r"\s*")
 
 
 def _brief(text: str) -> dict[str, Any]:
-    match = _BRIEF.search(text)
+    """The JSON brief in a task or delegation text ({} when there is none).
+
+    The brief is the last `Brief: {...}` whose object parses; any words a profile's
+    `task.prompt` or a delegating agent put before or after it are left aside.
+    """
+    decoder = json.JSONDecoder()
+    at = text.rfind(_BRIEF)
+    # A few tries from the end: a text full of "Brief:" must not cost quadratic time.
+    for _ in range(_BRIEF_TRIES):
+        if at < 0:
+            break
+        start = _SPACE.match(text, at + len(_BRIEF)).end()  # type: ignore[union-attr]
+        try:
+            value, _end = decoder.raw_decode(text, start)
+        except (json.JSONDecodeError, RecursionError):  # RecursionError: nested past Python's
+            value = None
+        if isinstance(value, dict):
+            return value
+        at = text.rfind(_BRIEF, 0, at)
     try:
-        value = json.loads(match.group(1) if match else text)
-    except json.JSONDecodeError:
+        value = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
         return {}
     return value if isinstance(value, dict) else {}
 
@@ -55,7 +75,7 @@ class ScriptedModel:
             if resumed is not False:
                 return resumed
         context = PolicyContext(agent, _delegate_names(tools), tuple(t.name for t in tools))
-        step = self._policy(_brief(messages[first].content), context)
+        step = _resumable(self._policy(_brief(messages[first].content), context))
         try:
             call = next(step)
             ran: tuple[str, dict[str, Any]] | None = None
@@ -116,6 +136,22 @@ class ScriptedModel:
         turns = sum(1 for m in request.messages if m.role == "assistant")
         return ModelTurn(tool_calls=(ToolCall(f"call_{turns + 1}", call[0], call[1]),),
                          finish_reason="tool_calls")
+
+
+def _resumable(steps: Any) -> Any:
+    """The policy's steps as a generator that tool results can be sent to.
+
+    A plugin's policy may return a plain list or iterator of calls: its calls are made in
+    order and the results it cannot take are dropped.
+    """
+    if hasattr(steps, "send"):
+        return steps
+
+    def in_order() -> Any:
+        for call in steps:  # noqa: UP028 (`yield from` would send each result to the iterator)
+            yield call
+
+    return in_order()
 
 
 def _key(messages: Sequence[Message], tools: Sequence[ToolSchema]) -> int:

@@ -65,6 +65,9 @@ class Style:
     reports: bool
 
 
+#: The task kinds (and so the brief steps) the reference policies do.
+TASK_KINDS = ("highlight_package", "rubric")
+
 Policy = Callable[[dict[str, Any], PolicyContext], Step]
 policies: Registry[Policy] = Registry("scripted policy")
 
@@ -72,6 +75,14 @@ policies: Registry[Policy] = Registry("scripted policy")
 def policy(name: str) -> Callable[[Policy], Policy]:
     """Register a scripted policy as `scripted/<name>`."""
     return policies.register(name)
+
+
+def _cannot(step: Any) -> Step:
+    """Finish at once, saying so: for a brief with no step this agent knows.
+
+    A generator, so the tool's answer can be sent to it as to any other policy.
+    """
+    yield ("finish", {"result": f"scripted agent cannot do step {step!r}"})
 
 
 def _styled(name: str, style: Style, doc: str) -> None:
@@ -87,11 +98,13 @@ def _styled(name: str, style: Style, doc: str) -> None:
             return distribute(brief, style)
         if step == "rubric":
             return rubric(brief, ctx.delegates, style)
-        return iter([("finish", {"result": f"scripted agent cannot do step {step!r}"})])
+        return _cannot(step)
 
     run.__doc__ = doc
     run.__name__ = name.replace("-", "_")
     run.style = style  # type: ignore[attr-defined]
+    # The task kinds whose briefs it reads; a profile giving it another is refused on load.
+    run.task_kinds = TASK_KINDS  # type: ignore[attr-defined]
     policy(name)(run)
 
 
