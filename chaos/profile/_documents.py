@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-
 import yaml
 
 from chaos.errors import ProfileError
+from chaos.profile._bounds import check_structure, check_values, decode_text, read_input_file
 
 __all__ = ["Document", "mark", "parse_document", "read_document", "walk"]
 
@@ -60,26 +59,24 @@ def read_document(path: str) -> tuple[Document | None, list[ProfileError]]:
         keys (the document is still returned for those).
     """
     try:
-        raw = Path(path).read_bytes()
+        raw = read_input_file(path)
+        text = decode_text(raw, path)
     except FileNotFoundError:
         return None, [ProfileError("profile file not found; check the path", path)]
     except IsADirectoryError:
         return None, [ProfileError("is a folder, not a profile file; name a .yaml file", path)]
-    except OSError as exc:
-        return None, [ProfileError(f"cannot read profile ({exc.strerror})", path)]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return None, [ProfileError(
-            f"profile is not UTF-8 text (byte {exc.start}); is it a YAML file?", path)]
+    except ProfileError as exc:
+        return None, [exc]
     return parse_document(text, path, raw)
 
 
 def parse_document(text: str, path: str,
                    raw: bytes | None = None) -> tuple[Document | None, list[ProfileError]]:
     """Compose profile YAML text; see `read_document`."""
-    if "\x00" in text:
-        return None, [ProfileError("profile contains NUL bytes; is it a binary file?", path)]
+    try:
+        check_structure(text, path)
+    except ProfileError as exc:
+        return None, [exc]
     loader = yaml.SafeLoader(text)
     loader.name = path  # every node's mark now names this file
     try:
@@ -92,8 +89,6 @@ def parse_document(text: str, path: str,
                                    where.column + 1 if where else None)]
     except yaml.YAMLError as exc:
         return None, [ProfileError(f"YAML error: {exc}", path)]
-    except RecursionError:
-        return None, [ProfileError("profile nests too deeply to be a profile", path)]
     finally:
         loader.dispose()
     if root is None or _is_null(root):
@@ -106,7 +101,7 @@ def parse_document(text: str, path: str,
             "a profile must be a mapping of keys (version, name, chain, ...), "
             f"not a {what}", *mark(root))]
     raw = text.encode("utf-8") if raw is None else raw
-    return Document(path, raw, root), _duplicate_keys(root)
+    return Document(path, raw, root), _duplicate_keys(root) + check_values(root)
 
 
 def _is_null(node: yaml.Node) -> bool:

@@ -15,6 +15,7 @@ import yaml
 from pydantic import ValidationError
 
 from chaos.errors import ProfileError
+from chaos.profile._bounds import merged_size_problem
 from chaos.profile._documents import Document, mark, walk
 from chaos.profile._extends import resolve_extends
 from chaos.profile._locate import located, schema_errors
@@ -82,6 +83,8 @@ def check_profile(path: str | Path, text: str | None = None) -> ProfileCheck:
         errors += _version_problems(doc)
     if root is None:
         return ProfileCheck(shown, tuple(errors), None)
+    if len(docs) > 1 and (too_many := merged_size_problem(root)) is not None:
+        return ProfileCheck(shown, (*errors, too_many), None)
     try:
         data = _construct(root)
     except yaml.MarkedYAMLError as exc:
@@ -89,9 +92,6 @@ def check_profile(path: str | Path, text: str | None = None) -> ProfileCheck:
         errors.append(ProfileError(f"YAML error: {exc.problem or exc.context}",
                                    *((where.name, where.line + 1, where.column + 1) if where
                                      else (shown,))))
-        return ProfileCheck(shown, tuple(errors), None)
-    except RecursionError:
-        errors.append(ProfileError("profile nests too deeply to be a profile", shown))
         return ProfileCheck(shown, tuple(errors), None)
     except (ValueError, TypeError, OverflowError) as exc:
         errors.append(_unreadable_value(root, exc))
