@@ -9,7 +9,14 @@ from __future__ import annotations
 import hashlib
 import random
 
-__all__ = ["derive_rng", "derive_seed"]
+__all__ = ["MAX_EPISODES", "MAX_SEED", "derive_rng", "derive_seed"]
+
+#: The largest seed: 2**53 - 1, the largest integer every JSON reader (JavaScript's included)
+#: holds exactly, so a seed in results.json, the HTML report and the store reads back the same.
+MAX_SEED = 2**53 - 1
+#: Most seeds one run or sweep plans: its plan (~1 KB an episode with both arms) stays under
+#: ~1 GB, and at the ~35-70 scripted episodes a second measured here it is already a night's run.
+MAX_EPISODES = 1_000_000
 
 
 def derive_seed(*parts: object) -> int:

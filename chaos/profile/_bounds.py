@@ -186,8 +186,11 @@ def _at(event: yaml.Event, message: str, path: str) -> ProfileError:
 
 
 def check_values(root: yaml.Node) -> list[ProfileError]:
-    """Strings no profile field can use: control characters (written as escapes), lone
-    surrogates, or more than MAX_STRING_CHARS characters; each at its line and column."""
+    """Strings no profile field can use, each at its line and column.
+
+    Control characters (written as escapes), lone surrogates, or more than MAX_STRING_CHARS
+    characters.
+    """
     from chaos.profile._documents import mark, walk
 
     problems = []
@@ -215,7 +218,7 @@ def _character(char: str) -> str:
 
 def merged_size_problem(root: yaml.Node) -> ProfileError | None:
     """A profile merged from an `extends` chain holding more than MAX_NODES values."""
-    from chaos.profile._documents import mark, walk
+    from chaos.profile._documents import mark
 
     sizes: dict[int, int] = {}
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]

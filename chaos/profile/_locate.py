@@ -120,10 +120,17 @@ def _located_one(err: dict[str, Any], root: yaml.Node) -> ProfileError:
         return located(f"missing required key '{loc[-1]}' in {_where(loc[:-1])}", root,
                        loc[:-1])
     got = err.get("input")
-    shown = f" (got {got!r})" if not isinstance(got, dict | list) else ""
+    shown = f" (got {_short(got)})" if not isinstance(got, dict | list) else ""
     if isinstance(got, bool) and (kind == "string_type" or "Keys should be strings" in err["msg"]):
         shown += "; YAML reads on/off/yes/no as booleans: quote the word"
-    return located(f"{_where(loc)}: {err['msg']}{shown}", root, loc)
+    message = str(err["msg"]).removeprefix("Value error, ")
+    return located(f"{_where(loc)}: {message}{shown}", root, loc)
+
+
+def _short(value: Any) -> str:
+    """A value as the message shows it: at most ~60 characters of its repr."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:40]}...{text[-12:]} ({len(text):,} characters)"
 
 
 def _model_for(loc: tuple[Any, ...]) -> type[BaseModel] | None:
