@@ -45,7 +45,9 @@ _BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
          (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
 # What YAML 1.1 (PyYAML's reader) accepts in a file, and what a value may hold after escapes.
 _NOT_YAML = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_NOT_IN_VALUE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# Other controls written as escapes ("\\e") are kept and shown escaped; a NUL fits no path or
+# C string, and a lone surrogate cannot be written as UTF-8 to a trace.
+_NOT_IN_VALUE = re.compile("[\x00\ud800-\udfff]")
 _FILE_KINDS = ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
                (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"))
 
@@ -188,8 +190,7 @@ def _at(event: yaml.Event, message: str, path: str) -> ProfileError:
 def check_values(root: yaml.Node) -> list[ProfileError]:
     """Strings no profile field can use, each at its line and column.
 
-    Control characters (written as escapes), lone surrogates, or more than MAX_STRING_CHARS
-    characters.
+    A NUL or a lone surrogate (written as escapes), or more than MAX_STRING_CHARS characters.
     """
     from chaos.profile._documents import mark, walk
 
@@ -204,7 +205,7 @@ def check_values(root: yaml.Node) -> list[ProfileError]:
         elif bad := _NOT_IN_VALUE.search(node.value):
             problems.append(ProfileError(
                 f"value holds {_character(bad.group())}; remove it (text fields take "
-                "printable characters, tabs and line breaks)", *mark(node)))
+                "text: no NUL, no half of a surrogate pair)", *mark(node)))
     return problems
 
 

@@ -18,7 +18,7 @@ from chaos.errors import ProfileError
 from chaos.profile._bounds import merged_size_problem
 from chaos.profile._documents import Document, mark, walk
 from chaos.profile._extends import resolve_extends
-from chaos.profile._locate import located, schema_errors
+from chaos.profile._locate import located, schema_errors, short_value
 from chaos.profile._schema import Profile
 from chaos.profile._union import profile_model
 
@@ -158,8 +158,8 @@ def _unreadable_value(root: yaml.Node, exc: Exception) -> ProfileError:
                 _construct(node)
             except (ValueError, TypeError, OverflowError, yaml.YAMLError):
                 tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-                return ProfileError(f"YAML error: {tag} cannot read {node.value!r}; remove the "
-                                    "tag or fix the value", *mark(node))
+                return ProfileError(f"YAML error: {tag} cannot read {short_value(node.value)}; "
+                                    "remove the tag or fix the value", *mark(node))
     return ProfileError(f"YAML error: a value cannot be read ({exc})", *mark(root))
 
 

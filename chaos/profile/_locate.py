@@ -19,7 +19,7 @@ from chaos.profile._schema import (
 )
 from chaos.profile._union import profile_model
 
-__all__ = ["located", "schema_errors", "without_tags"]
+__all__ = ["located", "schema_errors", "short_value", "without_tags"]
 
 #: The model spec each provider tag of the `models` union stands for.
 _PROVIDER_MODELS: dict[str, type[BaseModel]] = {
@@ -120,14 +120,14 @@ def _located_one(err: dict[str, Any], root: yaml.Node) -> ProfileError:
         return located(f"missing required key '{loc[-1]}' in {_where(loc[:-1])}", root,
                        loc[:-1])
     got = err.get("input")
-    shown = f" (got {_short(got)})" if not isinstance(got, dict | list) else ""
+    shown = f" (got {short_value(got)})" if not isinstance(got, dict | list) else ""
     if isinstance(got, bool) and (kind == "string_type" or "Keys should be strings" in err["msg"]):
         shown += "; YAML reads on/off/yes/no as booleans: quote the word"
     message = str(err["msg"]).removeprefix("Value error, ")
     return located(f"{_where(loc)}: {message}{shown}", root, loc)
 
 
-def _short(value: Any) -> str:
+def short_value(value: Any) -> str:
     """A value as the message shows it: at most ~60 characters of its repr."""
     text = repr(value)
     return text if len(text) <= 60 else f"{text[:40]}...{text[-12:]} ({len(text):,} characters)"
