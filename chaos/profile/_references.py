@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from chaos._registry import did_you_mean
+from chaos.profile._locate import short_value
 from chaos.profile._schema import GateSetSpec, OutcomeGateSpec, Profile
 
 __all__ = ["check_references"]
@@ -30,8 +31,10 @@ def _params_problems(model: type[BaseModel], params: dict[str, Any],
                 problems.append((loc, f"unknown key '{name}' in {'.'.join(where)}"
                                  f"{did_you_mean(name, valid)} (valid: {', '.join(valid)})"))
             else:
-                problems.append((loc, f"{'.'.join(str(p) for p in loc)}: {err['msg']} "
-                                      f"(got {err.get('input')!r})"))
+                message = str(err["msg"]).removeprefix("Value error, ")
+                got = err.get("input")
+                shown = "" if isinstance(got, dict | list) else f" (got {short_value(got)})"
+                problems.append((loc, f"{'.'.join(str(p) for p in loc)}: {message}{shown}"))
         return problems
     return []
 
