@@ -11,6 +11,9 @@ from chaos.profile._bounds import check_structure, check_values, decode_text, re
 
 __all__ = ["Document", "mark", "parse_document", "read_document", "walk"]
 
+_SYNTAX_HINT = ("; check the indentation, quotes and brackets here and on the line before (quote "
+                "a value that holds ': ' or starts with @, `, *, & or !)")
+
 
 @dataclass(frozen=True)
 class Document:
@@ -85,7 +88,7 @@ def parse_document(text: str, path: str,
     except yaml.MarkedYAMLError as exc:
         where = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
-        return None, [ProfileError(f"YAML syntax error: {problem}", path,
+        return None, [ProfileError(f"YAML syntax error: {problem}{_SYNTAX_HINT}", path,
                                    where.line + 1 if where else None,
                                    where.column + 1 if where else None)]
     except yaml.YAMLError as exc:
@@ -95,7 +98,7 @@ def parse_document(text: str, path: str,
     if root is None or _is_null(root):
         return None, [ProfileError(
             "profile is empty; a profile starts with 'version: 1' "
-            "(try `chaos new NAME` or copy profiles/sports-production.yaml)", path)]
+            "(try `chaos new NAME` or copy profiles/sports-production.yaml)", path, 1, 1)]
     if not isinstance(root, yaml.MappingNode):
         what = "list" if isinstance(root, yaml.SequenceNode) else "single value"
         return None, [ProfileError(

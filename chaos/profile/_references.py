@@ -132,7 +132,7 @@ def check_references(profile: Profile) -> list[Problem]:
                 ("chain", "entry"),
                 f"entry agent '{profile.chain.entry}' is not in "
                 f"chain.agents{did_you_mean(profile.chain.entry, names)} "
-                f"(agents: {', '.join(names)})",
+                f"(agents: {', '.join(names)}); name one of them",
             )
         )
     for name, agent in agents.items():
@@ -147,7 +147,8 @@ def check_references(profile: Profile) -> list[Problem]:
                     (
                         ("chain", "agents", name, "delegates_to", i),
                         f"agent '{name}' delegates to unknown agent '{other}'"
-                        f"{did_you_mean(other, names)} (agents: {', '.join(names)})",
+                        f"{did_you_mean(other, names)} (agents: {', '.join(names)}); name one "
+                        "of them or add it under chain.agents",
                     )
                 )
         if agent.delegates_to and "delegate" not in agent.tools:
@@ -197,7 +198,8 @@ def check_references(profile: Profile) -> list[Problem]:
         for where, agent in named:
             if agent is not None and agent not in agents:
                 problems.append((("faults", i, *where), f"unknown agent '{agent}'"
-                                 f"{did_you_mean(agent, names)} (agents: {', '.join(names)})"))
+                                 f"{did_you_mean(agent, names)} (agents: {', '.join(names)}); "
+                                 "name one of them"))
     from chaos.tools._user import user_tool_problems
 
     problems += user_tool_problems(profile)

@@ -249,7 +249,8 @@ class TriggerSpec(Strict):
         if (self.when == "time") != (self.at_ms is not None):
             raise ValueError("'at_ms' goes with when: time, and when: time needs 'at_ms'")
         if self.window is not None and not 0 <= self.window[0] < self.window[1]:
-            raise ValueError("window is [start_ms, end_ms) with 0 <= start < end")
+            raise ValueError("window is [start_ms, end_ms) with 0 <= start < end: write e.g. "
+                             "[0, 60000]")
         event = self.when in ("tool_call", "model_call", "delegation")
         if not event and self.nth != 1:
             raise ValueError(f"'nth' counts events; when: {self.when} has none")
@@ -258,7 +259,8 @@ class TriggerSpec(Strict):
                                            ("to", self.when == "delegation"),
                                            ("agent", event)) if getattr(self, name) and not ok]
         if misplaced:
-            raise ValueError(f"{', '.join(misplaced)} do(es) not apply to when: {self.when}")
+            raise ValueError(f"{', '.join(misplaced)} do(es) not apply to when: {self.when}; "
+                             "remove it or change 'when'")
         return self
 
 
