@@ -48,6 +48,8 @@ _NOT_YAML = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U000
 # Other controls written as escapes ("\\e") are kept and shown escaped; a NUL fits no path or
 # C string, and a lone surrogate cannot be written as UTF-8 to a trace.
 _NOT_IN_VALUE = re.compile("[\x00\ud800-\udfff]")
+# libyaml's parser when PyYAML has it: ~5x faster for this pass, with the same line and column.
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _FILE_KINDS = ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
                (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"))
 
@@ -149,38 +151,47 @@ def check_structure(text: str, path: str) -> None:
         column = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
         raise ProfileError(f"{_character(bad.group())} cannot appear in a YAML file; delete "
                            "it (is this a binary file?)", path, line, column)
+    for loader in dict.fromkeys((_FAST_LOADER, yaml.SafeLoader)):
+        try:
+            _count_events(text, path, loader)
+        except yaml.YAMLError:
+            continue  # libyaml stops early on some inputs (its own depth limit): parse again
+        return
+    # Neither parser reads it: composing reports the syntax error with its position.
+
+
+def _count_events(text: str, path: str, loader: type) -> None:
     sizes: dict[str, int] = {}
     stack: list[tuple[str | None, int]] = [(None, 0)]
-    try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.CollectionStartEvent):
-                if len(stack) > MAX_DEPTH:
-                    raise _at(event, f"nesting is deeper than {MAX_DEPTH} levels; a profile "
-                                     "nests a few levels: flatten this value", path)
-                stack.append((event.anchor, 1))
-            elif isinstance(event, yaml.CollectionEndEvent):
-                anchor, size = stack.pop()
-                if anchor is not None:
-                    sizes[anchor] = size
-                _add(stack, size, event, path)
-            elif isinstance(event, yaml.ScalarEvent):
-                if event.anchor is not None:
-                    sizes[event.anchor] = 1
-                _add(stack, 1, event, path)
-            elif isinstance(event, yaml.AliasEvent):
-                _add(stack, sizes.get(event.anchor, 1), event, path)
-    except yaml.YAMLError:
-        return  # composing reports syntax errors with their position
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            if len(stack) > MAX_DEPTH:
+                raise _at(event, f"nesting is deeper than {MAX_DEPTH} levels; a profile "
+                                 "nests a few levels: flatten this value", path)
+            stack.append((event.anchor, 1))
+        elif isinstance(event, yaml.CollectionEndEvent):
+            anchor, size = stack.pop()
+            if anchor is not None:
+                sizes[anchor] = size
+            _add(stack, size, event, path)
+        elif isinstance(event, yaml.ScalarEvent):
+            if event.anchor is not None:
+                sizes[event.anchor] = 1
+            _add(stack, 1, event, path)
+        elif isinstance(event, yaml.AliasEvent):
+            _add(stack, sizes.get(event.anchor, 1), event, path)
 
 
 def _add(stack: list[tuple[str | None, int]], size: int, event: yaml.Event, path: str) -> None:
     anchor, total = stack[-1]
     stack[-1] = (anchor, total + size)
     if sum(count for _, count in stack) > MAX_NODES:
-        why = ("aliases repeat values until the profile holds more than"
-               if isinstance(event, yaml.AliasEvent) else "the file holds more than")
-        raise _at(event, f"{why} {MAX_NODES:,} values; a profile needs far fewer: remove "
-                         "this alias or split the file", path)
+        if isinstance(event, yaml.AliasEvent):
+            raise _at(event, f"aliases repeat values until the file holds more than "
+                             f"{MAX_NODES:,}; a profile needs far fewer: remove this alias",
+                      path)
+        raise _at(event, f"the file holds more than {MAX_NODES:,} values; a profile needs far "
+                         "fewer: split it or shorten its lists", path)
 
 
 def _at(event: yaml.Event, message: str, path: str) -> ProfileError:
