@@ -585,12 +585,14 @@ class Profile(Strict):
     limits: LimitsSpec = LimitsSpec()
     gates: GatesSpec = GatesSpec()
 
-    @model_validator(mode="after")
-    def _seeds_fit(self) -> Profile:
-        if self.seed + self.episodes - 1 > MAX_SEED:
-            raise ValueError(f"seeds {self.seed}..{self.seed + self.episodes - 1} go past the "
-                             f"largest seed, {MAX_SEED} (2**53 - 1); lower 'seed'")
-        return self
+    @field_validator("episodes")
+    @classmethod
+    def _seeds_fit(cls, value: int, info: ValidationInfo) -> int:
+        seed = info.data.get("seed", 0)
+        if seed + value - 1 > MAX_SEED:
+            raise ValueError(f"seeds {seed}..{seed + value - 1} go past the largest seed, "
+                             f"{MAX_SEED} (2**53 - 1); lower 'seed' or 'episodes'")
+        return value
 
     @field_validator("models", mode="before")
     @classmethod

@@ -35,6 +35,7 @@ from chaos._registry import did_you_mean
 from chaos._seeding import MAX_EPISODES, MAX_SEED
 from chaos.errors import InputError, ProfileError
 from chaos.profile._bounds import check_structure, decode_text, read_input_file
+from chaos.profile._locate import short_value
 
 __all__ = [
     "DEFAULT_STORE",
@@ -283,7 +284,7 @@ def _located(exc: ValidationError, root: yaml.Node, path: str) -> ProfileError:
         node = root
     else:
         got = err.get("input")
-        shown = f" (got {got!r})" if not isinstance(got, dict | list) else ""
+        shown = f" (got {short_value(got)})" if not isinstance(got, dict | list) else ""
         reason = str(err["msg"]).removeprefix("Value error, ")
         if err["type"] == "string_pattern_mismatch" and loc == ("id",):
             reason = ("a sweep id is letters, digits and . _ : + - (it names a folder), at "
