@@ -126,7 +126,8 @@ def _located_one(err: dict[str, Any], root: yaml.Node) -> ProfileError:
     if isinstance(got, bool) and (kind == "string_type" or "Keys should be strings" in err["msg"]):
         shown += "; YAML reads on/off/yes/no as booleans: quote the word"
     message = str(err["msg"]).removeprefix("Value error, ")
-    fix = f"; write a {_TYPE_HINTS[kind]}" if kind in _TYPE_HINTS else ""
+    fix = (f"; write a {_TYPE_HINTS[kind]}" if kind in _TYPE_HINTS
+           else "; shorten it" if kind in ("too_long", "string_too_long") else "")
     return located(f"{_where(loc)}: {message}{shown}{fix}", root, loc)
 
 

@@ -49,6 +49,12 @@ __all__ = [
 ]
 
 
+#: Most faults or world files in a profile (every episode plans each fault and reports it).
+MAX_ITEMS = 1000
+#: Most agents, models or user tools in a profile.
+MAX_AGENTS = 100
+
+
 class Strict(BaseModel):
     """Base for profile models: unknown keys are errors, instances are immutable."""
 
@@ -83,7 +89,7 @@ class WorldSpec(Strict):
 
     generator: str = "sports_media"
     params: dict[str, Any] = {}
-    files: list[WorldFileSpec] = []
+    files: list[WorldFileSpec] = Field([], max_length=MAX_ITEMS)
 
 
 class AgentSpec(Strict):
@@ -165,7 +171,7 @@ class ChainSpec(Strict):
     """The agents and which one receives the task."""
 
     entry: str
-    agents: dict[str, AgentSpec]
+    agents: dict[str, AgentSpec] = Field(max_length=MAX_AGENTS)
 
 
 class TaskSpec(Strict):
@@ -579,9 +585,9 @@ class Profile(Strict):
     world: WorldSpec = WorldSpec()
     chain: ChainSpec
     task: TaskSpec = TaskSpec()
-    faults: list[Any] = []
-    tools: dict[str, UserToolSpec] = {}
-    models: list[ModelSpec] = Field(min_length=1)
+    faults: list[Any] = Field([], max_length=MAX_ITEMS)
+    tools: dict[str, UserToolSpec] = Field({}, max_length=MAX_AGENTS)
+    models: list[ModelSpec] = Field(min_length=1, max_length=MAX_AGENTS)
     limits: LimitsSpec = LimitsSpec()
     gates: GatesSpec = GatesSpec()
 

@@ -261,3 +261,15 @@ def test_seeds_past_the_largest_are_located_at_episodes(tmp_path):
     assert first_error(output) == (
         f"{path}:{line}:11: episodes: seeds 9007199254740990..9007199254741009 go past the "
         "largest seed, 9007199254740991 (2**53 - 1); lower 'seed' or 'episodes' (got 20)")
+
+
+def test_more_than_1000_faults_is_located_at_the_list(tmp_path):
+    fault = "  - {id: f%d, kind: fs.missing, target: {tag: task_clip, pick: 1}}\n"
+    head, tail = GOOD[:GOOD.index("faults:")], GOOD[GOOD.index("\nmodels:"):]
+    path = tmp_path / "p.yaml"
+    path.write_text(head + "faults:\n" + "".join(fault % i for i in range(1001)) + tail)
+    code, output = validate(path)
+    line = head.count("\n") + 2
+    assert code == 2
+    assert first_error(output) == (f"{path}:{line}:3: faults: List should have at most 1000 "
+                                   "items after validation, not 1001; shorten it")
