@@ -273,3 +273,17 @@ def test_more_than_1000_faults_is_located_at_the_list(tmp_path):
     assert code == 2
     assert first_error(output) == (f"{path}:{line}:3: faults: List should have at most 1000 "
                                    "items after validation, not 1001; shorten it")
+
+
+@pytest.mark.parametrize(("old", "new", "field"), [
+    ("kind: fs.decoy\n", "kind: fs.decoy\n    params: {folder: " + "x" * 300 + "}\n",
+     "params.folder"),
+    ("kind: fs.decoy\n", "kind: fs.decoy\n    params: {folder: a/b}\n", "params.folder"),
+])
+def test_a_fault_param_that_names_a_file_fits_a_file_name(tmp_path, old, new, field):
+    """A decoy folder past NAME_MAX had validated, then crashed every chaos episode."""
+    path = tmp_path / "p.yaml"
+    path.write_text(GOOD.replace(old, new, 1))
+    code, output = validate(path)
+    assert code == 2
+    assert re.search(rf":\d+:\d+: faults\[2\]\.{re.escape(field)}: String should", output), output
