@@ -65,6 +65,9 @@ def read_input_file(path: str, what: str = "profile") -> bytes:
         IsADirectoryError: It is a folder.
         ProfileError: It is not a regular file, is too large, or cannot be read.
     """
+    if "\x00" in path:
+        raise ProfileError(f"the {what} path holds a NUL character; name the file without it",
+                           path.replace("\x00", "\\0"))
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except IsADirectoryError:

@@ -68,6 +68,8 @@ def _resolve(path: str, chain: tuple[tuple[str, str], ...], via: yaml.Node | Non
         problems.append(ProfileError("extends names the profile this one builds on: a file "
                                      "path such as 'extends: base.yaml'", *mark(target)))
         return None, [doc], problems
+    if "\x00" in target.value:
+        return None, [doc], problems  # the value's NUL is reported already: no such file
     base_path = _relative_to(path, target.value)
     chain = (*chain, (_identity(path), path))
     if len(chain) >= MAX_CHAIN:
@@ -101,7 +103,7 @@ def _relative_to(path: str, target: str) -> str:
 def _identity(path: str) -> str:
     try:
         return str(Path(path).resolve())
-    except (OSError, RuntimeError):
+    except (OSError, RuntimeError, ValueError):  # ValueError: a NUL in the path
         return os.path.abspath(path)
 
 

@@ -34,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from chaos._registry import did_you_mean
 from chaos._seeding import MAX_EPISODES, MAX_SEED
 from chaos.errors import InputError, ProfileError
-from chaos.profile._bounds import check_structure, decode_text, read_input_file
+from chaos.profile._bounds import check_structure, check_values, decode_text, read_input_file
 from chaos.profile._locate import short_value
 
 __all__ = [
@@ -212,7 +212,7 @@ def load_sweep(path: str | Path) -> SweepSpec:
     check_structure(text, shown)
     root: yaml.Node | None = None
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = _compose(text, shown)
         data = yaml.safe_load(text)
     except (ValueError, TypeError, OverflowError) as exc:  # `!!int abc`, a 5000-digit number
         where = root.start_mark if root is not None else None
@@ -227,7 +227,11 @@ def load_sweep(path: str | Path) -> SweepSpec:
     except yaml.YAMLError as exc:
         raise ProfileError(f"YAML error: {exc}", shown) from None
     if not isinstance(data, dict) or root is None:
-        raise ProfileError("a sweep file is a mapping with at least 'profiles: [...]'", shown)
+        raise ProfileError("a sweep file is a mapping with at least 'profiles: [...]'", shown,
+                           *((root.start_mark.line + 1, root.start_mark.column + 1) if root
+                             else (1, 1)))
+    if problems := check_values(root):
+        raise problems[0]
     try:
         spec = SweepSpec.model_validate(data)
     except ValidationError as exc:
@@ -240,6 +244,16 @@ def load_sweep(path: str | Path) -> SweepSpec:
     if spec.store is not None and "://" not in spec.store:
         update["store"] = _relative_to(base, spec.store)
     return spec.model_copy(update=update)
+
+
+def _compose(text: str, path: str) -> yaml.Node | None:
+    """The YAML node tree, each mark naming `path` (for located errors)."""
+    loader = yaml.SafeLoader(text)
+    loader.name = path
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
 
 
 def _relative_to(base: str, path: str) -> str:

@@ -287,3 +287,18 @@ def test_a_fault_param_that_names_a_file_fits_a_file_name(tmp_path, old, new, fi
     code, output = validate(path)
     assert code == 2
     assert re.search(rf":\d+:\d+: faults\[2\]\.{re.escape(field)}: String should", output), output
+
+
+def test_a_nul_in_a_path_of_extends_or_a_sweep_is_located_never_a_crash(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text('version: 1\nextends: "base\\0.yaml"\n')
+    code, output = validate(path)
+    assert code == 2
+    assert first_error(output) == (f"{path}:2:10: value holds control character U+0000 (NUL); "
+                                   "remove it (text fields take text: no NUL, no half of a "
+                                   "surrogate pair)")
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text('version: 1\nprofiles: ["a\\0b.yaml"]\n')
+    result = CliRunner().invoke(main, ["sweep", str(sweep)])
+    assert result.exit_code == 2
+    assert f"{sweep}:2:12: value holds control character U+0000 (NUL)" in result.output
