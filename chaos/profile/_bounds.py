@@ -218,8 +218,8 @@ def check_values(root: yaml.Node) -> list[ProfileError]:
                 f"{MAX_STRING_CHARS:,}: shorten it", *mark(node)))
         elif bad := _NOT_IN_VALUE.search(node.value):
             problems.append(ProfileError(
-                f"value holds {_character(bad.group())}; remove it (text fields take "
-                "text: no NUL, no half of a surrogate pair)", *mark(node)))
+                f"value holds {_character(bad.group())}; remove it (no value may hold "
+                "a NUL or half of a surrogate pair)", *mark(node)))
     return problems
 
 

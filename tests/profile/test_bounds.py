@@ -295,7 +295,7 @@ def test_a_nul_in_a_path_of_extends_or_a_sweep_is_located_never_a_crash(tmp_path
     code, output = validate(path)
     assert code == 2
     assert first_error(output) == (f"{path}:2:10: value holds control character U+0000 (NUL); "
-                                   "remove it (text fields take text: no NUL, no half of a "
+                                   "remove it (no value may hold a NUL or half of a "
                                    "surrogate pair)")
     sweep = tmp_path / "sweep.yaml"
     sweep.write_text('version: 1\nprofiles: ["a\\0b.yaml"]\n')
