@@ -48,6 +48,8 @@ _NOT_YAML = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U000
 # Other controls written as escapes ("\\e") are kept and shown escaped; a NUL fits no path or
 # C string, and a lone surrogate cannot be written as UTF-8 to a trace.
 _NOT_IN_VALUE = re.compile("[\x00\ud800-\udfff]")
+_YAML_ONLY_BREAK = re.compile("[\x85\u2028\u2029]")
+_EDITOR_BREAK = re.compile("\r\n|\r|\n")
 # libyaml's parser when PyYAML has it: ~5x faster for this pass, with the same line and column.
 _FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _FILE_KINDS = ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
@@ -170,35 +172,52 @@ def _count_events(text: str, path: str, loader: type) -> None:
         if isinstance(event, yaml.CollectionStartEvent):
             if len(stack) > MAX_DEPTH:
                 raise _at(event, f"nesting is deeper than {MAX_DEPTH} levels; a profile "
-                                 "nests a few levels: flatten this value", path)
+                                 "nests a few levels: flatten this value", path, text)
             stack.append((event.anchor, 1))
         elif isinstance(event, yaml.CollectionEndEvent):
             anchor, size = stack.pop()
             if anchor is not None:
                 sizes[anchor] = size
-            _add(stack, size, event, path)
+            _add(stack, size, event, path, text)
         elif isinstance(event, yaml.ScalarEvent):
             if event.anchor is not None:
                 sizes[event.anchor] = 1
-            _add(stack, 1, event, path)
+            _add(stack, 1, event, path, text)
         elif isinstance(event, yaml.AliasEvent):
-            _add(stack, sizes.get(event.anchor, 1), event, path)
+            _add(stack, sizes.get(event.anchor, 1), event, path, text)
 
 
-def _add(stack: list[tuple[str | None, int]], size: int, event: yaml.Event, path: str) -> None:
+def _add(stack: list[tuple[str | None, int]], size: int, event: yaml.Event, path: str,
+         text: str) -> None:
     anchor, total = stack[-1]
     stack[-1] = (anchor, total + size)
     if sum(count for _, count in stack) > MAX_NODES:
         if isinstance(event, yaml.AliasEvent):
             raise _at(event, f"aliases repeat values until the file holds more than "
                              f"{MAX_NODES:,}; a profile needs far fewer: remove this alias",
-                      path)
+                      path, text)
         raise _at(event, f"the file holds more than {MAX_NODES:,} values; a profile needs far "
-                         "fewer: split it or shorten its lists", path)
+                         "fewer: split it or shorten its lists", path, text)
 
 
-def _at(event: yaml.Event, message: str, path: str) -> ProfileError:
-    return ProfileError(message, path, event.start_mark.line + 1, event.start_mark.column + 1)
+def _at(event: yaml.Event, message: str, path: str, text: str) -> ProfileError:
+    return ProfileError(message, path, *position(event.start_mark, text))
+
+
+def position(where: yaml.Mark, text: str | None = None) -> tuple[int, int]:
+    """A YAML mark's 1-based (line, column) as an editor counts them.
+
+    YAML also breaks lines at U+0085, U+2028 and U+2029, which editors show inside a line:
+    with one of those in the file, the line and column are counted again from the mark's
+    character index, at line feeds (and lone carriage returns) only.
+    """
+    text = text if text is not None else where.buffer
+    if text is None or not _YAML_ONLY_BREAK.search(text):
+        return where.line + 1, where.column + 1
+    before = text[:where.index]
+    breaks = list(_EDITOR_BREAK.finditer(before))
+    start = breaks[-1].end() if breaks else 0
+    return len(breaks) + 1, where.index - start + 1
 
 
 def check_values(root: yaml.Node) -> list[ProfileError]:

@@ -7,7 +7,13 @@ from dataclasses import dataclass
 import yaml
 
 from chaos.errors import ProfileError
-from chaos.profile._bounds import check_structure, check_values, decode_text, read_input_file
+from chaos.profile._bounds import (
+    check_structure,
+    check_values,
+    decode_text,
+    position,
+    read_input_file,
+)
 
 __all__ = ["Document", "mark", "parse_document", "read_document", "walk"]
 
@@ -33,7 +39,7 @@ class Document:
 
 def mark(node: yaml.Node) -> tuple[str, int, int]:
     """(file, line, column) of a node, 1-based, for ProfileError."""
-    return node.start_mark.name, node.start_mark.line + 1, node.start_mark.column + 1
+    return (node.start_mark.name, *position(node.start_mark))
 
 
 def walk(root: yaml.Node) -> list[yaml.Node]:
@@ -89,8 +95,7 @@ def parse_document(text: str, path: str,
         where = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
         return None, [ProfileError(f"YAML syntax error: {problem}{_SYNTAX_HINT}", path,
-                                   where.line + 1 if where else None,
-                                   where.column + 1 if where else None)]
+                                   *(position(where) if where else (None, None)))]
     except yaml.YAMLError as exc:
         return None, [ProfileError(f"YAML error: {exc}", path)]
     finally:

@@ -247,8 +247,8 @@ def test_no_fifo_read_blocks_even_with_a_writer_waiting(tmp_path, fifo):
     writer.start()
     code, output = validate(fifo)
     assert code == 2 and "named pipe" in output
-    with open(fifo, "rb"):  # release the writer if chaos never opened the pipe
-        pass
+    # Release the writer if it is still waiting for a reader (never blocks: O_NONBLOCK).
+    os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
     writer.join(5)
 
 
@@ -302,3 +302,18 @@ def test_a_nul_in_a_path_of_extends_or_a_sweep_is_located_never_a_crash(tmp_path
     result = CliRunner().invoke(main, ["sweep", str(sweep)])
     assert result.exit_code == 2
     assert f"{sweep}:2:12: value holds control character U+0000 (NUL)" in result.output
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85"])
+def test_lines_are_counted_as_an_editor_counts_them_past_a_unicode_line_separator(
+        tmp_path, separator):
+    """YAML breaks lines at U+0085, U+2028 and U+2029; editors do not: errors after one must
+    still point at the editor's line."""
+    path = tmp_path / "p.yaml"
+    path.write_text(GOOD.replace("description: >", f'description: "a{separator}b{separator}c"'
+                                 "\nx_description: >", 1).replace("episodes: 20",
+                                                                   "episodes: twenty"))
+    line = path.read_text().split("\n").index("episodes: twenty") + 1
+    code, output = validate(path)
+    assert code == 2
+    assert f"{path}:{line}:11: episodes: Input should be a valid integer" in output, output
