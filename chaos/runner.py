@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from chaos._jsonl import jsonl_text
+from chaos._seeding import MAX_EPISODES, MAX_SEED
 from chaos._world_cache import WorldCache, build_world
 from chaos.errors import InputError
 from chaos.mail import MailServer
@@ -68,10 +69,13 @@ def _plans(loaded: LoadedProfile, options: RunOptions) -> list[EpisodePlan]:
         spec = model_spec(model, profile.models)
         if options.replay is None:
             require_key(spec)  # a model without its key fails here, before anything runs
-    if options.seed is not None:
-        seeds = list(range(options.seed, options.seed + (options.episodes or 1)))
-    else:
-        seeds = list(range(profile.seed, profile.seed + (options.episodes or profile.episodes)))
+    first = options.seed if options.seed is not None else profile.seed
+    count = options.episodes or (1 if options.seed is not None else profile.episodes)
+    if not 1 <= count <= MAX_EPISODES or first + count - 1 > MAX_SEED:
+        raise InputError(f"seeds {first}..{first + count - 1}: a run plans 1 to "
+                         f"{MAX_EPISODES:,} seeds, each at most {MAX_SEED}; lower --seed or "
+                         "--episodes")
+    seeds = list(range(first, first + count))
 
     faults = [f for f in profile.faults
               if options.only_faults is None or f.id in options.only_faults]

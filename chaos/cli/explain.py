@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from chaos._seeding import MAX_SEED
 from chaos.cli._main import main
 from chaos.cli._text import printable
 
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 
 @main.command("explain")
 @click.argument("profile", type=click.Path(dir_okay=False))
-@click.option("--seed", type=click.IntRange(min=0),
+@click.option("--seed", type=click.IntRange(min=0, max=MAX_SEED),
               help="The seed to plan (default: the profile's first seed).")
 @click.option("--model", metavar="ID",
               help="The model under test (default: the profile's first model).")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from chaos._seeding import MAX_EPISODES, MAX_SEED
 from chaos.cli._main import main
 from chaos.errors import InputError
 
@@ -27,9 +28,9 @@ def _fresh_run_dir(names: list[str]) -> Path:
 @click.argument("profiles", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--model", "models", multiple=True, metavar="ID",
               help="Model to run (repeatable); replaces the profile's models.")
-@click.option("--episodes", type=click.IntRange(min=1),
+@click.option("--episodes", type=click.IntRange(min=1, max=MAX_EPISODES),
               help="Seeds to run per model (from --seed, or from the profile's seed).")
-@click.option("--seed", type=click.IntRange(min=0),
+@click.option("--seed", type=click.IntRange(min=0, max=MAX_SEED),
               help="First seed; alone, runs just this seed.")
 @click.option("--arm", type=click.Choice(["both", "clean", "chaos"]), default="both",
               show_default=True, help="Run the clean arm, the chaos arm, or both.")

@@ -24,7 +24,9 @@ def _spec(sources: tuple[str, ...], overrides: dict[str, Any]) -> Any:
         try:
             overrides["seeds"] = parse_seeds(overrides["seeds"])
         except ValueError as exc:
-            raise InputError(f"--seeds {overrides['seeds']}: {exc}") from None
+            given = str(overrides["seeds"])
+            given = given if len(given) <= 40 else f"{given[:30]}..."
+            raise InputError(f"--seeds {given}: {exc}") from None
     if overrides.get("id") is not None and not SWEEP_ID.match(overrides["id"]):
         raise InputError(f"--sweep-id {overrides['id']!r}: letters, digits and . _ : + - (it "
                          "names a folder), at most 128 characters")

@@ -45,7 +45,9 @@ class DecoyParams(BaseModel):
     """Parameters of fs.decoy."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    folder: str = Field("B-roll", description="Sibling folder of the target's folder for decoys")
+    # A folder name, short enough that a decoy's path stays a valid one (NAME_MAX is 255).
+    folder: str = Field("B-roll", min_length=1, max_length=100, pattern=r"^[^/\x00]+$",
+                        description="Sibling folder of the target's folder for decoys")
     source_tag: str = Field("stock_clip", description="World tag whose bytes the decoys carry")
 
 

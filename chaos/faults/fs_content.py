@@ -145,7 +145,9 @@ class Encoding(_Rewrite):
 class StaleParams(_Params):
     """Parameters of fs.stale_version."""
 
-    label: str = Field("LATEST", description="What the stale copy's name starts with")
+    # The label is prefixed to a file name: the whole name must stay within NAME_MAX (255).
+    label: str = Field("LATEST", max_length=100, pattern=r"^[^/\x00]*$",
+                       description="What the stale copy's name starts with")
 
 
 @fault("fs.stale_version")

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import yaml
 
 from chaos.errors import ProfileError
+from chaos.profile._bounds import (
+    check_structure,
+    check_values,
+    decode_text,
+    position,
+    read_input_file,
+)
 
 __all__ = ["Document", "mark", "parse_document", "read_document", "walk"]
+
+_SYNTAX_HINT = ("; check the indentation, quotes and brackets here and on the line before (quote "
+                "a value that holds ': ' or starts with @, `, *, & or !)")
 
 
 @dataclass(frozen=True)
@@ -30,7 +39,7 @@ class Document:
 
 def mark(node: yaml.Node) -> tuple[str, int, int]:
     """(file, line, column) of a node, 1-based, for ProfileError."""
-    return node.start_mark.name, node.start_mark.line + 1, node.start_mark.column + 1
+    return (node.start_mark.name, *position(node.start_mark))
 
 
 def walk(root: yaml.Node) -> list[yaml.Node]:
@@ -60,26 +69,24 @@ def read_document(path: str) -> tuple[Document | None, list[ProfileError]]:
         keys (the document is still returned for those).
     """
     try:
-        raw = Path(path).read_bytes()
+        raw = read_input_file(path)
+        text = decode_text(raw, path)
     except FileNotFoundError:
         return None, [ProfileError("profile file not found; check the path", path)]
     except IsADirectoryError:
         return None, [ProfileError("is a folder, not a profile file; name a .yaml file", path)]
-    except OSError as exc:
-        return None, [ProfileError(f"cannot read profile ({exc.strerror})", path)]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return None, [ProfileError(
-            f"profile is not UTF-8 text (byte {exc.start}); is it a YAML file?", path)]
+    except ProfileError as exc:
+        return None, [exc]
     return parse_document(text, path, raw)
 
 
 def parse_document(text: str, path: str,
                    raw: bytes | None = None) -> tuple[Document | None, list[ProfileError]]:
     """Compose profile YAML text; see `read_document`."""
-    if "\x00" in text:
-        return None, [ProfileError("profile contains NUL bytes; is it a binary file?", path)]
+    try:
+        check_structure(text, path)
+    except ProfileError as exc:
+        return None, [exc]
     loader = yaml.SafeLoader(text)
     loader.name = path  # every node's mark now names this file
     try:
@@ -87,26 +94,23 @@ def parse_document(text: str, path: str,
     except yaml.MarkedYAMLError as exc:
         where = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
-        return None, [ProfileError(f"YAML syntax error: {problem}", path,
-                                   where.line + 1 if where else None,
-                                   where.column + 1 if where else None)]
+        return None, [ProfileError(f"YAML syntax error: {problem}{_SYNTAX_HINT}", path,
+                                   *(position(where) if where else (None, None)))]
     except yaml.YAMLError as exc:
         return None, [ProfileError(f"YAML error: {exc}", path)]
-    except RecursionError:
-        return None, [ProfileError("profile nests too deeply to be a profile", path)]
     finally:
         loader.dispose()
     if root is None or _is_null(root):
         return None, [ProfileError(
             "profile is empty; a profile starts with 'version: 1' "
-            "(try `chaos new NAME` or copy profiles/sports-production.yaml)", path)]
+            "(try `chaos new NAME` or copy profiles/sports-production.yaml)", path, 1, 1)]
     if not isinstance(root, yaml.MappingNode):
         what = "list" if isinstance(root, yaml.SequenceNode) else "single value"
         return None, [ProfileError(
             "a profile must be a mapping of keys (version, name, chain, ...), "
             f"not a {what}", *mark(root))]
     raw = text.encode("utf-8") if raw is None else raw
-    return Document(path, raw, root), _duplicate_keys(root)
+    return Document(path, raw, root), _duplicate_keys(root) + check_values(root)
 
 
 def _is_null(node: yaml.Node) -> bool:

@@ -21,11 +21,13 @@ import yaml
 from chaos.errors import ProfileError
 from chaos.profile._documents import Document, mark, parse_document, read_document, walk
 
-__all__ = ["APPEND", "resolve_extends"]
+__all__ = ["APPEND", "MAX_CHAIN", "resolve_extends"]
 
 #: The suffix that makes a key append to the inherited list instead of replacing it.
 APPEND = "+"
 _MAX_DEPTH = 64
+#: Most files in one `extends` chain (the named profile included).
+MAX_CHAIN = 16
 
 
 def resolve_extends(path: str, text: str | None = None
@@ -47,9 +49,10 @@ def _resolve(path: str, chain: tuple[tuple[str, str], ...], via: yaml.Node | Non
     if doc is None:
         if via is not None and problems[0].line is None:
             # A base that cannot be opened is the extending file's mistake: point at it.
-            reason = problems[0].message.split(";")[0]
-            problems = [ProfileError(f"extends: {path}: {reason}; the path is relative to "
-                                     "the extending file's folder", *mark(via))]
+            reason, _, fix = problems[0].message.partition(";")
+            if "not found" in reason:
+                fix = " the path is relative to the extending file's folder"
+            problems = [ProfileError(f"extends: {path}: {reason};{fix}", *mark(via))]
         return None, [], problems
     entries = [(k, v) for k, v in doc.root.value if not _is_key(k, "extends")]
     extends = [v for k, v in doc.root.value if _is_key(k, "extends")]
@@ -65,8 +68,14 @@ def _resolve(path: str, chain: tuple[tuple[str, str], ...], via: yaml.Node | Non
         problems.append(ProfileError("extends names the profile this one builds on: a file "
                                      "path such as 'extends: base.yaml'", *mark(target)))
         return None, [doc], problems
+    if "\x00" in target.value:
+        return None, [doc], problems  # the value's NUL is reported already: no such file
     base_path = _relative_to(path, target.value)
     chain = (*chain, (_identity(path), path))
+    if len(chain) >= MAX_CHAIN:
+        problems.append(ProfileError(f"extends chain is longer than {MAX_CHAIN} files; merge "
+                                     "some of these bases into one", *mark(target)))
+        return None, [doc], problems
     if _identity(base_path) in [identity for identity, _ in chain]:
         cycle = " -> ".join([*[shown for _, shown in chain], base_path])
         problems.append(ProfileError(f"extends cycle: {cycle}; a profile cannot build on "
@@ -94,7 +103,7 @@ def _relative_to(path: str, target: str) -> str:
 def _identity(path: str) -> str:
     try:
         return str(Path(path).resolve())
-    except (OSError, RuntimeError):
+    except (OSError, RuntimeError, ValueError):  # ValueError: a NUL in the path
         return os.path.abspath(path)
 
 

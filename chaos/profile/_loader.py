@@ -15,9 +15,10 @@ import yaml
 from pydantic import ValidationError
 
 from chaos.errors import ProfileError
+from chaos.profile._bounds import merged_size_problem
 from chaos.profile._documents import Document, mark, walk
 from chaos.profile._extends import resolve_extends
-from chaos.profile._locate import located, schema_errors
+from chaos.profile._locate import located, schema_errors, short_value
 from chaos.profile._schema import Profile
 from chaos.profile._union import profile_model
 
@@ -82,6 +83,8 @@ def check_profile(path: str | Path, text: str | None = None) -> ProfileCheck:
         errors += _version_problems(doc)
     if root is None:
         return ProfileCheck(shown, tuple(errors), None)
+    if len(docs) > 1 and (too_many := merged_size_problem(root)) is not None:
+        return ProfileCheck(shown, (*errors, too_many), None)
     try:
         data = _construct(root)
     except yaml.MarkedYAMLError as exc:
@@ -89,9 +92,6 @@ def check_profile(path: str | Path, text: str | None = None) -> ProfileCheck:
         errors.append(ProfileError(f"YAML error: {exc.problem or exc.context}",
                                    *((where.name, where.line + 1, where.column + 1) if where
                                      else (shown,))))
-        return ProfileCheck(shown, tuple(errors), None)
-    except RecursionError:
-        errors.append(ProfileError("profile nests too deeply to be a profile", shown))
         return ProfileCheck(shown, tuple(errors), None)
     except (ValueError, TypeError, OverflowError) as exc:
         errors.append(_unreadable_value(root, exc))
@@ -158,8 +158,8 @@ def _unreadable_value(root: yaml.Node, exc: Exception) -> ProfileError:
                 _construct(node)
             except (ValueError, TypeError, OverflowError, yaml.YAMLError):
                 tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-                return ProfileError(f"YAML error: {tag} cannot read {node.value!r}; remove the "
-                                    "tag or fix the value", *mark(node))
+                return ProfileError(f"YAML error: {tag} cannot read {short_value(node.value)}; "
+                                    "remove the tag or fix the value", *mark(node))
     return ProfileError(f"YAML error: a value cannot be read ({exc})", *mark(root))
 
 

@@ -19,7 +19,7 @@ from chaos.profile._schema import (
 )
 from chaos.profile._union import profile_model
 
-__all__ = ["located", "schema_errors", "without_tags"]
+__all__ = ["located", "schema_errors", "short_value", "without_tags"]
 
 #: The model spec each provider tag of the `models` union stands for.
 _PROVIDER_MODELS: dict[str, type[BaseModel]] = {
@@ -114,16 +114,37 @@ def _located_one(err: dict[str, Any], root: yaml.Node) -> ProfileError:
 
         what = "kind" if loc and loc[0] == "faults" else "provider"
         valid = ", ".join(fault_kinds.names()) if what == "kind" else "scripted"
-        return located(f"missing required key '{what}' in {_where(loc)} (valid: {valid})",
+        return located(f"missing required key '{what}' in {_where(loc)}; add it (valid: "
+                       f"{valid})",
                        root, loc)
     if kind == "missing":
-        return located(f"missing required key '{loc[-1]}' in {_where(loc[:-1])}", root,
+        return located(f"missing required key '{loc[-1]}' in {_where(loc[:-1])}; add "
+                       f"'{loc[-1]}: ...' there", root,
                        loc[:-1])
     got = err.get("input")
-    shown = f" (got {got!r})" if not isinstance(got, dict | list) else ""
+    shown = f" (got {short_value(got)})" if not isinstance(got, dict | list) else ""
     if isinstance(got, bool) and (kind == "string_type" or "Keys should be strings" in err["msg"]):
         shown += "; YAML reads on/off/yes/no as booleans: quote the word"
-    return located(f"{_where(loc)}: {err['msg']}{shown}", root, loc)
+    message = str(err["msg"]).removeprefix("Value error, ")
+    fix = (f"; write a {_TYPE_HINTS[kind]}" if kind in _TYPE_HINTS
+           else "; shorten it" if kind in ("too_long", "string_too_long") else "")
+    return located(f"{_where(loc)}: {message}{shown}{fix}", root, loc)
+
+
+# What to write instead, for pydantic's type errors (its messages say only what is wrong).
+_WHOLE, _LIST, _MAPPING = "whole number", "list such as [a, b]", "mapping such as {key: value}"
+_TYPE_HINTS = {"int_parsing": _WHOLE, "int_type": _WHOLE, "int_from_float": _WHOLE,
+               "int_parsing_size": _WHOLE, "float_parsing": "number", "float_type": "number",
+               "finite_number": "finite number", "string_type": "text (quote it)",
+               "bool_parsing": "true or false", "bool_type": "true or false",
+               "list_type": _LIST, "tuple_type": _LIST, "dict_type": _MAPPING,
+               "model_type": _MAPPING, "model_attributes_type": _MAPPING}
+
+
+def short_value(value: Any) -> str:
+    """A value as the message shows it: at most ~60 characters of its repr."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:40]}...{text[-12:]} ({len(text):,} characters)"
 
 
 def _model_for(loc: tuple[Any, ...]) -> type[BaseModel] | None:

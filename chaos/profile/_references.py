@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from chaos._registry import did_you_mean
+from chaos.profile._locate import short_value
 from chaos.profile._schema import GateSetSpec, OutcomeGateSpec, Profile
 
 __all__ = ["check_references"]
@@ -30,9 +31,10 @@ def _params_problems(model: type[BaseModel], params: dict[str, Any],
                 problems.append((loc, f"unknown key '{name}' in {'.'.join(where)}"
                                  f"{did_you_mean(name, valid)} (valid: {', '.join(valid)})"))
             else:
-                problems.append((loc, f"{'.'.join(str(p) for p in loc)}: "
-                                      f"{err['msg'].removeprefix('Value error, ')} "
-                                      f"(got {err.get('input')!r})"))
+                message = str(err["msg"]).removeprefix("Value error, ")
+                got = err.get("input")
+                shown = "" if isinstance(got, dict | list) else f" (got {short_value(got)})"
+                problems.append((loc, f"{'.'.join(str(p) for p in loc)}: {message}{shown}"))
         return problems
     return []
 
@@ -155,7 +157,7 @@ def check_references(profile: Profile) -> list[Problem]:
                 ("chain", "entry"),
                 f"entry agent '{profile.chain.entry}' is not in "
                 f"chain.agents{did_you_mean(profile.chain.entry, names)} "
-                f"(agents: {', '.join(names)})",
+                f"(agents: {', '.join(names)}); name one of them",
             )
         )
     for name, agent in agents.items():
@@ -170,7 +172,8 @@ def check_references(profile: Profile) -> list[Problem]:
                     (
                         ("chain", "agents", name, "delegates_to", i),
                         f"agent '{name}' delegates to unknown agent '{other}'"
-                        f"{did_you_mean(other, names)} (agents: {', '.join(names)})",
+                        f"{did_you_mean(other, names)} (agents: {', '.join(names)}); name one "
+                        "of them or add it under chain.agents",
                     )
                 )
         if agent.delegates_to and "delegate" not in agent.tools:
@@ -221,7 +224,8 @@ def check_references(profile: Profile) -> list[Problem]:
         for where, agent in named:
             if agent is not None and agent not in agents:
                 problems.append((("faults", i, *where), f"unknown agent '{agent}'"
-                                 f"{did_you_mean(agent, names)} (agents: {', '.join(names)})"))
+                                 f"{did_you_mean(agent, names)} (agents: {', '.join(names)}); "
+                                 "name one of them"))
     from chaos.tools._user import user_tool_problems
 
     problems += user_tool_problems(profile)

@@ -21,6 +21,8 @@ from pydantic import (
     model_validator,
 )
 
+from chaos._seeding import MAX_EPISODES, MAX_SEED
+
 __all__ = [
     "AgentSpec",
     "ChainSpec",
@@ -47,10 +49,17 @@ __all__ = [
 ]
 
 
+#: Most faults or world files in a profile (every episode plans each fault and reports it).
+MAX_ITEMS = 1000
+#: Most agents, models or user tools in a profile.
+MAX_AGENTS = 100
+
+
 class Strict(BaseModel):
     """Base for profile models: unknown keys are errors, instances are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # inf and nan are no price, latency or rate: they would poison every figure after them.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class WorldFileSpec(Strict):
@@ -64,7 +73,7 @@ class WorldFileSpec(Strict):
 
     path: str = Field(pattern=r"^/")
     text: str
-    tags: list[str] = []
+    tags: list[Annotated[str, Field(max_length=ID_MAX)]] = []
 
     @field_validator("path")
     @classmethod
@@ -72,7 +81,7 @@ class WorldFileSpec(Strict):
         if posixpath.normpath(value) != value or value == "/" or "\x00" in value:
             raise ValueError("must be a normalised absolute file path (no '..', '//', or "
                              "trailing '/')")
-        return value
+        return _fits_paths(value) or value
 
 
 class WorldSpec(Strict):
@@ -80,7 +89,7 @@ class WorldSpec(Strict):
 
     generator: str = "sports_media"
     params: dict[str, Any] = {}
-    files: list[WorldFileSpec] = []
+    files: list[WorldFileSpec] = Field([], max_length=MAX_ITEMS)
 
 
 class AgentSpec(Strict):
@@ -100,6 +109,28 @@ class AgentSpec(Strict):
 
 
 _DOTTED = r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*"
+#: Linux limits a path to 4095 bytes and a name to 255; a glob or path beyond fits no file.
+PATH_MAX = 4095
+NAME_MAX = 255
+#: Longest name or id (it becomes part of folder names: profile/model/seed-N/arm).
+ID_MAX = 128
+#: Longest model id after its provider (model ids name folders of at most 255 bytes).
+MODEL_MAX = 200
+#: Longest simulated time in ms (~31 years): any latency, window or wait beyond is a typo.
+MS_MAX = 10**12
+
+
+def _fits_paths(value: str | None) -> str | None:
+    """A glob or path within Linux's PATH_MAX and NAME_MAX."""
+    if value is None:
+        return value
+    if len(value.encode("utf-8", "surrogatepass")) > PATH_MAX:
+        raise ValueError(f"is {len(value.encode('utf-8', 'surrogatepass')):,} bytes; a path "
+                         f"or glob holds at most {PATH_MAX} (Linux's PATH_MAX): shorten it")
+    if any(len(p.encode("utf-8", "surrogatepass")) > NAME_MAX for p in value.split("/")):
+        raise ValueError(f"has a name longer than {NAME_MAX} bytes (Linux's NAME_MAX); "
+                         "shorten it")
+    return value
 
 
 class UserToolSpec(Strict):
@@ -140,7 +171,7 @@ class ChainSpec(Strict):
     """The agents and which one receives the task."""
 
     entry: str
-    agents: dict[str, AgentSpec]
+    agents: dict[str, AgentSpec] = Field(max_length=MAX_AGENTS)
 
 
 class TaskSpec(Strict):
@@ -166,9 +197,14 @@ class TargetSpec(Strict):
         pick: How many of the matching files, drawn with the episode's seeded RNG.
     """
 
-    tag: str | None = None
+    tag: str | None = Field(None, max_length=ID_MAX)
     glob: str | None = None
-    pick: int = Field(1, ge=1)
+    pick: int = Field(1, ge=1, le=1_000_000)
+
+    @field_validator("glob")
+    @classmethod
+    def _glob_fits(cls, value: str | None) -> str | None:
+        return _fits_paths(value)
 
     @model_validator(mode="after")
     def _needs_a_selector(self) -> TargetSpec:
@@ -199,21 +235,28 @@ class TriggerSpec(Strict):
     """
 
     when: Literal["start", "time", "tool_call", "model_call", "delegation"] = "start"
-    at_ms: int | None = Field(None, ge=0)
-    tool: str | None = None
-    agent: str | None = None
+    at_ms: int | None = Field(None, ge=0, le=MS_MAX)
+    tool: str | None = Field(None, max_length=ID_MAX)
+    agent: str | None = Field(None, max_length=ID_MAX)
     path: str | None = None
-    to: str | None = None
-    nth: int = Field(1, ge=1)
+    to: str | None = Field(None, max_length=ID_MAX)
+    nth: int = Field(1, ge=1, le=1_000_000)
     probability: float = Field(1.0, ge=0.0, le=1.0)
-    window: tuple[int, int] | None = None
+    window: tuple[Annotated[int, Field(ge=0, le=MS_MAX)],
+                  Annotated[int, Field(ge=0, le=MS_MAX)]] | None = None
+
+    @field_validator("path")
+    @classmethod
+    def _path_fits(cls, value: str | None) -> str | None:
+        return _fits_paths(value)
 
     @model_validator(mode="after")
     def _consistent(self) -> TriggerSpec:
         if (self.when == "time") != (self.at_ms is not None):
             raise ValueError("'at_ms' goes with when: time, and when: time needs 'at_ms'")
         if self.window is not None and not 0 <= self.window[0] < self.window[1]:
-            raise ValueError("window is [start_ms, end_ms) with 0 <= start < end")
+            raise ValueError("window is [start_ms, end_ms) with 0 <= start < end: write e.g. "
+                             "[0, 60000]")
         event = self.when in ("tool_call", "model_call", "delegation")
         if not event and self.nth != 1:
             raise ValueError(f"'nth' counts events; when: {self.when} has none")
@@ -222,7 +265,8 @@ class TriggerSpec(Strict):
                                            ("to", self.when == "delegation"),
                                            ("agent", event)) if getattr(self, name) and not ok]
         if misplaced:
-            raise ValueError(f"{', '.join(misplaced)} do(es) not apply to when: {self.when}")
+            raise ValueError(f"{', '.join(misplaced)} do(es) not apply to when: {self.when}; "
+                             "remove it or change 'when'")
         return self
 
 
@@ -235,7 +279,7 @@ class FaultSpecBase(Strict):
         trigger: When it takes effect.
     """
 
-    id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", max_length=ID_MAX)
     target: TargetSpec = TargetSpec(tag="task_clip")
     trigger: TriggerSpec = TriggerSpec()
 
@@ -244,7 +288,7 @@ class ScriptedModelSpec(Strict):
     """A built-in deterministic reference agent: `scripted/<policy>`."""
 
     provider: Literal["scripted"] = "scripted"
-    policy: str
+    policy: str = Field(max_length=MODEL_MAX)
 
     @property
     def id(self) -> str:
@@ -278,13 +322,13 @@ class RemoteModelSpec(Strict):
     """
 
     provider: Literal["openai", "anthropic"]
-    model: str = Field(min_length=1)
-    base_url: str | None = None
+    model: str = Field(min_length=1, max_length=MODEL_MAX)
+    base_url: str | None = Field(None, max_length=PATH_MAX)
     api_key_env: str | None = Field(None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     temperature: float | None = Field(None, ge=0, le=2)
     max_tokens: int = Field(1024, ge=1)
-    seed: int | None = None
-    timeout_s: float = Field(60.0, gt=0)
+    seed: int | None = Field(None, ge=-(2**63), le=2**63 - 1)  # providers take an int64
+    timeout_s: float = Field(60.0, gt=0, le=86_400)
     price: PriceSpec = PriceSpec()
     max_in_flight: int | None = Field(None, ge=1)
 
@@ -298,7 +342,7 @@ class ReplayModelSpec(Strict):
     """A recorded model: `replay/<cassette.jsonl>` answers from a `--record`ed cassette."""
 
     provider: Literal["replay"] = "replay"
-    cassette: str = Field(min_length=1)
+    cassette: str = Field(min_length=1, max_length=MODEL_MAX)
 
     @property
     def id(self) -> str:
@@ -322,7 +366,7 @@ class PluginModelSpec(Strict):
 
     provider: str = Field(pattern=r"^[a-z][a-z0-9_-]*$",
                           json_schema_extra={"not": {"enum": list(_BUILT_IN_PROVIDERS)}})
-    model: str = Field(min_length=1)
+    model: str = Field(min_length=1, max_length=MODEL_MAX)
     options: dict[str, Any] = {}
     api_key_env: str | None = Field(None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     price: PriceSpec = PriceSpec()
@@ -384,10 +428,10 @@ class LatencySpec(Strict):
     """
 
     dist: Literal["constant", "uniform", "lognormal"] = "constant"
-    ms: int = Field(0, ge=0)
-    min_ms: int = Field(0, ge=0)
-    max_ms: int = Field(600_000, ge=0)
-    sigma: float = Field(0.5, ge=0)
+    ms: int = Field(0, ge=0, le=MS_MAX)
+    min_ms: int = Field(0, ge=0, le=MS_MAX)
+    max_ms: int = Field(600_000, ge=0, le=MS_MAX)
+    sigma: float = Field(0.5, ge=0, le=10)
 
 
 class RetrySpec(Strict):
@@ -402,8 +446,8 @@ class RetrySpec(Strict):
     """
 
     attempts: int = Field(3, ge=1, le=20)
-    backoff_ms: int = Field(2000, ge=0)
-    max_backoff_ms: int = Field(60_000, ge=0)
+    backoff_ms: int = Field(2000, ge=0, le=MS_MAX)
+    max_backoff_ms: int = Field(60_000, ge=0, le=MS_MAX)
 
 
 class LimitsSpec(Strict):
@@ -540,18 +584,27 @@ class Profile(Strict):
     """A fault profile, schema version 1."""
 
     version: Literal[1]
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", max_length=ID_MAX)
     description: str = ""
-    seed: int = Field(0, ge=0)
-    episodes: int = Field(20, ge=1, le=1_000_000)
+    seed: int = Field(0, ge=0, le=MAX_SEED)
+    episodes: int = Field(20, ge=1, le=MAX_EPISODES)
     world: WorldSpec = WorldSpec()
     chain: ChainSpec
     task: TaskSpec = TaskSpec()
-    faults: list[Any] = []
-    tools: dict[str, UserToolSpec] = {}
-    models: list[ModelSpec] = Field(min_length=1)
+    faults: list[Any] = Field([], max_length=MAX_ITEMS)
+    tools: dict[str, UserToolSpec] = Field({}, max_length=MAX_AGENTS)
+    models: list[ModelSpec] = Field(min_length=1, max_length=MAX_AGENTS)
     limits: LimitsSpec = LimitsSpec()
     gates: GatesSpec = GatesSpec()
+
+    @field_validator("episodes")
+    @classmethod
+    def _seeds_fit(cls, value: int, info: ValidationInfo) -> int:
+        seed = info.data.get("seed", 0)
+        if seed + value - 1 > MAX_SEED:
+            raise ValueError(f"seeds {seed}..{seed + value - 1} go past the largest seed, "
+                             f"{MAX_SEED} (2**53 - 1); lower 'seed' or 'episodes'")
+        return value
 
     @field_validator("models", mode="before")
     @classmethod

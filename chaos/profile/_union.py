@@ -6,7 +6,7 @@ import functools
 
 from pydantic import Field, create_model
 
-from chaos.profile._schema import Profile
+from chaos.profile._schema import MAX_ITEMS, Profile
 
 __all__ = ["profile_model"]
 
@@ -17,7 +17,8 @@ def _profile_model(kinds: tuple[str, ...]) -> type[Profile]:
 
     return create_model(
         "Profile", __base__=Profile, __doc__=Profile.__doc__,
-        faults=(list[fault_union()], Field(default_factory=list))  # type: ignore[misc]
+        faults=(list[fault_union()],  # type: ignore[misc]
+                Field(default_factory=list, max_length=MAX_ITEMS))
     )
 
 

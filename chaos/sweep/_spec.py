@@ -32,7 +32,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from chaos._registry import did_you_mean
+from chaos._seeding import MAX_EPISODES, MAX_SEED
 from chaos.errors import InputError, ProfileError
+from chaos.profile._bounds import check_structure, check_values, decode_text, read_input_file
+from chaos.profile._locate import short_value
 
 __all__ = [
     "DEFAULT_STORE",
@@ -47,7 +50,23 @@ __all__ = [
 DEFAULT_STORE = "sweeps/history.db"
 #: What a sweep id may look like (it names a folder and rows in a shared store).
 SWEEP_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:+-]{0,127}$")
-_RANGE = re.compile(r"^\s*(\d+)\s*-\s*(\d+)\s*$")
+_RANGE = re.compile(r"^\s*(\d+)\s*-\s*(\d+)\s*$", re.ASCII)
+_SEED = re.compile(r"^\s*(\d+)\s*$", re.ASCII)
+
+
+def _seed(digits: str) -> int:
+    # More digits than any seed has would only cost time to convert (and trip Python's limit).
+    if len(digits.lstrip("0")) > len(str(MAX_SEED)):
+        raise ValueError(f"seed {_shown(digits)} is too large; seeds go up to {MAX_SEED} "
+                         "(2**53 - 1)")
+    return int(digits)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, int) and value.bit_length() > 128:
+        return f"({value.bit_length()}-bit number)"
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:20]}...{text[-8:]} ({len(text):,} characters)"
 
 
 def parse_seeds(value: Any) -> list[int]:
@@ -68,25 +87,34 @@ def parse_seeds(value: Any) -> list[int]:
         parts = value
     else:
         raise ValueError(f"seeds must be a range like 0-99 or a list, not {value!r}")
+    if len(parts) > MAX_EPISODES:
+        raise ValueError(f"{len(parts):,} seeds; a sweep runs at most {MAX_EPISODES:,}: split "
+                         "it into several sweeps")
     seeds: list[int] = []
     for part in parts:
         if isinstance(part, bool):
             raise ValueError(f"{part!r} is not a seed")
         if isinstance(part, int):
-            chunk = [part]
-        elif isinstance(part, str) and part.strip().isdigit():
-            chunk = [int(part)]
+            first = last = part
+        elif isinstance(part, str) and (match := _SEED.match(part)):
+            first = last = _seed(match[1])
         elif isinstance(part, str) and (match := _RANGE.match(part)):
-            first, last = int(match[1]), int(match[2])
+            first, last = _seed(match[1]), _seed(match[2])
             if last < first:
                 raise ValueError(f"range {part.strip()} runs backwards; write {last}-{first}")
-            chunk = list(range(first, last + 1))
         else:
-            raise ValueError(f"{part!r} is not a seed or a range like 0-99")
-        for seed in chunk:
-            if seed < 0:
-                raise ValueError(f"seed {seed} is negative; seeds start at 0")
-        seeds += chunk
+            raise ValueError(f"{_shown(part)} is not a seed or a range like 0-99")
+        if first < 0:
+            raise ValueError(f"seed {first} is negative; seeds start at 0")
+        if last > MAX_SEED:
+            raise ValueError(f"seed {_shown(last)} is too large; seeds go up to {MAX_SEED} "
+                             "(2**53 - 1)")
+        # Counted before the list is built: `0-999999999999` would fill memory.
+        if len(seeds) + last - first + 1 > MAX_EPISODES:
+            raise ValueError(f"{len(seeds) + last - first + 1:,} seeds; a sweep runs at most "
+                             f"{MAX_EPISODES:,} (a plan that fits in memory, and days of "
+                             "episodes already): shorten the range or split the sweep")
+        seeds += range(first, last + 1)
     seen: set[int] = set()
     for seed in seeds:
         if seed in seen:
@@ -160,8 +188,10 @@ class SweepSpec(BaseModel):
 def is_sweep_file(path: str | Path) -> bool:
     """Whether `path` looks like a sweep file (a mapping with `profiles`), not a profile."""
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
+        text = decode_text(read_input_file(str(path), "sweep"), str(path), "sweep")
+        check_structure(text, str(path))
+        data = yaml.safe_load(text)
+    except (OSError, ProfileError, yaml.YAMLError, ValueError, TypeError, OverflowError):
         return False
     return isinstance(data, dict) and "profiles" in data and "chain" not in data
 
@@ -174,14 +204,21 @@ def load_sweep(path: str | Path) -> SweepSpec:
     """
     shown = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = decode_text(read_input_file(shown, "sweep"), shown, "sweep")
     except FileNotFoundError:
         raise ProfileError("sweep file not found; check the path", shown) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError(f"cannot read sweep file ({exc})", shown) from None
+    except IsADirectoryError:
+        raise ProfileError("is a folder, not a sweep file; name a .yaml file", shown) from None
+    check_structure(text, shown)
+    root: yaml.Node | None = None
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = _compose(text, shown)
         data = yaml.safe_load(text)
+    except (ValueError, TypeError, OverflowError) as exc:  # `!!int abc`, a 5000-digit number
+        where = root.start_mark if root is not None else None
+        raise ProfileError(f"YAML error: a value cannot be read ({_shown(str(exc))}); fix or "
+                           "quote it", shown, where.line + 1 if where else None,
+                           where.column + 1 if where else None) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise ProfileError(f"YAML syntax error: {exc.problem or exc.context or 'invalid'}",
@@ -190,7 +227,11 @@ def load_sweep(path: str | Path) -> SweepSpec:
     except yaml.YAMLError as exc:
         raise ProfileError(f"YAML error: {exc}", shown) from None
     if not isinstance(data, dict) or root is None:
-        raise ProfileError("a sweep file is a mapping with at least 'profiles: [...]'", shown)
+        raise ProfileError("a sweep file is a mapping with at least 'profiles: [...]'", shown,
+                           *((root.start_mark.line + 1, root.start_mark.column + 1) if root
+                             else (1, 1)))
+    if problems := check_values(root):
+        raise problems[0]
     try:
         spec = SweepSpec.model_validate(data)
     except ValidationError as exc:
@@ -203,6 +244,16 @@ def load_sweep(path: str | Path) -> SweepSpec:
     if spec.store is not None and "://" not in spec.store:
         update["store"] = _relative_to(base, spec.store)
     return spec.model_copy(update=update)
+
+
+def _compose(text: str, path: str) -> yaml.Node | None:
+    """The YAML node tree, each mark naming `path` (for located errors)."""
+    loader = yaml.SafeLoader(text)
+    loader.name = path
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
 
 
 def _relative_to(base: str, path: str) -> str:
@@ -247,7 +298,7 @@ def _located(exc: ValidationError, root: yaml.Node, path: str) -> ProfileError:
         node = root
     else:
         got = err.get("input")
-        shown = f" (got {got!r})" if not isinstance(got, dict | list) else ""
+        shown = f" (got {short_value(got)})" if not isinstance(got, dict | list) else ""
         reason = str(err["msg"]).removeprefix("Value error, ")
         if err["type"] == "string_pattern_mismatch" and loc == ("id",):
             reason = ("a sweep id is letters, digits and . _ : + - (it names a folder), at "

@@ -45,7 +45,7 @@ def test_one_broken_profile_among_good_ones_exits_2_and_names_only_itself(tmp_pa
     result = validate(SPORTS, path, REPO / "examples/gates.yaml")
     assert result.exit_code == 2
     assert result.output.count("ok: ") == 2
-    assert f"{path}: profile is empty" in result.output
+    assert f"{path}:1:1: profile is empty" in result.output
 
 
 def test_profile_text_cannot_drive_the_terminal(tmp_path):

@@ -178,8 +178,47 @@ BINARY = st.one_of(
     st.sampled_from(sorted(TEXTS)).map(lambda n: TEXTS[n].encode()[:200] + b"\x00\x01\x02"),
 ).map(lambda c: Broken("binary", c, located=False))
 
+@st.composite
+def hostile(draw):
+    """Input meant to hurt: control characters, bytes that are not UTF-8, UTF-16/32, nesting
+    past any profile, alias bombs, too many values, globs past PATH_MAX, seeds past 2**53."""
+    name = draw(st.sampled_from(sorted(TEXTS)))
+    text = TEXTS[name]
+    raw = text.encode()
+    at = raw.index(b"\n", draw(st.integers(0, len(raw) - 2))) if b"\n" in raw else 0
+    how = draw(st.sampled_from(["control", "not utf-8", "utf-16/32", "nesting", "aliases",
+                                "values", "glob", "seed"]))
+    if how == "control":
+        byte = draw(st.sampled_from([b"\x00", b"\x01", b"\x08", b"\x1b", b"\x7f"]))
+        return Broken("hostile", raw[:at] + b" #" + byte + raw[at:])
+    if how == "not utf-8":
+        byte = draw(st.sampled_from([b"\xff", b"\xc3(", b"\xed\xa0\x80", b"\x80"]))
+        return Broken("hostile", raw[:at] + b" # " + byte + raw[at:])
+    if how == "utf-16/32":
+        codec = draw(st.sampled_from(["utf-16", "utf-32"]))
+        return Broken("hostile", text.encode(codec))
+    if how == "nesting":
+        depth = draw(st.integers(65, 3000))
+        return Broken("hostile", raw + b"x: " + b"[" * depth + b"]" * depth + b"\n")
+    if how == "aliases":
+        bomb = 'l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n'
+        bomb += "".join(f"l{k}: &l{k} [" + ", ".join([f"*l{k - 1}"] * 9) + "]\n"
+                        for k in range(1, draw(st.integers(7, 12))))
+        return Broken("hostile", raw + bomb.encode())
+    if how == "values":
+        return Broken("hostile", raw + b"x: [" + b"1, " * 100_001 + b"1]\n")
+    data = _copy(name)
+    if how == "glob":
+        glob = "/prod/" + "x" * draw(st.integers(4096, 9000))
+        data.setdefault("world", {})["files"] = [{"path": glob, "text": "t"}]
+        return Broken("hostile", _dump(data), token=glob[:50])
+    digits = "9" * draw(st.integers(17, 400))
+    data["seed"] = int(digits)
+    return Broken("hostile", _dump(data), token=digits[:17])
+
+
 CORPUS = st.one_of(wrong_types(), unknown_keys(), bad_references(), yaml_syntax_errors(),
-                   truncated(), missing_bases(), EMPTY, BINARY)
+                   truncated(), missing_bases(), EMPTY, BINARY, hostile())
 
 
 def check_report(path, case, output, exit_code):
@@ -215,7 +254,7 @@ def test_at_least_200_broken_profiles_each_exit_2_with_a_located_message(tmp_pat
     check()
     assert sum(len(v) for v in seen.values()) >= 200, {k: len(v) for k, v in seen.items()}
     assert set(seen) == {"wrong type", "unknown key", "bad reference", "YAML syntax",
-                         "truncated", "missing base", "empty", "binary"}
+                         "truncated", "missing base", "empty", "binary", "hostile"}
 
 
 def test_a_real_process_reports_the_same_way(tmp_path):

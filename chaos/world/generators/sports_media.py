@@ -12,6 +12,7 @@ import io
 import json
 import random
 import threading
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from faker import Faker
@@ -22,7 +23,8 @@ from chaos.world._assets import jpeg_bytes, mp4_bytes, pdf_bytes, png_bytes
 from chaos.world._generators import world_generator
 from chaos.world._model import ClipTruth, SportsTruth, World, WorldFile, sha256
 
-__all__ = ["SportsMediaParams", "build_sports_media"]
+__all__ = ["MAX_WORLD_FILES", "MAX_WORLD_MEMORY", "SportsMediaParams", "WorldSize",
+           "build_sports_media", "estimate_world"]
 
 ROOT = "/prod"
 CLIP_IDS = (
@@ -90,8 +92,7 @@ class SportsMediaParams(BaseModel):
     clips_per_match: int = Field(5, ge=1, le=len(CLIP_IDS))
     stock_clips: int = Field(40, ge=0, le=5000)
     scale: int = Field(1, ge=1, le=100)
-    video_bytes: int = Field(4096, ge=512, le=1_000_000)
-
+    video_bytes: int = Field(4096, ge=512, le=262_144)
 
     @model_validator(mode="after")
     def _season_fits(self) -> SportsMediaParams:
@@ -99,6 +100,65 @@ class SportsMediaParams(BaseModel):
             raise ValueError(f"matches_per_team x scale is {self.matches_per_team * self.scale};"
                              f" a season has {SEASON_DAYS} match days")
         return self
+
+    @model_validator(mode="after")
+    def _fits_in_memory(self) -> SportsMediaParams:
+        size = estimate_world(self)
+        if size.memory <= MAX_WORLD_MEMORY and size.files <= MAX_WORLD_FILES:
+            return self
+        videos = self.teams * self.matches_per_team * self.scale * self.clips_per_match + \
+            self.stock_clips * self.scale
+        room = (MAX_WORLD_MEMORY - (size.memory - 3 * videos * (self.video_bytes + _VIDEO_TAGS)))
+        fits = room // (3 * videos) - _VIDEO_TAGS
+        hint = (f"lower video_bytes to at most {fits:,}, or lower stock_clips, scale, "
+                "teams, matches_per_team or clips_per_match" if fits >= 512 and
+                size.files <= MAX_WORLD_FILES else
+                "lower stock_clips, scale, teams, matches_per_team or clips_per_match")
+        raise ValueError(
+            f"these params build a world of ~{size.files:,} files and ~{size.bytes / 2**20:,.0f}"
+            f" MiB, ~{size.memory / 2**20:,.0f} MiB in memory with its filesystem and an "
+            f"episode's copy; a world holds at most {MAX_WORLD_FILES:,} files and "
+            f"{MAX_WORLD_MEMORY // 2**20} MiB in memory: {hint}")
+
+
+#: Most memory one world may take: its files, its filesystem template and one episode's copy
+#: (a run holds a few worlds ahead and one copy per episode in flight: ~1 GB at most).
+MAX_WORLD_MEMORY = 160 * 2**20
+#: Most files in one world: generating takes ~0.7 ms a file, ~15 s a world at this bound.
+MAX_WORLD_FILES = 20_000
+# Measured bytes a generated file takes (see `estimate_world`).
+_VIDEO_TAGS = 320
+_PER_FILE_OVERHEAD = 3_000
+
+
+@dataclass(frozen=True)
+class WorldSize:
+    """What a `sports_media` world will take, estimated from its params before it is built.
+
+    Attributes:
+        files: Files in the world.
+        bytes: Bytes of file content (a duplicate shares its original's bytes).
+        memory: Bytes in memory: the content three times (the world, its filesystem template,
+            one episode's filesystem) and ~3 KB of bookkeeping a file.
+    """
+
+    files: int
+    bytes: int
+    memory: int
+
+
+def estimate_world(params: SportsMediaParams) -> WorldSize:
+    """The size of the world `params` build, within a few percent of a measured one."""
+    matches = params.teams * params.matches_per_team * params.scale
+    clips = params.clips_per_match
+    stock = params.stock_clips * params.scale
+    # Per match: its clips (15 % duplicated), thumbnails, shot list, checksums, notes, script,
+    # sometimes a .DS_Store, a voice-over; then stock, logos and the few shared files.
+    files = int(matches * (2.15 * clips + 5.3)) + stock + 3 * params.teams + 6
+    content = ((matches * clips + stock) * (params.video_bytes + _VIDEO_TAGS)
+               + matches * (344 * clips + 1500) + 1500 * params.scale + 600 * params.teams
+               + 3000)
+    return WorldSize(files, content, 3 * content + _PER_FILE_OVERHEAD * files)
 
 
 def _epoch(day: date, rng: random.Random) -> int:
