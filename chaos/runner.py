@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from chaos._output import write_atomic
 from chaos._world_cache import WorldCache, build_world
 from chaos.errors import InputError
 from chaos.mail import MailServer
@@ -21,8 +22,15 @@ from chaos.profile import LoadedProfile, Profile
 from chaos.results import EpisodeResult, ProfileRef, RunResults
 from chaos.sim import Arm, EpisodePlan, EpisodeRun, crashed_run, plan_episodes, run_episode
 
-__all__ = ["RunOptions", "build_world", "run_profiles", "sends_mail", "start_order", "write_run"]
-
+__all__ = [
+    "RunOptions",
+    "build_world",
+    "run_profiles",
+    "sends_mail",
+    "start_order",
+    "timeout_reason",
+    "write_run",
+]
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,8 @@ class RunOptions:
         only_faults: Inject only the faults with these ids (None: every fault). Each kept
             fault hits the same targets as in a run with every fault (`chaos shrink` relies
             on it).
+        episode_timeout_s: Wall-clock seconds an episode may run before it is crashed; None:
+            each profile's `limits.episode_timeout_s`.
     """
 
     models: tuple[str, ...] = ()
@@ -51,6 +61,32 @@ class RunOptions:
     record: Path | None = None
     replay: Path | None = None
     only_faults: tuple[str, ...] | None = None
+    episode_timeout_s: float | None = None
+
+
+def timeout_reason(timeout_s: float) -> str:
+    """The crash reason of an episode that ran past its wall-clock timeout, and the way out."""
+    return (f"episode timed out: still running after {timeout_s:g} s of wall-clock time; "
+            "raise the limit with --episode-timeout SECONDS or limits.episode_timeout_s in the "
+            "profile")
+
+
+async def bounded_episode(plan: EpisodePlan, loaded: LoadedProfile, world: Any,
+                          mail: MailServer | None, timeout_s: float,
+                          **options: Any) -> EpisodeRun:
+    """Run one episode, crashed with `timeout_reason` when it outlives `timeout_s`.
+
+    A model that never answers (or answers a byte a minute) cannot hold the run: the
+    episode is cancelled at its deadline and the others go on.
+    """
+    timer = asyncio.timeout(timeout_s)
+    try:
+        async with timer:
+            return await run_episode(plan, loaded.profile, world, mail, **options)
+    except TimeoutError:
+        if not timer.expired():
+            raise
+        return crashed_run(plan, timeout_reason(timeout_s))
 
 
 def sends_mail(profile: Profile) -> bool:
@@ -114,9 +150,10 @@ def run_profiles(
             if isinstance(world, str):
                 run = crashed_run(plan, world)
             else:
-                run = await run_episode(plan, loaded.profile, world, mail,
-                                        record=options.record, replay=options.replay,
-                                        only_faults=options.only_faults)
+                timeout = options.episode_timeout_s or loaded.profile.limits.episode_timeout_s
+                run = await bounded_episode(plan, loaded, world, mail, timeout,
+                                            record=options.record, replay=options.replay,
+                                            only_faults=options.only_faults)
             worlds.done(loaded, plan.seed)
         results[index] = run.result
         if on_episode:
@@ -221,7 +258,7 @@ def write_trace(out_dir: Path, run: EpisodeRun) -> None:
     path = out_dir / run.result.trace
     path.parent.mkdir(parents=True, exist_ok=True)
     lines = (event.model_dump_json() for event in run.trace)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_atomic(path, "\n".join(lines) + "\n")
 
 
 def write_run(out_dir: Path, results: RunResults) -> Path:
@@ -229,5 +266,5 @@ def write_run(out_dir: Path, results: RunResults) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "results.json"
     payload = json.dumps(results.model_dump(mode="json"), indent=2, ensure_ascii=False)
-    path.write_text(payload + "\n", encoding="utf-8")
+    write_atomic(path, payload + "\n")
     return path

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from chaos import __version__
+from chaos._output import write_atomic
 from chaos.errors import ChaosError
 from chaos.report._otel_spans import EpisodeSpans
 from chaos.report._otlp_json import encode_attributes
@@ -77,7 +78,7 @@ def write_otlp(run_dir: Path, results: RunResults, *, include_content: bool = Fa
         lines.append(json.dumps(request, ensure_ascii=False, separators=(",", ":")))
     out = run_dir / OTEL_PATH
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    write_atomic(out, "".join(line + "\n" for line in lines))
     return out
 
 

@@ -129,7 +129,8 @@ class _Pool:
         self.failures = 0
         self.next_id = 0
         self.workers: list[_Worker] = []
-        self.limit = setup.timeout_s + watchdog_grace(setup.timeout_s)
+        #: Per profile: seconds after an episode's start at which its worker is killed.
+        self.limits = [t + watchdog_grace(t) for t in setup.timeouts]
 
     def _spawn(self) -> _Worker:
         self.spawned += 1
@@ -175,7 +176,7 @@ class _Pool:
     def _wait(self) -> None:
         handles: list[Any] = [w.conn for w in self.workers if not w.dead]
         handles += [w.process.sentinel for w in self.workers]
-        ready = set(wait(handles, timeout=min(0.5, self.limit / 4)))
+        ready = set(wait(handles, timeout=min(0.5, min(self.limits) / 4)))
         for worker in self.workers:
             if worker.conn in ready or worker.process.sentinel in ready:
                 self._drain(worker)
@@ -183,11 +184,17 @@ class _Pool:
                 worker.dead = True
 
     def _drain(self, worker: _Worker) -> None:
-        try:
-            while not worker.dead and worker.conn.poll():
-                self._handle(worker, worker.conn.recv())
-        except (EOFError, OSError):
-            worker.dead = True
+        while not worker.dead:
+            try:
+                if not worker.conn.poll():
+                    return
+                message = worker.conn.recv()
+            except (EOFError, OSError):
+                worker.dead = True
+                return
+            # Outside the try: an OSError storing a result (a full --out) is the sweep's to
+            # report, not a sign that the worker died.
+            self._handle(worker, message)
 
     def _handle(self, worker: _Worker, message: tuple[Any, ...]) -> None:
         kind = message[0]
@@ -213,13 +220,13 @@ class _Pool:
             if worker.batch is None or worker.dead or not worker.started:
                 continue
             key, began = min(worker.started.items(), key=lambda item: item[1])
-            if now - began <= self.limit:
+            if now - began <= self.limits[worker.batch.profile]:
                 continue
             plan = worker.pending.pop(key)
             worker.started.pop(key)
+            timeout = self.setup.timeouts[worker.batch.profile]
             self.deliver(worker.batch.profile,
-                         crashed_output(plan, timeout_reason(self.setup.timeout_s),
-                                        self.setup.traces))
+                         crashed_output(plan, timeout_reason(timeout), self.setup.traces))
             worker.timed_out = True
             worker.process.kill()
 
