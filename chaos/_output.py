@@ -23,33 +23,40 @@ _NO_WRITE = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.EEXIST
              errno.EISDIR}
 
 
-def unwritable(exc: OSError, option: str) -> InputError | None:
+def unwritable(exc: OSError, option: str, kept: str = "") -> InputError | None:
     """The user-facing error for an OSError met while writing output, or None if it is another.
 
     Args:
         exc: The error the write raised.
         option: The option that chose the place (`--out`, `--store`).
+        kept: What survives, said after the fix (e.g. "the store keeps every finished
+            episode").
     """
     path = exc.filename if exc.filename is not None else "the output directory"
     reason = exc.strerror or os.strerror(exc.errno or 0)
+    after = f" ({kept})" if kept else ""
     if exc.errno in _NO_ROOM:
         return InputError(f"cannot write to {path}: {reason}; free some space there or choose "
-                          f"another {option} (what was written so far is kept)")
+                          f"another {option}{after}")
     if exc.errno in _NO_WRITE:
-        return InputError(f"cannot write to {path}: {reason}; choose another {option}")
+        return InputError(f"cannot write to {path}: {reason}; choose another {option}{after}")
     return None
 
 
 @contextlib.contextmanager
-def output_errors(option: str = "--out") -> Iterator[None]:
+def output_errors(option: str = "--out", kept: str = "") -> Iterator[None]:
     """Turn a read-only, full or otherwise unwritable output place into an exit-2 error.
 
     Wrap only code that writes output: an error reading an input is not the output's fault.
+
+    Args:
+        option: The option that chose the place.
+        kept: What survives the failure, for the message.
     """
     try:
         yield
     except OSError as exc:
-        error = unwritable(exc, option)
+        error = unwritable(exc, option, kept)
         if error is None:
             raise
         raise error from None

@@ -122,7 +122,8 @@ def run_command(profiles: tuple[str, ...], models: tuple[str, ...], episodes: in
             progress.advance(task)
 
         count = {"finished": 0, "planned": 0}
-        with output_errors("--out"), interrupted_run(run_dir, count):
+        with output_errors("--out", "traces of finished episodes are kept"), \
+                interrupted_run(run_dir, count):
             results = run_profiles(loaded, options, on_episode=finished, on_planned=planned)
     gates = results.summary["gates"]  # judged by run_profiles, as results.json holds them
     formats = ["junit", *(["html"] if html_available() else []),

@@ -150,7 +150,8 @@ def sweep_command(sources: tuple[str, ...], models: tuple[str, ...], seeds: str 
         console = Console(width=160)  # logs and files: the tables' natural width
     stored = {"n": 0}
     try:
-        with output_errors("--out"):
+        with output_errors("--out", "the store keeps every finished episode: run the same "
+                           "command again to resume"):
             outcome = _run(spec, options, quiet, stored)
     except KeyboardInterrupt:
         click.echo(f"interrupted: {stored['n']} episode(s) stored in this run are kept; run the "
