@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from chaos._output import write_atomic
+from chaos._watchdog import EpisodeHung, LoopWatchdog
 from chaos._world_cache import WorldCache, build_world
 from chaos.errors import InputError
 from chaos.mail import MailServer
@@ -73,13 +74,16 @@ def timeout_reason(timeout_s: float) -> str:
 
 async def bounded_episode(plan: EpisodePlan, loaded: LoadedProfile, world: Any,
                           mail: MailServer | None, timeout_s: float,
-                          **options: Any) -> EpisodeRun:
+                          watchdog: LoopWatchdog | None = None, **options: Any) -> EpisodeRun:
     """Run one episode, crashed with `timeout_reason` when it outlives `timeout_s`.
 
     A model that never answers (or answers a byte a minute) cannot hold the run: the
-    episode is cancelled at its deadline and the others go on.
+    episode is cancelled at its deadline and the others go on. Code that blocks the event
+    loop itself is interrupted by `watchdog`, when there is one.
     """
     timer = asyncio.timeout(timeout_s)
+    if watchdog is not None:
+        watchdog.started(plan.key, timeout_s)
     try:
         async with timer:
             return await run_episode(plan, loaded.profile, world, mail, **options)
@@ -87,6 +91,11 @@ async def bounded_episode(plan: EpisodePlan, loaded: LoadedProfile, world: Any,
         if not timer.expired():
             raise
         return crashed_run(plan, timeout_reason(timeout_s))
+    except EpisodeHung:
+        return crashed_run(plan, timeout_reason(timeout_s))
+    finally:
+        if watchdog is not None:
+            watchdog.finished(plan.key)
 
 
 def sends_mail(profile: Profile) -> bool:
@@ -151,7 +160,7 @@ def run_profiles(
                 run = crashed_run(plan, world)
             else:
                 timeout = options.episode_timeout_s or loaded.profile.limits.episode_timeout_s
-                run = await bounded_episode(plan, loaded, world, mail, timeout,
+                run = await bounded_episode(plan, loaded, world, mail, timeout, watchdog,
                                             record=options.record, replay=options.replay,
                                             only_faults=options.only_faults)
             worlds.done(loaded, plan.seed)
@@ -165,7 +174,8 @@ def run_profiles(
                                                                for p in profiles)) as mail:
             await asyncio.gather(*(one(i, *work[i], mail, gate) for i in order))
 
-    with fewer_collections():
+    watchdog = LoopWatchdog()
+    with fewer_collections(), watchdog:
         _run_loop(main())
     refs = [ProfileRef(name=p.profile.name, path=p.path, sha256=p.sha256) for p in profiles]
     done = [r for r in results if r is not None]

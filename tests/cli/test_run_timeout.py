@@ -28,6 +28,14 @@ def silent_model():
     listener.close()
 
 
+@pytest.fixture
+def profile_path(tmp_path):
+    """The sports profile, as a file of this test's own."""
+    path = tmp_path / "sports-production.yaml"
+    path.write_text(SPORTS.read_text())
+    return str(path)
+
+
 @pytest.fixture(autouse=True)
 def key(monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-timeout-0000")
@@ -104,3 +112,25 @@ def test_a_sweep_honours_the_profile_key(tmp_path, silent_model):
                     models=["openai/careful"])
     (episode,) = json.loads(outcome.results_path.read_text())["episodes"]
     assert episode["status"] == "crashed" and "after 0.5 s" in episode["error"]
+
+
+def test_a_policy_that_blocks_the_event_loop_is_crashed_and_the_run_goes_on(tmp_path,
+                                                                           profile_path):
+    """`flaky` sleeps for a minute on some matches, inside the loop: asyncio alone cannot
+    stop it; the run's watchdog interrupts it past the timeout and its grace."""
+    from tests.sweep.test_failures import _fates
+
+    fates = _fates(profile_path, range(9, 19))
+    assert "hang" in fates.values() and "ok" in fates.values()
+    out = tmp_path / "run"
+    result = _run([profile_path, "--model", "scripted/flaky", "--plugin",
+                   "tests.sweep.policies", "--seed", "9", "--episodes", "10", "--arm",
+                   "clean", "--episode-timeout", "0.5", "--out", str(out)])
+    assert result.exit_code in (0, 1), result.output
+    by_seed = {e["seed"]: e for e in _episodes(out)}
+    for seed, what in fates.items():
+        if what == "hang":
+            assert by_seed[seed]["status"] == "crashed"
+            assert "after 0.5 s" in by_seed[seed]["error"]
+        elif what == "ok":
+            assert by_seed[seed]["status"] == "completed"
