@@ -57,15 +57,19 @@ def watchdog_grace(timeout_s: float) -> float:
 def run_in_process(setup: WorkerSetup, batches: Iterator[Batch], deliver: Deliver) -> None:
     """Run every batch here, one after another (`--workers 0`: for debugging and tests).
 
-    An episode that blocks its event loop cannot be stopped here; use worker processes.
+    An episode that blocks its event loop is interrupted by a watchdog, as in `chaos run`
+    (in the main thread only; elsewhere use worker processes).
     """
-    context = WorkerContext(setup)
-    for batch in batches:
-        def emit(message: tuple[Any, ...], profile: int = batch.profile) -> None:
-            if message[0] == "done":
-                deliver(profile, message[1:])  # type: ignore[arg-type]
+    from chaos._watchdog import LoopWatchdog
 
-        asyncio.run(run_batch(context, batch, emit))
+    context = WorkerContext(setup)
+    with LoopWatchdog() as watchdog:
+        for batch in batches:
+            def emit(message: tuple[Any, ...], profile: int = batch.profile) -> None:
+                if message[0] == "done":
+                    deliver(profile, message[1:])  # type: ignore[arg-type]
+
+            asyncio.run(run_batch(context, batch, emit, watchdog))
 
 
 def _cause(exitcode: int | None) -> str:

@@ -98,10 +98,11 @@ class WorkerContext:
 
 
 async def run_batch(context: WorkerContext, batch: Batch,
-                    emit: Callable[[tuple[Any, ...]], None]) -> None:
+                    emit: Callable[[tuple[Any, ...]], None], watchdog: Any = None) -> None:
     """Run a batch's episodes; emit `("started", key)` and `("done", *EpisodeOutput)` each.
 
     Never raises for an episode: a failure or a timeout is a `crashed` result with the reason.
+    A `LoopWatchdog` (in this process's main thread) interrupts code that blocks the loop.
     """
     from chaos._world_cache import WorldCache
     from chaos.models._remote import model_transports
@@ -118,7 +119,7 @@ async def run_batch(context: WorkerContext, batch: Batch,
             emit(("started", plan.key))
             try:
                 output = await _episode(plan, loaded, await worlds.take(loaded, plan.seed), mail,
-                                        setup, setup.timeouts[batch.profile])
+                                        setup, setup.timeouts[batch.profile], watchdog)
             finally:
                 worlds.done(loaded, plan.seed)
             emit(("done", *output))
@@ -129,13 +130,13 @@ async def run_batch(context: WorkerContext, batch: Batch,
 
 
 async def _episode(plan: Any, loaded: Any, world: Any, mail: Any, setup: WorkerSetup,
-                   timeout_s: float) -> EpisodeOutput:
+                   timeout_s: float, watchdog: Any) -> EpisodeOutput:
     from chaos.runner import bounded_episode
 
     if isinstance(world, str):
         return crashed_output(plan, world, setup.traces)
     try:
-        run = await bounded_episode(plan, loaded, world, mail, timeout_s)
+        run = await bounded_episode(plan, loaded, world, mail, timeout_s, watchdog)
     except TimeoutError:
         return crashed_output(plan, "episode timed out", setup.traces)
     except Exception as exc:  # run_episode absorbs agent failures; this is the last guard

@@ -134,3 +134,19 @@ def test_a_policy_that_blocks_the_event_loop_is_crashed_and_the_run_goes_on(tmp_
             assert "after 0.5 s" in by_seed[seed]["error"]
         elif what == "ok":
             assert by_seed[seed]["status"] == "completed"
+
+
+def test_a_sweep_in_this_process_interrupts_a_blocking_policy_too(tmp_path, profile_path):
+    """`--workers 0` has no worker to kill: the same watchdog as `chaos run` steps in."""
+    from tests.sweep.test_failures import _fates
+
+    fates = _fates(profile_path, range(9, 19))
+    outcome = sweep(tmp_path, profile_path, "inproc", seeds=list(range(9, 19)), arms=["clean"],
+                    models=["scripted/flaky"], plugins=["tests.sweep.policies"],
+                    episode_timeout_s=0.5)
+    by_seed = {e["seed"]: e for e in json.loads(outcome.results_path.read_text())["episodes"]}
+    hung = [seed for seed, what in fates.items() if what == "hang"]
+    assert hung
+    for seed in hung:
+        assert by_seed[seed]["status"] == "crashed"
+        assert "after 0.5 s" in by_seed[seed]["error"]
