@@ -124,6 +124,11 @@ def _tables() -> Any:
     return meta
 
 
+def _unwritable_reason(reason: str) -> bool:
+    """Whether a database error says the store cannot take writes (full disk, read-only)."""
+    return any(words in reason for words in ("full", "readonly", "read-only", "read only"))
+
+
 def _settled(step: Callable[[], None], exc: Any, attempts: int = 8) -> None:
     """Run a store-setup step, again when another process did the same thing at that moment.
 
@@ -135,8 +140,8 @@ def _settled(step: Callable[[], None], exc: Any, attempts: int = 8) -> None:
         try:
             step()
             return
-        except (exc.OperationalError, exc.IntegrityError, exc.ProgrammingError):
-            if attempt == attempts - 1:
+        except (exc.OperationalError, exc.IntegrityError, exc.ProgrammingError) as error:
+            if attempt == attempts - 1 or _unwritable_reason(str(error)):
                 raise
             # Spread the retries: two processes in step would collide again.
             time.sleep(0.05 * (attempt + 1) * (1 + random.random()))
@@ -256,8 +261,11 @@ class SweepStore:
         Raises:
             InputError: Resuming, a profile's bytes differ from the ones the sweep began with.
         """
-        _settled(lambda: self._begin_sweep(sweep_id, profiles, matrix, resume),
-                 self._sa.exc)
+        try:
+            _settled(lambda: self._begin_sweep(sweep_id, profiles, matrix, resume),
+                     self._sa.exc)
+        except self._sa.exc.OperationalError as error:
+            raise self._unwritable(error) from None
         return self.count(sweep_id)
 
     def _begin_sweep(self, sweep_id: str, profiles: Sequence[tuple[str, str, str]],
@@ -323,14 +331,18 @@ class SweepStore:
         except self._sa.exc.IntegrityError:
             return False  # stored already (another run of the same sweep got there first)
         except self._sa.exc.OperationalError as error:
-            reason = str(error.orig or error).splitlines()[0]
-            if "full" not in reason and "readonly" not in reason:
-                raise
-            # What is committed stays: the same command resumes once there is room.
-            raise InputError(f"cannot write to the store {self.url}: {reason}; free some "
-                             "space there or choose another --store, then run the same "
-                             "command again to resume") from None
+            raise self._unwritable(error) from None
         return True
+
+    def _unwritable(self, error: Any) -> Exception:
+        """A full or read-only store as the user's error to fix; anything else as it is."""
+        reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+        if not _unwritable_reason(reason):
+            return error  # type: ignore[no-any-return]
+        # What is committed stays: the same command resumes once there is room.
+        return InputError(f"cannot write to the store {self.url}: {reason}; free some space "
+                          "there or choose another --store, then run the same command again "
+                          "to resume")
 
     # -- reading -----------------------------------------------------------------------------
 
