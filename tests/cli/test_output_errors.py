@@ -137,3 +137,16 @@ def test_a_run_process_on_a_full_disk_exits_2_not_3(disk):
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 2, done.stderr
     assert "No space left on device" in done.stderr
+
+
+def test_a_store_on_a_disk_made_read_only_is_exit_2_naming_the_store(disk, tmp_path):
+    place = disk("store", "size=4m")
+    store = place / "h.db"
+    args = ["sweep", str(SPORTS), "--seeds", "0", "--arm", "clean", "--model",
+            "scripted/careful", "--workers", "0", "--quiet", "--store", str(store)]
+    assert _invoke(*args, "--out", str(tmp_path / "a")).exit_code == 0
+    subprocess.run(["mount", "-o", "remount,ro", str(place)], check=True)
+    result = _invoke(*args, "--seeds", "0-1", "--out", str(tmp_path / "b"))
+    assert result.exit_code == 2, result.output
+    (line,) = [x for x in result.output.splitlines() if x.startswith("error:")]
+    assert str(store) in line and "store" in line
