@@ -22,9 +22,10 @@ _SIGNAL = getattr(signal, "SIGUSR1", None)
 
 
 def watchdog_grace(timeout_s: float) -> float:
-    """Seconds past an episode's timeout before the watchdog steps in.
+    """Seconds past an episode's timeout before a watchdog steps in.
 
-    The episode's own asyncio timeout gets the first chance, and gives the same reason.
+    This one, or a sweep's that kills the worker. The episode's own asyncio timeout gets the
+    first chance, and gives the same reason.
     """
     return max(2.0, 0.1 * timeout_s)
 

@@ -109,6 +109,7 @@ def run_command(profiles: tuple[str, ...], models: tuple[str, ...], episodes: in
                   MofNCompleteColumn(), TimeRemainingColumn(), console=Console(stderr=True),
                   disable=quiet, transient=True) as progress:
         task = progress.add_task("episodes", total=None)
+        count = {"finished": 0, "planned": 0}  # for the line an interrupted run prints
 
         def planned(total: int) -> None:
             # Only now, with the plan valid, does the run directory come into being.
@@ -121,7 +122,6 @@ def run_command(profiles: tuple[str, ...], models: tuple[str, ...], episodes: in
             count["finished"] += 1
             progress.advance(task)
 
-        count = {"finished": 0, "planned": 0}
         with output_errors("--out", "traces of finished episodes are kept"), \
                 interrupted_run(run_dir, count):
             results = run_profiles(loaded, options, on_episode=finished, on_planned=planned)

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator
 from multiprocessing.connection import wait
 from typing import Any
 
+from chaos._watchdog import LoopWatchdog, watchdog_grace
 from chaos.errors import HarnessError
 from chaos.sweep._matrix import Batch
 from chaos.sweep._worker import (
@@ -46,22 +47,12 @@ Deliver = Callable[[int, EpisodeOutput], None]
 _STARTUP_FAILURES = 3
 
 
-def watchdog_grace(timeout_s: float) -> float:
-    """Seconds past an episode's timeout before its worker is killed.
-
-    The worker's own asyncio timeout gets the first chance, and reports the same reason.
-    """
-    return max(2.0, 0.1 * timeout_s)
-
-
 def run_in_process(setup: WorkerSetup, batches: Iterator[Batch], deliver: Deliver) -> None:
     """Run every batch here, one after another (`--workers 0`: for debugging and tests).
 
     An episode that blocks its event loop is interrupted by a watchdog, as in `chaos run`
     (in the main thread only; elsewhere use worker processes).
     """
-    from chaos._watchdog import LoopWatchdog
-
     context = WorkerContext(setup)
     with LoopWatchdog() as watchdog:
         for batch in batches:
