@@ -10,10 +10,12 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import tracemalloc
 
 import pytest
 
+from chaos.models.scripted import policy
 from chaos.profile import LoadedProfile, load_profile, parse_profile
 from chaos.runner import RunOptions, run_profiles
 from chaos.tools import ToolContext, tools
@@ -121,3 +123,29 @@ def test_fs_disk_full_still_fills_the_disk_under_the_quota(tmp_path):
     assert fault.fired
     assert json.loads(results.model_dump_json())["episodes"][0]["faults"][0]["kind"] == \
         "fs.disk_full"
+
+
+@policy("writes-300-mib")
+def _writes_300_mib(brief, context):
+    """Writes 300 files of 1 MiB each, then finishes: an agent that never stops writing."""
+    for i in range(300):
+        yield ("write_file", {"path": f"/big-{i}.txt", "content": "w" * (MIB - 64)})
+    yield ("finish", {"answer": "done"})
+
+
+def test_an_agent_sending_300_writes_of_1_mib_is_stopped_before_the_process_grows():
+    """Measured: 443 MB of peak RSS before (its conversation held every argument), 129 MB
+    after; the disk's share is bounded by the quota, the conversation's by its cap."""
+    text = re.sub(r"steps_per_agent: \d+", "steps_per_agent: 400", SPORTS.read_text())
+    loaded = LoadedProfile(parse_profile(text, "w.yaml"), "w.yaml", "0" * 64)
+    tracemalloc.start()
+    try:
+        results = run_profiles([loaded], RunOptions(models=("scripted/writes-300-mib",),
+                                                    seed=0, arms=("clean",)))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    (episode,) = results.episodes
+    assert episode.status == "crashed"
+    assert "conversation passed 32 MiB" in episode.error
+    assert peak < 160 * MIB
