@@ -44,7 +44,8 @@ def unwritable(exc: OSError, option: str, kept: str = "") -> InputError | None:
 
 
 @contextlib.contextmanager
-def output_errors(option: str = "--out", kept: str = "") -> Iterator[None]:
+def output_errors(option: str = "--out", kept: str = "",
+                  root: Path | None = None) -> Iterator[None]:
     """Turn a read-only, full or otherwise unwritable output place into an exit-2 error.
 
     Wrap only code that writes output: an error reading an input is not the output's fault.
@@ -52,14 +53,24 @@ def output_errors(option: str = "--out", kept: str = "") -> Iterator[None]:
     Args:
         option: The option that chose the place.
         kept: What survives the failure, for the message.
+        root: The output directory, when known: an error naming a file elsewhere (an input
+            the wrapped code reads) is left as it is.
     """
     try:
         yield
     except OSError as exc:
         error = unwritable(exc, option, kept)
-        if error is None:
+        if error is None or not _inside(exc.filename, root):
             raise
         raise error from None
+
+
+def _inside(filename: object, root: Path | None) -> bool:
+    if root is None or not isinstance(filename, str | os.PathLike):
+        return True
+    path, top = Path(os.path.abspath(filename)), Path(os.path.abspath(root))
+    # The root itself, a file below it, or a folder above it that had to be created.
+    return path == top or top in path.parents or path in top.parents
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:

@@ -122,7 +122,7 @@ def run_command(profiles: tuple[str, ...], models: tuple[str, ...], episodes: in
             count["finished"] += 1
             progress.advance(task)
 
-        with output_errors("--out", "traces of finished episodes are kept"), \
+        with output_errors("--out", "traces of finished episodes are kept", run_dir), \
                 interrupted_run(run_dir, count):
             results = run_profiles(loaded, options, on_episode=finished, on_planned=planned)
     gates = results.summary["gates"]  # judged by run_profiles, as results.json holds them
