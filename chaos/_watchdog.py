@@ -10,15 +10,21 @@ the other episodes go on.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import signal
 import threading
 import time
+from collections.abc import AsyncIterator
 from types import FrameType, TracebackType
 
 __all__ = ["EpisodeHung", "LoopWatchdog", "watchdog_grace"]
 
 #: The signal the watchdog sends; handled only while a run is in progress.
 _SIGNAL = getattr(signal, "SIGUSR1", None)
+#: Seconds between heartbeats of the loop, and without one before the loop counts as stuck.
+_BEAT_S = 0.1
+_STUCK_S = 1.0
 
 
 def watchdog_grace(timeout_s: float) -> float:
@@ -38,7 +44,10 @@ class EpisodeHung(BaseException):  # noqa: N818 - a signal, not an error of the 
 
 
 class LoopWatchdog:
-    """Interrupts the main thread when an episode stays past `timeout + grace`.
+    """Interrupts the main thread when an episode overstays while the loop is stuck.
+
+    Overstays: runs past `timeout + grace`. Stuck: the loop's heartbeat (`beating()`) is a
+    second stale.
 
     A no-op outside the main thread or where the OS has no SIGUSR1 (signal handlers can be
     set only there), and the run then relies on asyncio timeouts alone.
@@ -50,8 +59,32 @@ class LoopWatchdog:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._previous: object = None
+        #: When the loop last ran the heartbeat; None: no loop is beating (nothing to stop).
+        self._beat: float | None = None
         self.active = (_SIGNAL is not None
                        and threading.current_thread() is threading.main_thread())
+
+    @contextlib.asynccontextmanager
+    async def beating(self) -> AsyncIterator[None]:
+        """Keep a heartbeat on the running loop while the episodes run.
+
+        The watchdog signals only while the heartbeat is stale, that is while the loop is
+        stuck in some code: then the exception lands in that code, never in the loop's own
+        machinery (an episode slow to wind down after its timeout, say).
+        """
+        async def beat() -> None:
+            while True:
+                self._beat = time.monotonic()
+                await asyncio.sleep(_BEAT_S)
+
+        task = asyncio.ensure_future(beat())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            self._beat = None
 
     def started(self, key: str, timeout_s: float) -> None:
         """An episode started: it is overdue at `timeout + grace` seconds from now."""
@@ -82,6 +115,9 @@ class LoopWatchdog:
         main = threading.main_thread().ident
         while not self._stop.wait(0.25):
             now = time.monotonic()
+            beat = self._beat
+            if beat is None or now - beat < _STUCK_S:
+                continue  # the loop is running: asyncio timeouts do the work
             with self._lock:
                 overdue = [k for k, due in self._deadlines.items() if now > due]
                 for key in overdue:  # again after another grace if it swallows the first

@@ -171,7 +171,8 @@ def run_profiles(
     async def main() -> None:
         gate = asyncio.Semaphore(options.concurrency)
         async with model_transports(), worlds, mail_server(any(sends_mail(p.profile)
-                                                               for p in profiles)) as mail:
+                                                               for p in profiles)) as mail, \
+                watchdog.beating():
             await asyncio.gather(*(one(i, *work[i], mail, gate) for i in order))
 
     watchdog = LoopWatchdog()

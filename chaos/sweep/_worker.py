@@ -8,6 +8,7 @@ A worker process keeps its profiles (parsed once) and its own mail server for it
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import threading
@@ -125,7 +126,9 @@ async def run_batch(context: WorkerContext, batch: Batch,
             emit(("done", *output))
 
     gate = asyncio.Semaphore(setup.concurrency)
-    async with model_transports(), worlds, mail_server(sends_mail(loaded.profile)) as mail:
+    beating = watchdog.beating() if watchdog is not None else contextlib.nullcontext()
+    async with model_transports(), worlds, mail_server(sends_mail(loaded.profile)) as mail, \
+            beating:
         await asyncio.gather(*(one(batch.plans[i], mail, gate) for i in order))
 
 
