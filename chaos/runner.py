@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from chaos._jsonl import jsonl_text
+from chaos._output import write_atomic
 from chaos._seeding import MAX_EPISODES, MAX_SEED
+from chaos._watchdog import EpisodeHung, LoopWatchdog
 from chaos._world_cache import WorldCache, build_world
 from chaos.errors import InputError
 from chaos.mail import MailServer
@@ -23,8 +25,15 @@ from chaos.profile import LoadedProfile, Profile
 from chaos.results import EpisodeResult, ProfileRef, RunResults
 from chaos.sim import Arm, EpisodePlan, EpisodeRun, crashed_run, plan_episodes, run_episode
 
-__all__ = ["RunOptions", "build_world", "run_profiles", "sends_mail", "start_order", "write_run"]
-
+__all__ = [
+    "RunOptions",
+    "build_world",
+    "run_profiles",
+    "sends_mail",
+    "start_order",
+    "timeout_reason",
+    "write_run",
+]
 
 
 @dataclass(frozen=True)
@@ -43,6 +52,8 @@ class RunOptions:
         only_faults: Inject only the faults with these ids (None: every fault). Each kept
             fault hits the same targets as in a run with every fault (`chaos shrink` relies
             on it).
+        episode_timeout_s: Wall-clock seconds an episode may run before it is crashed; None:
+            each profile's `limits.episode_timeout_s`.
     """
 
     models: tuple[str, ...] = ()
@@ -53,6 +64,40 @@ class RunOptions:
     record: Path | None = None
     replay: Path | None = None
     only_faults: tuple[str, ...] | None = None
+    episode_timeout_s: float | None = None
+
+
+def timeout_reason(timeout_s: float) -> str:
+    """The crash reason of an episode that ran past its wall-clock timeout, and the way out."""
+    return (f"episode timed out: still running after {timeout_s:g} s of wall-clock time; "
+            "raise the limit with --episode-timeout SECONDS or limits.episode_timeout_s in the "
+            "profile")
+
+
+async def bounded_episode(plan: EpisodePlan, loaded: LoadedProfile, world: Any,
+                          mail: MailServer | None, timeout_s: float,
+                          watchdog: LoopWatchdog | None = None, **options: Any) -> EpisodeRun:
+    """Run one episode, crashed with `timeout_reason` when it outlives `timeout_s`.
+
+    A model that never answers (or answers a byte a minute) cannot hold the run: the
+    episode is cancelled at its deadline and the others go on. Code that blocks the event
+    loop itself is interrupted by `watchdog`, when there is one.
+    """
+    timer = asyncio.timeout(timeout_s)
+    if watchdog is not None:
+        watchdog.started(plan.key, timeout_s)
+    try:
+        async with timer:
+            return await run_episode(plan, loaded.profile, world, mail, **options)
+    except TimeoutError:
+        if not timer.expired():
+            raise
+        return crashed_run(plan, timeout_reason(timeout_s))
+    except EpisodeHung:
+        return crashed_run(plan, timeout_reason(timeout_s))
+    finally:
+        if watchdog is not None:
+            watchdog.finished(plan.key)
 
 
 def sends_mail(profile: Profile) -> bool:
@@ -119,9 +164,10 @@ def run_profiles(
             if isinstance(world, str):
                 run = crashed_run(plan, world)
             else:
-                run = await run_episode(plan, loaded.profile, world, mail,
-                                        record=options.record, replay=options.replay,
-                                        only_faults=options.only_faults)
+                timeout = options.episode_timeout_s or loaded.profile.limits.episode_timeout_s
+                run = await bounded_episode(plan, loaded, world, mail, timeout, watchdog,
+                                            record=options.record, replay=options.replay,
+                                            only_faults=options.only_faults)
             worlds.done(loaded, plan.seed)
         results[index] = run.result
         if on_episode:
@@ -130,10 +176,12 @@ def run_profiles(
     async def main() -> None:
         gate = asyncio.Semaphore(options.concurrency)
         async with model_transports(), worlds, mail_server(any(sends_mail(p.profile)
-                                                               for p in profiles)) as mail:
+                                                               for p in profiles)) as mail, \
+                watchdog.beating():
             await asyncio.gather(*(one(i, *work[i], mail, gate) for i in order))
 
-    with fewer_collections():
+    watchdog = LoopWatchdog()
+    with fewer_collections(), watchdog:
         _run_loop(main())
     refs = [ProfileRef(name=p.profile.name, path=p.path, sha256=p.sha256) for p in profiles]
     done = [r for r in results if r is not None]
@@ -225,7 +273,7 @@ def write_trace(out_dir: Path, run: EpisodeRun) -> None:
     """Write an episode's trace as JSONL at its `trace` path under `out_dir`."""
     path = out_dir / run.result.trace
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(trace_text(run.trace).encode("utf-8"))
+    write_atomic(path, trace_text(run.trace))
 
 
 def trace_text(events: list[Any]) -> str:
@@ -238,5 +286,5 @@ def write_run(out_dir: Path, results: RunResults) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "results.json"
     payload = json.dumps(results.model_dump(mode="json"), indent=2, ensure_ascii=False)
-    path.write_text(payload + "\n", encoding="utf-8")
+    write_atomic(path, payload + "\n")
     return path

@@ -25,6 +25,10 @@ class ChaosGroup(click.Group):
         except ChaosError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            # click would say "Aborted!" and exit 1, the code of a failed gate.
+            click.echo("interrupted (Ctrl-C): files are written whole or not at all", err=True)
+            sys.exit(130)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
         except Exception as exc:
@@ -41,7 +45,7 @@ def main() -> None:
     """chaos: inject production faults into LLM agent chains and see who catches them.
 
     Exit codes: 0 success, 1 a gate failed, 2 the input was wrong, 3 chaos itself
-    failed, 4 a model completed no episode (run, sweep).
+    failed, 4 a model completed no episode (run, sweep), 130 interrupted (Ctrl-C).
     """
 
 

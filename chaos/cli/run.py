@@ -9,7 +9,9 @@ from pathlib import Path
 
 import click
 
+from chaos._output import output_errors
 from chaos._seeding import MAX_EPISODES, MAX_SEED
+from chaos.cli._interrupt import interrupted_run
 from chaos.cli._main import main
 from chaos.errors import InputError
 
@@ -41,6 +43,10 @@ def _fresh_run_dir(names: list[str]) -> Path:
               help="Run directory; must not hold a run already (default: runs/<profile>-<time>).")
 @click.option("--concurrency", type=click.IntRange(min=1), default=1, show_default=True,
               help="Episodes in flight at once (for models that answer over the network).")
+@click.option("--episode-timeout", "episode_timeout_s", type=click.FloatRange(min=0,
+              min_open=True), default=None, metavar="SECONDS",
+              help="Wall-clock seconds an episode may run before it is crashed (default: the "
+                   "profile's limits.episode_timeout_s, 900).")
 @click.option("--record", is_flag=True,
               help="Write every model exchange to cassettes in the run directory.")
 @click.option("--replay", type=click.Path(file_okay=False, exists=True, path_type=Path),
@@ -58,13 +64,16 @@ def _fresh_run_dir(names: list[str]) -> Path:
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def run_command(profiles: tuple[str, ...], models: tuple[str, ...], episodes: int | None,
                 seed: int | None, arm: str, only_faults: tuple[str, ...], out: Path | None,
-                concurrency: int, record: bool, replay: Path | None, otel: bool,
-                otel_content: bool, plugins: tuple[str, ...], quiet: bool) -> None:
+                concurrency: int, episode_timeout_s: float | None, record: bool,
+                replay: Path | None, otel: bool, otel_content: bool, plugins: tuple[str, ...],
+                quiet: bool) -> None:
     """Run PROFILES and print, per model and fault kind, how the chain fared.
 
     Exit codes: 0 every gate of the profiles passed (or there are none), 1 a gate failed,
-    2 the input was wrong, 3 chaos itself failed, 4 a model completed no episode of a profile
-    (every one crashed: a wrong endpoint, a refused connection; 4 wins over 1).
+    2 the input was wrong (an unwritable or full --out too), 3 chaos itself failed, 4 a model
+    completed no episode of a profile (every one crashed: a wrong endpoint, a refused
+    connection; 4 wins over 1), 130 interrupted (the traces of finished episodes are kept;
+    no results.json).
     """
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
@@ -88,7 +97,8 @@ def run_command(profiles: tuple[str, ...], models: tuple[str, ...], episodes: in
     loaded = [load_profile(p) for p in profiles]
     arms = ("clean", "chaos") if arm == "both" else (arm,)
     options = RunOptions(models=models, seed=seed, episodes=episodes, arms=arms,  # type: ignore[arg-type]
-                         concurrency=concurrency, only_faults=only_faults or None)
+                         concurrency=concurrency, only_faults=only_faults or None,
+                         episode_timeout_s=episode_timeout_s)
     if out is not None and (out / "results.json").exists():
         raise InputError(f"--out {out} already holds a run; choose another directory or "
                          "remove it")
@@ -105,22 +115,28 @@ def run_command(profiles: tuple[str, ...], models: tuple[str, ...], episodes: in
                   MofNCompleteColumn(), TimeRemainingColumn(), console=Console(stderr=True),
                   disable=quiet, transient=True) as progress:
         task = progress.add_task("episodes", total=None)
+        count = {"finished": 0, "planned": 0}  # for the line an interrupted run prints
 
         def planned(total: int) -> None:
             # Only now, with the plan valid, does the run directory come into being.
             run_dir.mkdir(parents=True, exist_ok=True)
+            count["planned"] = total
             progress.update(task, total=total)
 
         def finished(plan: object, run: object) -> None:
             write_trace(run_dir, run)  # type: ignore[arg-type]
+            count["finished"] += 1
             progress.advance(task)
 
-        results = run_profiles(loaded, options, on_episode=finished, on_planned=planned)
+        with output_errors("--out", "traces of finished episodes are kept", run_dir), \
+                interrupted_run(run_dir, count):
+            results = run_profiles(loaded, options, on_episode=finished, on_planned=planned)
     gates = results.summary["gates"]  # judged by run_profiles, as results.json holds them
-    path = write_run(run_dir, results)
     formats = ["junit", *(["html"] if html_available() else []),
                *(["otel"] if otel or otel_content else [])]
-    reports = write_reports(run_dir, results, formats, otel_content=otel_content)
+    with output_errors("--out"):
+        path = write_run(run_dir, results)
+        reports = write_reports(run_dir, results, formats, otel_content=otel_content)
     for table in [*outcome_tables(results), profile_comparison(results)]:
         if table is not None:
             console.print(table)

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from chaos._output import output_errors
 from chaos.cli._main import main
 from chaos.errors import InputError
 
@@ -96,7 +97,8 @@ class _Counts:
               help="Episodes in flight per worker, for models that answer over the network.")
 @click.option("--episode-timeout", "episode_timeout_s", type=click.FloatRange(min=0,
               min_open=True), default=None, metavar="SECONDS",
-              help="Wall-clock seconds an episode may run before it is crashed (default 900).")
+              help="Wall-clock seconds an episode may run before it is crashed (default: the "
+                   "profile's limits.episode_timeout_s, 900).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=None,
               help="Episodes per task handed to a worker (whole seeds; default 16, 64 on "
                    "Dask).")
@@ -129,8 +131,9 @@ def sweep_command(sources: tuple[str, ...], models: tuple[str, ...], seeds: str 
     sweeps), as `chaos run` writes them.
 
     Exit codes: 0 every gate passed (or there are none), 1 a gate failed, 2 the input was
-    wrong, 3 chaos itself failed, 4 a model completed no episode of a profile (every one
-    crashed; 4 wins over 1), 130 interrupted (the stored episodes are kept).
+    wrong (an unwritable or full --out or store too), 3 chaos itself failed, 4 a model
+    completed no episode of a profile (every one crashed; 4 wins over 1), 130 interrupted
+    (the stored episodes are kept).
     """
     from rich.console import Console
 
@@ -150,7 +153,9 @@ def sweep_command(sources: tuple[str, ...], models: tuple[str, ...], seeds: str 
         console = Console(width=160)  # logs and files: the tables' natural width
     stored = {"n": 0}
     try:
-        outcome = _run(spec, options, quiet, stored)
+        with output_errors("--out", "the store keeps every finished episode: run the same "
+                           "command again to resume"):
+            outcome = _run(spec, options, quiet, stored)
     except KeyboardInterrupt:
         click.echo(f"interrupted: {stored['n']} episode(s) stored in this run are kept; run the "
                    "same command again to resume", err=True)

@@ -459,6 +459,10 @@ class LimitsSpec(Strict):
         model_latency: How long a model call takes in simulated time.
         tool_latency: How long a tool call takes in simulated time.
         retry: How failed model calls are retried, in simulated time.
+        episode_timeout_s: Wall-clock seconds an episode may run before it is crashed (a
+            model that never answers); `--episode-timeout` overrides it.
+        disk_quota_mb: MiB an episode may write to its in-memory disk beyond the world's own
+            files; a write past it fails with ENOSPC, as on a full disk.
     """
 
     steps_per_agent: int = Field(40, ge=1, le=10_000)
@@ -466,6 +470,9 @@ class LimitsSpec(Strict):
     model_latency: LatencySpec = LatencySpec(dist="lognormal", ms=1200, sigma=0.4, max_ms=30_000)
     retry: RetrySpec = RetrySpec()
     tool_latency: LatencySpec = LatencySpec(dist="uniform", min_ms=20, max_ms=120)
+    episode_timeout_s: float = Field(900.0, gt=0, le=86_400)
+    # Bounded: the disk lives in memory, once per episode in flight.
+    disk_quota_mb: int = Field(64, ge=0, le=512)
 
 
 class GateSpecBase(Strict):

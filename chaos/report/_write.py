@@ -6,6 +6,7 @@ import importlib.util
 from collections.abc import Iterable
 from pathlib import Path
 
+from chaos._output import write_atomic
 from chaos.errors import InputError
 from chaos.results import RunResults
 
@@ -87,7 +88,7 @@ def _write(fmt: str, path: Path, run_dir: Path, results: RunResults,
     elif fmt == "junit":
         from chaos.report._junit import junit_xml
 
-        path.write_bytes(junit_xml(results))
+        write_atomic(path, junit_xml(results))
     elif fmt == "otel":
         from chaos.report.otel import write_otlp
 
@@ -95,4 +96,4 @@ def _write(fmt: str, path: Path, run_dir: Path, results: RunResults,
     else:
         from chaos.report._html import html_report
 
-        path.write_text(html_report(run_dir, results), encoding="utf-8")
+        write_atomic(path, html_report(run_dir, results))

@@ -33,6 +33,7 @@ from typing import Any
 
 from chaos import __version__
 from chaos._jsonl import jsonl_text
+from chaos._output import write_atomic
 from chaos.errors import ChaosError
 from chaos.report._otel_spans import EpisodeSpans
 from chaos.report._otlp_json import encode_attributes
@@ -78,7 +79,7 @@ def write_otlp(run_dir: Path, results: RunResults, *, include_content: bool = Fa
         lines.append(json.dumps(request, ensure_ascii=False, separators=(",", ":")))
     out = run_dir / OTEL_PATH
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(jsonl_text(lines).encode("utf-8"))
+    write_atomic(out, jsonl_text(lines))
     return out
 
 

@@ -38,8 +38,26 @@ TRACE_TEXT_CAP = 8192
 TOOL_TEXT_CAP = 65536
 
 
+#: Most characters one agent invocation's conversation may hold (its model's text, tool-call
+#: arguments and tool results). Several times what the largest model context takes, so no real
+#: agent meets it; a model sending megabytes per call would otherwise hold them all in memory
+#: (300 writes of 1 MiB: 300 MiB of arguments, ~760 MB of process with a remote model).
+CONVERSATION_CAP = 32 * 1024 * 1024
+
+
 class StepLimitReached(Exception):
-    """An agent used its model calls without finishing."""
+    """An agent used its model calls (or its conversation's room) without finishing."""
+
+
+def _chars(value: Any) -> int:
+    """Characters of the strings in a tool call's arguments (no copy, unlike json.dumps)."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, dict):
+        return sum(len(str(k)) + _chars(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return sum(_chars(v) for v in value)
+    return 8
 
 
 def _cap(text: str) -> str:
@@ -235,7 +253,15 @@ class ChainRunner:
             "agent_started", agent=name, invocation=invocation, parent=parent, task=_cap(task)
         )
         limit = self.profile.limits.steps_per_agent
+        held = len(messages[0].content) + len(task)
         for step in range(1, limit + 1):
+            if held > CONVERSATION_CAP:
+                self.emit("agent_finished", agent=name, invocation=invocation,
+                          status="step_limit")
+                raise StepLimitReached(
+                    f"its conversation passed {CONVERSATION_CAP // 2**20} MiB of text and "
+                    f"tool-call arguments after {step - 1} model calls (no model context holds "
+                    "that much)")
             request = ModelRequest(invocation, name, tuple(messages), schemas)
             if self.monitor is not None:
                 self.monitor.on_event(Event("model_call", name), int(self.env.now))
@@ -262,6 +288,7 @@ class ChainRunner:
                 output_tokens=turn.usage.output_tokens,
             )
             messages.append(Message("assistant", turn.text, turn.tool_calls))
+            held += len(turn.text or "") + sum(_chars(c.arguments) for c in turn.tool_calls)
             if not turn.tool_calls:
                 if name != self.profile.chain.entry:
                     self.emit(
@@ -277,6 +304,7 @@ class ChainRunner:
             for call in turn.tool_calls:
                 text, finished, answer = yield from self._run_tool(name, invocation, spec, call)
                 messages.append(Message("tool", text, tool_call_id=call.id, name=call.name))
+                held += len(text)
                 if finished:
                     self.emit(
                         "agent_finished",

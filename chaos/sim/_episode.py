@@ -108,7 +108,7 @@ async def _run(plan: EpisodePlan, profile: Profile, world: World, mail: MailServ
                only_faults: Collection[str] | None) -> EpisodeRun:
     env = simpy.Environment()
     driver = SimDriver(env)
-    fs = materialize_world(world)
+    fs = materialize_world(world, profile.limits.disk_quota_mb * 1024 * 1024)
     fs.clock = lambda: sim_seconds(int(env.now))
     task = task_kinds.get(profile.task.kind)()
     adapters: dict[str, Any] = {}

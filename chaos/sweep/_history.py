@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from chaos._output import write_atomic
 from chaos.errors import InputError
 from chaos.metrics import rate
 from chaos.oracle import SCORED_OUTCOMES, FaultOutcome
@@ -113,7 +114,6 @@ def write_history(run_dir: Path, store: SweepStore, last: int, sweep_id: str,
         history = History(history.sweeps,
                           {k: v for k, v in history.faults.items() if k[:2] in keep},
                           {k: v for k, v in history.tasks.items() if k[:2] in keep})
-    path.write_text(json.dumps(history.to_json(), indent=2, ensure_ascii=False) + "\n",
-                    encoding="utf-8")
+    write_atomic(path, json.dumps(history.to_json(), indent=2, ensure_ascii=False) + "\n")
     return path
 

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator
 from multiprocessing.connection import wait
 from typing import Any
 
+from chaos._watchdog import LoopWatchdog, watchdog_grace
 from chaos.errors import HarnessError
 from chaos.sweep._matrix import Batch
 from chaos.sweep._worker import (
@@ -46,26 +47,20 @@ Deliver = Callable[[int, EpisodeOutput], None]
 _STARTUP_FAILURES = 3
 
 
-def watchdog_grace(timeout_s: float) -> float:
-    """Seconds past an episode's timeout before its worker is killed.
-
-    The worker's own asyncio timeout gets the first chance, and reports the same reason.
-    """
-    return max(2.0, 0.1 * timeout_s)
-
-
 def run_in_process(setup: WorkerSetup, batches: Iterator[Batch], deliver: Deliver) -> None:
     """Run every batch here, one after another (`--workers 0`: for debugging and tests).
 
-    An episode that blocks its event loop cannot be stopped here; use worker processes.
+    An episode that blocks its event loop is interrupted by a watchdog, as in `chaos run`
+    (in the main thread only; elsewhere use worker processes).
     """
     context = WorkerContext(setup)
-    for batch in batches:
-        def emit(message: tuple[Any, ...], profile: int = batch.profile) -> None:
-            if message[0] == "done":
-                deliver(profile, message[1:])  # type: ignore[arg-type]
+    with LoopWatchdog() as watchdog:
+        for batch in batches:
+            def emit(message: tuple[Any, ...], profile: int = batch.profile) -> None:
+                if message[0] == "done":
+                    deliver(profile, message[1:])  # type: ignore[arg-type]
 
-        asyncio.run(run_batch(context, batch, emit))
+            asyncio.run(run_batch(context, batch, emit, watchdog))
 
 
 def _cause(exitcode: int | None) -> str:
@@ -129,7 +124,8 @@ class _Pool:
         self.failures = 0
         self.next_id = 0
         self.workers: list[_Worker] = []
-        self.limit = setup.timeout_s + watchdog_grace(setup.timeout_s)
+        #: Per profile: seconds after an episode's start at which its worker is killed.
+        self.limits = [t + watchdog_grace(t) for t in setup.timeouts]
 
     def _spawn(self) -> _Worker:
         self.spawned += 1
@@ -175,7 +171,7 @@ class _Pool:
     def _wait(self) -> None:
         handles: list[Any] = [w.conn for w in self.workers if not w.dead]
         handles += [w.process.sentinel for w in self.workers]
-        ready = set(wait(handles, timeout=min(0.5, self.limit / 4)))
+        ready = set(wait(handles, timeout=min(0.5, min(self.limits) / 4)))
         for worker in self.workers:
             if worker.conn in ready or worker.process.sentinel in ready:
                 self._drain(worker)
@@ -183,11 +179,17 @@ class _Pool:
                 worker.dead = True
 
     def _drain(self, worker: _Worker) -> None:
-        try:
-            while not worker.dead and worker.conn.poll():
-                self._handle(worker, worker.conn.recv())
-        except (EOFError, OSError):
-            worker.dead = True
+        while not worker.dead:
+            try:
+                if not worker.conn.poll():
+                    return
+                message = worker.conn.recv()
+            except (EOFError, OSError):
+                worker.dead = True
+                return
+            # Outside the try: an OSError storing a result (a full --out) is the sweep's to
+            # report, not a sign that the worker died.
+            self._handle(worker, message)
 
     def _handle(self, worker: _Worker, message: tuple[Any, ...]) -> None:
         kind = message[0]
@@ -213,13 +215,13 @@ class _Pool:
             if worker.batch is None or worker.dead or not worker.started:
                 continue
             key, began = min(worker.started.items(), key=lambda item: item[1])
-            if now - began <= self.limit:
+            if now - began <= self.limits[worker.batch.profile]:
                 continue
             plan = worker.pending.pop(key)
             worker.started.pop(key)
+            timeout = self.setup.timeouts[worker.batch.profile]
             self.deliver(worker.batch.profile,
-                         crashed_output(plan, timeout_reason(self.setup.timeout_s),
-                                        self.setup.traces))
+                         crashed_output(plan, timeout_reason(timeout), self.setup.traces))
             worker.timed_out = True
             worker.process.kill()
 

@@ -111,28 +111,32 @@ def write_sweep_results(run_dir: Path, store: SweepStore, sweep_id: str, matrix:
     run_dir.mkdir(parents=True, exist_ok=True)
     path = run_dir / "results.json"
     partial = run_dir / "results.json.partial"
-    with partial.open("w", encoding="utf-8") as out:
-        out.write(head + "[")
-        for index, loaded in enumerate(matrix.profiles):
-            for group in _seed_groups(store, sweep_id, matrix, index):
-                builder.add_seed(loaded.profile.name, [data for data, _ in group])
-                for data, text in group:
-                    out.write(("," if count else "") + "\n    " + _indented(data, 2))
-                    count += 1
-                    if keep_all:
-                        kept.append(text)
-                        continue
-                    group_key = (data["profile"], data["model"], data["arm"])
-                    if is_failing_data(data) and len(kept) < report_limit:
-                        kept.append(text)
-                    elif not is_failing_data(data) and group_key not in baselines:
-                        baselines.add(group_key)
-                        kept.append(text)
-        summary = builder.summary()
-        gates = gates_from_summary(summary, matrix.profiles)
-        summary["gates"] = [g.to_json() for g in gates]
-        out.write(("\n  ]" if count else "]") + ',\n  "summary": ' + _indented(summary, 1)
-                  + "\n}\n")
+    try:
+        with partial.open("w", encoding="utf-8") as out:
+            out.write(head + "[")
+            for index, loaded in enumerate(matrix.profiles):
+                for group in _seed_groups(store, sweep_id, matrix, index):
+                    builder.add_seed(loaded.profile.name, [data for data, _ in group])
+                    for data, text in group:
+                        out.write(("," if count else "") + "\n    " + _indented(data, 2))
+                        count += 1
+                        if keep_all:
+                            kept.append(text)
+                            continue
+                        group_key = (data["profile"], data["model"], data["arm"])
+                        if is_failing_data(data) and len(kept) < report_limit:
+                            kept.append(text)
+                        elif not is_failing_data(data) and group_key not in baselines:
+                            baselines.add(group_key)
+                            kept.append(text)
+            summary = builder.summary()
+            gates = gates_from_summary(summary, matrix.profiles)
+            summary["gates"] = [g.to_json() for g in gates]
+            out.write(("\n  ]" if count else "]") + ',\n  "summary": ' + _indented(summary, 1)
+                      + "\n}\n")
+    except OSError as exc:  # a full disk: no half file left behind; name the file the user knows
+        partial.unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     os.replace(partial, path)
     episodes = [EpisodeResult.model_validate_json(text) for text in kept]
     results = RunResults(profiles=refs, episodes=episodes, summary=summary)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from chaos._output import write_atomic
 from chaos.errors import InputError
 from chaos.profile import load_profile
 from chaos.report import html_available, write_reports
@@ -158,7 +159,7 @@ class _Deliver:
         if trace is not None and (self.traces == "all" or is_failing_data(result)):
             path = self.run_dir / result["trace"]
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(trace, encoding="utf-8")
+            write_atomic(path, trace)
         if self.store.add(self.sweep_id, self.shas[profile], result, text):
             self.ran += 1
         if self.progress.episode:
@@ -197,7 +198,10 @@ def _execute(spec: SweepSpec, matrix: SweepMatrix, done: set[str], deliver: _Del
         yield first
         yield from batches
 
-    setup = WorkerSetup(_sources(matrix), spec.concurrency, spec.episode_timeout_s,
+    # --episode-timeout (or the sweep file's) over each profile's limits.episode_timeout_s.
+    timeouts = tuple(spec.episode_timeout_s or p.profile.limits.episode_timeout_s
+                     for p in matrix.profiles)
+    setup = WorkerSetup(_sources(matrix), spec.concurrency, timeouts,
                         traces != "none", tuple(spec.plugins))
     workers = min(workers, math.ceil(pending / size))  # no worker started for nothing to do
     if spec.backend == "dask":

@@ -12,7 +12,7 @@ backend: local                   # local | dask
 workers: 2                       # local: worker processes (0: in this process)
 scheduler: tcp://10.0.0.5:8786   # dask: the cluster (default: a LocalCluster)
 concurrency: 1                   # episodes in flight per worker (remote models)
-episode_timeout_s: 900           # wall-clock limit of one episode
+episode_timeout_s: 900           # wall-clock limit of one episode (default: each profile's)
 batch_size: 16                   # episodes per task (default: 16 local, 64 on Dask)
 plugins: [my_policies]           # modules imported first (custom policies, faults...)
 ```
@@ -140,7 +140,8 @@ class SweepSpec(BaseModel):
         workers: Local worker processes (0: run in this process); None: one per CPU.
         scheduler: The Dask scheduler's address; None: a LocalCluster.
         concurrency: Episodes in flight at once in each worker (for remote models).
-        episode_timeout_s: Wall-clock seconds an episode may run before it is `crashed`.
+        episode_timeout_s: Wall-clock seconds an episode may run before it is `crashed`;
+            None: each profile's `limits.episode_timeout_s` (900 unless it says otherwise).
         batch_size: Episodes per task given to a worker (whole seeds); None: 16 locally,
             64 on Dask (a Dask task costs ~1.7 ms to schedule), and at least 4 x concurrency.
         plugins: Modules to import in every process before running (custom policies,
@@ -160,7 +161,7 @@ class SweepSpec(BaseModel):
     workers: int | None = Field(None, ge=0)
     scheduler: str | None = None
     concurrency: int = Field(1, ge=1)
-    episode_timeout_s: float = Field(900.0, gt=0)
+    episode_timeout_s: float | None = Field(None, gt=0)
     batch_size: int | None = Field(None, ge=1)
     plugins: list[str] = []
 

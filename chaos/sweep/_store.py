@@ -18,12 +18,15 @@ in the sweep's run directory, so a store holding months of nightly sweeps stays 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from chaos._output import output_errors
 from chaos.errors import InputError
 
 __all__ = ["STORE_VERSION", "StoredSweep", "SweepStore", "is_failing_data", "store_url"]
@@ -121,6 +124,29 @@ def _tables() -> Any:
     return meta
 
 
+def _unwritable_reason(reason: str) -> bool:
+    """Whether a database error says the store cannot take writes (full disk, read-only)."""
+    return any(words in reason for words in ("full", "readonly", "read-only", "read only"))
+
+
+def _settled(step: Callable[[], None], exc: Any, attempts: int = 8) -> None:
+    """Run a store-setup step, again when another process did the same thing at that moment.
+
+    Two sweeps started together on a new store both see no tables (or no sweep row) and both
+    create them: the second gets "table already exists", an IntegrityError or "database is
+    locked". Its next attempt sees what the first one made.
+    """
+    for attempt in range(attempts):
+        try:
+            step()
+            return
+        except (exc.OperationalError, exc.IntegrityError, exc.ProgrammingError) as error:
+            if attempt == attempts - 1 or _unwritable_reason(str(error)):
+                raise
+            # Spread the retries: two processes in step would collide again.
+            time.sleep(0.05 * (attempt + 1) * (1 + random.random()))
+
+
 class SweepStore:
     """A history store at a file path or SQLAlchemy URL.
 
@@ -143,7 +169,8 @@ class SweepStore:
         self._sa = sa
         url = store_url(store)
         if "://" not in store:
-            Path(store).parent.mkdir(parents=True, exist_ok=True)
+            with output_errors("--store"):
+                Path(store).parent.mkdir(parents=True, exist_ok=True)
         try:
             parsed = sa.engine.make_url(url)
             self.url = parsed.render_as_string(hide_password=True)
@@ -170,14 +197,20 @@ class SweepStore:
         self.t = self._meta.tables
         try:
             self._conn = engine.connect()
-            self._meta.create_all(self._conn)
-            self._conn.commit()
-            self._check_version()
+            _settled(self._create, exc)
         except exc.SQLAlchemyError as error:
             engine.dispose()
             reason = str(getattr(error, "orig", None) or error).splitlines()[0]
             raise InputError(f"cannot open the store {self.url}: {reason}; check the path or "
                              "URL, and that the database server is up") from None
+
+    def _create(self) -> None:
+        """Create the tables a new store lacks and stamp its version."""
+        if self._conn.in_transaction():
+            self._conn.rollback()
+        self._meta.create_all(self._conn)
+        self._conn.commit()
+        self._check_version()
 
     def _check_version(self) -> None:
         table = self.t["chaos_store"]
@@ -228,6 +261,15 @@ class SweepStore:
         Raises:
             InputError: Resuming, a profile's bytes differ from the ones the sweep began with.
         """
+        try:
+            _settled(lambda: self._begin_sweep(sweep_id, profiles, matrix, resume),
+                     self._sa.exc)
+        except self._sa.exc.OperationalError as error:
+            raise self._unwritable(error) from None
+        return self.count(sweep_id)
+
+    def _begin_sweep(self, sweep_id: str, profiles: Sequence[tuple[str, str, str]],
+                     matrix: Any, resume: bool) -> None:
         sa, t = self._sa, self.t
         with self._begin():
             row = self._conn.execute(sa.select(t["sweeps"].c.id).where(
@@ -258,7 +300,6 @@ class SweepStore:
                         f"(sha256 {before.sha256[:12]}... then, {sha[:12]}... now); its stored "
                         "episodes ran the old version. Run it under a new --sweep-id, or pass "
                         "--no-resume to drop the stored episodes and start over")
-        return self.count(sweep_id)
 
     def add(self, sweep_id: str, sha256: str, result: dict[str, Any], text: str) -> bool:
         """Commit one finished episode; False when the sweep already holds its key.
@@ -289,7 +330,19 @@ class SweepStore:
                     self._conn.execute(self.t["faults"].insert(), fault_rows)
         except self._sa.exc.IntegrityError:
             return False  # stored already (another run of the same sweep got there first)
+        except self._sa.exc.OperationalError as error:
+            raise self._unwritable(error) from None
         return True
+
+    def _unwritable(self, error: Any) -> Exception:
+        """A full or read-only store as the user's error to fix; anything else as it is."""
+        reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+        if not _unwritable_reason(reason):
+            return error  # type: ignore[no-any-return]
+        # What is committed stays: the same command resumes once there is room.
+        return InputError(f"cannot write to the store {self.url}: {reason}; free some space "
+                          "there or choose another --store, then run the same command again "
+                          "to resume")
 
     # -- reading -----------------------------------------------------------------------------
 

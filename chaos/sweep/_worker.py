@@ -8,6 +8,7 @@ A worker process keeps its profiles (parsed once) and its own mail server for it
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import threading
@@ -17,6 +18,7 @@ from typing import Any
 
 from chaos.errors import ChaosError
 from chaos.plugins import import_modules
+from chaos.runner import timeout_reason
 from chaos.sweep._matrix import Batch
 
 __all__ = [
@@ -54,22 +56,17 @@ class WorkerSetup:
     Attributes:
         profiles: The sweep's profiles, in matrix order.
         concurrency: Episodes in flight at once (asyncio; for remote models).
-        timeout_s: Wall-clock seconds an episode may take.
+        timeouts: Wall-clock seconds an episode may take, per profile (`--episode-timeout`,
+            else the profile's `limits.episode_timeout_s`).
         traces: Whether to send each episode's trace back.
         plugins: Modules to import first.
     """
 
     profiles: tuple[ProfileSource, ...]
     concurrency: int
-    timeout_s: float
+    timeouts: tuple[float, ...]
     traces: bool
     plugins: tuple[str, ...] = ()
-
-
-def timeout_reason(timeout_s: float) -> str:
-    """The crash reason of an episode that ran past its wall-clock timeout."""
-    return (f"episode timed out: still running after {timeout_s:g} s of wall-clock time "
-            "(--episode-timeout)")
 
 
 def crashed_output(plan: Any, reason: str, traces: bool) -> EpisodeOutput:
@@ -104,15 +101,15 @@ class WorkerContext:
 
 
 async def run_batch(context: WorkerContext, batch: Batch,
-                    emit: Callable[[tuple[Any, ...]], None]) -> None:
+                    emit: Callable[[tuple[Any, ...]], None], watchdog: Any = None) -> None:
     """Run a batch's episodes; emit `("started", key)` and `("done", *EpisodeOutput)` each.
 
     Never raises for an episode: a failure or a timeout is a `crashed` result with the reason.
+    A `LoopWatchdog` (in this process's main thread) interrupts code that blocks the loop.
     """
     from chaos._world_cache import WorldCache
     from chaos.models._remote import model_transports
     from chaos.runner import mail_server, sends_mail, start_order
-    from chaos.sim import run_episode
 
     setup = context.setup
     loaded = context.profiles[batch.profile]
@@ -125,27 +122,28 @@ async def run_batch(context: WorkerContext, batch: Batch,
             emit(("started", plan.key))
             try:
                 output = await _episode(plan, loaded, await worlds.take(loaded, plan.seed), mail,
-                                        setup, run_episode)
+                                        setup, setup.timeouts[batch.profile], watchdog)
             finally:
                 worlds.done(loaded, plan.seed)
             emit(("done", *output))
 
     gate = asyncio.Semaphore(setup.concurrency)
-    async with model_transports(), worlds, mail_server(sends_mail(loaded.profile)) as mail:
+    beating = watchdog.beating() if watchdog is not None else contextlib.nullcontext()
+    async with model_transports(), worlds, mail_server(sends_mail(loaded.profile)) as mail, \
+            beating:
         await asyncio.gather(*(one(batch.plans[i], mail, gate) for i in order))
 
 
 async def _episode(plan: Any, loaded: Any, world: Any, mail: Any, setup: WorkerSetup,
-                   run_episode: Any) -> EpisodeOutput:
+                   timeout_s: float, watchdog: Any) -> EpisodeOutput:
+    from chaos.runner import bounded_episode
+
     if isinstance(world, str):
         return crashed_output(plan, world, setup.traces)
-    timer = asyncio.timeout(setup.timeout_s)
     try:
-        async with timer:
-            run = await run_episode(plan, loaded.profile, world, mail)
+        run = await bounded_episode(plan, loaded, world, mail, timeout_s, watchdog)
     except TimeoutError:
-        reason = timeout_reason(setup.timeout_s) if timer.expired() else "episode timed out"
-        return crashed_output(plan, reason, setup.traces)
+        return crashed_output(plan, "episode timed out", setup.traces)
     except Exception as exc:  # run_episode absorbs agent failures; this is the last guard
         return crashed_output(plan, f"episode failed: {type(exc).__name__}: {exc}",
                               setup.traces)

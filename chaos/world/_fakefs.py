@@ -24,10 +24,19 @@ from pyfakefs.fake_file import FakeDirectory, FakeFile
 
 from chaos.world._model import World
 
-__all__ = ["EpisodeFs", "glob_root", "materialize_world", "prepare_world", "translate_glob"]
+__all__ = [
+    "DISK_QUOTA_BYTES",
+    "EpisodeFs",
+    "glob_root",
+    "materialize_world",
+    "prepare_world",
+    "translate_glob",
+]
 
 
-_DISK_HEADROOM = 64 * 1024 * 1024
+#: What an episode may write beyond the world's own files unless its profile says otherwise
+#: (`limits.disk_quota_mb`). The disk lives in memory, once per episode in flight.
+DISK_QUOTA_BYTES = 64 * 1024 * 1024
 #: Linux limits: a path of at most 4095 bytes, names of at most 255.
 PATH_MAX = 4095
 NAME_MAX = 255
@@ -270,7 +279,7 @@ def _build_template(world: World) -> fake_filesystem.FakeFilesystem:
     filesystem.is_case_sensitive = True
     filesystem.shuffle_listdir_results = False
     total = sum(len(f.data) for f in world.files.values())
-    filesystem.set_disk_usage(total + _DISK_HEADROOM)
+    filesystem.set_disk_usage(total + DISK_QUOTA_BYTES)
     # Objects straight into the tree: create_file resolves every path again (~3x slower).
     folders: dict[str, FakeDirectory] = {"": filesystem.root}
 
@@ -312,13 +321,16 @@ class _Template:
     blob: bytes
     #: The standard streams pyfakefs keeps open are process objects: shared, never copied.
     streams: list[list[Any] | None]
+    #: Bytes the world's own files take on the disk.
+    used: int
 
 
 def _freeze(filesystem: fake_filesystem.FakeFilesystem) -> _Template:
     streams = filesystem.open_files
     filesystem.open_files = []
     try:
-        return _Template(pickle.dumps(filesystem, protocol=pickle.HIGHEST_PROTOCOL), streams)
+        return _Template(pickle.dumps(filesystem, protocol=pickle.HIGHEST_PROTOCOL), streams,
+                         filesystem.get_disk_usage().used)
     finally:
         filesystem.open_files = streams
 
@@ -330,7 +342,7 @@ def prepare_world(world: World) -> World:
     return world
 
 
-def materialize_world(world: World) -> EpisodeFs:
+def materialize_world(world: World, quota_bytes: int = DISK_QUOTA_BYTES) -> EpisodeFs:
     """Give an episode its own filesystem holding the world's files.
 
     The world is filled into a FakeFilesystem once and pickled; each episode unpickles its own
@@ -338,6 +350,8 @@ def materialize_world(world: World) -> EpisodeFs:
 
     Args:
         world: The generated world (not modified).
+        quota_bytes: Bytes the episode may write beyond the world's own files; a write past
+            them fails with `OSError(ENOSPC, 'No space left on device')`, as a full disk.
 
     Returns:
         A fresh EpisodeFs with POSIX semantics whatever the host.
@@ -345,4 +359,6 @@ def materialize_world(world: World) -> EpisodeFs:
     template: _Template = prepare_world(world).fs_template
     filesystem = pickle.loads(template.blob)
     filesystem.open_files = [list(fds) if fds else fds for fds in template.streams]
+    # The world's files never count against the quota: the disk is their size plus it.
+    filesystem.set_disk_usage(template.used + quota_bytes)
     return EpisodeFs(filesystem)

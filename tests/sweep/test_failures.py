@@ -100,6 +100,7 @@ def test_a_model_that_never_answers_times_out_inside_the_worker(tmp_path, profil
     naive, careful = _episodes(outcome)
     assert naive["status"] == "crashed"
     assert naive["error"] == ("episode timed out: still running after 0.3 s of wall-clock "
-                              "time (--episode-timeout)")
+                              "time; raise the limit with --episode-timeout SECONDS or "
+                              "limits.episode_timeout_s in the profile")
     assert naive["task"]["passed"] is False
     assert careful["status"] == "completed"
