@@ -14,7 +14,9 @@ The traps (../shared/NOTES.md) and what is done about them:
 - `subprocess` pipes break under it: `subprocess` is skipped;
 - the first start costs ~10 ms (it scans every loaded module), later ones ~0.5 ms (cached);
 - pyfakefs stamps writes with the wall clock: the episode's simulated clock is used instead;
-- patches are always undone, also when the code raises.
+- patches are always undone, also when the code raises;
+- the real primitives below the names (`_io`, `posix`, `ctypes`, `sqlite3` files...) stay
+  reachable: chaos._seal refuses them for the call's duration.
 """
 
 from __future__ import annotations
