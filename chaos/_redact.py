@@ -1,12 +1,19 @@
-"""Keep secrets out of every artifact: traces, results, cassettes, logs."""
+"""Keep secrets out of every artifact and every line chaos prints.
+
+Traces, results, cassettes, logs, warnings and debug tracebacks alike.
+"""
 
 from __future__ import annotations
 
 import functools
 import os
 import re
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any, TextIO
 
-__all__ = ["redact"]
+__all__ = ["MaskedStream", "mask_keys", "masked_output", "redact", "remember_key_variable"]
 
 #: API keys, bearer tokens and `api_key=...` assignments, in one pass over the text.
 _PATTERN = re.compile(
@@ -15,6 +22,17 @@ _PATTERN = re.compile(
     r"|(?i:\b(?:bearer|token|api[_-]?key|x-api-key)\b(?:\s*[:=]\s*|\s+)['\"]?[^\s'\",;]{6,})"
 )
 _SECRET_ENV = re.compile(r"(?i)(KEY|TOKEN|SECRET|PASSWORD)")
+#: Shorter values are not masked: masking "true" or "1234" everywhere would garble output.
+_MIN_SECRET = 8
+MASK = "[redacted]"
+
+#: Variables chaos read a key from whatever their names (a profile's `api_key_env`).
+_key_variables: set[str] = set()
+
+
+def remember_key_variable(name: str) -> None:
+    """Mask the value of variable `name` from now on: chaos read a key from it."""
+    _key_variables.add(name)
 
 
 @functools.cache
@@ -29,10 +47,63 @@ def _environment() -> tuple[str | bytes, ...]:
     return tuple(data) if isinstance(data, dict) else tuple(os.environ)
 
 
+def _secrets() -> Iterator[str]:
+    for name in (*_secret_names(_environment()), *_key_variables):
+        value = os.environ.get(name, "")
+        if len(value) >= _MIN_SECRET:
+            yield value
+
+
+def mask_keys(text: str) -> str:
+    """`text` with the values of secret-named variables and of key variables chaos read masked.
+
+    Only known values: safe on any output (no pattern that could match ordinary words).
+    """
+    for value in _secrets():
+        if value in text:
+            text = text.replace(value, MASK)
+    return text
+
+
 def redact(text: str) -> str:
     """`text` with API keys, bearer tokens and the values of secret-named variables masked."""
-    for name in _secret_names(_environment()):
-        value = os.environ.get(name, "")
-        if len(value) >= 8 and value in text:
-            text = text.replace(value, "[redacted]")
-    return _PATTERN.sub("[redacted]", text)
+    return _PATTERN.sub(MASK, mask_keys(text))
+
+
+class MaskedStream:
+    """A text stream that masks known keys in everything written to it (`mask_keys`).
+
+    Wraps sys.stdout and sys.stderr while a chaos command runs, so tracebacks, warnings, log
+    lines and SDK messages printed by any library pass the same mask as chaos' own lines.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        """Write `text`, masked; returns the length of `text` as given (callers count on it)."""
+        if isinstance(text, str):
+            self._stream.write(mask_keys(text))
+        else:  # not ours to judge: let the stream raise what it raises
+            self._stream.write(text)
+        return len(text)
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        """Write each line, masked."""
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+@contextmanager
+def masked_output() -> Iterator[None]:
+    """Mask known keys in everything written to sys.stdout and sys.stderr meanwhile."""
+    out, err = sys.stdout, sys.stderr
+    sys.stdout = MaskedStream(out)  # type: ignore[assignment]
+    sys.stderr = MaskedStream(err)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = out, err

@@ -14,6 +14,7 @@ import os
 from collections.abc import AsyncIterator
 from typing import Any
 
+from chaos._redact import remember_key_variable
 from chaos.errors import InputError
 from chaos.models._protocol import ModelRequest, ModelTurn, ProviderError
 from chaos.models._wire import anthropic_request, anthropic_turn, openai_request, openai_turn
@@ -42,6 +43,7 @@ def api_key(spec: RemoteModelSpec) -> str:
         InputError: A hosted endpoint without its key.
     """
     variable = key_variable(spec)
+    remember_key_variable(variable)  # masked wherever it shows, whatever the variable's name
     key = os.environ.get(variable)
     if key:
         return key
