@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from chaos._redact import MaskedStream
 from chaos.errors import ChaosError
 from chaos.plugins import import_modules
 from chaos.sweep._matrix import Batch
@@ -159,6 +161,9 @@ def worker_main(conn: Any, setup: WorkerSetup) -> None:
     `("batch_done", id)`. A closed pipe (the parent is gone) ends the worker.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    # The worker writes to the terminal directly (warnings, SDK log lines, a traceback as it
+    # dies): for the whole process, so the last traceback is masked too.
+    sys.stdout, sys.stderr = MaskedStream(sys.stdout), MaskedStream(sys.stderr)  # type: ignore[assignment]
     try:
         context = WorkerContext(setup)
     except ChaosError as exc:

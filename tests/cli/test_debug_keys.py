@@ -71,3 +71,38 @@ def test_no_key_in_anything_a_crashing_command_prints(debug):
     else:
         assert "error: chaos failed: RuntimeError: SDK error" in done.stderr
         assert "Traceback" not in done.stderr
+
+
+LEAKY_POLICY = '''
+import logging
+import os
+import warnings
+
+from chaos.models.scripted import policies, policy
+
+
+@policy("leaky")
+def leaky(brief, context):
+    key = os.environ["ANTHROPIC_API_KEY"]
+    warnings.warn(f"leaky key {key} in a worker")  # with --workers 1, only workers run it
+    logging.getLogger("leaky").error("leaky log line %s", key)
+    return policies.get("careful")(brief, context)
+'''
+
+
+def test_a_sweep_worker_process_prints_no_key(tmp_path):
+    (tmp_path / "leaky_policy.py").write_text(LEAKY_POLICY)
+    from tests.conftest import SPORTS
+
+    env = {**os.environ, "ANTHROPIC_API_KEY": KEY, "CHAOS_NO_PLUGINS": "1",
+           "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-m", "chaos.cli", "sweep", str(SPORTS), "--model",
+                           "scripted/leaky", "--seeds", "0", "--arm", "clean", "--workers", "1",
+                           "--plugin", "leaky_policy", "--store", str(tmp_path / "h.db"),
+                           "--out", str(tmp_path / "sweep"), "--quiet"],
+                          env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    output = done.stdout + done.stderr
+    assert done.returncode in (0, 1), output
+    assert "leaky key [redacted] in a worker" in done.stderr
+    assert "leaky log line [redacted]" in done.stderr
+    assert KEY not in output
