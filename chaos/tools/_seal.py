@@ -135,9 +135,16 @@ def _is_read(mode: Any, flags: Any) -> bool:
     return not (isinstance(flags, int) and flags & _WRITE_FLAGS)
 
 
+def _in_memory(database: str) -> bool:
+    """Whether an SQLite database name or URI (`file::memory:`, `file:x?mode=memory`) is RAM."""
+    if database in _MEMORY_DATABASES or database.startswith("file::memory:"):
+        return True
+    return database.startswith("file:") and "mode=memory" in database.partition("?")[2]
+
+
 def _deny_attached_files(action: int, name: Any, *_: Any) -> int:
     """SQLite authorizer: ATTACH (also what VACUUM INTO does) of anything but memory."""
-    if action == sqlite3.SQLITE_ATTACH and name not in _MEMORY_DATABASES:
+    if action == sqlite3.SQLITE_ATTACH and not _in_memory(str(name)):
         return sqlite3.SQLITE_DENY
     return sqlite3.SQLITE_OK
 
@@ -161,7 +168,7 @@ def _check(event: str, args: tuple[Any, ...]) -> None:
             _refuse(event, args[0] if args and isinstance(args[0], str) else None)
     elif event == "sqlite3.connect":
         database = os.fsdecode(args[0]) if isinstance(args[0], (str, bytes)) else args[0]
-        if database not in _MEMORY_DATABASES and not str(database).startswith("file::memory:"):
+        if not _in_memory(str(database)):
             _refuse("sqlite3.connect (an in-memory database, ':memory:', works)", database)
     elif event == "mmap.__new__":
         if args[0] != -1:

@@ -118,6 +118,11 @@ def sqlite_attach_imported_connect():
         f"attach database '{{_target('sqlite_attach_imported_connect')}}' as other")
 
 
+def sqlite_uri_file():
+    sqlite3.connect(f"file:{{_target('sqlite_uri_file')}}?mode=rwc", uri=True).execute(
+        "create table t (x)")
+
+
 def sqlite_vacuum_into():
     connection = sqlite3.connect(":memory:")
     connection.execute("create table t (x)")
@@ -243,6 +248,7 @@ def honest_work():
     echoed = subprocess.run([sys.executable, "-c", "print('hi')"], capture_output=True,
                             text=True, stdin=subprocess.DEVNULL, check=True).stdout.strip()
     memory = sqlite3.connect(":memory:")
+    memory.execute("attach database 'file:shared?mode=memory&cache=shared' as shared")
     memory.execute("create table t (x)")
     memory.execute("insert into t values (1)")
     return json.dumps({{"sizes": sizes, "zip": zipfile.ZipFile("/prod/notes.zip").namelist(),
@@ -277,7 +283,7 @@ def list_real_folder():
 WRITES = ["io_open", "io_fileio", "io_module_fileio", "imported_fileio", "posix_open",
           "sys_modules_posix", "local_import_os", "posix_mkdir", "ctypes_libc_now",
           "sqlite_file", "sqlite_attach", "sqlite_attach_imported_connect",
-          "sqlite_vacuum_into", "unix_socket", "thread_io_open",
+          "sqlite_uri_file", "sqlite_vacuum_into", "unix_socket", "thread_io_open",
           "posix_mkfifo", "posix_pwrite", "posix_closerange", "posix_chdir", "bz2_file",
           "lzma_file", "gzip_file", "tar_file", "logging_file", "tempfile_in_real_folder",
           "pathlib_write"]
