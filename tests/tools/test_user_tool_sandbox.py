@@ -156,6 +156,23 @@ def thread_io_open():
         raise failures[0]
 
 
+GO = threading.Event()
+LEFT_BEHIND = []
+
+
+def thread_left_running():
+    def write_later():
+        GO.wait()
+        try:
+            open(_target("thread_left_running"), "w").close()
+        except OSError as exc:
+            LEFT_BEHIND.append(exc)
+
+    worker = threading.Thread(target=write_later, daemon=True)
+    LEFT_BEHIND.append(worker)
+    worker.start()
+
+
 def mmap_world_file():
     with open("/prod/mapped.bin", "wb") as handle:
         handle.write(b"x" * 4096)
@@ -291,7 +308,7 @@ WRITES = ["io_open", "io_fileio", "io_module_fileio", "imported_fileio", "posix_
 #: without an audit event. The test shows what happens: the real file is written.
 LIMITS = ["ctypes_libc_loaded_before", "readline_history"]
 READS = ["read_io_open", "read_open_code", "read_posix", "read_linecache", "list_real_folder"]
-OTHERS = ["mmap_world_file", "honest_work"]
+OTHERS = ["mmap_world_file", "honest_work", "thread_left_running"]
 ROUTES = WRITES + READS + OTHERS + LIMITS
 
 PROFILE = f"""
@@ -386,6 +403,15 @@ def test_honest_work_in_the_world_still_works(returned):
     assert event.ok, event.result
     assert json.loads(event.result) == {"sizes": [5, 7], "zip": ["prod/copy.txt"],
                                         "subprocess": "hi", "rows": [[1]], "anonymous_map": 16}
+
+
+def test_a_thread_the_tool_leaves_running_stays_off_the_real_disk(returned):
+    tools = sys.modules[MODULE]
+    tools.GO.set()  # the episode is over: no patch any more, the thread's open is the real one
+    worker, *_ = tools.LEFT_BEHIND
+    worker.join()
+    assert not (REAL / "thread_left_running").exists()
+    assert isinstance(tools.LEFT_BEHIND[1], PermissionError)
 
 
 @pytest.mark.parametrize("route", LIMITS)
