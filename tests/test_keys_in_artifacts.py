@@ -65,6 +65,10 @@ def profile(echoing, tmp_path, monkeypatch):
     return path
 
 
+def profile_base_url(path):
+    return path.read_text().split("base_url: '")[1].split("'")[0]
+
+
 def invoke(*args):
     result = CliRunner().invoke(main, [str(a) for a in args])
     return result, result.output + (result.stderr if result.stderr_bytes is not None else "")
@@ -102,6 +106,11 @@ def test_no_key_in_any_artifact_or_output(profile, tmp_path):
                             "--store", tmp_path / "history.db", "--out", tmp_path / "sweep")
     outputs.append(output)
     assert result.exit_code in (0, 1), output
+
+    result, output = invoke("models", "check", "openai/no-such-model", "--base-url",
+                            profile_base_url(profile), "--api-key-env", "LLM_GATEWAY_CREDS")
+    outputs.append(output)
+    assert "(your key: [redacted])" in output, output
 
     written = {path: path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()}
     kinds = {path.suffix for path in written}
