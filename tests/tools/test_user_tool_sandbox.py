@@ -245,7 +245,9 @@ def pathlib_write():
 def honest_work():
     """What a team's tool may do: all of it in the world, or harmless."""
     import concurrent.futures
+    import glob
     import json
+    from pathlib import Path
     import shutil
     import subprocess
     import tempfile
@@ -264,6 +266,14 @@ def honest_work():
         sizes = list(pool.map(os.path.getsize, ["/prod/notes.txt", scratch.name]))
     echoed = subprocess.run([sys.executable, "-c", "print('hi')"], capture_output=True,
                             text=True, stdin=subprocess.DEVNULL, check=True).stdout.strip()
+    os.makedirs("/prod/scratch/deep")
+    pathlib_note = Path("/prod/scratch/deep/note.md")
+    pathlib_note.write_text("# note")
+    walked = sorted(name for _, _, names in os.walk("/prod/scratch") for name in names)
+    found = glob.glob("/prod/scratch/**/*.md", recursive=True)
+    shutil.rmtree("/prod/scratch")
+    assert walked == ["note.md"] and found == ["/prod/scratch/deep/note.md"]
+    assert not os.path.exists("/prod/scratch")
     memory = sqlite3.connect(":memory:")
     memory.execute("attach database 'file:shared?mode=memory&cache=shared' as shared")
     memory.execute("create table t (x)")
