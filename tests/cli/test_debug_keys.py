@@ -90,7 +90,10 @@ def leaky(brief, context):
 '''
 
 
-def test_a_sweep_worker_process_prints_no_key(tmp_path):
+@pytest.mark.parametrize("backend", ["local", "dask"])
+def test_a_sweep_worker_process_prints_no_key(tmp_path, backend):
+    if backend == "dask":
+        pytest.importorskip("distributed")
     (tmp_path / "leaky_policy.py").write_text(LEAKY_POLICY)
     from tests.conftest import SPORTS
 
@@ -98,6 +101,7 @@ def test_a_sweep_worker_process_prints_no_key(tmp_path):
            "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])}
     done = subprocess.run([sys.executable, "-m", "chaos.cli", "sweep", str(SPORTS), "--model",
                            "scripted/leaky", "--seeds", "0", "--arm", "clean", "--workers", "1",
+                           "--backend", backend,
                            "--plugin", "leaky_policy", "--store", str(tmp_path / "h.db"),
                            "--out", str(tmp_path / "sweep"), "--quiet"],
                           env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path)
