@@ -40,8 +40,9 @@ def _names(text: str) -> frozenset[str]:
 
 
 #: Unfaked `os` functions that cannot touch a file or a descriptor: forwarded to the real os.
+#: (`os._exit` and `os.abort` are refused: a tool must not end the run's process.)
 _HARMLESS_OS = _names("""
-abort confstr cpu_count ctermid device_encoding execv execve fork forkpty fsdecode fsencode
+confstr cpu_count ctermid device_encoding execv execve fork forkpty fsdecode fsencode
 fspath get_blocking get_exec_path get_inheritable get_terminal_size getegid getenv getenvb
 geteuid getgrouplist getgroups getloadavg getlogin getpgid getpgrp getpid getppid getpriority
 getrandom getresgid getresuid getsid initgroups isatty kill killpg major makedev minor nice
@@ -74,9 +75,9 @@ _hook_added = False
 _hook_lock = threading.Lock()
 
 
-def _refuse(route: str, path: Any = None) -> NoReturn:
-    message = (f"{route} would reach the real disk: a user tool works on the episode's world "
-               "only (use open, os, pathlib or shutil)")
+def _refuse(route: str, path: Any = None, effect: str = "would reach the real disk") -> NoReturn:
+    message = (f"{route} {effect}: a user tool works on the episode's world only (use open, "
+               "os, pathlib or shutil)")
     if path is None:
         raise PermissionError(errno.EACCES, message)
     raise PermissionError(errno.EACCES, message, path)
@@ -89,7 +90,8 @@ class SealedOsModule(fake_os.FakeOsModule):
         value = getattr(self.os_module, name)
         if callable(value) and not isinstance(value, type) and name not in _HARMLESS_OS:
             def refused(*args: Any, **kwargs: Any) -> NoReturn:
-                _refuse(f"os.{name}", args[0] if args and isinstance(args[0], str) else None)
+                _refuse(f"os.{name}", args[0] if args and isinstance(args[0], str) else None,
+                        "acts on the real machine, past the episode's world")
 
             return refused
         return value

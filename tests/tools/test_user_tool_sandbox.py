@@ -196,6 +196,10 @@ def posix_closerange():
     posix.closerange(3, 4)  # would close a real descriptor chaos holds
 
 
+def exit_process():
+    os._exit(1)  # would end chaos' own process, and the run with it
+
+
 def posix_chdir():
     posix.chdir(REAL)
 
@@ -318,7 +322,7 @@ WRITES = ["io_open", "io_fileio", "io_module_fileio", "imported_fileio", "posix_
 #: without an audit event. The test shows what happens: the real file is written.
 LIMITS = ["ctypes_libc_loaded_before", "readline_history"]
 READS = ["read_io_open", "read_open_code", "read_posix", "read_linecache", "list_real_folder"]
-OTHERS = ["mmap_world_file", "honest_work", "thread_left_running"]
+OTHERS = ["exit_process", "mmap_world_file", "honest_work", "thread_left_running"]
 ROUTES = WRITES + READS + OTHERS + LIMITS
 
 PROFILE = f"""
@@ -398,7 +402,9 @@ def test_a_refusal_names_the_route_and_the_way_that_works(returned):
     assert returned["sqlite_file"].result.startswith(
         "[Errno 13] sqlite3.connect (an in-memory database, ':memory:', works) would reach")
     assert returned["sqlite_attach"].result == "error: DatabaseError: not authorized"
-    assert returned["posix_mkfifo"].result.startswith("[Errno 13] os.mkfifo would reach")
+    assert returned["posix_mkfifo"].result.startswith(
+        "[Errno 13] os.mkfifo acts on the real machine, past the episode's world: a user tool")
+    assert returned["exit_process"].result.startswith("[Errno 13] os._exit acts on the real")
 
 
 def test_the_world_is_what_the_sealed_names_see(returned):
