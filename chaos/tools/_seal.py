@@ -24,6 +24,7 @@ from __future__ import annotations
 import _io
 import errno
 import os
+import socket
 import sqlite3
 import sys
 import threading
@@ -165,8 +166,9 @@ def _check(event: str, args: tuple[Any, ...]) -> None:
         if filename not in _IMPORT_FRAMES and module != "subprocess":
             _refuse(event, args[0] if args and isinstance(args[0], str) else None)
     elif event in _FS_EVENTS:
-        filename, module = _caller()
-        if module != "subprocess" and not (filename in _IMPORT_FRAMES and event == "os.mkdir"):
+        # The import system's own writes (a __pycache__ folder) are refused too: it goes on
+        # without its cache.
+        if _caller()[1] != "subprocess":
             _refuse(event, args[0] if args and isinstance(args[0], str) else None)
     elif event == "sqlite3.connect":
         database = os.fsdecode(args[0]) if isinstance(args[0], (str, bytes)) else args[0]
@@ -177,7 +179,7 @@ def _check(event: str, args: tuple[Any, ...]) -> None:
             _refuse(f"mmap of descriptor {args[0]} (an anonymous map, fileno -1, works)")
     elif event in ("socket.bind", "socket.connect"):
         sock, address = args
-        if sock.family == getattr(__import__("socket"), "AF_UNIX", None) and isinstance(
+        if sock.family == getattr(socket, "AF_UNIX", None) and isinstance(
                 address, (str, bytes)) and address[:1] not in ("\0", b"\0"):
             _refuse(f"{event} to a unix socket path", os.fsdecode(address))
 
