@@ -128,7 +128,10 @@ def sealed_module_classes() -> dict[str, Any]:
 
 def _caller() -> tuple[str, str]:
     """(file, module) of the Python code that made the audited call."""
-    frame = sys._getframe(3)  # _caller <- handler <- _hook <- the caller
+    try:
+        frame = sys._getframe(3)  # _caller <- _check <- _hook <- the caller
+    except ValueError:  # called from C with no Python caller: nobody to exempt
+        return "", ""
     return frame.f_code.co_filename, frame.f_globals.get("__name__", "")
 
 
