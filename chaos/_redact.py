@@ -93,8 +93,34 @@ class MaskedStream:
         for line in lines:
             self.write(line)
 
+    @property
+    def buffer(self) -> Any:
+        """The binary stream below, masked too.
+
+        click writes there when it distrusts the text stream's encoding.
+        """
+        return _MaskedBuffer(self._stream.buffer)
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
+
+
+class _MaskedBuffer:
+    """A binary stream that masks known keys in the bytes written to it."""
+
+    def __init__(self, buffer: Any) -> None:
+        self._buffer = buffer
+
+    def write(self, data: bytes) -> int:
+        """Write `data` with known keys masked; returns the length of `data` as given."""
+        masked = bytes(data)
+        for value in _secrets():
+            masked = masked.replace(value.encode(), MASK.encode())
+        self._buffer.write(masked)
+        return len(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._buffer, name)
 
 
 @contextmanager

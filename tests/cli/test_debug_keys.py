@@ -16,6 +16,7 @@ import logging
 import os
 import warnings
 
+import click
 from rich.console import Console
 
 from chaos.cli import main
@@ -32,6 +33,7 @@ def boom():
     logging.getLogger("anthropic").warning("request headers: %s", {"x-api-key": KEY})
     Console(stderr=True).print(f"gateway credential {other}")
     print(f"url https://gw.example/v1?key={other}")
+    click.echo(f"raw bytes {KEY}".encode())  # click writes bytes to the binary stream below
     try:
         raise ConnectionError(f"cannot reach https://api.example/v1?key={KEY}")
     except ConnectionError as exc:
@@ -62,6 +64,7 @@ def test_no_key_in_anything_a_crashing_command_prints(debug):
     assert "'x-api-key': '[redacted]'" in done.stderr  # the log line
     assert "gateway credential [redacted]" in done.stderr  # rich
     assert "url https://gw.example/v1?key=[redacted]" in done.stdout
+    assert "raw bytes [redacted]" in done.stdout
     if debug:
         assert "Traceback (most recent call last)" in done.stderr
         assert "ConnectionError: cannot reach https://api.example/v1?key=[redacted]" in (
