@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
 
 import click
 
+from chaos._redact import masked_output, redact
 from chaos.errors import ChaosError
 
 __all__ = ["main"]
@@ -16,10 +18,17 @@ class ChaosGroup(click.Group):
     """Turns errors into `error: ...` on stderr and an exit code, never a traceback.
 
     ChaosError carries its own code (2 bad input, 3 harness); anything else is a bug in chaos:
-    exit 3, with the traceback only when CHAOS_DEBUG is set.
+    exit 3, with the traceback only when CHAOS_DEBUG is set. Known API keys are masked in
+    everything printed.
     """
 
     def invoke(self, ctx: click.Context) -> object:
+        # Every line printed meanwhile (ours, a library's warning or log line, a traceback)
+        # has the API keys chaos knows masked.
+        with masked_output():
+            return self._invoke(ctx)
+
+    def _invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
         except ChaosError as exc:
@@ -33,9 +42,12 @@ class ChaosGroup(click.Group):
             raise
         except Exception as exc:
             if os.environ.get("CHAOS_DEBUG"):
-                raise
-            click.echo(f"error: chaos failed: {type(exc).__name__}: {exc} (this is a bug in "
-                       "chaos; rerun with CHAOS_DEBUG=1 for the traceback)", err=True)
+                # Printed here, not re-raised: chained exceptions included, keys masked.
+                click.echo(redact("".join(traceback.format_exception(exc))).rstrip(), err=True)
+            else:
+                click.echo(redact(f"error: chaos failed: {type(exc).__name__}: {exc} (this is "
+                                  "a bug in chaos; rerun with CHAOS_DEBUG=1 for the traceback)"),
+                           err=True)
             sys.exit(3)
 
 

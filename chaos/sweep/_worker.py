@@ -11,11 +11,13 @@ import asyncio
 import contextlib
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from chaos._redact import MaskedStream
 from chaos.errors import ChaosError
 from chaos.plugins import import_modules
 from chaos.runner import timeout_reason
@@ -151,6 +153,16 @@ async def _episode(plan: Any, loaded: Any, world: Any, mail: Any, setup: WorkerS
     return plan.key, run.result.model_dump_json(), trace
 
 
+def _mask_output() -> None:
+    """Mask known keys in all this worker process prints, for the rest of its life.
+
+    A worker writes to the terminal directly (warnings, SDK log lines, the traceback of a
+    crash), past the parent's masking; for good, so that a last traceback is masked too.
+    """
+    if not isinstance(sys.stderr, MaskedStream):
+        sys.stdout, sys.stderr = MaskedStream(sys.stdout), MaskedStream(sys.stderr)  # type: ignore[assignment]
+
+
 def worker_main(conn: Any, setup: WorkerSetup) -> None:
     """A local worker process: run the batches the parent sends, stream results back.
 
@@ -159,6 +171,7 @@ def worker_main(conn: Any, setup: WorkerSetup) -> None:
     `("batch_done", id)`. A closed pipe (the parent is gone) ends the worker.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _mask_output()
     try:
         context = WorkerContext(setup)
     except ChaosError as exc:
@@ -188,6 +201,7 @@ def _dask_context(setup: WorkerSetup) -> WorkerContext:
     with _DASK_LOCK:
         context = _DASK_CONTEXTS.get(setup)
         if context is None:
+            _mask_output()
             context = _DASK_CONTEXTS[setup] = WorkerContext(setup)
         return context
 

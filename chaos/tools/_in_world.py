@@ -14,7 +14,9 @@ The traps (../shared/NOTES.md) and what is done about them:
 - `subprocess` pipes break under it: `subprocess` is skipped;
 - the first start costs ~10 ms (it scans every loaded module), later ones ~0.5 ms (cached);
 - pyfakefs stamps writes with the wall clock: the episode's simulated clock is used instead;
-- patches are always undone, also when the code raises.
+- patches are always undone, also when the code raises;
+- the real primitives below the names (`_io`, `posix`, `ctypes`, `sqlite3` files...) stay
+  reachable: chaos._seal refuses them for the call's duration.
 """
 
 from __future__ import annotations
@@ -24,17 +26,21 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, ClassVar
 
 from pyfakefs import fake_filesystem, fake_open, fake_scandir, helpers
 from pyfakefs.fake_filesystem_unittest import PATH_MODULE, Patcher
 
+from chaos.tools import _seal
 from chaos.world import EpisodeFs
 
 __all__ = ["run_in_world"]
 
-#: Modules left unpatched: subprocess (its pipes break), and this module (its hooks).
-SKIP_NAMES = ["subprocess", __name__]
+#: Modules left unpatched: subprocess (its pipes break), chaos' own hooks, and the import
+#: system (the team's modules are imported from the real disk; it holds `posix` as `_os`).
+SKIP_NAMES = ["subprocess", __name__, _seal.__name__, "importlib._bootstrap",
+              "importlib._bootstrap_external", "_frozen_importlib", "_frozen_importlib_external",
+              "zipimport"]
 
 _lock = threading.Lock()
 
@@ -48,6 +54,15 @@ class _EpisodePatcher(Patcher):
 
     PATCHER = None
     REF_COUNT = 0
+    # pyfakefs caches which modules hold what in class attributes: ours, not Patcher's, as
+    # ours fakes more modules (chaos._seal).
+    CACHED_MODULES: ClassVar[set[Any]] = set()
+    FS_MODULES: ClassVar[dict[str, Any]] = {}
+    FS_FUNCTIONS: ClassVar[dict[Any, Any]] = {}
+    FS_DEFARGS: ClassVar[list[Any]] = []
+    SKIPPED_FS_MODULES: ClassVar[dict[str, Any]] = {}
+    PATCHED_MODULE_NAMES: ClassVar[set[str]] = set()
+    ADDITIONAL_SKIP_NAMES: ClassVar[set[str]] = set()
     #: The filesystem of the episode whose code runs next (set under `_lock`).
     target: fake_filesystem.FakeFilesystem | None = None
 
@@ -179,10 +194,11 @@ def run_in_world(fs: EpisodeFs, function: Callable[..., Any], arguments: dict[st
     """
     with _lock:
         _EpisodePatcher.target = fs.filesystem
-        patcher = _EpisodePatcher(additional_skip_names=SKIP_NAMES)
+        patcher = _EpisodePatcher(additional_skip_names=SKIP_NAMES,
+                                  modules_to_patch=_seal.sealed_module_classes())
         patcher.setUp()
         try:
-            with _rules_hooked(fs), _simulated_clock(fs):
+            with _rules_hooked(fs), _simulated_clock(fs), _seal.sealed():
                 return function(**arguments)
         except OSError as exc:
             if exc.errno == errno.ENOSPC:
