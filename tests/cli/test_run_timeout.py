@@ -70,7 +70,8 @@ def test_a_model_that_never_answers_is_crashed_at_the_flag_timeout_and_the_other
     out = tmp_path / "run"
     result = _run([_profile(tmp_path, silent_model), "--episode-timeout", "0.5",
                    "--episodes", "1", "--concurrency", "4", "--out", str(out)])
-    assert result.exit_code in (0, 1), result.output  # the run ends, with its report
+    # The run ends with its report; exit 4: the silent model completed no episode.
+    assert result.exit_code == 4, result.output
     episodes = _episodes(out)
     silent = [e for e in episodes if e["model"] == "openai/careful"]
     scripted = [e for e in episodes if e["model"] == "scripted/careful"]
