@@ -123,9 +123,6 @@ def test_no_key_in_any_artifact_or_output(profile, tmp_path):
             assert secret not in output
 
 
-@pytest.mark.xfail(strict=True, reason="cassettes hold the masked answer while the recorded "
-                   "conversation carried the key: the replayed request no longer matches "
-                   "(ReplayMiss at the agent's next call); chaos/models/_cassette.py")
 def test_a_recorded_run_whose_model_echoed_its_key_replays(profile, tmp_path):
     invoke("run", profile, "--seed", "0", "--model", "openai/naive", "--record", "--quiet",
            "--out", tmp_path / "recorded")
@@ -135,3 +132,6 @@ def test_a_recorded_run_whose_model_echoed_its_key_replays(profile, tmp_path):
     episodes = json.loads((tmp_path / "replayed" / "results.json").read_text())["episodes"]
     assert [e["status"] for e in episodes] == ["completed", "completed"], [
         e.get("error") for e in episodes]
+    recorded = json.loads((tmp_path / "recorded" / "results.json").read_text())["episodes"]
+    assert [(e["task"], e["faults"]) for e in episodes] == [
+        (e["task"], e["faults"]) for e in recorded]

@@ -25,11 +25,15 @@ VERSION = 1
 
 
 def request_key(model_id: str, request: ModelRequest) -> str:
-    """The identity of a request: what the model saw, call ids aside."""
+    """The identity of a request: what the model saw, call ids aside, with secrets masked.
+
+    Masked as the cassette masks the answers it holds: a key the endpoint echoed into the
+    conversation while recording reads `[redacted]` on replay, and the requests still match.
+    """
     messages = [[m.role, m.content, m.tool_call_id is not None,
                  [[c.name, c.arguments] for c in m.tool_calls]] for m in request.messages]
     tools = [[t.name, t.parameters] for t in request.tools]
-    text = json.dumps([model_id, messages, tools], sort_keys=True, ensure_ascii=False)
+    text = redact(json.dumps([model_id, messages, tools], sort_keys=True, ensure_ascii=False))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
