@@ -33,7 +33,8 @@ class _EchoingHandler(loopback_module._Handler):
         elif status == 200:
             body["content"].insert(0, {"type": "text", "text": f"Working with key {key}."})
         else:
-            body["error"]["message"] += f" (your key: {key})"
+            # First: a long error (the loopback lists every registered policy) is shortened.
+            body["error"]["message"] = f"(your key: {key}) {body['error']['message']}"
         super()._send(status, body)
 
 

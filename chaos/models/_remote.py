@@ -72,7 +72,7 @@ def _status_message(exc: Any) -> str:
     if not error and isinstance(body, dict):
         error = body.get("message") or body.get("detail")
     text = error if isinstance(error, str) and error.strip() else exc.message
-    return " ".join(str(text).split())[:500]
+    return " ".join(str(text).split())
 
 
 def _provider_error(exc: Exception, sdk: Any, url: str, timeout_s: float,
@@ -84,7 +84,8 @@ def _provider_error(exc: Exception, sdk: Any, url: str, timeout_s: float,
     if isinstance(exc, sdk.APIStatusError):
         status = exc.status_code
         message = f"{type(exc).__name__}: {status} {_status_message(exc)}"
-        return ProviderError(_mask(message, key), status, _retry_after(exc.response.headers),
+        # Masked before it is shortened: a key cut in two would no longer be recognised.
+        return ProviderError(_mask(message, key)[:500], status, _retry_after(exc.response.headers),
                              retryable=status in (408, 409, 429) or status >= 500)
     # Anything else between the request and a readable answer is the connection's: refused,
     # unknown host, TLS, a server that hangs up or answers something that is not HTTP/JSON.

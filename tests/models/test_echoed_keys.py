@@ -31,6 +31,12 @@ class Echo:
                                     "code": "invalid_api_key"}} if provider == "openai" else
                          {"type": "error", "error": {"type": "authentication_error",
                                                      "message": message}})
+        if self.mode == "401 long":  # the key just where a long error is shortened
+            message = "x" * 475 + f" {key} and more"
+            return 401, ({"error": {"message": message, "type": "invalid_request_error"}}
+                         if provider == "openai" else
+                         {"type": "error", "error": {"type": "authentication_error",
+                                                     "message": message}})
         if self.mode == "200 error":  # OpenRouter: an upstream error inside a 200
             return {"error": {"message": f"upstream refused key {key}", "code": 502}}
         if self.mode == "answers":
@@ -74,7 +80,7 @@ def base(loopback, provider):
 
 
 @pytest.mark.parametrize("variable", [None, "LLM_CRED"])
-@pytest.mark.parametrize("mode", ["401", "200 error", "answers"])
+@pytest.mark.parametrize("mode", ["401", "401 long", "200 error", "answers"])
 @pytest.mark.parametrize("provider", ["openai", "anthropic"])
 def test_models_check_masks_a_key_the_endpoint_echoes(loopback, echo, provider, mode,
                                                       variable):
@@ -83,6 +89,7 @@ def test_models_check_masks_a_key_the_endpoint_echoes(loopback, echo, provider, 
     args = ["models", "check", f"{provider}/careful", "--base-url", base(loopback, provider)]
     result = CliRunner().invoke(main, args + (["--api-key-env", variable] if variable else []))
     assert key not in result.output
+    assert key[:8] not in result.output  # not even the part before a cut
     if mode == "401":
         assert result.exit_code == 1
         assert "AuthenticationError: 401 Incorrect API key provided: [redacted]." \
