@@ -15,11 +15,7 @@ from hypothesis import strategies as st
 
 from chaos.cli import main
 from chaos.faults import fault_kinds
-from tests.conftest import REPO
-
-SOURCES = sorted([*REPO.glob("profiles/*.yaml"), *REPO.glob("examples/*.yaml")])
-TEXTS = {p.name: p.read_text() for p in SOURCES}
-DATA = {name: yaml.safe_load(text) for name, text in TEXTS.items()}
+from tests.profile.shipped import DATA, TEXTS, fresh_copy, slots
 
 
 @dataclass(frozen=True)
@@ -40,17 +36,6 @@ class Broken:
     token: str | None = None
 
 
-def _slots(data, path=()):
-    """Every (path, value) in a profile's data, depth first."""
-    yield path, data
-    if isinstance(data, dict):
-        for key, value in data.items():
-            yield from _slots(value, (*path, key))
-    elif isinstance(data, list):
-        for i, value in enumerate(data):
-            yield from _slots(value, (*path, i))
-
-
 def _set(data, path, value):
     for part in path[:-1]:
         data = data[part]
@@ -59,10 +44,6 @@ def _set(data, path, value):
 
 def _dump(data):
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True).encode()
-
-
-def _copy(name):
-    return yaml.safe_load(TEXTS[name])
 
 
 def _file_fault(data, path):
@@ -74,8 +55,8 @@ def _file_fault(data, path):
 def _reference_slots(name):
     """Where a profile names something that must exist: agents, tools, tags, kinds, models."""
     data = DATA[name]
-    slots = []
-    for path, value in _slots(data):
+    found = []
+    for path, value in slots(data):
         if not isinstance(value, str):
             continue
         parent = path[-2] if len(path) > 1 else None
@@ -86,14 +67,14 @@ def _reference_slots(name):
                                                              ("trigger", "tool")))
                 or (path[:1] == ("faults",) and path[2:] == ("target", "tag")
                     and _file_fault(data, path))):
-            slots.append((name, path))
-    return slots
+            found.append((name, path))
+    return found
 
 
-SCALARS = [(n, p) for n in sorted(DATA) for p, v in _slots(DATA[n])
+SCALARS = [(n, p) for n in sorted(DATA) for p, v in slots(DATA[n])
            if p and not isinstance(v, dict | list)]
-MAPPINGS = [(n, p) for n in sorted(DATA) for p, v in _slots(DATA[n]) if isinstance(v, dict)]
-CONTAINERS = [(n, p) for n in sorted(DATA) for p, v in _slots(DATA[n])
+MAPPINGS = [(n, p) for n in sorted(DATA) for p, v in slots(DATA[n]) if isinstance(v, dict)]
+CONTAINERS = [(n, p) for n in sorted(DATA) for p, v in slots(DATA[n])
               if p and isinstance(v, dict | list)]
 REFERENCES = [s for n in sorted(DATA) for s in _reference_slots(n)]
 NAMES = st.text(alphabet=string.ascii_lowercase, min_size=3, max_size=8).map(lambda s: "zz" + s)
@@ -111,7 +92,7 @@ def wrong_types(draw):
         name, path = draw(st.sampled_from(CONTAINERS))
         key = str(draw(st.integers(min_value=7_000_001, max_value=7_999_999)))
         value = int(key)
-    data = _copy(name)
+    data = fresh_copy(name)
     _set(data, path, value)
     return Broken("wrong type", _dump(data), token=key)
 
@@ -121,7 +102,7 @@ def unknown_keys(draw):
     """A key no model has, added to any mapping (its value 1 fits no free-form mapping)."""
     name, path = draw(st.sampled_from(MAPPINGS))
     key = draw(NAMES)
-    data = _copy(name)
+    data = fresh_copy(name)
     _set(data, (*path, key), 1)
     return Broken("unknown key", _dump(data), token=key)
 
@@ -131,7 +112,7 @@ def bad_references(draw):
     """An agent, tool, tag, fault kind, model, task kind or generator that does not exist."""
     name, path = draw(st.sampled_from(REFERENCES))
     bad = draw(NAMES)
-    data = _copy(name)
+    data = fresh_copy(name)
     if path[-2:-1] == ("models",):
         bad = f"scripted/{bad}"
     _set(data, path, bad)
@@ -207,7 +188,7 @@ def hostile(draw):
         return Broken("hostile", raw + bomb.encode())
     if how == "values":
         return Broken("hostile", raw + b"x: [" + b"1, " * 100_001 + b"1]\n")
-    data = _copy(name)
+    data = fresh_copy(name)
     if how == "glob":
         glob = "/prod/" + "x" * draw(st.integers(4096, 9000))
         data.setdefault("world", {})["files"] = [{"path": glob, "text": "t"}]

@@ -24,11 +24,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chaos.cli import main
-from tests.conftest import REPO
+from tests.profile.shipped import DATA, TEXTS, fresh_copy, slots
 
-SOURCES = sorted([*REPO.glob("profiles/*.yaml"), *REPO.glob("examples/*.yaml")])
-TEXTS = {p.name: p.read_text() for p in SOURCES}
-DATA = {name: yaml.safe_load(text) for name, text in TEXTS.items()}
 #: Seconds one example may take before the watchdog calls it a hang (a bound, not a speed test:
 #: the slowest real example takes about a second).
 HANG_S = 60
@@ -69,18 +66,8 @@ def max_rss() -> int:
     return peak if sys.platform == "darwin" else peak * 1024
 
 
-def _slots(data: Any, path: tuple = ()) -> Iterator[tuple[tuple, Any]]:
-    yield path, data
-    if isinstance(data, dict):
-        for key, value in data.items():
-            yield from _slots(value, (*path, key))
-    elif isinstance(data, list):
-        for i, value in enumerate(data):
-            yield from _slots(value, (*path, i))
-
-
-SLOTS = [(n, p) for n in sorted(DATA) for p, _ in _slots(DATA[n]) if p]
-MAPPINGS = [(n, p) for n in sorted(DATA) for p, v in _slots(DATA[n])
+SLOTS = [(n, p) for n in sorted(DATA) for p, _ in slots(DATA[n]) if p]
+MAPPINGS = [(n, p) for n in sorted(DATA) for p, v in slots(DATA[n])
             if isinstance(v, dict) and len(v) >= 2]
 
 
@@ -88,10 +75,6 @@ def _at(data: Any, path: tuple) -> Any:
     for part in path:
         data = data[part]
     return data
-
-
-def _copy(name: str) -> Any:
-    return yaml.safe_load(TEXTS[name])
 
 
 def _dump(data: Any) -> bytes:
@@ -114,7 +97,7 @@ VALUES = st.one_of(
 def replaced_values(draw: Any) -> bytes:
     """Any value replaced by one of another type, a huge number or a long string."""
     name, path = draw(st.sampled_from(SLOTS))
-    data = _copy(name)
+    data = fresh_copy(name)
     _at(data, path[:-1])[path[-1]] = draw(VALUES)
     return _dump(data)
 
@@ -122,7 +105,7 @@ def replaced_values(draw: Any) -> bytes:
 @st.composite
 def deleted_keys(draw: Any) -> bytes:
     name, path = draw(st.sampled_from([s for s in SLOTS if isinstance(s[1][-1], str)]))
-    data = _copy(name)
+    data = fresh_copy(name)
     del _at(data, path[:-1])[path[-1]]
     return _dump(data)
 
@@ -131,7 +114,7 @@ def deleted_keys(draw: Any) -> bytes:
 def swapped_values(draw: Any) -> bytes:
     """Two keys of one mapping trade values."""
     name, path = draw(st.sampled_from(MAPPINGS))
-    data = _copy(name)
+    data = fresh_copy(name)
     mapping = _at(data, path)
     a, b = draw(st.lists(st.sampled_from(sorted(mapping, key=str)), min_size=2, max_size=2,
                          unique=True))
@@ -144,7 +127,7 @@ def strange_characters(draw: Any) -> bytes:
     """A control character, lone surrogate or Unicode line separator inside a string value."""
     name, path = draw(st.sampled_from([s for s in SLOTS
                                        if isinstance(_at(DATA[s[0]], s[1]), str)]))
-    data = _copy(name)
+    data = fresh_copy(name)
     value = _at(data, path)
     at = draw(st.integers(0, len(value)))
     char = draw(st.sampled_from(CONTROLS + SEPARATORS))
@@ -162,7 +145,7 @@ def deep_nesting(draw: Any) -> bytes:
         key = str(path[0])
         nested = "[" * depth + "1" + "]" * depth
         return text.replace(f"\n{key}:", f"\n{key}: {nested}\nx_{key}:", 1).encode()
-    data = _copy(name)
+    data = fresh_copy(name)
     value: Any = _at(data, path)
     for _ in range(min(depth, 300)):
         value = {"k": value} if draw(st.booleans()) else [value]
@@ -224,7 +207,7 @@ def aliases(draw: Any) -> bytes:
         for k in range(1, levels):
             bomb += f"x_lol{k}: &l{k} [" + ", ".join([f"*l{k - 1}"] * 9) + "]\n"
         return (text + bomb).encode()
-    data = _copy(name)
+    data = fresh_copy(name)
     slots = [p for n, p in SLOTS if n == name]
     source, target = draw(st.lists(st.sampled_from(slots), min_size=2, max_size=2, unique=True))
     value = _at(data, source)
