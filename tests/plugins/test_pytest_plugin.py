@@ -31,24 +31,25 @@ def test_a_model_that_does_not_exist(chaos_run):
     chaos_run(PROFILE, models=["scripted/carefull"], episodes=1)
 
 
-def test_a_model_whose_endpoint_refuses(chaos_run, tmp_path, monkeypatch):
+def refused_profile(tmp_path, monkeypatch):
+    """The profile with one model, behind an endpoint that refuses every connection."""
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-refused")
     profile = tmp_path / "refused.yaml"
     text = open(PROFILE).read()
     profile.write_text(text[:text.index("models:")] + "models:\\n  - {{provider: openai, "
                        "model: gpt-test, base_url: 'http://127.0.0.1:9/v1', timeout_s: 5}}\\n"
                        + text[text.index("limits:"):])
+    return profile
+
+
+def test_a_model_whose_endpoint_refuses(chaos_run, tmp_path, monkeypatch):
+    profile = refused_profile(tmp_path, monkeypatch)
     results = chaos_run(profile, episodes=1, arms=["clean"])
     assert [f for e in results.episodes for f in e.faults if f.outcome == "propagated"] == []
 
 
 def test_crashes_asserted_on_purpose(chaos_run, tmp_path, monkeypatch):
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-refused")
-    profile = tmp_path / "refused.yaml"
-    text = open(PROFILE).read()
-    profile.write_text(text[:text.index("models:")] + "models:\\n  - {{provider: openai, "
-                       "model: gpt-test, base_url: 'http://127.0.0.1:9/v1', timeout_s: 5}}\\n"
-                       + text[text.index("limits:"):])
+    profile = refused_profile(tmp_path, monkeypatch)
     results = chaos_run(profile, episodes=1, arms=["clean"], allow_all_crashed=True)
     assert [e.status for e in results.episodes] == ["crashed"]
 '''
