@@ -222,9 +222,10 @@ def _garbled(arguments):
     return garble
 
 
-def _usage(make):
+def _usage(make, tokens=_tokens):
+    """A shape whose usage `make(prompt, completion)` gives, with the tokens it should count."""
     def shape(shaper, request, answer):
-        prompt, completion = _tokens(answer)
+        prompt, completion = tokens(answer)
         answer["usage"], counted = make(prompt, completion)
         if answer["usage"] is None:
             del answer["usage"]
@@ -376,14 +377,7 @@ def _garbled_input(answer):
 
 
 def _anthropic_usage(make):
-    def shape(shaper, request, answer):
-        prompt, completion = _anthropic_tokens(answer)
-        answer["usage"], counted = make(prompt, completion)
-        if answer["usage"] is None:
-            del answer["usage"]
-        return answer, counted
-
-    return shape
+    return _usage(make, _anthropic_tokens)
 
 
 THINKING = {"type": "thinking", "thinking": "The brief asks for clips.",
