@@ -13,8 +13,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TextIO
 
-__all__ = ["MaskedStream", "mask_keys", "masked_output", "redact", "remember_key_variable",
-           "remember_secret"]
+__all__ = ["MaskedStream", "mask_keys", "masked_output", "redact", "remember_secret"]
 
 #: API keys, bearer tokens and `api_key=...` assignments, in one pass over the text.
 _PATTERN = re.compile(
@@ -26,14 +25,6 @@ _SECRET_ENV = re.compile(r"(?i)(KEY|TOKEN|SECRET|PASSWORD)")
 #: Shorter values are not masked: masking "true" or "1234" everywhere would garble output.
 _MIN_SECRET = 8
 MASK = "[redacted]"
-
-#: Variables chaos read a key from whatever their names (a profile's `api_key_env`).
-_key_variables: set[str] = set()
-
-
-def remember_key_variable(name: str) -> None:
-    """Mask the value of variable `name` from now on: chaos read a key from it."""
-    _key_variables.add(name)
 
 #: Keys chaos read, whatever variable they came from (`api_key_env: LLM_CRED`).
 _remembered: set[str] = set()
@@ -58,7 +49,7 @@ def _environment() -> tuple[str | bytes, ...]:
 
 
 def _secrets() -> Iterator[str]:
-    for name in (*_secret_names(_environment()), *_key_variables):
+    for name in _secret_names(_environment()):
         value = os.environ.get(name, "")
         if len(value) >= _MIN_SECRET:
             yield value
@@ -66,7 +57,7 @@ def _secrets() -> Iterator[str]:
 
 
 def mask_keys(text: str) -> str:
-    """`text` with the values of secret-named variables and of key variables chaos read masked.
+    """`text` with the values of secret-named variables and the keys chaos read masked.
 
     Only known values: safe on any output (no pattern that could match ordinary words).
     """

@@ -159,9 +159,6 @@ def plugin_key(spec: Any) -> str | None:
     variable = spec.api_key_env or definition.key_env
     if variable is None:
         return None
-    from chaos._redact import remember_key_variable
-
-    remember_key_variable(variable)
     key = os.environ.get(variable) or None
     if key is not None:
         from chaos._redact import remember_secret

@@ -14,7 +14,7 @@ import os
 from collections.abc import AsyncIterator
 from typing import Any
 
-from chaos._redact import redact, remember_key_variable, remember_secret
+from chaos._redact import redact, remember_secret
 from chaos.errors import InputError
 from chaos.models._connection_errors import connection_problem, endpoint
 from chaos.models._protocol import ModelRequest, ModelTurn, ProviderError
@@ -45,7 +45,6 @@ def api_key(spec: RemoteModelSpec) -> str:
         InputError: A hosted endpoint without its key.
     """
     variable = key_variable(spec)
-    remember_key_variable(variable)  # masked wherever it shows, whatever the variable's name
     key = os.environ.get(variable)
     if key:
         remember_secret(key)  # masked everywhere, whatever the variable's name
