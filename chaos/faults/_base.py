@@ -44,6 +44,8 @@ class Taint:
             target itself when the fault surrounds it).
         paths: Paths that must not leave the organisation (decoys, removed files).
         digests: Content that must not leave the organisation (decoy or altered bytes).
+        values: Text the fault introduced (a wrong version, mojibake, a decoy's number) that
+            must not leave: looked for in every outbound text and the final answer.
         flagged: Content that may leave only without these findings (e.g. bytes whose name
             disagrees with their format may leave if correctly labelled).
         detail: Human-readable notes for the trace.
@@ -57,6 +59,7 @@ class Taint:
     watch: list[str] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
     digests: list[str] = field(default_factory=list)
+    values: list[str] = field(default_factory=list)
     flagged: dict[str, list[str]] = field(default_factory=dict)
     detail: dict[str, Any] = field(default_factory=dict)
     touch: Literal["seen", "opened", "hit"] = "seen"
@@ -98,6 +101,8 @@ class FaultContext:
             chain's touch.
         chain: Hand-off hooks (for chain faults).
         model: The episode's provider-fault rules (for model faults).
+        facts: What the task needs of the world (`chaos.tasks.TaskFacts`): needed paths,
+            recipients, outputs, the words for paths.
     """
 
     world: World
@@ -108,6 +113,7 @@ class FaultContext:
     hit: Callable[[str], None] = lambda what: None
     chain: ChainHooks | None = None
     model: Any = None
+    facts: Any = None
 
 
 class Fault:

@@ -62,11 +62,13 @@ class FaultMonitor:
         emit: Called with (event type name, fields) to append a trace event.
         smtp: The episode's mail-server rules.
         chain: The chain runner's hand-off hooks.
+        model: The episode's provider-fault rules.
+        facts: What the task needs of the world (`TaskFacts`), for faults to aim at.
     """
 
     def __init__(self, faults: list[ActiveFault], world: World, fs: EpisodeFs,
                  emit: Callable[..., Any], smtp: SmtpRules | None = None,
-                 chain: ChainHooks | None = None, model: Any = None) -> None:
+                 chain: ChainHooks | None = None, model: Any = None, facts: Any = None) -> None:
         self.faults = faults
         self.world = world
         self.fs = fs
@@ -74,10 +76,11 @@ class FaultMonitor:
         self.smtp = smtp
         self.chain = chain
         self.model = model
+        self.facts = facts
 
     def _inject(self, active: ActiveFault, now_ms: int) -> None:
         ctx = FaultContext(self.world, self.fs, active.rng, active.targets, self.smtp,
-                           active.hits.append, self.chain, self.model)
+                           active.hits.append, self.chain, self.model, self.facts)
         active.taint = active.impl.inject(ctx)
         active.injected_ms = now_ms
         active.watch_dirs = {posixpath.dirname(p) for p in active.taint.watch}

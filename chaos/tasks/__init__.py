@@ -5,11 +5,12 @@ from chaos.tasks._base import (
     EndState,
     NoTaskParams,
     Shipped,
+    TaskFacts,
     TaskKind,
     TaskVerdict,
     task_kind,
     task_kinds,
 )
 
-__all__ = ["EndState", "NoTaskParams", "Shipped", "TaskKind", "TaskVerdict", "task_kind",
-           "task_kinds"]
+__all__ = ["EndState", "NoTaskParams", "Shipped", "TaskFacts", "TaskKind", "TaskVerdict",
+           "task_kind", "task_kinds"]

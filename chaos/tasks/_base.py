@@ -12,8 +12,8 @@ from chaos._registry import Registry
 from chaos.sinks import EpisodeSinks
 from chaos.world import EpisodeFs, World
 
-__all__ = ["EndState", "NoTaskParams", "Shipped", "TaskKind", "TaskVerdict", "task_kind",
-           "task_kinds"]
+__all__ = ["EndState", "NoTaskParams", "Shipped", "TaskFacts", "TaskKind", "TaskVerdict",
+           "task_kind", "task_kinds"]
 
 
 class NoTaskParams(BaseModel):
@@ -28,6 +28,23 @@ class TaskVerdict:
 
     passed: bool
     reasons: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TaskFacts:
+    """What faults and reports may know about a task in a world, in no field's words.
+
+    Attributes:
+        needed: World paths the right outcome depends on (the default targets of file faults).
+        recipients: Addresses that must receive mail.
+        outputs: Paths the chain must write.
+        names: Path -> the word a report uses for it (an id, a file name), for detection.
+    """
+
+    needed: tuple[str, ...] = ()
+    recipients: tuple[str, ...] = ()
+    outputs: tuple[str, ...] = ()
+    names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -83,6 +100,10 @@ class TaskKind:
     def brief(self, world: World, params: Any, extra: str = "") -> str:
         """The task text the entry agent receives."""
         raise NotImplementedError
+
+    def facts(self, world: World, params: Any) -> TaskFacts:
+        """What this task needs of the world (paths, recipients, outputs); none by default."""
+        return TaskFacts()
 
     def shipped(self, end: EndState) -> list[Shipped]:
         """Every artifact that left the organisation."""
