@@ -8,9 +8,10 @@ from chaos.tasks._base import (
     TaskFacts,
     TaskKind,
     TaskVerdict,
+    Unmet,
     task_kind,
     task_kinds,
 )
 
 __all__ = ["EndState", "NoTaskParams", "Shipped", "TaskFacts", "TaskKind", "TaskVerdict",
-           "task_kind", "task_kinds"]
+           "Unmet", "task_kind", "task_kinds"]

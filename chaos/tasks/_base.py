@@ -13,7 +13,7 @@ from chaos.sinks import EpisodeSinks
 from chaos.world import EpisodeFs, World
 
 __all__ = ["EndState", "NoTaskParams", "Shipped", "TaskFacts", "TaskKind", "TaskVerdict",
-           "task_kind", "task_kinds"]
+           "Unmet", "task_kind", "task_kinds"]
 
 
 class NoTaskParams(BaseModel):
@@ -45,6 +45,20 @@ class TaskFacts:
     recipients: tuple[str, ...] = ()
     outputs: tuple[str, ...] = ()
     names: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Unmet:
+    """One part of the task's right outcome the end state lacks.
+
+    Attributes:
+        reason: Evidence in words, naming the expectation and the sink.
+        needs: World paths and `mailto:` addresses that part depended on; a fault whose taint
+            touches one of them can excuse it. Empty: any detected fault may.
+    """
+
+    reason: str
+    needs: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -112,6 +126,10 @@ class TaskKind:
     def check(self, end: EndState) -> TaskVerdict:
         """Judge the episode's task from the end state."""
         raise NotImplementedError
+
+    def unmet(self, end: EndState) -> list[Unmet]:
+        """What of the right outcome is missing; by default the check's reasons, needing any."""
+        return [Unmet(reason) for reason in self.check(end).reasons]
 
     def handled(self, end: EndState, targets: list[str]) -> bool:
         """Whether the part of the task that needs `targets` was done right."""

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from chaos._normalize import address_key, iso_date, name_key
-from chaos.tasks._base import EndState, Shipped, TaskKind, TaskVerdict, task_kind
+from chaos.tasks._base import EndState, Shipped, TaskFacts, TaskKind, TaskVerdict, task_kind
 from chaos.tasks._distribution import (
     attached,
     dead_links,
@@ -137,6 +137,16 @@ class HighlightPackage(TaskKind):
             # Before the brief, as in every task kind: the brief is the text's last line.
             text += extra.strip() + "\n"
         return text + f"Brief: {json.dumps(brief)}"
+
+    def facts(self, world: World, params: HighlightParams) -> TaskFacts:
+        """The clips the package needs, the subscribers to mail, the manifest to save."""
+        t = world.truth
+        names = {c.path: c.clip_id for c in t.clips} | {t.logo: "logo"}
+        return TaskFacts(
+            needed=tuple(c.path for c in t.clips),
+            recipients=tuple(t.recipients) if params.mail_subscribers else (),
+            outputs=(t.manifest_path,) if params.save_manifest else (),
+            names=names)
 
     def _manifest(self, end: EndState) -> list[Shipped]:
         if "manifest" not in end.memo:

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chaos._normalize import address_key, name_key
-from chaos.tasks._base import EndState, Shipped, TaskKind, TaskVerdict, task_kind
+from chaos.tasks._base import EndState, Shipped, TaskFacts, TaskKind, TaskVerdict, task_kind
 from chaos.tasks._evidence import read_ok, used_sub_answers
 from chaos.tasks.highlight import ClipEntry, IsoDate
 from chaos.world import EpisodeFs, World, sha256
@@ -135,6 +135,12 @@ class Rubric(TaskKind):
         if extra.strip():
             text += extra.strip() + "\n"
         return text + f"Brief: {json.dumps(brief)}"
+
+    def facts(self, world: World, params: Any) -> TaskFacts:
+        """The shot list's clips are what the rubric's answers depend on."""
+        t = world.truth
+        return TaskFacts(needed=tuple(c.path for c in t.clips),
+                         names={c.path: c.clip_id for c in t.clips})
 
     # -- the verdict ---------------------------------------------------------------------------
     def check(self, end: EndState) -> TaskVerdict:
