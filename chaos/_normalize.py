@@ -171,7 +171,7 @@ def platform_key(value: str) -> str:
 
 
 def name_key(value: object) -> str:
-    """A name (team, opponent, clip id) for comparing: Unicode form, case and spacing ignored."""
+    """A name (a person, a product, an id) for comparing: Unicode form, case and spacing ignored."""
     text = unicodedata.normalize("NFC", str(value)).casefold()
     return " ".join(text.split())
 

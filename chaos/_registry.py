@@ -39,6 +39,8 @@ def _ensure_plugins() -> None:
             return
         _plugins_state["loading"] = True
         try:
+            # The built-in packs first (never off): a plugin may build on a pack's names.
+            import chaos.packs  # noqa: F401
             from chaos.plugins import load_plugins
 
             load_plugins()
@@ -142,7 +144,8 @@ class Registry(Generic[T]):
             self._scoped.reset(token)
 
     def snapshot(self) -> dict[str, T]:
-        """A copy of the entries (no plugin loading), to restore with `restore`."""
+        """A copy of the entries (packs and plugins loaded first), to restore with `restore`."""
+        _ensure_plugins()
         return dict(self._entries)
 
     def restore(self, entries: dict[str, T]) -> None:

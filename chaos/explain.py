@@ -36,7 +36,7 @@ class WorldSummary(_Frozen):
     """The seed's world before any fault.
 
     Attributes:
-        assignment: What this seed's task is about (team, match, shot list...).
+        assignment: What this seed's task is about, as the world's generator describes it.
         explicit: The files the profile adds itself.
     """
 
@@ -192,11 +192,9 @@ def _world_summary(profile: Profile, world: Any) -> WorldSummary:
             tags[tag] += 1
             tag_bytes[tag] += len(item.data)
     truth = world.truth
-    assignment = {name: str(getattr(truth, name)) for name in
-                  ("team", "opponent", "match_date", "match_dir", "shotlist_path",
-                   "subscribers_path", "manifest_path") if hasattr(truth, name)}
-    if hasattr(truth, "clips"):
-        assignment["clips"] = ", ".join(c.clip_id for c in truth.clips)
+    # A generator's truth may describe its assignment in its own words; the core has none.
+    describe = getattr(truth, "describe", None)
+    assignment = {str(k): str(v) for k, v in describe().items()} if callable(describe) else {}
     return WorldSummary(
         generator=profile.world.generator, params=world.params or profile.world.params,
         seed=world.seed, files=len(world.files),

@@ -1,6 +1,6 @@
 """The oracle: judges each fault from what really left (the sinks) and what the trace shows.
 
-It never trusts what an agent says it did: a clip counts as published by the bytes found at its
+It never trusts what an agent says it did: a file counts as published by the bytes found at its
 path in the episode's end state, and a detection counts only if a signal names the fault's files.
 """
 

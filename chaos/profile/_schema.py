@@ -192,7 +192,7 @@ class TargetSpec(Strict):
     """Which world files a fault acts on.
 
     Attributes:
-        tag: Files carrying this generator tag (`task_clip`, `team_clip`, `logo`...).
+        tag: Files carrying this tag (from the profile's files or a generator).
         glob: Files whose path matches this glob.
         pick: How many of the matching files, drawn with the episode's seeded RNG.
     """

@@ -93,7 +93,7 @@ class EpisodeSpans:
         self.spans.append(span)
         return span
 
-    def _clip(self, value: Any) -> Any:
+    def _bounded(self, value: Any) -> Any:
         """Content cut to the limit, string by string, secrets masked."""
         if isinstance(value, str):
             value = redact(value)
@@ -101,13 +101,13 @@ class EpisodeSpans:
                 return value[:self.limit] + f"... [{len(value) - self.limit} more characters]"
             return value
         if isinstance(value, dict):
-            return {str(k): self._clip(v) for k, v in value.items()}
+            return {str(k): self._bounded(v) for k, v in value.items()}
         if isinstance(value, list):
-            return [self._clip(v) for v in value]
+            return [self._bounded(v) for v in value]
         return value
 
     def _json(self, value: Any) -> str:
-        return json.dumps(self._clip(value), ensure_ascii=False, sort_keys=True)
+        return json.dumps(self._bounded(value), ensure_ascii=False, sort_keys=True)
 
     def _text(self, value: Any) -> str:
         return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False,
@@ -215,7 +215,7 @@ class EpisodeSpans:
         span = self._chat(ev, self.cursor.get(ev.invocation, ev.t_ms))
         span.attributes += [("chaos.attempt", ev.attempt), ("chaos.retry_in_ms", ev.retry_in_ms)]
         error_type = str(ev.status) if ev.status is not None else _error_type(ev.error)
-        span.fail(self._clip(ev.error), error_type)
+        span.fail(self._bounded(ev.error), error_type)
         self.last_ms = max(self.last_ms, ev.t_ms + (ev.retry_in_ms or 0))
 
     def _on_tool_called(self, ev: Any) -> None:
@@ -240,10 +240,10 @@ class EpisodeSpans:
                 span = open_tool.span
                 span.end_ms = ev.t_ms
                 if self.content and ev.ok:
-                    span.attributes.append(("gen_ai.tool.call.result", self._clip(ev.result)))
+                    span.attributes.append(("gen_ai.tool.call.result", self._bounded(ev.result)))
                 if not ev.ok:
                     error_type = _error_type(ev.result)
-                    span.fail(self._clip(ev.result) if self.content else error_type, error_type)
+                    span.fail(self._bounded(ev.result) if self.content else error_type, error_type)
                 return
 
     def _on_fault_injected(self, ev: Any) -> None:
@@ -269,8 +269,8 @@ class EpisodeSpans:
         attributes = [("gen_ai.agent.name", ev.agent), ("chaos.issue.number", ev.number),
                       ("chaos.issue.severity", ev.severity)]
         if self.content:
-            attributes += [("chaos.issue.summary", self._clip(ev.summary)),
-                           ("chaos.issue.paths", self._clip(list(ev.paths)))]
+            attributes += [("chaos.issue.summary", self._bounded(ev.summary)),
+                           ("chaos.issue.paths", self._bounded(list(ev.paths)))]
         (open_tool.span if open_tool else self.root).event("chaos.issue.reported", ev.t_ms,
                                                             attributes)
 
@@ -283,8 +283,8 @@ class EpisodeSpans:
             ("chaos.mail.attachment.findings",
              sorted({str(f) for a in attachments for f in a.get("findings", [])}))]
         if self.content:
-            attributes += [("chaos.mail.to", self._clip(list(ev.to))),
-                           ("chaos.mail.subject", self._clip(ev.subject))]
+            attributes += [("chaos.mail.to", self._bounded(list(ev.to))),
+                           ("chaos.mail.subject", self._bounded(ev.subject))]
         self.root.event("chaos.mail.received", ev.t_ms, attributes)
 
     def _on_agent_finished(self, ev: Any) -> None:

@@ -136,7 +136,7 @@ class _Timeline:
         self.propagated = [f for f in episode.faults if f.outcome == "propagated"]
         leaked = {f.id for f in self.propagated}
         # Only data of faults the oracle found propagated: a careful agent may send a tainted
-        # file fixed (a JPEG logo relabelled), and that send is no leak.
+        # file fixed (a JPEG image relabelled), and that send is no leak.
         self.tainted = {e.fault_id: set(e.paths) for e in events
                         if isinstance(e, FaultInjected) and e.fault_id in leaked}
         self.returns = {(e.invocation, e.call_id): e for e in events

@@ -1,7 +1,7 @@
 """What every report calls a failure, in one place, so JUnit, HTML and the terminal agree.
 
 A fault fails when it `propagated` (tainted data left the organisation), went `silent` (nothing
-tainted left, but the targeted part of the task was not done and nobody said so: a clip just
+tainted left, but the targeted part of the task was not done and nobody said so: a file just
 omitted is a broken deliverable nobody was warned about) or `crashed`. `detected` and
 `recovered` pass; `not_triggered` never fired and is neither. An episode fails when it crashed,
 its task failed, or any of its faults failed.

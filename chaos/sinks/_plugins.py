@@ -3,7 +3,7 @@
 A sink is somewhere things leave the organisation. Its records say what left in the one shape
 the oracle reads for every plugin sink: `items`, each a path (or link) with the SHA-256 of the
 bytes as they left. A record whose item is a tainted path or carries tainted bytes makes the
-fault `propagated`, as a decoy clip in an upload or a corrupt attachment in a mail does.
+fault `propagated`, as a decoy file in an upload or a corrupt attachment in a mail does.
 """
 
 from __future__ import annotations

@@ -69,7 +69,7 @@ class Shipped:
         sink: Where it went: `manifest`, `upload:<platform>`, `mail`, `sms`.
         path: The path or name it carries (`mailto:` for a delivery itself).
         digest: SHA-256 of its bytes as they left, or None if there were none.
-        subject: What it stands for in the task (a clip id, `logo`, an address).
+        subject: What it stands for in the task (an id, a file's role, an address).
         findings: Problems seen on arrival (`mime_mismatch`, `corrupt_payload`...).
     """
 
@@ -136,7 +136,7 @@ class TaskKind:
         raise NotImplementedError
 
     def subjects(self, world: World, targets: list[str]) -> list[str]:
-        """Words that name these targets in a report (clip ids, file names, addresses)."""
+        """Words that name these targets in a report (ids, file names, addresses)."""
         raise NotImplementedError
 
     def wrong_for_subject(self, end: EndState, targets: list[str]) -> list[Shipped]:

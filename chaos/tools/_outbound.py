@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import email.policy
-import json
 import mimetypes
 import posixpath
 from collections.abc import Coroutine, Generator
@@ -25,11 +24,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from chaos._clock import sim_datetime
 from chaos._normalize import content_type, mail_addresses, phone_number, platform_name
 from chaos.sinks import SmsRecord, UploadItem, UploadRecord
-from chaos.tools._files import READ_CAP
 from chaos.tools._registry import ToolContext, tool
 from chaos.world import sha256
 
-__all__ = ["ATTACHMENT_CAP", "SENDER"]
+__all__ = ["ATTACHMENT_CAP", "SENDER", "upload"]
 
 SENDER = "highlights@desk.example"
 ATTACHMENT_CAP = 25 * 1024 * 1024
@@ -57,12 +55,9 @@ class SendEmailArgs(_Args):
 
 
 class PublishArgs(_Args):
-    platform: str = Field(description="Where to publish, e.g. youtube")
+    platform: str = Field(description="Where to publish, e.g. a store or release page name")
     title: str
-    clips: list[str] = Field(default_factory=list,
-                             description="Absolute paths of the clips, in order")
-    manifest: str | None = Field(None, description="Instead of clips: a JSON manifest file "
-                                 "whose `clips` list holds {path} entries")
+    files: list[str] = Field(min_length=1, description="Absolute paths of the files, in order")
 
 
 class SmsArgs(_Args):
@@ -269,33 +264,40 @@ def _on_the_loop(wait: Any, message: Message, recipients: list[str],
     return _outcome(message, recipients, refused)
 
 
-@tool("publish_video", args=PublishArgs)
-def publish_video(ctx: ToolContext, args: PublishArgs) -> str:
-    """Publish a video made of the given clips to a platform (leaves the organisation)."""
+def upload(ctx: ToolContext, platform: str, title: str, paths: list[str], noun: str) -> str:
+    """Record an upload of `paths` (their bytes as they are now) to `platform`.
+
+    Args:
+        ctx: The calling tool's context.
+        platform: The platform as the agent named it (normalised as the oracle reads it).
+        title: The upload's title.
+        paths: Files to upload, in order.
+        noun: What the answer calls each file (`file`, or a pack's word).
+
+    Returns:
+        The tool's answer: the upload's number and URL, or an error text.
+    """
     assert ctx.sinks is not None
     try:
-        platform = platform_name(args.platform)  # what the upload's record and URL carry
+        platform = platform_name(platform)  # what the upload's record and URL carry
     except ValueError as exc:
         return f"error: {exc}"
-    clips = list(args.clips)
-    if args.manifest is not None:
-        try:
-            listed = json.loads(ctx.fs.read(args.manifest, READ_CAP))["clips"]
-            clips += [str(c["path"]) for c in listed]
-        except (ValueError, KeyError, TypeError):
-            return f"error: {args.manifest} is not a manifest with a clips list of {{path}}"
-    if not clips:
-        return "error: give clips or a manifest"
     items = []
-    for clip in clips:
-        path = ctx.fs.resolve(clip)
+    for name in paths:
+        path = ctx.fs.resolve(name)
         data = ctx.fs.read(path, ATTACHMENT_CAP * 40)
         items.append(UploadItem(path, sha256(data), len(data)))
     record = UploadRecord(len(ctx.sinks.uploads) + 1, ctx.sinks.now_ms(), platform,
-                          args.title, tuple(items))
+                          title, tuple(items))
     ctx.sinks.uploads.append(record)
-    return (f"published '{args.title}' to {platform}: {len(items)} clip(s), "
+    return (f"published '{title}' to {platform}: {len(items)} {noun}(s), "
             f"upload #{record.index}, {record.url}")
+
+
+@tool("publish", args=PublishArgs)
+def publish(ctx: ToolContext, args: PublishArgs) -> str:
+    """Publish files to a platform: a store, a release page, a portal (leaves the organisation)."""
+    return upload(ctx, args.platform, args.title, list(args.files), "file")
 
 
 @tool("send_sms", args=SmsArgs)

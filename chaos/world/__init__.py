@@ -1,6 +1,5 @@
 """Worlds: generated files with real bytes, ground truth, and per-episode fake filesystems."""
 
-from chaos.world import generators as _generators_pkg  # noqa: F401  (registers built-ins)
 from chaos.world._fakefs import (
     EpisodeFs,
     glob_root,
@@ -9,12 +8,10 @@ from chaos.world._fakefs import (
     translate_glob,
 )
 from chaos.world._generators import generate_world, world_generator, world_generators
-from chaos.world._model import ClipTruth, SportsTruth, World, WorldFile, sha256
+from chaos.world._model import World, WorldFile, sha256
 
 __all__ = [
-    "ClipTruth",
     "EpisodeFs",
-    "SportsTruth",
     "World",
     "WorldFile",
     "generate_world",

@@ -168,7 +168,7 @@ def pdf_bytes(title: str, lines: list[str]) -> bytes:
     Args:
         title: Stored as ``/Title`` in the Info dictionary.
         lines: Text lines drawn top-down; characters outside WinAnsi become
-            ``?`` and lines past the bottom of the page are clipped.
+            ``?`` and lines past the bottom of the page are cut off.
 
     """
     ops = [b"BT /F1 12 Tf 14 TL 72 720 Td"]

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 
 from chaos.cli import main
 from chaos.models.scripted import policies, policy
+from chaos.packs.sports.highlight import HighlightPackage
 from chaos.tasks import task_kind
-from chaos.tasks.highlight import HighlightPackage
 from tests.conftest import REPO, SPORTS
 
 RUBRIC = REPO / "profiles" / "sports-rubric.yaml"

@@ -1,10 +1,10 @@
 import threading
 
+from chaos.packs.sports.world import SportsMediaParams, build_sports_media
 from chaos.profile import LoadedProfile, parse_profile
 from chaos.runner import RunOptions, run_profiles
 from chaos.world import world_generators
 from chaos.world._generators import world_generator
-from chaos.world.generators.sports_media import SportsMediaParams, build_sports_media
 from tests.conftest import SPORTS
 
 

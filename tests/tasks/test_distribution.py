@@ -7,12 +7,12 @@ import pytest
 from chaos.faults import Taint, fault_kinds
 from chaos.mail import inspect_mail
 from chaos.oracle import judge_fault
+from chaos.packs.sports.highlight import HighlightPackage, HighlightParams
 from chaos.profile import FaultSpecBase
 from chaos.sim import ActiveFault, IssueReported
 from chaos.sim._triggers import TriggerState
 from chaos.sinks import EpisodeSinks, SmsRecord, UploadItem, UploadRecord
 from chaos.tasks import EndState
-from chaos.tasks.highlight import HighlightPackage, HighlightParams
 from chaos.world import generate_world, materialize_world
 from chaos.world._assets import png_bytes
 from tests.mail.test_server import message

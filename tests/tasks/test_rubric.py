@@ -11,14 +11,14 @@ from click.testing import CliRunner
 from chaos.cli import main
 from chaos.models.loopback import LoopbackServer
 from chaos.models.scripted import policies, policy
+from chaos.packs.sports.rubric import RUBRIC_ITEMS, Rubric, rubric_score
+from chaos.packs.sports.world import CLIP_IDS
 from chaos.profile import LoadedProfile, load_profile, parse_profile
 from chaos.runner import RunOptions, build_world, run_profiles
 from chaos.sim import EpisodePlan, run_episode
 from chaos.sinks import EpisodeSinks
 from chaos.tasks import EndState
-from chaos.tasks.rubric import RUBRIC_ITEMS, Rubric, rubric_score
 from chaos.world import materialize_world
-from chaos.world.generators.sports_media import CLIP_IDS
 from tests.conftest import REPO, SPORTS
 
 RUBRIC = REPO / "profiles" / "sports-rubric.yaml"

@@ -1,18 +1,16 @@
 """The scripted reference agents: deterministic policies that really work the world via tools.
 
 Each policy is a generator: it yields `(tool, arguments)` and receives the tool's result text,
-exactly what a model sees. The chain's entry agent gets a `produce_package` brief; it hands
-clip selection to its first sub-agent, the check to its second and distribution to its third.
-On a `rubric` brief it does the clean benchmark itself and hands the clip table to its first
-sub-agent.
+exactly what a model sees. A policy is a style (how careful it is); what it does for a brief
+is the skill registered for the brief's `step` (`chaos.models.scripted._skills`): the core's
+for its own task kinds, a pack's for the pack's.
 
-- careful: picks clips by their media tags (team, match date, clip id), widens the search and
-  reports what it cannot find; sniffs and integrity-checks attachments; retries 4xx and dropped
-  connections with backoff, reports 5xx.
-- naive: takes the first video whose name fits, leaves out what it cannot find, lets the mail
-  tool guess attachment types from names, gives up on any SMTP error; never reports.
-- hallucinator: as naive, but invents a plausible path when nothing matches.
-- mime-careless: as careful with clips and SMTP errors, but declares attachment types from the
+- careful: verifies what it picks (sniffed type, integrity, checksums, tags, newest), widens
+  the search and reports what it cannot find or do; retries temporary errors with backoff.
+- naive: takes the first match, leaves out what it cannot find, lets tools guess attachment
+  types from names, gives up on any error; never reports.
+- hallucinator: as naive, but invents a plausible path or value when nothing matches.
+- mime-careless: as careful with files and errors, but declares attachment types from the
   file extension and never checks the bytes.
 """
 
@@ -24,9 +22,7 @@ from typing import Any
 
 from chaos._registry import Registry
 from chaos.models.scripted._common import Step
-from chaos.models.scripted._distribution import distribute
-from chaos.models.scripted._production import produce, qa_check, select_clips
-from chaos.models.scripted._rubric import rubric
+from chaos.models.scripted._skills import skilled_task_kinds, skills
 
 __all__ = ["Policy", "PolicyContext", "Style", "policies", "policy"]
 
@@ -51,7 +47,8 @@ class Style:
     """How a reference agent behaves.
 
     Attributes:
-        checks_files: Verifies what it picks (sniffed type, media tags) and what others picked.
+        checks_files: Verifies what it picks (sniffed type, tags, checksums) and what others
+            picked.
         invents: Answers a plausible invented path when nothing matches.
         checks_attachments: Sniffs and integrity-checks files before attaching them.
         retries: Retries temporary (4xx, dropped connection) errors with backoff.
@@ -64,9 +61,6 @@ class Style:
     retries: bool
     reports: bool
 
-
-#: The task kinds (and so the brief steps) the reference policies do.
-TASK_KINDS = ("highlight_package", "rubric")
 
 Policy = Callable[[dict[str, Any], PolicyContext], Step]
 policies: Registry[Policy] = Registry("scripted policy")
@@ -85,26 +79,28 @@ def _cannot(step: Any) -> Step:
     yield ("finish", {"result": f"scripted agent cannot do step {step!r}"})
 
 
+class _TaskKinds:
+    """The task kinds the skills serve, read when asked (packs and plugins register late)."""
+
+    def __contains__(self, kind: object) -> bool:
+        return kind in skilled_task_kinds()
+
+    def __iter__(self) -> Any:
+        return iter(skilled_task_kinds())
+
+
 def _styled(name: str, style: Style, doc: str) -> None:
     def run(brief: dict[str, Any], ctx: PolicyContext) -> Step:
         step = brief.get("step")
-        if step == "produce_package":
-            return produce(brief, ctx.delegates, ctx.tools, style)
-        if step == "select_clips":
-            return select_clips(brief, style)
-        if step == "qa_check":
-            return qa_check(brief, style)
-        if step == "distribute":
-            return distribute(brief, style)
-        if step == "rubric":
-            return rubric(brief, ctx.delegates, style)
+        if isinstance(step, str) and step in skills:
+            return skills.get(step).run(brief, ctx, style)
         return _cannot(step)
 
     run.__doc__ = doc
     run.__name__ = name.replace("-", "_")
     run.style = style  # type: ignore[attr-defined]
     # The task kinds whose briefs it reads; a profile giving it another is refused on load.
-    run.task_kinds = TASK_KINDS  # type: ignore[attr-defined]
+    run.task_kinds = _TaskKinds()  # type: ignore[attr-defined]
     policy(name)(run)
 
 
@@ -115,4 +111,4 @@ _styled("naive", Style(False, False, False, False, False),
 _styled("hallucinator", Style(False, True, False, False, False),
         "Like naive, but answers a plausible invented path when nothing is found.")
 _styled("mime-careless", Style(True, False, False, True, True),
-        "Careful with clips, careless with attachments: declares types from file extensions.")
+        "Careful with files, careless with attachments: declares types from file extensions.")

@@ -19,9 +19,10 @@ from faker import Faker
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from chaos._seeding import derive_rng, derive_seed
+from chaos.packs.sports._truth import ClipTruth, SportsTruth
 from chaos.world._assets import jpeg_bytes, mp4_bytes, pdf_bytes, png_bytes
 from chaos.world._generators import world_generator
-from chaos.world._model import ClipTruth, SportsTruth, World, WorldFile, sha256
+from chaos.world._model import World, WorldFile, sha256
 
 __all__ = ["MAX_WORLD_FILES", "MAX_WORLD_MEMORY", "SportsMediaParams", "WorldSize",
            "build_sports_media", "estimate_world"]

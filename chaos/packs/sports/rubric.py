@@ -18,11 +18,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chaos._normalize import address_key, name_key
+from chaos.packs.sports.highlight import ClipEntry, IsoDate
+from chaos.packs.sports.world import CLIP_IDS
 from chaos.tasks._base import EndState, Shipped, TaskFacts, TaskKind, TaskVerdict, task_kind
 from chaos.tasks._evidence import read_ok, used_sub_answers
-from chaos.tasks.highlight import ClipEntry, IsoDate
 from chaos.world import EpisodeFs, World, sha256
-from chaos.world.generators.sports_media import CLIP_IDS
 
 __all__ = ["RUBRIC_ITEMS", "Rubric", "RubricClip", "RubricReport", "Synthesis", "rubric_score"]
 

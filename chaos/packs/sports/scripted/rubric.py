@@ -13,8 +13,9 @@ import posixpath
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from chaos.models.scripted._common import Step, clip_ids, load, matches, rows
-from chaos.models.scripted._production import _delegate, _info, _is_video, _read
+from chaos.models.scripted._common import Step, load, rows
+from chaos.packs.sports.scripted._helpers import clip_ids, matches
+from chaos.packs.sports.scripted.production import _delegate, _info, _is_video, _read
 
 if TYPE_CHECKING:
     from chaos.models.scripted._policies import Style

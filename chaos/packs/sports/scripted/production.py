@@ -7,7 +7,8 @@ import posixpath
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from chaos.models.scripted._common import Step, brief_text, clip_ids, load, matches, transient
+from chaos.models.scripted._common import Step, brief_text, load, transient
+from chaos.packs.sports.scripted._helpers import clip_ids, matches
 
 if TYPE_CHECKING:
     from chaos.models.scripted._policies import Style

@@ -10,8 +10,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from chaos._normalize import address_key, iso_date, name_key
-from chaos.tasks._base import EndState, Shipped, TaskFacts, TaskKind, TaskVerdict, task_kind
-from chaos.tasks._distribution import (
+from chaos.packs.sports._distribution import (
     attached,
     dead_links,
     deliveries,
@@ -20,6 +19,7 @@ from chaos.tasks._distribution import (
     outbound_artifacts,
     unwanted_recipients,
 )
+from chaos.tasks._base import EndState, Shipped, TaskFacts, TaskKind, TaskVerdict, task_kind
 from chaos.world import EpisodeFs, World, sha256
 
 __all__ = ["ClipEntry", "HighlightManifest", "HighlightPackage", "HighlightParams", "IsoDate"]
