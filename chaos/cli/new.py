@@ -13,7 +13,7 @@ from chaos.cli._text import printable
 
 # The templates are named here, not imported: `chaos --help` must not load the profile schema.
 @main.command("new")
-@click.argument("name")
+@click.argument("name", metavar="NAME|PATH")
 @click.option("--from", "template", default="sports-production", show_default=True,
               metavar="TEMPLATE", help="The profile to start from: sports-production (four "
               "agents, six faults), sports-rubric (a clean benchmark) or minimal (two agents, "
@@ -21,11 +21,16 @@ from chaos.cli._text import printable
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="The file to write (default: NAME.yaml here); never overwritten.")
 def new_command(name: str, template: str, out: Path | None) -> None:
-    """Write a new commented profile called NAME, ready to validate and run."""
+    """Write a new commented profile called NAME (or at PATH), ready to validate and run.
+
+    A PATH (`pipelines/mine.yaml`) names the file; missing folders are created.
+    """
     from chaos.profile import write_new_profile
 
-    if out is None and name.endswith((".yaml", ".yml")):  # `chaos new my.yaml` means my.yaml
-        out, name = Path(name), Path(name).stem
+    if out is None and (name.endswith((".yaml", ".yml")) or "/" in name or "\\" in name):
+        # `chaos new pipelines/mine.yaml` (or `pipelines/mine`) means that file, named `mine`.
+        out = Path(name) if Path(name).suffix in (".yaml", ".yml") else Path(name + ".yaml")
+        name = out.stem
     path = write_new_profile(name, template, out)
     shown = printable(shlex.quote(str(path)))
     click.echo(f"wrote {shown} (from {template})")

@@ -51,13 +51,18 @@ def write_new_profile(name: str, template: str = TEMPLATES[0], out: Path | None 
         The file written.
 
     Raises:
-        InputError: An invalid name or template, a file already there, a missing folder.
+        InputError: An invalid name or template, a file already there, a folder that cannot
+            be made.
     """
     path = out if out is not None else Path(f"{name}.yaml")
     text = new_profile_text(name, template, str(path))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create the folder {path.parent} ({exc.strerror or exc}); "
+                         "choose another path") from None
     if not path.parent.is_dir():
-        raise InputError(f"{path.parent} is not a folder; create it first or choose another "
-                         "--out")
+        raise InputError(f"{path.parent} is not a folder; choose another path")
     try:
         with path.open("x", encoding="utf-8") as handle:
             handle.write(text)

@@ -46,10 +46,12 @@ def test_new_never_overwrites(tmp_path):
 @pytest.mark.parametrize(("args", "expect"), [
     (["new", "my pipeline"], "may hold only letters"),
     (["new", "x", "--from", "minimall"], "did you mean 'minimal'?"),
-    (["new", "x", "--out", "/nonexistent-dir/x.yaml"], "is not a folder"),
+    (["new", "x", "--out", "{tmp}/a-file/x.yaml"], "cannot create the folder"),
+    (["new", "{tmp}/a-file/x.yaml"], "cannot create the folder"),
 ])
 def test_bad_arguments_are_input_errors(tmp_path, args, expect):
-    result = CliRunner().invoke(main, args)
+    (tmp_path / "a-file").write_text("not a folder\n")
+    result = CliRunner().invoke(main, [a.replace("{tmp}", str(tmp_path)) for a in args])
     assert result.exit_code == 2
     assert expect in result.output
 
@@ -70,3 +72,13 @@ def test_a_name_given_as_a_file_name_is_written_once_with_its_extension(tmp_path
     assert (tmp_path / "my-pipeline.yaml").exists()
     assert not (tmp_path / "my-pipeline.yaml.yaml").exists()
     assert "name: my-pipeline" in (tmp_path / "my-pipeline.yaml").read_text()
+
+
+@pytest.mark.parametrize("given", ["pipelines/team/mine.yaml", "pipelines/team/mine"])
+def test_a_path_names_the_file_and_its_missing_folders_are_made(tmp_path, monkeypatch, given):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["new", given])
+    assert result.exit_code == 0, result.output
+    written = tmp_path / "pipelines" / "team" / "mine.yaml"
+    assert load_profile(written).profile.name == "mine"
+    assert "chaos validate pipelines/team/mine.yaml" in result.output
