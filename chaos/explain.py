@@ -306,6 +306,9 @@ def _never(spec: Any, profile: Profile, reachable: set[str]) -> list[str]:
     if family in ("smtp", "mail") and not any("send_email" in agents[a].tools
                                               for a in reachable):
         out.append("no agent has send_email: no mail for this fault to act on")
+    if family == "upload" and not any({"publish", "publish_video"} & set(agents[a].tools)
+                                      for a in reachable):
+        out.append("no agent has a publishing tool: no upload for this fault to act on")
     if family == "chain" and not any(agents[a].delegates_to for a in reachable):
         out.append("no agent delegates: no hand-off for this fault to act on")
     return out

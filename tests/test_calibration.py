@@ -46,6 +46,9 @@ ALONE = {
     "smtp.permanent": ("{nth: [1]}", (D, S, S, D)),
     "smtp.size_limit": ("{}", (D, S, S, D)),
     "smtp.recipient_refused": ("{pick: 1}", (D, S, S, D)),
+    # The hallucinator texts an invented link when the upload fails: a dead link leaves.
+    "upload.transient": ("{nth: [1, 2]}", (R, S, P, R)),
+    "upload.rejected": ("{nth: null, probability: 1.0}", (D, S, P, D)),
     "mail.corrupt_attachment": ("{mode: truncate}", (D, P, P, P)),
     "mail.corrupt_attachment/bitflip": ("{mode: bitflip}", (D, P, P, P)),
     # Provider faults: the chain's retry policy (3 attempts) absorbs errors for every policy;

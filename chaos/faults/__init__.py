@@ -1,6 +1,15 @@
 """Faults: the registry (`@fault`) and the built-in families."""
 
-from chaos.faults import chain, fs, fs_access, fs_content, mail, model, smtp  # noqa: F401
+from chaos.faults import (  # noqa: F401  (registers built-ins)
+    chain,
+    fs,
+    fs_access,
+    fs_content,
+    mail,
+    model,
+    smtp,
+    upload,
+)
 from chaos.faults._base import (
     ChainHooks,
     DelegationFailed,

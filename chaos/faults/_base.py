@@ -101,6 +101,8 @@ class FaultContext:
             chain's touch.
         chain: Hand-off hooks (for chain faults).
         model: The episode's provider-fault rules (for model faults).
+        uploads: The episode's publishing-platform rules (`chaos.sinks.UploadRules`, for upload
+            faults).
         facts: What the task needs of the world (`chaos.tasks.TaskFacts`): needed paths,
             recipients, outputs, the words for paths.
     """
@@ -114,6 +116,7 @@ class FaultContext:
     chain: ChainHooks | None = None
     model: Any = None
     facts: Any = None
+    uploads: Any = None
 
 
 class Fault:

@@ -136,7 +136,8 @@ async def _run(plan: EpisodePlan, profile: Profile, world: World, mail: MailServ
     )
     runner.prices = prices
     monitor = FaultMonitor(faults, world, fs, runner.emit, sinks.smtp_rules, runner.hooks,
-                           provider_faults, task.facts(world, task_params))
+                           provider_faults, task.facts(world, task_params),
+                           sinks.upload_rules)
     runner.monitor = monitor
     runner.emit("episode_started", key=plan.key, model=plan.model, seed=plan.seed, arm=plan.arm)
     entry = profile.chain.entry

@@ -64,11 +64,13 @@ class FaultMonitor:
         chain: The chain runner's hand-off hooks.
         model: The episode's provider-fault rules.
         facts: What the task needs of the world (`TaskFacts`), for faults to aim at.
+        uploads: The episode's publishing-platform rules.
     """
 
     def __init__(self, faults: list[ActiveFault], world: World, fs: EpisodeFs,
                  emit: Callable[..., Any], smtp: SmtpRules | None = None,
-                 chain: ChainHooks | None = None, model: Any = None, facts: Any = None) -> None:
+                 chain: ChainHooks | None = None, model: Any = None, facts: Any = None,
+                 uploads: Any = None) -> None:
         self.faults = faults
         self.world = world
         self.fs = fs
@@ -77,10 +79,12 @@ class FaultMonitor:
         self.chain = chain
         self.model = model
         self.facts = facts
+        self.uploads = uploads
 
     def _inject(self, active: ActiveFault, now_ms: int) -> None:
         ctx = FaultContext(self.world, self.fs, active.rng, active.targets, self.smtp,
-                           active.hits.append, self.chain, self.model, self.facts)
+                           active.hits.append, self.chain, self.model, self.facts,
+                           self.uploads)
         active.taint = active.impl.inject(ctx)
         active.injected_ms = now_ms
         active.watch_dirs = {posixpath.dirname(p) for p in active.taint.watch}

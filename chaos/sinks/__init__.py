@@ -8,6 +8,7 @@ from chaos.sinks._records import (
     SmsRecord,
     UploadItem,
     UploadRecord,
+    UploadRules,
 )
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "SmsRecord",
     "UploadItem",
     "UploadRecord",
+    "UploadRules",
     "file_item",
     "sink",
     "sink_kinds",

@@ -70,6 +70,31 @@ class MailClient:
 
 
 @dataclass
+class UploadRules:
+    """An episode's publishing platforms' behaviour: hooks upload faults plug into.
+
+    Attributes:
+        on_upload: Called with (attempt, platform, paths) before an upload is recorded; returns
+            the platform's error text (`503 Service Unavailable`) to refuse it, or None.
+        attempts: Uploads tried so far (accepted or not).
+    """
+
+    on_upload: list[Callable[[int, str, tuple[str, ...]], str | None]] = field(
+        default_factory=list)
+    attempts: int = 0
+
+    def refusal(self, platform: str, paths: tuple[str, ...]) -> str | None:
+        """Count one attempt; the first rule's refusal, or None when the upload goes through."""
+        attempt = self.attempts
+        self.attempts += 1
+        for rule in self.on_upload:
+            answer = rule(attempt, platform, paths)
+            if answer is not None:
+                return answer
+        return None
+
+
+@dataclass
 class EpisodeSinks:
     """Everything that left the organisation during one episode.
 
@@ -88,6 +113,7 @@ class EpisodeSinks:
     #: Plugin sinks' records, by sink name, in the order they left.
     records: dict[str, list[SinkRecord]] = field(default_factory=dict)
     smtp_rules: SmtpRules = field(default_factory=SmtpRules)
+    upload_rules: UploadRules = field(default_factory=UploadRules)
     sent: int = 0
 
     def __post_init__(self) -> None:

@@ -282,9 +282,12 @@ def upload(ctx: ToolContext, platform: str, title: str, paths: list[str], noun: 
         platform = platform_name(platform)  # what the upload's record and URL carry
     except ValueError as exc:
         return f"error: {exc}"
+    resolved = tuple(ctx.fs.resolve(name) for name in paths)
+    refused = ctx.sinks.upload_rules.refusal(platform, resolved)
+    if refused is not None:
+        return f"error: {platform} refused the upload: {refused}"
     items = []
-    for name in paths:
-        path = ctx.fs.resolve(name)
+    for path in resolved:
         data = ctx.fs.read(path, ATTACHMENT_CAP * 40)
         items.append(UploadItem(path, sha256(data), len(data)))
     record = UploadRecord(len(ctx.sinks.uploads) + 1, ctx.sinks.now_ms(), platform,
