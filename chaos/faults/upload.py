@@ -47,13 +47,11 @@ class _UploadFault(Fault):
         assert ctx.uploads is not None, "upload faults need the episode's upload rules"
         taint = Taint(detail={"reply": self.reply}, touch="hit")
         wanted = platform_key(self.params.platform) if self.params.platform else None
-        seen = [0]  # attempts to the selected platform(s), counted from 0
 
-        def rule(attempt: int, platform: str, paths: tuple[str, ...]) -> str | None:
+        def rule(attempt: int, here: int, platform: str, paths: tuple[str, ...]) -> str | None:
             if wanted is not None and platform_key(platform) != wanted:
                 return None
-            nth = seen[0]
-            seen[0] += 1
+            nth = here if wanted is not None else attempt
             if self.params.probability is not None:
                 if ctx.rng.random() >= self.params.probability:
                     return None

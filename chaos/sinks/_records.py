@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from chaos._normalize import platform_key
 from chaos.mail import MailReport, MailServer, episode_host, inspect_mail
 from chaos.mail._server import SmtpRules
 from chaos.sinks._plugins import SinkItem, SinkRecord, sink_kinds
@@ -74,21 +75,26 @@ class UploadRules:
     """An episode's publishing platforms' behaviour: hooks upload faults plug into.
 
     Attributes:
-        on_upload: Called with (attempt, platform, paths) before an upload is recorded; returns
-            the platform's error text (`503 Service Unavailable`) to refuse it, or None.
+        on_upload: Called with (attempt, attempt to this platform, platform, paths) before an
+            upload is recorded, attempts counted from 0 whatever earlier rules answered;
+            returns the platform's error text (`503 Service Unavailable`) to refuse it, or None.
         attempts: Uploads tried so far (accepted or not).
+        by_platform: Uploads tried so far per platform (as `platform_key` reads its name).
     """
 
-    on_upload: list[Callable[[int, str, tuple[str, ...]], str | None]] = field(
+    on_upload: list[Callable[[int, int, str, tuple[str, ...]], str | None]] = field(
         default_factory=list)
     attempts: int = 0
+    by_platform: dict[str, int] = field(default_factory=dict)
 
     def refusal(self, platform: str, paths: tuple[str, ...]) -> str | None:
         """Count one attempt; the first rule's refusal, or None when the upload goes through."""
-        attempt = self.attempts
+        key = platform_key(platform)
+        attempt, here = self.attempts, self.by_platform.get(key, 0)
         self.attempts += 1
+        self.by_platform[key] = here + 1
         for rule in self.on_upload:
-            answer = rule(attempt, platform, paths)
+            answer = rule(attempt, here, platform, paths)
             if answer is not None:
                 return answer
         return None
