@@ -124,6 +124,19 @@ def _scripted_problems(profile: Profile) -> list[Problem]:
     return problems
 
 
+def _task_world_problems(profile: Profile) -> list[Problem]:
+    """What the task names that the world of the profile's first seed lacks."""
+    from chaos.runner import build_world
+    from chaos.tasks import task_kinds
+
+    kind = task_kinds.get(profile.task.kind)
+    try:
+        world = build_world(profile, profile.seed)
+    except Exception:  # noqa: BLE001  (the world's own checks report why)
+        return []
+    return kind().world_problems(world, kind.params_of(profile.task))
+
+
 class _NoRandom:
     """Resolution with `pick` needs a sample only when there is more than enough to pick from."""
 
@@ -202,8 +215,9 @@ def check_references(profile: Profile) -> list[Problem]:
     if profile.task.kind not in task_kinds:
         problems.append((("task", "kind"), task_kinds.unknown_message(profile.task.kind)))
     else:
-        problems += _params_problems(task_kinds.get(profile.task.kind).Params,
-                                     profile.task.params, ("task", "params"))
+        kind = task_kinds.get(profile.task.kind)
+        task_problems = _params_problems(kind.Params, *kind.spec_input(profile.task))
+        problems += task_problems or _task_world_problems(profile)
         problems += _scripted_problems(profile)
     seen: set[str] = set()
     for i, spec in enumerate(profile.faults):
