@@ -92,10 +92,9 @@ def _find(hint: Find | None, path_template: str, row: dict[str, str], scope: Sco
 
 
 def _hint(item: Expectation, key: str, index: int | None = None) -> Find | None:
-    hint = item.hints.get(key)
-    if isinstance(hint, list):
-        return hint[index] if index is not None and index < len(hint) else None
-    return hint
+    hints = item.hints.get(key) or []
+    at = index or 0
+    return hints[at] if at < len(hints) else None
 
 
 def _files(item: Expectation, refs: list[FileRef], key: str, scope: Scope,

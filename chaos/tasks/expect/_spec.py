@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from chaos.tasks.expect._values import check_expression
 
@@ -227,6 +227,11 @@ class MustNotSpec(_Strict):
         classmethod(lambda cls, v: [_abs_path(g) for g in v]))
 
 
+def _listed(value: Any) -> Any:
+    """One find or a list of them (one per attachment or file)."""
+    return [value] if isinstance(value, dict) else value
+
+
 #: The parts an expectation may have; exactly one of them.
 PARTS = ("mail", "upload", "write", "answer", "sms", "must_not")
 
@@ -256,7 +261,7 @@ class Expectation(_Strict):
     answer: AnswerSpec | None = None
     sms: SmsSpec | None = None
     must_not: MustNotSpec | None = None
-    hints: dict[str, Find | list[Find]] = {}
+    hints: dict[str, Annotated[list[Find], BeforeValidator(_listed)]] = {}
 
     _for_each = field_validator("for_each")(
         classmethod(lambda cls, v: v if v is None else _abs_path(v)))

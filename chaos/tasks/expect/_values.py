@@ -7,6 +7,7 @@ filesystem: a fault's later change does not move what is expected.
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import json
 import math
@@ -79,6 +80,12 @@ def check_expression(value: Any) -> str | None:
         if op is None:
             if any(k in OPS for k in value):
                 return f"give one operation of {', '.join(OPS)} (got {', '.join(value)})"
+            near = [k for k in value if isinstance(k, str) and difflib.get_close_matches(
+                k, OPS, n=1, cutoff=0.75)]
+            if len(value) == 1 and near:
+                guess = difflib.get_close_matches(near[0], OPS, n=1, cutoff=0.75)[0]
+                return (f"'{near[0]}' is no operation; did you mean '{guess}'? (operations: "
+                        f"{', '.join(OPS)})")
             for item in value.values():
                 if problem := check_expression(item):
                     return problem
