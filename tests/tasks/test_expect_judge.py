@@ -1,4 +1,4 @@
-"""Expectations judged from hand-made end states: each rule seen alone, evidence as users read it."""
+"""Expectations judged from hand-made end states: each rule alone, evidence as users read it."""
 
 import json
 import random

@@ -43,7 +43,8 @@ def test_what_the_world_lacks_is_located_at_load(change, place, words):
 
 
 def test_a_missing_column_of_a_computed_value_is_located():
-    extra = '- id: sum\n  write: {path: /out/s.json, json: {total: {sum: "/clinic/patients.csv#amont"}}}\n'
+    extra = ('- id: sum\n  write: {path: /out/s.json, json: {total: '
+             '{sum: "/clinic/patients.csv#amont"}}}\n')
     problem = _one(errors(MAIL_EXPECT + extra))
     assert "has no column 'amont' (columns: patient_id, name, email, " \
         "amount)" in problem
