@@ -1,6 +1,7 @@
 """The README's `expect` example loads as written and its episodes are judged as it says."""
 
 import asyncio
+import json
 import re
 
 from chaos.mail import MailServer
@@ -43,9 +44,30 @@ def test_the_readme_example_runs_and_its_evidence_reads_as_documented():
     reasons = episode.result.task.reasons
     brief = next(e.task for e in episode.trace if e.type == "agent_started")
     assert "answer with the release version (2.4.1)" in brief  # the prompt, filled
+    values = json.loads(brief.rpartition("Brief: ")[2])["values"]
+    assert values["version"] == {"json": {"find": {"glob": "/clinic/**/release.json",
+                                                   "pick": "only"}}, "at": "version"}
     if model == "scripted/expect-probe-last":
         # The probe mails and texts as the brief says; the brief gives `{version}` as a name
         # to compute, never its value, so the probe's text is unfilled.
         assert not any(r.startswith("reports[") for r in reasons), reasons
         assert "desk: sms to +15550100000: no text holds '2.4.1'" in reasons
         assert "billing: write /out/billing.json: the file was not written" in reasons
+
+
+def test_the_json_schema_covers_every_expect_key():
+    import jsonschema
+    import yaml
+
+    from chaos.profile import profile_json_schema
+
+    schema = profile_json_schema()
+    document = yaml.safe_load(example())
+    jsonschema.validate(document, schema)
+    document["task"]["expect"][0]["mail"]["bogus"] = 1
+    try:
+        jsonschema.validate(document, schema)
+    except jsonschema.ValidationError as exc:
+        assert "'bogus' was unexpected" in exc.message
+    else:
+        raise AssertionError("an unknown key under task.expect[0].mail passed the schema")

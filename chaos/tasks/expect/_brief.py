@@ -16,7 +16,7 @@ from chaos.tasks.expect._spec import Expectation, ExpectParams, item_values
 from chaos.tasks.expect._values import AGGREGATES, OPS, Scope, ValueError_, fill
 from chaos.world import World
 
-__all__ = ["brief_text", "work_list"]
+__all__ = ["brief_text", "named_values", "work_list"]
 
 
 class _Keep(dict[str, Any]):
@@ -124,6 +124,18 @@ def work_list(plan: Plan, world: World) -> list[dict[str, Any]]:
     return [w for item in plan.items if (w := _work(item, world)) is not None]
 
 
+def named_values(plan: Plan, world: World) -> dict[str, Any]:
+    """How to compute each `{name}` a brief leaves in its texts (answer and JSON fields)."""
+    named: dict[str, Any] = {}
+    for item in plan.items:
+        if item.key is not None or item.part not in ("answer", "write"):
+            continue
+        for where, value in item_values(item.spec):
+            if where[1] in ("fields", "json"):
+                named.setdefault(str(where[-1]), _how(value, str(where[-1]), item, world))
+    return {k: v for k, v in named.items() if k in plan.names}
+
+
 def _find_words(find: dict[str, Any]) -> str:
     words = f"the {find.get('pick', 'only')} file matching {find['glob']}"
     if find.get("type"):
@@ -172,5 +184,7 @@ def brief_text(plan: Plan, params: ExpectParams, world: World) -> str:
     lines += [_words(spec) for spec in params.expect]
     lines.append("When done, call finish with {\"done\": [ids of what you did], \"issues\": "
                  "[what you could not do, and why]} and any answer fields asked for.")
-    brief = {"step": "expect", "work": work_list(plan, world)}
+    brief: dict[str, Any] = {"step": "expect", "work": work_list(plan, world)}
+    if named := named_values(plan, world):
+        brief["values"] = named
     return "\n".join(lines) + f"\nBrief: {json.dumps(brief)}"

@@ -269,7 +269,8 @@ class Expectation(_Strict):
     answer: AnswerSpec | None = None
     sms: SmsSpec | None = None
     must_not: MustNotSpec | None = None
-    hints: dict[str, Annotated[list[Find], BeforeValidator(_listed)]] = {}
+    hints: dict[str, Annotated[list[Find], BeforeValidator(
+        _listed, json_schema_input_type=Find | list[Find])]] = {}
 
     _for_each = field_validator("for_each")(
         classmethod(lambda cls, v: v if v is None else _abs_path(v)))
