@@ -254,3 +254,25 @@ def test_outbound_text_holds_mail_sms_written_files_and_the_answer():
     assert texts["write /out/summary.json"] == '{"total": 12.5}'
     assert "v1.2-rc" in texts["final answer"]
 
+
+
+def test_handled_when_the_unmet_row_is_the_reported_faults_and_nothing_left_wrong(mailing):
+    from chaos.sim import IssueReported
+    from chaos.tasks import FaultFootprint, episode_handled
+
+    target = "/clinic/reports/P002.txt"
+    task, end = end_state(mailing, mails=[mail("P001"), mail("P003")],
+                          result={"done": ["reports"], "issues": ["P002: no current report"]})
+    issue = IssueReported(seq=5, t_ms=20, agent="desk", number=1, severity="error",
+                          summary="P002 report missing", paths=[])
+    verdict = judge_fault(fired([target]), task, end, [issue], "desk", 100, None)
+    assert verdict.outcome == "detected"
+    footprint = FaultFootprint(frozenset([target]), verdict.outcome, True)
+    assert episode_handled(task.unmet(end), [footprint])
+    assert not episode_handled(task.unmet(end), [FaultFootprint(frozenset([target]),
+                                                                "silent", False)])
+    other = FaultFootprint(frozenset(["/clinic/reports/P001.txt"]), "detected", True)
+    assert not episode_handled(task.unmet(end), [other])
+    stale, stale_end = end_state(mailing, mails=[mail("P001"), mail("P002", True), mail("P003")])
+    assert not episode_handled(stale.unmet(stale_end),
+                               [FaultFootprint(frozenset([target]), "propagated", True)])

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from chaos._normalize import address_key
+from chaos.errors import InputError
 from chaos.tasks._base import (
     EndState,
     Shipped,
@@ -32,10 +33,14 @@ from chaos.tasks.expect._plan import Item, Plan, make_plan, row_names
 from chaos.tasks.expect._spec import ExpectParams
 from chaos.world import World, sha256
 
-__all__ = ["Expect", "ExpectResult"]
+__all__ = ["Expect", "ExpectResult", "WorldLacks"]
 
 #: Most characters of a written file read for outbound text.
 _TEXT_CAP = 256 * 1024
+
+
+class WorldLacks(InputError, ValueError):
+    """The seed's world lacks what an expectation names (exit 2; an episode is crashed)."""
 
 
 class ExpectResult(BaseModel):
@@ -92,14 +97,14 @@ class Expect(TaskKind):
         plan = self.plan(world, params)
         if plan.problems:
             loc, message = plan.problems[0]
-            raise ValueError(f"{'.'.join(map(str, loc))}: {message}")
+            raise WorldLacks(f"{'.'.join(map(str, loc))}: {message}")
         return plan
 
     def brief(self, world: World, params: ExpectParams, extra: str = "") -> str:
         """The filled prompt, a line per expectation, and the JSON work list.
 
         Raises:
-            ValueError: The world lacks what an expectation names (the episode is crashed).
+            WorldLacks: The world lacks what an expectation names (the episode is crashed).
         """
         return brief_text(self._ready(world, params), params, world)
 
@@ -157,7 +162,9 @@ class Expect(TaskKind):
                     out.append(Shipped("write", str(item.value("path")), sha256(data),
                                        item.label))
         if end.result:
-            for text in _strings(end.result):
+            # Paths the answer gives as its fields; `issues` and `done` are the chain's report.
+            fields = {k: v for k, v in end.result.items() if k not in ("done", "issues")}
+            for text in _strings(fields):
                 if text.startswith("/"):
                     out.append(Shipped("answer", text, None, None))
         return out
