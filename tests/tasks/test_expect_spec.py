@@ -93,3 +93,14 @@ def test_two_expectations_with_one_id_are_refused():
 def test_a_prompt_placeholder_the_world_cannot_fill_is_located():
     problem = _one(errors(prompt="Mail {nobody}."))
     assert "'{nobody}' names no column" in problem and "p.yaml:40:" in problem
+
+
+@pytest.mark.parametrize(("extra", "words"), [
+    ('- id: m\n  mail: {to: "not an address"}\n', "is not an email address"),
+    ('- id: t\n  sms: {to: "555 0100"}\n', "has no country code"),
+    ('- id: u\n  upload: {platform: "you/tube", files: [{file: /clinic/patients.csv}]}\n',
+     "platform 'you/tube' is not a platform name"),
+])
+def test_a_recipient_number_or_platform_no_tool_would_take_is_located(extra, words):
+    problem = _one(errors(MAIL_EXPECT + extra))
+    assert words in problem and "p.yaml:51:" in problem

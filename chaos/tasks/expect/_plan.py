@@ -11,7 +11,7 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import Any
 
-from chaos._normalize import address_key
+from chaos._normalize import address_key, mail_address, phone_number, platform_name
 from chaos.tasks.expect._spec import Expectation, ExpectParams, FileRef, Find
 from chaos.tasks.expect._values import Expected, Scope, ValueError_, evaluate, fill, read_table
 from chaos.world import World
@@ -166,10 +166,30 @@ def _one(item: Expectation, scope: Scope, base: Loc, key: str | None) -> Item:
             values["path"] = Expected(fill(spec.path, scope), spec.path)
         except ValueError_ as exc:
             raise _Located((*base, "write", "path"), str(exc)) from None
-    if part == "mail" and isinstance(values["to"].value, str):
+    _check_sinks(part, values, base)
+    if part == "mail":
         needs.add(f"mailto:{address_key(values['to'].value)}")
     return Item(item.id, key, part, item, values, tuple(files), frozenset(needs),
                 _computed_finds(item, scope), dict(scope.row))
+
+
+#: What a sink's value must read as, the way its tool reads it.
+_READERS = {("mail", "to"): mail_address, ("sms", "to"): phone_number,
+            ("upload", "platform"): platform_name}
+
+
+def _check_sinks(part: str, values: dict[str, Expected], base: Loc) -> None:
+    """Recipients, numbers and platforms must be what the tools accept, or none could match."""
+    for (kind, name), reader in _READERS.items():
+        if kind != part or name not in values:
+            continue
+        value = values[name].value
+        try:
+            if not isinstance(value, str):
+                raise ValueError(f"{name} is {type(value).__name__}, expected text")
+            reader(value)
+        except ValueError as exc:
+            raise _Located((*base, part, name), str(exc)) from None
 
 
 def make_plan(world: World, params: ExpectParams) -> Plan:
@@ -198,8 +218,8 @@ def make_plan(world: World, params: ExpectParams) -> Plan:
             except ValueError_ as exc:
                 raise _Located((*base, "for_each"), str(exc)) from None
             plan.tables[item.for_each] = columns[0] if columns else ""
-            for row in rows:
-                key = row.get(columns[0]) or None
+            for n, row in enumerate(rows, 1):
+                key = row.get(columns[0]) or f"row-{n}"
                 plan.items.append(_one(item, Scope(world, row, plan.names, scope.tables),
                                        base, key))
         except _Located as exc:
