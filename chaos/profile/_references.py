@@ -149,9 +149,11 @@ def _scripted_problems(profile: Profile) -> list[Problem]:
 def _task_world_problems(profile: Profile) -> list[Problem]:
     """What the task names that the world of the profile's first seed lacks."""
     from chaos.runner import build_world
-    from chaos.tasks import task_kinds
+    from chaos.tasks import TaskKind, task_kinds
 
     kind = task_kinds.get(profile.task.kind)
+    if kind.world_problems is TaskKind.world_problems:
+        return []  # nothing to check: no need to build the world again
     try:
         world = build_world(profile, profile.seed)
     except Exception:  # noqa: BLE001  (the world's own checks report why)

@@ -303,3 +303,12 @@ def test_a_fault_on_the_table_makes_mail_to_a_stranger_a_leak(mailing):
     verdict = judge_fault(fired(["/clinic/patients.csv"]), task, end, [], "desk", 100, None)
     assert verdict.outcome == "propagated"
     assert "mail: mailto:mallory@else.example: wrong_recipients" in verdict.evidence
+
+
+@pytest.mark.parametrize(("bound", "sent", "ok"), [
+    ("at_most: 1", 0, True), ("at_most: 1", 2, False), ("at_least: 2", 1, False),
+    ("at_least: 2", 3, True), ("count: 0", 0, True), ("count: 0", 1, False)])
+def test_count_bounds_read_from_the_mailbox(bound, sent, ok):
+    profile = load(f"- id: m\n  mail: {{to: ana@clinic.example, {bound}}}\n")
+    task, end = end_state(profile, mails=[mail("P001") for _ in range(sent)])
+    assert task.check(end).passed is ok

@@ -202,7 +202,8 @@ def make_plan(world: World, params: ExpectParams) -> Plan:
         if item.for_each is None and item.part in ("answer", "write"):
             try:
                 for name, value in _values(item, scope, ("task", "expect", i)).items():
-                    plan.names.setdefault(name.rsplit(".", 1)[-1], value.value)
+                    if name.startswith(("fields.", "json.")):
+                        plan.names.setdefault(name.split(".", 1)[1], value.value)
             except _Located:
                 continue  # reported below, in its place
     scope.names = plan.names

@@ -120,7 +120,7 @@ class MailSpec(_Strict):
     def bounds(self) -> tuple[int, int | None]:
         """(least, most) messages to `to`; most None: no upper bound."""
         if self.at_most is not None:
-            return 0 if self.at_most else 0, self.at_most
+            return 0, self.at_most
         if self.at_least is not None:
             return self.at_least, None
         n = 1 if self.count is None else self.count
