@@ -312,3 +312,16 @@ def test_count_bounds_read_from_the_mailbox(bound, sent, ok):
     profile = load(f"- id: m\n  mail: {{to: ana@clinic.example, {bound}}}\n")
     task, end = end_state(profile, mails=[mail("P001") for _ in range(sent)])
     assert task.check(end).passed is ok
+
+
+def test_the_prompt_is_filled_from_the_world_and_work_texts_keep_what_to_compute():
+    profile = load("- id: t\n  sms: {to: \"+15550100000\", contains: "
+                   "\"{sum: /clinic/patients.csv#amount}\"}\n",
+                   prompt="Text the desk the total of all {count: /clinic/patients.csv} "
+                          "patients.")
+    task, end = end_state(profile, sms=[SmsRecord(1, 0, "+15550100000", "total 49.75")])
+    brief = task.brief(end.world, end.params)
+    assert brief.startswith("Text the desk the total of all 3 patients.")
+    work = json.loads(brief.rpartition("Brief: ")[2])["work"]
+    assert work[0]["text"] == "{sum: /clinic/patients.csv#amount}"
+    assert task.check(end).passed

@@ -36,7 +36,7 @@ class _Literal(str):
 def _row_fill(text: str, item: Item, world: World) -> str:
     """A template with the row's values filled in and named values left to compute."""
     try:
-        return fill(text, Scope(world, item.row, _Keep()))
+        return fill(text, Scope(world, item.row, _Keep()), compute=False)
     except ValueError_:
         return text
 

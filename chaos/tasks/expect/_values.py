@@ -27,7 +27,8 @@ AGGREGATES = ("sum", "mean", "min", "max", "count", "first", "last")
 OPS = (*AGGREGATES, "json", "text", "file")
 #: Default relative tolerance of numbers.
 TOLERANCE = 0.005
-_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][\w.-]*)\}")
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][\w.-]*)\}"
+                          r"|\{(sum|mean|min|max|count|first|last|json|text):\s*(/[^{}]*)\}")
 _NUMBER = re.compile(r"^[+-]?(\d[\d,]*(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
@@ -116,16 +117,29 @@ def check_expression(value: Any) -> str | None:
     return None
 
 
-def fill(text: str, scope: Scope) -> str:
-    """`{column}` and `{name}` placeholders filled from the row and the named values.
+def fill(text: str, scope: Scope, compute: bool = True) -> str:
+    """`{column}`, `{name}` and `{op: PATH#column}` placeholders filled from the world.
+
+    Args:
+        text: The template.
+        scope: The row, the named values, the world.
+        compute: Fill `{op: PATH}` placeholders with their computed value (else keep them).
 
     Raises:
-        ValueError_: A placeholder names neither a column of the row nor a named value.
+        ValueError_: A placeholder names neither a column of the row nor a named value, or
+            what its computation names is not in the world.
     """
     def one(match: re.Match[str]) -> str:
         token = match.group(0)
         if token in ("{{", "}}"):
             return token[0]
+        if match.group(2):
+            if not compute:
+                return token
+            expression = {match.group(2): match.group(3).strip()}
+            if problem := check_expression(expression):
+                raise ValueError_(problem)
+            return _text(evaluate(expression, scope).value)
         name = match.group(1)
         if name in scope.row:
             return str(scope.row[name])
