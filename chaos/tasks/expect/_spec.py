@@ -184,7 +184,8 @@ class WriteSpec(_Strict):
     same_as: Value = None
     tolerance: float = Field(0.005, ge=0, le=1)
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True,
+                              serialize_by_alias=True)
     _path = field_validator("path")(classmethod(lambda cls, v: _abs_path(v)))
 
 
@@ -201,7 +202,8 @@ class AnswerSpec(_Strict):
     fields: dict[str, Value] = {}
     tolerance: float = Field(0.005, ge=0, le=1)
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True,
+                              serialize_by_alias=True)
 
     @field_validator("schema_")
     @classmethod
