@@ -19,6 +19,8 @@ from chaos.world import World
 __all__ = ["Attachment", "Item", "Plan", "make_plan"]
 
 Loc = tuple[Any, ...]
+#: Most work items (expectation x row) a world's plan holds: each is a line of the brief.
+MAX_ITEMS = 10_000
 
 
 @dataclass(frozen=True)
@@ -219,6 +221,10 @@ def make_plan(world: World, params: ExpectParams) -> Plan:
             except ValueError_ as exc:
                 raise _Located((*base, "for_each"), str(exc)) from None
             plan.tables[item.for_each] = columns[0] if columns else ""
+            if len(plan.items) + len(rows) > MAX_ITEMS:
+                raise _Located((*base, "for_each"), f"{item.for_each} has {len(rows):,} rows: "
+                               f"the expectations would be judged {MAX_ITEMS:,}+ times; keep "
+                               f"the tables an expectation runs over under {MAX_ITEMS:,} rows")
             for n, row in enumerate(rows, 1):
                 key = row.get(columns[0]) or f"row-{n}"
                 plan.items.append(_one(item, Scope(world, row, plan.names, scope.tables),
