@@ -143,7 +143,7 @@ def explain_profile(loaded: LoadedProfile, seed: int | None = None,
         raise InputError(f"--model {under_test}: {problem}")
     world = build_world(profile, seed)
     task = task_kinds.get(profile.task.kind)()
-    params = task.Params.model_validate(profile.task.params)
+    params = task.params_of(profile.task)
     chain = _chain(profile, under_test)
     reachable = {a.name for a in chain if a.reachable}
     planned = plan_faults(profile, world, seed)

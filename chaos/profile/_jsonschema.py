@@ -47,6 +47,7 @@ def profile_json_schema(partial: bool = False) -> dict[str, Any]:
         **{k: v for k, v in schema["properties"].items() if k != "version"},
     }
     _model_ids(schema["properties"]["models"])
+    _expectations(schema)
     _shared_items(schema, "faults", "FaultSpec")
     _shared_items(schema, "models", "ModelSpec")
     for def_schema in defs.values():
@@ -61,6 +62,25 @@ def profile_json_schema(partial: bool = False) -> dict[str, Any]:
     if partial:
         schema["title"] = "chaos profile (extending another)"
     return schema
+
+
+def _expectations(schema: dict[str, Any]) -> None:
+    """`task.expect` items as the `expect` task kind validates them (its own models)."""
+    from chaos.tasks.expect import Expectation
+
+    task = schema.get("$defs", {}).get("TaskSpec", {}).get("properties", {})
+    if "expect" not in task:
+        return
+    items = Expectation.model_json_schema(schema_generator=_Documented,
+                                          ref_template="#/$defs/{model}")
+    for name, definition in items.pop("$defs", {}).items():
+        schema["$defs"].setdefault(name, definition)
+    schema["$defs"].setdefault("Expectation", items)
+    description = task["expect"].get("description")
+    task["expect"] = {"anyOf": [{"type": "array", "items": {"$ref": "#/$defs/Expectation"},
+                                 "maxItems": 200}, {"type": "null"}]}
+    if description:
+        task["expect"]["description"] = description
 
 
 def profile_json_schema_text(partial: bool = False) -> str:

@@ -26,9 +26,11 @@ def _params_problems(model: type[BaseModel], params: dict[str, Any],
         for err in exc.errors():
             loc = (*where, *err["loc"])
             if err["type"] == "extra_forbidden":
-                valid = sorted(model.model_fields)
+                inner = _model_at(model, err["loc"][:-1])
+                valid = sorted(f.alias or n for n, f in inner.model_fields.items())
                 name = str(err["loc"][-1])
-                problems.append((loc, f"unknown key '{name}' in {'.'.join(where)}"
+                place = ".".join(str(p) for p in (*where, *err["loc"][:-1]))
+                problems.append((loc, f"unknown key '{name}' in {place}"
                                  f"{did_you_mean(name, valid)} (valid: {', '.join(valid)})"))
             else:
                 message = str(err["msg"]).removeprefix("Value error, ")
@@ -37,6 +39,26 @@ def _params_problems(model: type[BaseModel], params: dict[str, Any],
                 problems.append((loc, f"{'.'.join(str(p) for p in loc)}: {message}{shown}"))
         return problems
     return []
+
+
+def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel]:
+    """The model that validates the mapping at `loc` under `model` (lists, dicts, optionals)."""
+    import typing
+
+    for key in loc:
+        if isinstance(key, int):
+            continue
+        field = next((f for n, f in model.model_fields.items() if key in (n, f.alias)), None)
+        if field is None:
+            return model
+        annotation: Any = field.annotation
+        while not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if not args:
+                return model
+            annotation = args[-1]
+        model = annotation
+    return model
 
 
 def _world_problems(profile: Profile) -> list[Problem]:
@@ -124,6 +146,21 @@ def _scripted_problems(profile: Profile) -> list[Problem]:
     return problems
 
 
+def _task_world_problems(profile: Profile) -> list[Problem]:
+    """What the task names that the world of the profile's first seed lacks."""
+    from chaos.runner import build_world
+    from chaos.tasks import TaskKind, task_kinds
+
+    kind = task_kinds.get(profile.task.kind)
+    if kind.world_problems is TaskKind.world_problems:
+        return []  # nothing to check: no need to build the world again
+    try:
+        world = build_world(profile, profile.seed)
+    except Exception:  # noqa: BLE001  (the world's own checks report why)
+        return []
+    return kind().world_problems(world, kind.params_of(profile.task))
+
+
 class _NoRandom:
     """Resolution with `pick` needs a sample only when there is more than enough to pick from."""
 
@@ -202,8 +239,9 @@ def check_references(profile: Profile) -> list[Problem]:
     if profile.task.kind not in task_kinds:
         problems.append((("task", "kind"), task_kinds.unknown_message(profile.task.kind)))
     else:
-        problems += _params_problems(task_kinds.get(profile.task.kind).Params,
-                                     profile.task.params, ("task", "params"))
+        kind = task_kinds.get(profile.task.kind)
+        task_problems = _params_problems(kind.Params, *kind.spec_input(profile.task))
+        problems += task_problems or _task_world_problems(profile)
         problems += _scripted_problems(profile)
     seen: set[str] = set()
     for i, spec in enumerate(profile.faults):

@@ -180,12 +180,25 @@ class TaskSpec(Strict):
     Attributes:
         kind: A registered task kind; it writes the prompt, the result schema and the checks.
         params: The task kind's parameters.
-        prompt: Extra text appended to the task's own prompt.
+        prompt: Extra text appended to the task's own prompt (for `kind: expect`, the whole
+            brief, with `{placeholders}` filled from the world).
+        expect: For `kind: expect`: the expected end state, one entry per expectation
+            (checked by the task kind).
     """
 
     kind: str = "highlight_package"
     params: dict[str, Any] = {}
     prompt: str = ""
+    expect: list[dict[str, Any]] | None = Field(None, max_length=MAX_ITEMS)
+
+    @field_validator("expect")
+    @classmethod
+    def _expect_kind(cls, value: Any, info: ValidationInfo) -> Any:
+        kind = info.data.get("kind")
+        if value is not None and kind != "expect":
+            raise ValueError(f"task.expect declares the end state of task kind 'expect', not "
+                             f"'{kind}'; set task.kind: expect or remove task.expect")
+        return value
 
 
 class TargetSpec(Strict):

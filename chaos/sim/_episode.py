@@ -122,7 +122,7 @@ async def _run(plan: EpisodePlan, profile: Profile, world: World, mail: MailServ
         prices[name] = getattr(spec, "price", None)
     faults = plan_faults(profile, world, plan.seed, only_faults) if plan.arm == "chaos" else []
     sinks = EpisodeSinks(plan.key, lambda: int(env.now), mail)
-    task_params = task.Params.model_validate(profile.task.params)
+    task_params = task.params_of(profile.task)
     runner = ChainRunner(
         profile,
         env,

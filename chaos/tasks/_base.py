@@ -111,6 +111,36 @@ class TaskKind:
     Result: ClassVar[type[BaseModel]]
     Params: ClassVar[type[BaseModel]] = NoTaskParams
 
+    @classmethod
+    def spec_input(cls, spec: Any) -> tuple[dict[str, Any], tuple[str, ...]]:
+        """What of the profile's `task` its Params model reads, and where that sits.
+
+        Args:
+            spec: The profile's `task` (a TaskSpec).
+
+        Returns:
+            (the mapping to validate, its location in the profile): `task.params` by default.
+        """
+        return dict(spec.params), ("task", "params")
+
+    @classmethod
+    def params_of(cls, spec: Any) -> Any:
+        """The task's validated parameters, from the profile's `task`."""
+        return cls.Params.model_validate(cls.spec_input(spec)[0])
+
+    def world_problems(self, world: World, params: Any) -> list[tuple[tuple[Any, ...], str]]:
+        """What the task names that this seed's world lacks, as (profile location, message)."""
+        return []
+
+    def outbound_text(self, end: EndState) -> list[tuple[str, str]]:
+        """Every text that left or was answered, as (sink, text), for taint values to be sought.
+
+        By default: mail subjects and bodies, SMS texts, upload titles.
+        """
+        from chaos.tasks._outbound import outbound_texts
+
+        return outbound_texts(end)
+
     def brief(self, world: World, params: Any, extra: str = "") -> str:
         """The task text the entry agent receives."""
         raise NotImplementedError
