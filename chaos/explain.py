@@ -16,8 +16,16 @@ from chaos.errors import InputError
 from chaos.profile import LoadedProfile, Profile
 from chaos.profile._schema import GATE_METRICS, GateSetSpec, OutcomeGateSpec, TaskGateSpec
 
-__all__ = ["AgentPlan", "FaultPlan", "FileGroup", "ProfileExplanation", "WorldSummary",
-           "explain_profile"]
+__all__ = ["AgentPlan", "ExpectationPlan", "FaultPlan", "FileGroup", "ProfileExplanation",
+           "WorldSummary", "explain_profile"]
+
+#: Tools that open or find files: an agent without any of them reaches no file.
+FILE_TOOLS = frozenset({"list_dir", "find_files", "read_file", "file_info"})
+#: Which expectation parts a fault family acts on when it has no file target.
+_FAMILY_PARTS = {"smtp": {"mail", "must_not"}, "mail": {"mail", "must_not"},
+                 "upload": {"upload", "must_not"}}
+#: The parts of an `expect` task; any other part is a task kind judged as a whole.
+_PARTS = frozenset({"mail", "upload", "write", "answer", "sms", "must_not"})
 
 
 class _Frozen(BaseModel):
@@ -66,6 +74,7 @@ class FaultPlan(_Frozen):
             `if-event` (yes when its event comes).
         draw: The trigger's seeded draw, compared with `probability`.
         warnings: Why the fault may never fire.
+        threatens: The expectations it can make unmet (by id), and why.
     """
 
     id: str
@@ -81,6 +90,25 @@ class FaultPlan(_Frozen):
     takes_effect: Literal["yes", "no", "if-event"]
     draw: float | None
     warnings: list[str]
+    threatens: list[str] = []
+
+
+class ExpectationPlan(_Frozen):
+    """One part of the task's right outcome, in this seed's world.
+
+    Attributes:
+        id: The expectation's id (`task` for a task kind judged as one).
+        part: What it asks for (`mail`, `upload`, `write`, `answer`, `sms`, `must_not`...).
+        rows: How many items it stands for (one per table row with `for_each`).
+        needs: The world files and recipients it depends on.
+        threatened_by: Ids of the faults that can make it unmet.
+    """
+
+    id: str
+    part: str
+    rows: int
+    needs: list[str]
+    threatened_by: list[str]
 
 
 class AgentPlan(_Frozen):
@@ -112,7 +140,9 @@ class ProfileExplanation(_Frozen):
     world: WorldSummary
     chain: list[AgentPlan]
     task: dict[str, Any]
+    expectations: list[ExpectationPlan] = []
     faults: list[FaultPlan]
+    unreachable_files: list[str] = []
     models: list[dict[str, Any]]
     limits: dict[str, Any]
     gates: list[str]
@@ -149,6 +179,8 @@ def explain_profile(loaded: LoadedProfile, seed: int | None = None,
     planned = plan_faults(profile, world, seed)
     faults = [_fault_plan(active, world, profile, reachable) for active in planned]
     faults = [_with_shared_targets(plan, faults) for plan in faults]
+    expectations = task.expectations(world, params)
+    faults = [_threatening(plan, expectations) for plan in faults]
     arms = ["clean", "chaos"] if profile.faults else ["clean"]
     return ProfileExplanation(
         profile=profile.name, path=loaded.path, seed=seed, model_under_test=under_test,
@@ -157,7 +189,13 @@ def explain_profile(loaded: LoadedProfile, seed: int | None = None,
         task={"kind": profile.task.kind, "params": params.model_dump(mode="json"),
               "prompt": profile.task.prompt,
               "brief": task.brief(world, params, profile.task.prompt)},
+        expectations=[ExpectationPlan(
+            id=e.id, part=e.part, rows=e.rows, needs=sorted(e.needs),
+            threatened_by=[f.id for f in faults if any(t.split(":")[0] == e.id
+                                                       for t in f.threatens)])
+            for e in expectations],
         faults=faults,
+        unreachable_files=_unreachable(world, profile, reachable),
         models=[{"id": m.id, "provider": m.provider,
                  **m.model_dump(mode="json", exclude_defaults=True, exclude={"provider"})}
                 for m in profile.models],
@@ -269,6 +307,36 @@ def _fault_plan(active: Any, world: Any, profile: Profile, reachable: set[str]) 
                      trigger=trigger.model_dump(mode="json"), when=_when(trigger),
                      probability=trigger.probability, takes_effect=takes,
                      draw=None if draw is None else round(draw, 6), warnings=warnings)
+
+
+def _threatening(plan: FaultPlan, expectations: list[Any]) -> FaultPlan:
+    """Which expectations the fault can make unmet: `id: why`, or a warning when none."""
+    family = plan.kind.split(".")[0]
+    hit = set(plan.targets) | set(plan.copies)
+    out = []
+    for e in expectations:
+        whole = e.part not in _PARTS  # a task kind judged as one: anything may reach it
+        if family in ("chain", "model"):
+            out.append(f"{e.id}: any hand-off or model call may carry it")
+        elif hit & e.needs:
+            out.append(f"{e.id}: needs {sorted(hit & e.needs)[0]}")
+        elif plan.kind == "fs.disk_full" and (whole or e.part in ("write", "must_not")):
+            out.append(f"{e.id}: it writes files")
+        elif family in _FAMILY_PARTS and (whole or e.part in _FAMILY_PARTS[family]):
+            out.append(f"{e.id}: it goes out by {family}")
+    warnings = list(plan.warnings)
+    if not out and expectations and plan.kind != "fs.disk_full":
+        warnings.append("touches no expectation: no part of the right outcome depends on what "
+                        "it hits")
+    return plan.model_copy(update={"threatens": out, "warnings": warnings})
+
+
+def _unreachable(world: Any, profile: Profile, reachable: set[str]) -> list[str]:
+    """World files no agent the chain reaches can open: no file tool, or unreadable."""
+    agents = profile.chain.agents
+    if not any(FILE_TOOLS & set(agents[a].tools) for a in reachable):
+        return sorted(world.files)
+    return sorted(p for p, f in world.files.items() if not getattr(f, "mode", 0o644) & 0o444)
 
 
 def _with_shared_targets(plan: FaultPlan, plans: list[FaultPlan]) -> FaultPlan:

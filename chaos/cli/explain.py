@@ -102,6 +102,22 @@ def _render(console: Console, plan: ProfileExplanation) -> None:
     line(("task ", "bold"), _text(plan.task["kind"]), " ",
          _text(json.dumps(plan.task["params"])))
     line("brief: ", _text(plan.task["brief"]))
+    if plan.expectations:
+        expected = Table(title="expectations (the right end state)", title_justify="left")
+        for column in ("expectation", "items", "depends on", "threatened by"):
+            expected.add_column(column, overflow="fold")
+        for e in plan.expectations:
+            needs = ", ".join(e.needs[:3]) + (f" (+{len(e.needs) - 3} more)"
+                                              if len(e.needs) > 3 else "")
+            expected.add_row(_text(f"{e.id} ({e.part})"), str(e.rows), _text(needs or "-"),
+                             _text(", ".join(e.threatened_by) or "no fault",
+                                   "" if e.threatened_by else "dim"))
+        console.print(expected)
+    if plan.unreachable_files:
+        shown = plan.unreachable_files[:5]
+        more = len(plan.unreachable_files) - len(shown)
+        line(("files no agent can reach: ", "yellow"),
+             _text(", ".join(shown) + (f" (+{more} more)" if more else "")))
 
     console.print()
     faults = Table(title=f"faults (chaos arm, seed {plan.seed})", title_justify="left")
@@ -129,6 +145,8 @@ def _render(console: Console, plan: ProfileExplanation) -> None:
         if fault.params:
             cell.append(_text("\n" + json.dumps(fault.params), "dim"))
         status = _text(effect, "green" if fault.takes_effect != "no" else "dim")
+        for threat in fault.threatens:
+            status.append(_text("\nthreatens " + threat, "dim"))
         for warning in fault.warnings:
             status.append(_text("\n" + warning, "yellow"))
         faults.add_row(cell, _text(targets), _text(fault.when), status)

@@ -3,6 +3,7 @@
 from chaos.tasks import expect  # noqa: F401  (registers the core task kind)
 from chaos.tasks._base import (
     EndState,
+    Expectation,
     NoTaskParams,
     Shipped,
     TaskFacts,
@@ -14,5 +15,5 @@ from chaos.tasks._base import (
 )
 from chaos.tasks._handled import FaultFootprint, episode_handled
 
-__all__ = ["EndState", "FaultFootprint", "NoTaskParams", "Shipped", "TaskFacts", "TaskKind",
-           "TaskVerdict", "Unmet", "episode_handled", "task_kind", "task_kinds"]
+__all__ = ["EndState", "Expectation", "FaultFootprint", "NoTaskParams", "Shipped", "TaskFacts",
+           "TaskKind", "TaskVerdict", "Unmet", "episode_handled", "task_kind", "task_kinds"]

@@ -12,8 +12,8 @@ from chaos._registry import Registry
 from chaos.sinks import EpisodeSinks
 from chaos.world import EpisodeFs, World
 
-__all__ = ["EndState", "NoTaskParams", "Shipped", "TaskFacts", "TaskKind", "TaskVerdict",
-           "Unmet", "task_kind", "task_kinds"]
+__all__ = ["EndState", "Expectation", "NoTaskParams", "Shipped", "TaskFacts", "TaskKind",
+           "TaskVerdict", "Unmet", "task_kind", "task_kinds"]
 
 
 class NoTaskParams(BaseModel):
@@ -45,6 +45,24 @@ class TaskFacts:
     recipients: tuple[str, ...] = ()
     outputs: tuple[str, ...] = ()
     names: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """One part of a task's right outcome, as `chaos explain` shows it.
+
+    Attributes:
+        id: Its id (an `expect` entry's id; `task` for a task kind judged as one).
+        part: What it asks for: `mail`, `upload`, `write`, `answer`, `sms`, `must_not`, or
+            the task kind's name.
+        rows: How many items it stands for in this world (one per table row with `for_each`).
+        needs: World paths and `mailto:` addresses it depends on.
+    """
+
+    id: str
+    part: str
+    rows: int
+    needs: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -148,6 +166,12 @@ class TaskKind:
     def facts(self, world: World, params: Any) -> TaskFacts:
         """What this task needs of the world (paths, recipients, outputs); none by default."""
         return TaskFacts()
+
+    def expectations(self, world: World, params: Any) -> list[Expectation]:
+        """The parts of the right outcome; by default the whole task, needing its facts."""
+        facts = self.facts(world, params)
+        needs = {*facts.needed, *facts.outputs, *(f"mailto:{r}" for r in facts.recipients)}
+        return [Expectation("task", self.name, 1, frozenset(needs))]
 
     def shipped(self, end: EndState) -> list[Shipped]:
         """Every artifact that left the organisation."""

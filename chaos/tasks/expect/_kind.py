@@ -12,6 +12,7 @@ from chaos._normalize import address_key
 from chaos.errors import InputError
 from chaos.tasks._base import (
     EndState,
+    Expectation,
     Shipped,
     TaskFacts,
     TaskKind,
@@ -120,6 +121,15 @@ class Expect(TaskKind):
             outputs=tuple(dict.fromkeys(str(i.value("path")) for i in plan.items
                                         if i.part == "write")),
             names=row_names(plan))
+
+    def expectations(self, world: World, params: ExpectParams) -> list[Expectation]:
+        """Each `expect` entry, with its rows in this world and what they need."""
+        grouped: dict[str, list[Item]] = {}
+        for item in self.plan(world, params).items:
+            grouped.setdefault(item.id, []).append(item)
+        return [Expectation(eid, items[0].part, len(items),
+                            frozenset().union(*(i.needs for i in items)))
+                for eid, items in grouped.items()]
 
     # -- judging -------------------------------------------------------------------------
 
