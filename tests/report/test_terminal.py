@@ -25,7 +25,9 @@ def test_two_profiles_show_each_clean_score_beside_the_chaos_verdicts(two_profil
                      if e.model == model and e.profile == profile and e.arm == "chaos"]
             passed = sum(e.task.passed for e in clean)
             assert f"{passed}/{len(clean)} ({passed / len(clean):.0%})" in row
-            assert f"task {sum(e.task.passed for e in chaos)}/{len(chaos)} · prop." in row
+            handled = sum(bool(e.handled) for e in chaos)
+            assert (f"task {sum(e.task.passed for e in chaos)}/{len(chaos)} · "
+                    f"handled {handled}/{len(chaos)} · prop.") in row
 
 
 def test_the_verdict_rates_count_only_faults_that_fired(two_profile_run):
