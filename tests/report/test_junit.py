@@ -113,3 +113,14 @@ def test_agent_text_with_markup_and_control_characters_stays_valid_xml(sports_ru
 def test_the_same_results_give_the_same_bytes(sports_run):
     results = load_results(sports_run)
     assert junit_xml(results) == junit_xml(load_results(sports_run))
+
+
+def test_a_handled_case_fails_for_the_chain_that_did_not_handle_its_faults(sports_run):
+    results = load_results(sports_run)
+    cases = _cases(JUnitXml.fromstring(junit_xml(results).decode()))
+    assert not cases[("sports-production", "scripted/careful :: handled (chaos arm)")].result
+    (failure,) = cases[("sports-production", "scripted/naive :: handled (chaos arm)")].result
+    naive = [e for e in results.episodes if e.model == "scripted/naive" and e.arm == "chaos"]
+    assert failure.message.startswith(f"not handled in {len(naive)} of {len(naive)} chaos")
+    assert all(e.reproduce in failure.message for e in naive)
+    assert "propagated" in failure.message
