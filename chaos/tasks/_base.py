@@ -16,6 +16,9 @@ from chaos.world import EpisodeFs, World
 __all__ = ["EndState", "NoTaskParams", "Shipped", "TaskFacts", "TaskKind", "TaskVerdict",
            "Unmet", "task_kind", "task_kinds"]
 
+#: Most bytes of a written output searched for taint values.
+_OUTPUT_TEXT_CAP = 1024 * 1024
+
 
 class NoTaskParams(BaseModel):
     """For task kinds without parameters."""
@@ -131,10 +134,11 @@ class TaskKind:
     def outbound_text(self, end: EndState) -> list[tuple[str, str]]:
         """Every text that left, as (where it went, text): the oracle looks for taint values.
 
-        By default each received mail's subject and body, each SMS, each upload's title and
+        By default each received mail's subject and body, each SMS, each upload's title, the
+        text of each file the task's facts name as an output (as the episode left it), and
         the final answer (as JSON, without its `issues`: there the chain reports what it
         found wrong, which is no shipping of it). A task kind whose outcome holds other text
-        (files it writes for someone) adds them.
+        overrides this, keeping the signature.
         """
         texts: list[tuple[str, str]] = []
         for mail in end.sinks.mail:
@@ -143,6 +147,12 @@ class TaskKind:
         texts += [(f"sms to {sms.to}: text", sms.text) for sms in end.sinks.sms]
         texts += [(f"upload:{upload.platform}: title", upload.title)
                   for upload in end.sinks.uploads]
+        for path in self.facts(end.world, end.params).outputs:
+            try:
+                data = end.fs.read_all(path)[:_OUTPUT_TEXT_CAP]
+            except (OSError, ValueError):  # never written, or a folder: nothing left there
+                continue
+            texts.append((f"file {path}", data.decode("utf-8", errors="replace")))
         if end.result is not None:
             answer = {k: v for k, v in end.result.items() if k != "issues"}
             texts.append(("final answer", json.dumps(answer, ensure_ascii=False)))

@@ -25,9 +25,10 @@ chain:
   agents:
     desk:
       instructions: Tell the desk which build shipped.
-      tools: [send_email, send_sms, finish]
+      tools: [send_email, send_sms, write_file, finish]
 task:
   kind: highlight_package
+  params: {save_manifest: true}
 faults:
   - id: wrong-version
     kind: testvalue.introduce
@@ -45,6 +46,8 @@ def says(brief, ctx):
     if "body" in SAY or "subject" in SAY:
         yield "send_email", {"to": ["desk@example.org"], "subject": SAY.get("subject", "Build"),
                              "body": SAY.get("body", "Shipped.")}
+    if "file" in SAY:
+        yield "write_file", {"path": brief["save_to"], "content": SAY["file"]}
     if "sms" in SAY:
         yield "send_sms", {"to": "+15550100000", "text": SAY["sms"]}
     yield "finish", {"result": {"team": SAY.get("team", brief["team"]),
@@ -99,8 +102,9 @@ def test_a_value_in_a_mail_body_is_propagated_with_the_place_named(tmp_path):
     {"team": "Lions 1.2.3"},
     {"subject": "Release 1.2.3"},
     {"sms": "shipped v1.2.3"},
+    {"file": '{"build": "1.2.3"}'},  # the manifest the task asks the chain to save
 ])
-def test_a_value_in_the_answer_a_subject_or_an_sms_is_propagated(tmp_path, say):
+def test_a_value_in_the_answer_a_subject_an_sms_or_an_output_is_propagated(tmp_path, say):
     verdict, _ = _fault(tmp_path, **say)
     assert verdict.outcome == "propagated", verdict.evidence
 
