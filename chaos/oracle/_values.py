@@ -1,6 +1,7 @@
 """Text taints: whether a value a fault introduced stands in text that left the organisation.
 
-A value is found as a whole, in any case or Unicode form (`name_key`): `1.2.3` is carried by
+A value is found as a whole, in any case or Unicode form (`name_key` after NFKC, so full-width
+digits are digits): `1.2.3` is carried by
 `version 1.2.3.` and `v1.2.3`, never by `1.2.30`, `11.2.3` or `1.2.3.4` (a longer number), and
 `Zoë` never by `Zoës` (a longer word).
 """
@@ -8,6 +9,7 @@ A value is found as a whole, in any case or Unicode form (`name_key`): `1.2.3` i
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -34,10 +36,15 @@ def _pattern(key: str) -> re.Pattern[str]:
     return re.compile(left + re.escape(key) + right)
 
 
+def _key(text: str) -> str:
+    """Text as values are compared: compatibility forms folded (`１.２` is `1.2`), case too."""
+    return name_key(unicodedata.normalize("NFKC", text))
+
+
 def carries(text: str, value: str) -> bool:
     """Whether `text` holds `value` as a whole value (see the module docstring)."""
-    key = name_key(value)
-    return bool(key) and _pattern(key).search(name_key(text[:_TEXT_CAP])) is not None
+    key = _key(value)
+    return bool(key) and _pattern(key).search(_key(text[:_TEXT_CAP])) is not None
 
 
 def value_leaks(texts: Iterable[tuple[str, str]], values: Iterable[str]) -> list[str]:
@@ -47,12 +54,12 @@ def value_leaks(texts: Iterable[tuple[str, str]], values: Iterable[str]) -> list
         texts: (where it went, text) pairs, as `TaskKind.outbound_text` gives them.
         values: The fault's taint values.
     """
-    wanted = [v for v in dict.fromkeys(values) if isinstance(v, str) and name_key(v)]
+    wanted = [v for v in dict.fromkeys(values) if isinstance(v, str) and _key(v)]
     if not wanted:
         return []
     found = []
     for where, text in texts:
-        key = name_key(text[:_TEXT_CAP])
+        key = _key(text[:_TEXT_CAP])
         found += [f'{where} carries "{value}" (introduced by the fault)' for value in wanted
-                  if _pattern(name_key(value)).search(key)]
+                  if _pattern(_key(value)).search(key)]
     return found

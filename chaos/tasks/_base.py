@@ -20,6 +20,17 @@ __all__ = ["EndState", "NoTaskParams", "Shipped", "TaskFacts", "TaskKind", "Task
 _OUTPUT_TEXT_CAP = 1024 * 1024
 
 
+def _answer_text(value: Any) -> list[str]:
+    """An answer's keys, strings and numbers, one a line (as written, not JSON-escaped)."""
+    if isinstance(value, dict):
+        return [line for k, v in value.items() for line in [str(k), *_answer_text(v)]]
+    if isinstance(value, list | tuple):
+        return [line for v in value for line in _answer_text(v)]
+    if value is None or isinstance(value, bool):
+        return []
+    return [value if isinstance(value, str) else json.dumps(value)]
+
+
 class NoTaskParams(BaseModel):
     """For task kinds without parameters."""
 
@@ -136,9 +147,9 @@ class TaskKind:
 
         By default each received mail's subject and body, each SMS, each upload's title, the
         text of each file the task's facts name as an output (as the episode left it), and
-        the final answer (as JSON, without its `issues`: there the chain reports what it
-        found wrong, which is no shipping of it). A task kind whose outcome holds other text
-        overrides this, keeping the signature.
+        the final answer (its keys, strings and numbers, without its `issues`: there the
+        chain reports what it found wrong, which is no shipping of it). A task kind whose
+        outcome holds other text overrides this, keeping the signature.
         """
         texts: list[tuple[str, str]] = []
         for mail in end.sinks.mail:
@@ -155,7 +166,7 @@ class TaskKind:
             texts.append((f"file {path}", data.decode("utf-8", errors="replace")))
         if end.result is not None:
             answer = {k: v for k, v in end.result.items() if k != "issues"}
-            texts.append(("final answer", json.dumps(answer, ensure_ascii=False)))
+            texts.append(("final answer", "\n".join(_answer_text(answer))))
         return texts
 
     def unmet(self, end: EndState) -> list[Unmet]:

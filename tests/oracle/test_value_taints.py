@@ -100,6 +100,7 @@ def test_a_value_in_a_mail_body_is_propagated_with_the_place_named(tmp_path):
 
 @pytest.mark.parametrize("say", [
     {"team": "Lions 1.2.3"},
+    {"team": 'Lions "1.2.3"'},
     {"subject": "Release 1.2.3"},
     {"sms": "shipped v1.2.3"},
     {"file": '{"build": "1.2.3"}'},  # the manifest the task asks the chain to save
@@ -128,6 +129,8 @@ def test_a_longer_number_or_a_report_of_the_value_does_not_propagate_it(tmp_path
     ("Zoe\u0308 signed", "Zoë", True),  # decomposed form
     ("Zoës file", "Zoë", False),
     ("total 12,50 EUR", "12,5", False),
+    ("版本 １.４.０", "1.4.0", True),  # full-width digits
+    ('said "Zoë" signed', 'said "Zoë"', True),  # quotes as written, not JSON-escaped
 ])
 def test_a_value_matches_whole_in_any_case_or_unicode_form(text, value, found):
     assert carries(text, value) is found
