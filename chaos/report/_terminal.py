@@ -202,7 +202,10 @@ def failure_lines(results: RunResults) -> list[str]:
     lines = ["failing episodes (crashed, task not done, or a fault propagated, went silent or "
              "crashed); every one's command is in junit.xml and report.html:"]
     for (profile, model, arm), failed in groups.items():
+        # A chaos episode that failed its task but handled its faults is told apart.
+        handled = sum(e.handled is True for e in failed) if arm == "chaos" else 0
+        also = f"; {handled} of them handled" if handled else ""
         lines.append(f"  {profile} · {model} · {arm}: {len(failed)} of "
-                     f"{totals[(profile, model, arm)]} (seeds {_seeds(failed)}); first: "
+                     f"{totals[(profile, model, arm)]} (seeds {_seeds(failed)}{also}); first: "
                      f"{failed[0].reproduce}")
     return lines

@@ -57,6 +57,18 @@ def test_failure_lines_carry_a_reproduce_command_per_failing_group(sports_run):
                    for line in lines)
 
 
+def test_failure_lines_tell_how_many_failing_chaos_episodes_were_handled(sports_run):
+    results = load_results(sports_run)
+    lines = failure_lines(results)
+    careful = [e for e in results.episodes if e.model == "scripted/careful"
+               and e.arm == "chaos" and is_failing(e)]
+    assert careful and all(e.handled for e in careful)
+    (line,) = [line for line in lines if "· scripted/careful · chaos:" in line]
+    assert f"; {len(careful)} of them handled)" in line
+    (line,) = [line for line in lines if "· scripted/naive · chaos:" in line]
+    assert "handled" not in line
+
+
 def test_nothing_failing_prints_no_failure_lines(sports_run):
     results = load_results(sports_run)
     results.episodes = [e for e in results.episodes if not is_failing(e)]
