@@ -21,14 +21,24 @@ _OUTPUT_TEXT_CAP = 1024 * 1024
 
 
 def _answer_text(value: Any) -> list[str]:
-    """An answer's keys, strings and numbers, one a line (as written, not JSON-escaped)."""
-    if isinstance(value, dict):
-        return [line for k, v in value.items() for line in [str(k), *_answer_text(v)]]
-    if isinstance(value, list | tuple):
-        return [line for v in value for line in _answer_text(v)]
-    if value is None or isinstance(value, bool):
-        return []
-    return [value if isinstance(value, str) else json.dumps(value)]
+    """An answer's keys, strings and numbers, one a line (as written, not JSON-escaped).
+
+    Walked with a stack, not recursion: a model may answer with deeply nested JSON.
+    """
+    lines: list[str] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, inner in reversed(item.items()):
+                stack += [inner, str(key)]
+        elif isinstance(item, list | tuple):
+            stack += reversed(item)
+        elif isinstance(item, str):
+            lines.append(item)
+        elif item is not None and not isinstance(item, bool):
+            lines.append(json.dumps(item))
+    return lines
 
 
 class NoTaskParams(BaseModel):
