@@ -181,6 +181,7 @@ def test_the_page_shows_each_models_handled_rate_and_each_chaos_episodes_verdict
     results = load_results(sports_run)
     page = html_report(sports_run, results)
     assert "chaos: handled, rate [95 %]" in page
+    assert "chaos arm, handled" in page  # a bar beside task success per arm
     for model, stats in results.summary["profiles"]["sports-production"]["models"].items():
         chaos = stats["chaos"]
         assert f"{chaos['handled']}/{chaos['episodes']} · {chaos['handled_rate']['rate']:.0%}" \
