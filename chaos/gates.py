@@ -5,8 +5,10 @@ and per profile, on a rate and its Wilson 95 % interval:
 
 - fault outcome metrics (`propagated`, `detected`, `recovered`, `silent`, `crashed`,
   `detected_or_recovered`) count the chaos-arm faults that fired, of one kind with `fault:`;
-- `task_success` and `episodes_crashed` count the episodes of one arm (`arm: chaos` by
-  default) that passed their task, or that crashed (could not finish).
+- `task_success`, `handled` and `episodes_crashed` count the episodes of one arm (`arm: chaos`
+  by default) that passed their task, that were handled (`chaos.oracle.judge_handled`: the task
+  passed, or what a fault made impossible was reported and nothing tainted left), or that
+  crashed (could not finish).
 
 `confidence` picks the value judged: `point` the rate; `strict` the pessimistic bound (upper for
 `max`, lower for `min`); `lower` or `upper` that bound. A gate with nothing to count (no fault of
@@ -147,8 +149,12 @@ def _judge(profile: str, model: str, metric: str, gate: GateSpecBase,
     if isinstance(gate, TaskGateSpec):
         arm = gate.arm
         runs = [e for e in episodes if e.arm == arm]
-        counted = ((e.status == "crashed" for e in runs) if metric == "episodes_crashed"
-                   else (e.task.passed for e in runs))
+        if metric == "episodes_crashed":
+            counted = (e.status == "crashed" for e in runs)
+        elif metric == "handled":
+            counted = (bool(e.handled) for e in runs)
+        else:
+            counted = (e.task.passed for e in runs)
         successes, trials = sum(counted), len(runs)
         fault = None
     else:

@@ -13,6 +13,8 @@ summary
       clean, chaos                                one per arm
         episodes, crashed, task_passed            counts of episodes
         task_success                              rate of passed tasks
+        handled                                   count of handled episodes (below)
+        handled_rate                              rate of handled episodes
         pass_k: {"1": .., .., "K"}                τ-bench pass^k, K = min(episodes, 8); see below
         usage                                     model_calls, input_tokens, output_tokens,
                                                   cost_usd (sums), per_episode {same: means}
@@ -38,6 +40,7 @@ summary
     comparisons: [...]                            one per pair of models a < b (sorted)
       a, b                                        the model ids
       task_success: {clean, chaos}                paired on seeds, per arm
+      handled                                     paired on seeds, chaos arm
       propagated: {<fault kind>: paired}          paired on (seed, fault id) where both
                                                   models' fault fired
         (paired: pairs, a_rate, b_rate, difference, a_only, b_only, p_value)
@@ -54,6 +57,9 @@ summary
   tried n times with c successes; the chance that k tries in a row all succeed. Here a task is
   one (profile, model, arm) and its tries are the seeds, so pass^k reads: pick k worlds of this
   profile at random; how likely does the model get all k right? pass^1 is task success.
+- **handled** (`EpisodeResult.handled`, `chaos.oracle.judge_handled`): the task passed, or every
+  part of it a fault made impossible was reported by the chain and nothing tainted left; the
+  fault-aware task verdict. In the clean arm it equals task passed.
 - **gap**: each chaos episode has a clean twin with the same seed; difference = clean task
   success - chaos task success over the seeds both arms ran. `clean_only` counts seeds where
   only the clean twin passed, `chaos_only` the reverse; p_value is the exact two-sided McNemar
@@ -135,12 +141,15 @@ def _usage(episodes: list[EpisodeResult]) -> dict[str, Any]:
 
 def _arm(episodes: list[EpisodeResult]) -> dict[str, Any]:
     passed = sum(e.task.passed for e in episodes)
+    handled = sum(bool(e.handled) for e in episodes)
     n = len(episodes)
     return {
         "episodes": n,
         "crashed": sum(e.status == "crashed" for e in episodes),
         "task_passed": passed,
         "task_success": rate(passed, n),
+        "handled": handled,
+        "handled_rate": rate(handled, n),
         "pass_k": {str(k): round(pass_hat_k([(n, passed)], k), 4)
                    for k in range(1, min(n, PASS_K_MAX) + 1)},
         "usage": _usage(episodes),
@@ -190,6 +199,12 @@ def _task_pairs(first: dict[int, EpisodeResult],
     return [(first[s].task.passed, second[s].task.passed) for s in sorted(first.keys() & second)]
 
 
+def _handled_pairs(first: dict[int, EpisodeResult],
+                   second: dict[int, EpisodeResult]) -> list[tuple[bool, bool]]:
+    return [(bool(first[s].handled), bool(second[s].handled))
+            for s in sorted(first.keys() & second)]
+
+
 def _scored_faults(episodes: list[EpisodeResult], kind: str) -> dict[tuple[int, str], bool]:
     """(seed, fault id) -> propagated, for the chaos-arm faults of `kind` that fired."""
     return {(e.seed, f.id): f.outcome == FaultOutcome.PROPAGATED.value
@@ -206,7 +221,9 @@ def _comparison(a: list[EpisodeResult], b: list[EpisodeResult]) -> dict[str, Any
         first, second = _scored_faults(a, kind), _scored_faults(b, kind)
         pairs = [(first[u], second[u]) for u in sorted(first.keys() & second)]
         propagated[kind] = _paired(paired_comparison(pairs), "a", "b")
-    return {"task_success": task, "propagated": propagated}
+    handled = _paired(paired_comparison(_handled_pairs(_by_seed(a, "chaos"),
+                                                       _by_seed(b, "chaos"))), "a", "b")
+    return {"task_success": task, "handled": handled, "propagated": propagated}
 
 
 def _reliability(chaos: list[EpisodeResult], overall: dict[str, Any]) -> dict[str, Any]:

@@ -68,7 +68,12 @@ class UsageResult(_Record):
 
 
 class EpisodeResult(_Record):
-    """One episode: its plan, status, task verdict and per-fault outcomes."""
+    """One episode: its plan, status, task verdict and per-fault outcomes.
+
+    `handled` is the fault-aware task verdict (`chaos.oracle.judge_handled`): the task passed,
+    or every part of it a fault made impossible was reported and nothing wrong left; in the
+    clean arm it equals task passed. None only in results written before chaos judged it.
+    """
 
     key: str
     profile: str
@@ -78,6 +83,7 @@ class EpisodeResult(_Record):
     status: Literal["completed", "crashed"]
     error: str | None = None
     task: TaskResult
+    handled: bool | None = None
     faults: list[FaultResult]
     sim_time_ms: int
     usage: UsageResult

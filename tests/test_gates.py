@@ -242,6 +242,26 @@ def test_passing_gates_exit_0(tmp_path):
     assert "gates: 2 passed, 0 failed" in result.output
 
 
+def test_a_handled_gate_passes_the_chain_that_reports_what_it_cannot_do(tmp_path):
+    # Under the faults neither chain gets the task done; careful reports the missing clip and
+    # ships nothing wrong, naive ships the decoy.
+    result, out = run_cli(tmp_path, "  handled: {min: 0.8}\n  task_success: {max: 0.0}\n",
+                          "--model", "scripted/naive", "--model", "scripted/careful",
+                          "--arm", "chaos")
+    assert result.exit_code == 1, result.output
+    assert "gate passed: scripted/careful handled (chaos arm) 2/2 = 1.00" in result.output
+    assert "gate failed: scripted/naive handled (chaos arm) 0/2 = 0.00" in result.output
+    gates = json.loads((out / "results.json").read_text())["summary"]["gates"]
+    assert [(g["model"], g["metric"], g["passed"]) for g in gates] == [
+        ("scripted/careful", "task_success", True), ("scripted/careful", "handled", True),
+        ("scripted/naive", "task_success", True), ("scripted/naive", "handled", False)]
+
+
+def test_a_handled_gate_is_a_located_error_when_misspelt():
+    with pytest.raises(ProfileError, match="did you mean 'handled'"):
+        parse_profile(gated("  handeld: {min: 0.8}\n"))
+
+
 def test_a_profile_without_gates_exits_0_and_records_no_gates(tmp_path):
     out = tmp_path / "run"
     result = CliRunner().invoke(main, ["run", str(SPORTS), "--episodes", "1", "--quiet",
@@ -268,7 +288,9 @@ def test_the_gated_example_passes_the_careful_model_over_its_twenty_seeds(tmp_pa
                "--out", str(tmp_path / "run")])
     assert result.exit_code == 0, result.output
     assert "upper bound 0.03 <= max 0.05" in result.output
-    assert "gates: 5 passed, 0 failed" in result.output
+    assert "gate passed: scripted/careful handled (chaos arm) 20/20 = 1.00 [0.84, 1.00], " \
+           "lower bound 0.84 >= min 0.8" in result.output
+    assert "gates: 6 passed, 0 failed" in result.output
 
 
 def test_the_gated_example_fails_a_small_sample_even_of_the_careful_model(tmp_path):
@@ -286,4 +308,4 @@ def test_the_example_is_the_sports_profile_plus_gates():
     assert {k: v for k, v in example.items() if k not in ("name", "gates")} == {
         k: v for k, v in sports.items() if k != "name"}
     assert set(example["gates"]) == {"propagated", "detected_or_recovered", "task_success",
-                                     "per_model"}
+                                     "handled", "per_model"}

@@ -133,3 +133,17 @@ def test_an_arm_that_did_not_run_has_no_rates():
     assert clean["episodes"] == 0 and clean["pass_k"] == {}
     assert clean["task_success"] == {"rate": None, "low": 0.0, "high": 1.0}
     assert clean["usage"]["per_episode"]["cost_usd"] is None
+
+
+def test_handled_gets_a_rate_per_arm_and_a_paired_comparison_between_models():
+    runs = [episode("a", s, "chaos", False).model_copy(update={"handled": s < 8})
+            for s in range(10)]
+    runs += [episode("b", s, "chaos", False).model_copy(update={"handled": s < 1})
+             for s in range(10)]
+    summary = summarize(runs)["profiles"]["p"]
+    a = summary["models"]["a"]["chaos"]
+    assert (a["task_passed"], a["handled"]) == (0, 8)
+    assert a["handled_rate"]["rate"] == 0.8 and a["handled_rate"]["low"] < 0.8
+    (comparison,) = summary["comparisons"]
+    assert comparison["handled"]["difference"] == 0.7
+    assert (comparison["handled"]["a_only"], comparison["handled"]["b_only"]) == (7, 0)

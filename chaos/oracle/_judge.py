@@ -12,11 +12,12 @@ from typing import Any
 
 from chaos._normalize import name_key
 from chaos.oracle._outcomes import FaultOutcome
+from chaos.oracle._values import value_leaks
 from chaos.sim import ActiveFault, IssueReported
 from chaos.tasks import EndState, Shipped, TaskKind, TaskVerdict
 from chaos.world import EpisodeFs
 
-__all__ = ["FaultVerdict", "judge_fault", "judge_task", "plugin_shipped"]
+__all__ = ["FaultVerdict", "judge_fault", "judge_task", "plugin_shipped", "plugin_text"]
 
 
 @dataclass(frozen=True)
@@ -121,8 +122,19 @@ def plugin_shipped(end: EndState) -> list[Shipped]:
             for record in end.sinks.records[name] for item in record.items]
 
 
+def plugin_text(end: EndState) -> list[tuple[str, str]]:
+    """The messages that went with plugin sinks' records, as (where it went, text)."""
+    return [(f"{name}:{record.destination}: text", record.text)
+            for name in sorted(end.sinks.records)
+            for record in end.sinks.records[name] if record.text]
+
+
 def _leaks(active: ActiveFault, task: TaskKind, end: EndState) -> list[str]:
-    """What of this fault's taint reached a sink (the task's and plugins'), as evidence lines."""
+    """What of this fault's taint reached a sink (the task's and plugins'), as evidence lines.
+
+    Paths and bytes by what left; text values (`Taint.values`) by every outbound text the task
+    names (`TaskKind.outbound_text`) and every plugin sink's message.
+    """
     taint = active.taint
     assert taint is not None
     leaked = []
@@ -137,6 +149,8 @@ def _leaks(active: ActiveFault, task: TaskKind, end: EndState) -> list[str]:
         else:
             state = "does not exist" if s.digest is None else "holds other bytes"
             leaked.append(f"{s.sink}: {s.path} stands for {s.subject} but {state}")
+    if taint.values:
+        leaked += value_leaks(task.outbound_text(end) + plugin_text(end), taint.values)
     return sorted(set(leaked))
 
 

@@ -535,7 +535,7 @@ class OutcomeGateSpec(GateSpecBase):
 
 
 class TaskGateSpec(GateSpecBase):
-    """A gate on the episodes of one arm: task success, or the share that crashed.
+    """A gate on the episodes of one arm: task success, the share handled, or that crashed.
 
     Attributes:
         arm: `chaos` (default, production conditions) or `clean` (the benchmark).
@@ -549,8 +549,10 @@ class GateSetSpec(Strict):
 
     Outcome metrics are rates over the faults that fired in the chaos arm (`not_triggered`
     counts in none); `detected_or_recovered` is the share that was detected or recovered.
-    `episodes_crashed` is the share of one arm's episodes that crashed (could not finish),
-    whether or not a fault fired in them.
+    `handled` is the share of one arm's episodes that were handled: the task passed, or every
+    part of it a fault made impossible was reported and nothing tainted left (in the clean arm,
+    task success). `episodes_crashed` is the share of one arm's episodes that crashed (could
+    not finish), whether or not a fault fired in them.
     """
 
     propagated: list[OutcomeGateSpec] = []
@@ -560,10 +562,11 @@ class GateSetSpec(Strict):
     crashed: list[OutcomeGateSpec] = []
     detected_or_recovered: list[OutcomeGateSpec] = []
     task_success: list[TaskGateSpec] = []
+    handled: list[TaskGateSpec] = []
     episodes_crashed: list[TaskGateSpec] = []
 
     @field_validator("propagated", "detected", "recovered", "silent", "crashed",
-                     "detected_or_recovered", "task_success", "episodes_crashed",
+                     "detected_or_recovered", "task_success", "handled", "episodes_crashed",
                      mode="before")
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
@@ -595,7 +598,7 @@ class GatesSpec(GateSetSpec):
 #: Every metric a gate can name, in the order results list them.
 GATE_METRICS = tuple(GateSetSpec.model_fields)
 #: The metrics that count episodes of one arm (the others are rates of fault outcomes).
-EPISODE_METRICS = ("task_success", "episodes_crashed")
+EPISODE_METRICS = ("task_success", "handled", "episodes_crashed")
 #: The metrics that are rates of fault outcomes.
 OUTCOME_METRICS = tuple(m for m in GATE_METRICS if m not in EPISODE_METRICS)
 

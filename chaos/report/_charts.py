@@ -60,22 +60,33 @@ def _p_value(stats: dict[str, Any]) -> str:
 
 
 def task_gap(profile: str, body: dict[str, Any]) -> dict[str, Any]:
-    """Clean (the benchmark) vs chaos (production) task success per model, Wilson 95 %."""
+    """Clean (the benchmark) vs chaos (production) task success per model, Wilson 95 %.
+
+    Beside them, when the summary has it, the chaos arm's handled rate: the task done, or what a
+    fault made impossible reported with nothing tainted shipped.
+    """
     models = list(body["models"])
+    bars = [("clean", "task_success", "task_passed", "tasks done", "#56B4E9",
+             "clean arm (benchmark)"),
+            ("chaos", "task_success", "task_passed", "tasks done", "#D55E00",
+             "chaos arm (production)")]
+    if all(isinstance(body["models"][m]["chaos"].get("handled_rate"), dict) for m in models):
+        bars.append(("chaos", "handled_rate", "handled", "handled", "#009E73",
+                     "chaos arm, handled"))
     data = []
-    for arm, color, label in (("clean", "#56B4E9", "clean arm (benchmark)"),
-                              ("chaos", "#D55E00", "chaos arm (production)")):
+    for arm, key, count, what, color, label in bars:
         rates, up, down, hover = [], [], [], []
         for model in models:
             stats = body["models"][model]
-            success = stats[arm]["task_success"]
+            success = stats[arm][key]
             rate = success["rate"]
             rates.append(rate)
             up.append(None if rate is None else round(success["high"] - rate, 4))
             down.append(None if rate is None else round(rate - success["low"], 4))
-            hover.append(f"<b>{plot_text(model)}</b> {arm}: {stats[arm]['task_passed']}/"
-                         f"{stats[arm]['episodes']} tasks done "
-                         f"[{success['low']:.0%}, {success['high']:.0%}]" + _p_value(stats))
+            hover.append(f"<b>{plot_text(model)}</b> {arm}: {stats[arm][count]}/"
+                         f"{stats[arm]['episodes']} {what} "
+                         f"[{success['low']:.0%}, {success['high']:.0%}]"
+                         + (_p_value(stats) if key == "task_success" else ""))
         data.append({"type": "bar", "name": label, "x": [plot_text(m, 60) for m in models],
                      "y": rates, "hovertext": hover, "hoverinfo": "text",
                      "marker": {"color": color},

@@ -2,8 +2,9 @@
 
 A fault testcase fails when any episode let that fault kind fail (`propagated`, `silent` or
 `crashed`, see `_verdicts`); it is skipped when the fault never fired in any episode. The clean
-testcase fails when a clean episode failed its task or crashed. Each failure lists the failing
-episodes' keys with the exact command that reproduces each. `time` is simulated seconds.
+testcase fails when a clean episode failed its task or crashed; the `handled (chaos arm)`
+testcase when a chaos episode was not handled (`chaos.oracle.judge_handled`). Each failure lists
+the failing episodes' keys with the exact command that reproduces each. `time` is simulated seconds.
 
 A model with crashed episodes (either arm) also gets an `episodes completed` testcase in
 error: CI counts crashes (the run could not judge them) apart from verdicts that failed.
@@ -51,6 +52,29 @@ def _task_case(suite: ET.Element, profile: str, model: str, clean: list[EpisodeR
               else "task failed: " + ("; ".join(e.task.reasons) or "no reason recorded"))
              for e in failed]
     _failure(case, f"task failed in {len(failed)} of {len(clean)} clean episodes", lines)
+    return "failed"
+
+
+def _why_not_handled(episode: EpisodeResult) -> str:
+    if episode.status == "crashed":
+        return f"crashed: {episode.error}"
+    why = [f"fault {f.id} {f.outcome}" for f in episode.faults
+           if f.outcome in (FaultOutcome.PROPAGATED, FaultOutcome.CRASHED)]
+    why += episode.task.reasons
+    return "not handled: " + ("; ".join(why) or "no reason recorded")
+
+
+def _handled_case(suite: ET.Element, profile: str, model: str,
+                  chaos: list[EpisodeResult]) -> str:
+    """Whether every chaos episode was handled (task done, or what a fault broke reported)."""
+    case = ET.SubElement(suite, "testcase", name=f"{model} :: handled (chaos arm)",
+                         classname=profile, time=_seconds(chaos))
+    # None: results written before chaos judged it; nothing to fail on.
+    failed = [e for e in chaos if e.handled is False]
+    if not failed:
+        return "passed"
+    lines = [(e, _why_not_handled(e)) for e in failed]
+    _failure(case, f"not handled in {len(failed)} of {len(chaos)} chaos episodes", lines)
     return "failed"
 
 
@@ -124,6 +148,8 @@ def junit_xml(results: RunResults) -> bytes:
             chaos = [e for e in runs if e.arm == "chaos"]
             if clean:
                 verdicts.append(_task_case(suite, ref.name, _text(model), clean))
+            if chaos:
+                verdicts.append(_handled_case(suite, ref.name, _text(model), chaos))
             for kind in sorted({f.kind for e in chaos for f in e.faults}):
                 verdicts.append(_fault_case(suite, ref.name, _text(model), kind, chaos))
             if (crash := _crash_case(suite, ref.name, _text(model), runs)) is not None:

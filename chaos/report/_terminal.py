@@ -28,12 +28,20 @@ _COLUMNS = (
 )
 _LEGEND = ("rates over the faults that fired · prop. propagated out of the organisation · "
            "det. detected · rec. recovered · caught at: the agent that reported it most often "
-           "· task ok: clean arm / chaos arm · crashed: episodes that could not finish, clean "
-           "arm / chaos arm")
+           "· task ok: clean arm / chaos arm · handled (chaos arm): task ok, or what a fault made "
+           "impossible was reported and nothing tainted left · crashed: episodes that could not "
+           "finish, clean arm / chaos arm")
 
 
 def _success(arm: dict[str, Any]) -> str:
     return f"{arm['task_passed']}/{arm['episodes']}" if arm["episodes"] else "-"
+
+
+def _handled(arm: dict[str, Any]) -> str:
+    """Handled episodes of an arm; `-` when it did not run or predates the verdict."""
+    if not arm["episodes"] or "handled" not in arm:
+        return "-"
+    return f"{arm['handled']}/{arm['episodes']}"
 
 
 def _crashed(arm: dict[str, Any]) -> str:
@@ -73,6 +81,7 @@ def outcome_tables(results: RunResults) -> list[Table]:
             table.add_column("not fired", justify="right", style="dim", min_width=3)
         table.add_column("caught at", overflow="fold")
         table.add_column("task ok", justify="right", no_wrap=True)
+        table.add_column("handled", justify="right", no_wrap=True)
         # Always shown: a run whose episodes all crashed must not read as a quiet one.
         table.add_column("crashed", justify="right", no_wrap=True)
         previous = None
@@ -91,9 +100,10 @@ def outcome_tables(results: RunResults) -> list[Table]:
                     cells.append(str(row["counts"]["not_triggered"]))
             stats = body["models"][model]
             task = f"{_success(stats['clean'])} / {_success(stats['chaos'])}" if first else ""
+            handled = _handled(stats["chaos"]) if first else ""
             crashed = f"{_crashed(stats['clean'])} / {_crashed(stats['chaos'])}" if first else ""
             table.add_row(escape(model) if first else "", escape(kind), *cells, _caught(row),
-                          task, crashed, end_section=last)
+                          task, handled, crashed, end_section=last)
         tables.append(table)
     return tables
 
@@ -109,11 +119,13 @@ def _task_cell(arm: dict[str, Any] | None) -> str:
 
 
 def _verdicts(stats: dict[str, Any]) -> str:
-    """`task 3/20 · prop. 40% · caught 50% · silent 10%` over the faults that fired."""
+    """`task 3/20 · handled 15/20 · prop. 40% · caught 50% · silent 10%` (faults that fired)."""
     counts = [row["counts"] for row in stats["faults"].values()]
     fired = sum(c[o.value] for c in counts for o in SCORED_OUTCOMES)
     chaos = stats["chaos"]
     parts = [f"task {chaos['task_passed']}/{chaos['episodes']}" if chaos["episodes"] else "task -"]
+    if chaos["episodes"] and "handled" in chaos:
+        parts.append(f"handled {chaos['handled']}/{chaos['episodes']}")
     if fired:
         parts += [f"prop. {_share(sum(c['propagated'] for c in counts), fired)}",
                   f"caught {_share(sum(c['detected'] + c['recovered'] for c in counts), fired)}",
@@ -190,7 +202,10 @@ def failure_lines(results: RunResults) -> list[str]:
     lines = ["failing episodes (crashed, task not done, or a fault propagated, went silent or "
              "crashed); every one's command is in junit.xml and report.html:"]
     for (profile, model, arm), failed in groups.items():
+        # A chaos episode that failed its task but handled its faults is told apart.
+        handled = sum(e.handled is True for e in failed) if arm == "chaos" else 0
+        also = f"; {handled} of them handled" if handled else ""
         lines.append(f"  {profile} · {model} · {arm}: {len(failed)} of "
-                     f"{totals[(profile, model, arm)]} (seeds {_seeds(failed)}); first: "
+                     f"{totals[(profile, model, arm)]} (seeds {_seeds(failed)}{also}); first: "
                      f"{failed[0].reproduce}")
     return lines

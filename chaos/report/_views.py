@@ -93,7 +93,7 @@ def _pass_k(arm: dict[str, Any]) -> str:
 
 
 def task_rows(body: dict[str, Any]) -> list[dict[str, Any]]:
-    """Per model: task success per arm, pass^k, cost per episode, and the paired gap."""
+    """Per model: task success per arm, handled (chaos), pass^k, cost, and the paired gap."""
     rows = []
     for model, stats in body["models"].items():
         row: dict[str, Any] = {"model": model}
@@ -105,6 +105,12 @@ def task_rows(body: dict[str, Any]) -> list[dict[str, Any]]:
                          else "-", "rate": _rate(arm["task_success"]), "crashed": arm["crashed"],
                          "pass_k": _pass_k(arm),
                          "cost": "" if cost is None else f"${cost:.4f}"}
+        chaos = stats["chaos"]
+        # Absent from summaries written before chaos judged it.
+        row["handled"] = ({"done": f"{chaos['handled']}/{chaos['episodes']}",
+                           "rate": _rate(chaos.get("handled_rate"))}
+                          if chaos["episodes"] and isinstance(chaos.get("handled"), int)
+                          else None)
         gap = stats.get("gap") if isinstance(stats.get("gap"), dict) else {}
         row["gap"] = ("" if gap.get("difference") is None else
                       f"{gap['difference']:+.0%} (p = {_scalar(gap.get('p_value'))}, "

@@ -211,14 +211,15 @@ def _result(plan: EpisodePlan, task: Any, end: EndState, faults: list[ActiveFaul
             runner: ChainRunner, crashed: str | None, finish_ms: int | None,
             env: simpy.Environment, only_faults: Collection[str] | None) -> EpisodeResult:
     """Judge the end state and the faults: the episode's result."""
-    from chaos.oracle import judge_fault, judge_task
+    from chaos.oracle import judge_fault, judge_handled, judge_task
 
     entry = runner.profile.chain.entry
     verdict = judge_task(task, end, crashed)
-    fault_results = []
+    fault_results, judged = [], []
     for active in faults:
         v = judge_fault(active, task, end, runner.issues, entry, finish_ms, crashed,
                         runner.trace)
+        judged.append((active, v))
         fault_results.append(
             FaultResult(
                 id=v.id,
@@ -240,6 +241,7 @@ def _result(plan: EpisodePlan, task: Any, end: EndState, faults: list[ActiveFaul
         status="crashed" if crashed else "completed",
         error=crashed,
         task=TaskResult(passed=verdict.passed, reasons=verdict.reasons),
+        handled=judge_handled(task, end, verdict, judged, crashed).handled,
         faults=fault_results,
         sim_time_ms=int(env.now),
         usage=UsageResult(model_calls=runner.model_calls, input_tokens=runner.usage[0],
@@ -259,8 +261,8 @@ def crashed_run(plan: EpisodePlan, error: str) -> EpisodeRun:
         key=plan.key, profile=plan.profile, model=plan.model, seed=plan.seed, arm=plan.arm,
         status="crashed", error=redact(error),
         task=TaskResult(passed=False, reasons=[f"episode crashed: {redact(error)}"]),
-        faults=[], sim_time_ms=0, usage=UsageResult(), trace=f"traces/{plan.key}.jsonl",
-        reproduce=plan.reproduce)
+        handled=False, faults=[], sim_time_ms=0, usage=UsageResult(),
+        trace=f"traces/{plan.key}.jsonl", reproduce=plan.reproduce)
     return EpisodeRun(result, [EpisodeFinished(seq=0, t_ms=0, status="crashed",
                                                error=result.error)])
 

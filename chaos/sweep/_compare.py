@@ -2,7 +2,8 @@
 
 Per profile x model x fault kind it compares the `propagated` rate (worse when it rises) and
 the `detected_or_recovered` rate (worse when it falls) over the faults that fired; per
-profile x model x arm, task success (worse when it falls). The test:
+profile x model x arm, task success (worse when it falls); per profile x model, the chaos arm's
+`handled` rate (worse when it falls). The test:
 
 - **paired** (exact McNemar, `chaos.stats.mcnemar_exact`) when both sides ran the same seeds
   of that profile and model: the units are the faults (seed, fault id) that fired on both
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
@@ -82,11 +83,14 @@ class Side:
         name: The sweep id or run directory.
         faults: (profile, model, kind) -> {(seed, fault id): outcome} (chaos-arm faults).
         tasks: (profile, model, arm) -> {seed: task passed}.
+        handled: (profile, model) -> {seed: handled} (chaos arm; empty for results written
+            before chaos judged it).
     """
 
     name: str
     faults: dict[tuple[str, str, str], dict[tuple[int, str], str]]
     tasks: dict[tuple[str, str, str], dict[int, bool]]
+    handled: dict[tuple[str, str], dict[int, bool]] = field(default_factory=dict)
 
     def seeds(self, profile: str, model: str) -> set[int]:
         """Every seed the side ran for this profile and model."""
@@ -95,8 +99,11 @@ class Side:
 
 
 def _side(name: str, faults: Iterable[tuple[str, str, str, int, str, str]],
-          tasks: Iterable[tuple[str, str, str, int, bool]]) -> Side:
+          tasks: Iterable[tuple[str, str, str, int, bool]],
+          handled: Iterable[tuple[str, str, int, bool]] = ()) -> Side:
     side = Side(name, {}, {})
+    for profile, model, seed, ok in handled:
+        side.handled.setdefault((profile, model), {})[seed] = ok
     for profile, model, kind, seed, fault_id, outcome in faults:
         side.faults.setdefault((profile, model, kind), {})[(seed, fault_id)] = outcome
     for profile, model, arm, seed, passed in tasks:
@@ -118,9 +125,12 @@ def load_side(spec: str, store: SweepStore | None) -> Side:
         episodes = results.episodes
         return _side(spec, ((e.profile, e.model, f.kind, e.seed, f.id, f.outcome)
                             for e in episodes if e.arm == "chaos" for f in e.faults),
-                     ((e.profile, e.model, e.arm, e.seed, e.task.passed) for e in episodes))
+                     ((e.profile, e.model, e.arm, e.seed, e.task.passed) for e in episodes),
+                     ((e.profile, e.model, e.seed, e.handled) for e in episodes
+                      if e.arm == "chaos" and e.handled is not None))
     if store is not None and store.has_sweep(spec):
-        return _side(spec, store.fault_units(spec), store.task_units(spec))
+        return _side(spec, store.fault_units(spec), store.task_units(spec),
+                     store.handled_units(spec))
     where = f" nor a sweep id in the store {store.url}" if store is not None else ""
     known = ""
     if store is not None:
@@ -138,7 +148,7 @@ class ComparisonRow:
         profile: The profile.
         model: The model.
         subject: The fault kind, or `task (clean)` / `task (chaos)`.
-        metric: `propagated`, `detected_or_recovered` or `task_success`.
+        metric: `propagated`, `detected_or_recovered`, `task_success` or `handled`.
         worse_when: `higher` or `lower`.
         baseline: (successes, units) of the baseline.
         candidate: (successes, units) of the candidate.
@@ -285,5 +295,10 @@ def compare(baseline: Side, candidate: Side, threshold: float = 0.05,
             if base_t or cand_t:
                 rows.append(_row(profile, model, f"task ({arm})", "task_success", False,
                                  base_t, cand_t, paired, threshold, alpha))
+        base_h = baseline.handled.get((profile, model), {})
+        cand_h = candidate.handled.get((profile, model), {})
+        if base_h or cand_h:
+            rows.append(_row(profile, model, "task (chaos)", "handled", False, base_h, cand_h,
+                             paired, threshold, alpha))
     return Comparison(baseline.name, candidate.name, threshold, alpha, rows,
                       sorted(models_b - models_c), sorted(models_c - models_b))

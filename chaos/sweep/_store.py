@@ -421,6 +421,21 @@ class SweepStore:
             for r in self._conn.execute(query):
                 yield r[0], r[1], r[2], int(r[3]), r[4], r[5]
 
+    def handled_units(self, sweep_id: str) -> Iterator[tuple[str, str, int, bool]]:
+        """(profile, model, seed, handled) of every chaos-arm episode of the sweep.
+
+        Read from the stored results (no column holds it); episodes stored before chaos judged
+        `handled` are left out.
+        """
+        e = self.t["episodes"]
+        query = self._sa.select(e.c.profile, e.c.model, e.c.seed, e.c.result).where(
+            (e.c.sweep_id == sweep_id) & (e.c.arm == "chaos"))
+        with self._begin():
+            for r in self._conn.execute(query):
+                handled = json.loads(r[3]).get("handled")
+                if isinstance(handled, bool):
+                    yield r[0], r[1], int(r[2]), handled
+
     def task_units(self, sweep_id: str) -> Iterator[tuple[str, str, str, int, bool]]:
         """(profile, model, arm, seed, task passed) of every episode of the sweep."""
         e = self.t["episodes"]

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from chaos.gates import GateResult
 from chaos.metrics import PASS_K_MAX, rate
 from chaos.oracle import SCORED_OUTCOMES, FaultOutcome
+from chaos.profile._schema import EPISODE_METRICS
 from chaos.stats import mcnemar_exact, pass_hat_k, wilson_interval
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ def _ratio(value: float | None, digits: int = 4) -> float | None:
 
 class _Arm:
     def __init__(self) -> None:
-        self.n = self.crashed = self.passed = 0
+        self.n = self.crashed = self.passed = self.handled = 0
         self.usage = dict.fromkeys(_USAGE, 0)
         self.cost = Fraction(0)  # exact, so the sum rounds as math.fsum does
 
@@ -50,6 +51,7 @@ class _Arm:
         self.n += 1
         self.crashed += episode["status"] == "crashed"
         self.passed += bool(episode["task"]["passed"])
+        self.handled += bool(episode.get("handled"))
         usage = episode["usage"]
         for name in _USAGE:
             self.usage[name] += usage.get(name, 0)
@@ -66,6 +68,8 @@ class _Arm:
             "crashed": self.crashed,
             "task_passed": self.passed,
             "task_success": rate(self.passed, n),
+            "handled": self.handled,
+            "handled_rate": rate(self.handled, n),
             "pass_k": {str(k): round(pass_hat_k([(n, self.passed)], k), 4)
                        for k in range(1, min(n, PASS_K_MAX) + 1)},
             "usage": {**self.usage, "cost_usd": round(cost, 6), "per_episode": per_episode},
@@ -166,6 +170,7 @@ class _Model:
 class _Comparison:
     def __init__(self) -> None:
         self.task = {"clean": _Pair(), "chaos": _Pair()}
+        self.handled = _Pair()
         self.propagated: dict[str, _Pair] = {}
 
 
@@ -184,11 +189,14 @@ class SummaryBuilder:
         """Add one seed's episodes of one profile (EpisodeResult JSON data)."""
         models = self._profiles.setdefault(profile, {})
         passed: dict[str, dict[str, bool]] = {}
+        handled: dict[str, bool] = {}
         scored: dict[str, dict[str, tuple[str, bool]]] = {}
         for e in episodes:
             model = models.setdefault(e["model"], _Model())
             model.arms[e["arm"]].add(e)
             passed.setdefault(e["model"], {})[e["arm"]] = bool(e["task"]["passed"])
+            if e["arm"] == "chaos":
+                handled[e["model"]] = bool(e.get("handled"))
             for fault in e["faults"]:
                 model.kinds.setdefault(fault["kind"], _Faults()).add(fault)
                 model.overall.add(fault)
@@ -206,6 +214,8 @@ class SummaryBuilder:
                 for arm, pair in comparison.task.items():
                     if arm in passed[a] and arm in passed[b]:
                         pair.add(passed[a][arm], passed[b][arm])
+                if a in handled and b in handled:
+                    comparison.handled.add(handled[a], handled[b])
                 first, second = scored.get(a, {}), scored.get(b, {})
                 for fault_id in sorted(first.keys() & second.keys()):
                     kind, leaked = first[fault_id]
@@ -227,6 +237,7 @@ class SummaryBuilder:
                         "a": a, "b": b,
                         "task_success": {arm: c.task[arm].json("a", "b")
                                          for arm in ("clean", "chaos")},
+                        "handled": c.handled.json("a", "b"),
                         "propagated": {k: c.propagated.get(k, _Pair()).json("a", "b")
                                        for k in kinds},
                     })
@@ -236,9 +247,10 @@ class SummaryBuilder:
 
 
 def _gate_counts(stats: dict[str, Any], metric: str, gate: Any) -> tuple[str, int, int]:
-    if metric in ("task_success", "episodes_crashed"):
+    if metric in EPISODE_METRICS:
         arm = stats[gate.arm]
-        counted = arm["crashed"] if metric == "episodes_crashed" else arm["task_passed"]
+        counted = arm[{"episodes_crashed": "crashed", "handled": "handled"}.get(
+            metric, "task_passed")]
         return gate.arm, counted, arm["episodes"]
     row = stats["overall"] if gate.fault is None else stats["faults"].get(gate.fault)
     if row is None:

@@ -175,3 +175,21 @@ def test_a_report_that_cannot_be_written_is_an_input_error(sports_run, fresh_cop
     (run / "report.html").mkdir()
     with pytest.raises(InputError, match=r"cannot write .*report\.html"):
         write_reports(run, load_results(run), ["html"])
+
+
+def test_the_page_shows_each_models_handled_rate_and_each_chaos_episodes_verdict(sports_run):
+    results = load_results(sports_run)
+    page = html_report(sports_run, results)
+    assert "chaos: handled, rate [95 %]" in page
+    assert "chaos arm, handled" in page  # a bar beside task success per arm
+    for model, stats in results.summary["profiles"]["sports-production"]["models"].items():
+        chaos = stats["chaos"]
+        assert f"{chaos['handled']}/{chaos['episodes']} · {chaos['handled_rate']['rate']:.0%}" \
+            in page, model
+    careful = next(e for e in results.episodes
+                   if e.model == "scripted/careful" and e.arm == "chaos")
+    naive = next(e for e in results.episodes if e.model == "scripted/naive" and e.arm == "chaos")
+    summary = page.split(f"<strong>{careful.key}</strong>")[1].split("</summary>")[0]
+    assert '<span class="pass">handled</span>' in summary
+    summary = page.split(f"<strong>{naive.key}</strong>")[1].split("</summary>")[0]
+    assert '<span class="fail">not handled</span>' in summary

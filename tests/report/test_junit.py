@@ -26,10 +26,12 @@ def test_junit_parses_with_a_suite_per_profile_and_a_case_per_model_and_fault(tw
         episodes = [e for e in results.episodes if e.profile == suite.name]
         models = {e.model for e in episodes}
         kinds = {f.kind for e in episodes for f in e.faults}
-        assert suite.tests == len(models) * (1 + len(kinds))
+        chaos = {e.model for e in episodes if e.arm == "chaos"}
+        assert suite.tests == len(models) * (1 + len(kinds)) + len(chaos)
         names = {case.name for case in suite}
         for model in models:
             assert f"{model} :: task (clean arm)" in names
+            assert (f"{model} :: handled (chaos arm)" in names) == (model in chaos)
             assert all(f"{model} :: {kind}" in names for kind in kinds)
         assert {case.classname for case in suite} == {suite.name}
 
@@ -42,7 +44,7 @@ def test_a_case_fails_exactly_when_an_episode_let_its_fault_fail(sports_run):
     for (profile, name), case in _cases(xml).items():
         model, _, kind = name.partition(" :: ")
         failures = [r for r in case.result if isinstance(r, Failure)]
-        if kind == "task (clean arm)":
+        if kind in ("task (clean arm)", "handled (chaos arm)"):
             continue
         if (profile, model, kind) in expected:
             failed.add((profile, model, kind))
@@ -111,3 +113,14 @@ def test_agent_text_with_markup_and_control_characters_stays_valid_xml(sports_ru
 def test_the_same_results_give_the_same_bytes(sports_run):
     results = load_results(sports_run)
     assert junit_xml(results) == junit_xml(load_results(sports_run))
+
+
+def test_a_handled_case_fails_for_the_chain_that_did_not_handle_its_faults(sports_run):
+    results = load_results(sports_run)
+    cases = _cases(JUnitXml.fromstring(junit_xml(results).decode()))
+    assert not cases[("sports-production", "scripted/careful :: handled (chaos arm)")].result
+    (failure,) = cases[("sports-production", "scripted/naive :: handled (chaos arm)")].result
+    naive = [e for e in results.episodes if e.model == "scripted/naive" and e.arm == "chaos"]
+    assert failure.message.startswith(f"not handled in {len(naive)} of {len(naive)} chaos")
+    assert all(e.reproduce in failure.message for e in naive)
+    assert "propagated" in failure.message

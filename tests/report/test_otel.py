@@ -164,6 +164,7 @@ def test_spans_carry_the_genai_names_and_the_trace_values(runs):
         assert (root["chaos.episode.key"], root["chaos.seed"], root["chaos.arm"]) == (
             episode.key, episode.seed, episode.arm)
         assert root["chaos.task.passed"] is episode.task.passed
+        assert root["chaos.handled"] is episode.handled
         assert root["chaos.reproduce"] == episode.reproduce
 
 

@@ -25,7 +25,9 @@ def test_two_profiles_show_each_clean_score_beside_the_chaos_verdicts(two_profil
                      if e.model == model and e.profile == profile and e.arm == "chaos"]
             passed = sum(e.task.passed for e in clean)
             assert f"{passed}/{len(clean)} ({passed / len(clean):.0%})" in row
-            assert f"task {sum(e.task.passed for e in chaos)}/{len(chaos)} · prop." in row
+            handled = sum(bool(e.handled) for e in chaos)
+            assert (f"task {sum(e.task.passed for e in chaos)}/{len(chaos)} · "
+                    f"handled {handled}/{len(chaos)} · prop.") in row
 
 
 def test_the_verdict_rates_count_only_faults_that_fired(two_profile_run):
@@ -53,6 +55,18 @@ def test_failure_lines_carry_a_reproduce_command_per_failing_group(sports_run):
         first = next(e for e in failing if (e.profile, e.model, e.arm) == (profile, model, arm))
         assert any(line.endswith(first.reproduce) and f"· {model} · {arm}:" in line
                    for line in lines)
+
+
+def test_failure_lines_tell_how_many_failing_chaos_episodes_were_handled(sports_run):
+    results = load_results(sports_run)
+    lines = failure_lines(results)
+    careful = [e for e in results.episodes if e.model == "scripted/careful"
+               and e.arm == "chaos" and is_failing(e)]
+    assert careful and all(e.handled for e in careful)
+    (line,) = [line for line in lines if "· scripted/careful · chaos:" in line]
+    assert f"; {len(careful)} of them handled)" in line
+    (line,) = [line for line in lines if "· scripted/naive · chaos:" in line]
+    assert "of them handled" not in line
 
 
 def test_nothing_failing_prints_no_failure_lines(sports_run):

@@ -118,3 +118,21 @@ def test_two_run_directories_compare_without_a_store(tmp_path, profile_path):
     assert result.exit_code == 0, result.output
     assert "0 significant regression(s)" in result.output
     assert "unchanged" in result.output
+
+
+def test_a_fall_in_the_handled_rate_is_a_regression(tmp_path):
+    def night(handled_seeds):
+        return [episode("p", "m/a", s, "chaos", passed=False,
+                        outcomes={"fs.missing": "detected"}).model_copy(
+                            update={"handled": s in handled_seeds}) for s in range(40)]
+
+    path = tmp_path / "history.db"
+    with SweepStore(str(path)) as store:
+        store_sweep(store, "good", night(set(range(38))))
+        store_sweep(store, "bad", night(set(range(5))))
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(
+        main, ["compare", "good", "bad", "--store", str(path), "--json"])
+    assert result.exit_code == 1, result.output
+    (row,) = [r for r in json.loads(result.output)["rows"] if r["metric"] == "handled"]
+    assert (row["subject"], row["verdict"], row["test"]) == ("task (chaos)", "regressed", "mcnemar")
+    assert row["baseline"]["successes"] == 38 and row["candidate"]["successes"] == 5
