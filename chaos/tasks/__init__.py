@@ -13,7 +13,6 @@ from chaos.tasks._base import (
     task_kind,
     task_kinds,
 )
-from chaos.tasks._handled import FaultFootprint, episode_handled
 
-__all__ = ["EndState", "Expectation", "FaultFootprint", "NoTaskParams", "Shipped", "TaskFacts",
-           "TaskKind", "TaskVerdict", "Unmet", "episode_handled", "task_kind", "task_kinds"]
+__all__ = ["EndState", "Expectation", "NoTaskParams", "Shipped", "TaskFacts",
+           "TaskKind", "TaskVerdict", "Unmet", "task_kind", "task_kinds"]

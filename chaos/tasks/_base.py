@@ -175,15 +175,6 @@ class TaskKind:
         """What the task names that this seed's world lacks, as (profile location, message)."""
         return []
 
-    def outbound_text(self, end: EndState) -> list[tuple[str, str]]:
-        """Every text that left or was answered, as (sink, text), for taint values to be sought.
-
-        By default: mail subjects and bodies, SMS texts, upload titles.
-        """
-        from chaos.tasks._outbound import outbound_texts
-
-        return outbound_texts(end)
-
     def brief(self, world: World, params: Any, extra: str = "") -> str:
         """The task text the entry agent receives."""
         raise NotImplementedError

@@ -11,7 +11,7 @@ from typing import Any
 from chaos._normalize import address_key, phone_key, platform_key
 from chaos.tasks._base import EndState, Shipped
 
-__all__ = ["deliveries", "mails_to", "outbound_texts", "sent_artifacts", "sms_to", "uploads_to"]
+__all__ = ["deliveries", "mails_to", "sent_artifacts", "sms_to", "uploads_to"]
 
 
 def deliveries(end: EndState) -> dict[str, int]:
@@ -59,16 +59,3 @@ def sent_artifacts(end: EndState) -> list[Shipped]:
     for sms in end.sinks.sms:
         out.append(Shipped("sms", f"tel:{phone_key(sms.to)}", None, phone_key(sms.to)))
     return out
-
-
-def outbound_texts(end: EndState) -> list[tuple[str, str]]:
-    """Every text that left: mail subjects and bodies, SMS texts, upload titles, as (sink, text)."""
-    texts: list[tuple[str, str]] = []
-    for mail in end.sinks.mail:
-        to = ", ".join(sorted({address_key(a) for a in mail.envelope_to}))
-        texts.append((f"mail to {to}", f"{mail.subject}\n{mail.text}"))
-    for sms in end.sinks.sms:
-        texts.append((f"sms to {phone_key(sms.to)}", sms.text))
-    for upload in end.sinks.uploads:
-        texts.append((f"upload:{upload.platform}", upload.title))
-    return texts

@@ -247,35 +247,45 @@ def test_outbound_text_holds_mail_sms_written_files_and_the_answer():
     task, end = end_state(profile, mails=[mail("P001")],
                           sms=[SmsRecord(1, 0, "+15550100000", "sent 3")],
                           writes=[("/out/summary.json", '{"total": 12.5}')],
-                          result={"done": ["summary"], "issues": ["v1.2-rc"]})
+                          result={"done": ["summary"], "build": "v1.2-rc",
+                                  "issues": ["v0.9 is wrong"]})
     texts = dict(task.outbound_text(end))
-    assert "hello" in texts["mail to ana@clinic.example"]
-    assert texts["sms to +15550100000"] == "sent 3"
-    assert texts["write /out/summary.json"] == '{"total": 12.5}'
+    assert "hello" in texts["mail to ana@clinic.example: body"]
+    assert texts["sms to +15550100000: text"] == "sent 3"
+    assert texts["file /out/summary.json"] == '{"total": 12.5}'
     assert "v1.2-rc" in texts["final answer"]
+    assert "v0.9" not in texts["final answer"]  # what the chain reports is no shipping of it
 
 
 
 def test_handled_when_the_unmet_row_is_the_reported_faults_and_nothing_left_wrong(mailing):
+    from chaos.oracle import judge_handled
     from chaos.sim import IssueReported
-    from chaos.tasks import FaultFootprint, episode_handled
 
     target = "/clinic/reports/P002.txt"
     task, end = end_state(mailing, mails=[mail("P001"), mail("P003")],
                           result={"done": ["reports"], "issues": ["P002: no current report"]})
     issue = IssueReported(seq=5, t_ms=20, agent="desk", number=1, severity="error",
                           summary="P002 report missing", paths=[])
-    verdict = judge_fault(fired([target]), task, end, [issue], "desk", 100, None)
+    active = fired([target])
+    verdict = judge_fault(active, task, end, [issue], "desk", 100, None)
     assert verdict.outcome == "detected"
-    footprint = FaultFootprint(frozenset([target]), verdict.outcome, True)
-    assert episode_handled(task.unmet(end), [footprint])
-    assert not episode_handled(task.unmet(end), [FaultFootprint(frozenset([target]),
-                                                                "silent", False)])
-    other = FaultFootprint(frozenset(["/clinic/reports/P001.txt"]), "detected", True)
-    assert not episode_handled(task.unmet(end), [other])
+
+    def handled(task, end, faults):
+        return judge_handled(task, end, task.check(end), faults, None).handled
+
+    assert handled(task, end, [(active, verdict)])
+    quiet, quiet_end = end_state(mailing, mails=[mail("P001"), mail("P003")],
+                                 result={"done": ["reports"], "issues": []})
+    unsaid = judge_fault(active, quiet, quiet_end, [], "desk", 100, None)
+    assert unsaid.outcome == "silent"
+    assert not handled(quiet, quiet_end, [(active, unsaid)])
+    other = fired(["/clinic/reports/P001.txt"])
+    assert not handled(task, end, [(other, judge_fault(other, task, end, [issue], "desk", 100,
+                                                       None))])
     stale, stale_end = end_state(mailing, mails=[mail("P001"), mail("P002", True), mail("P003")])
-    assert not episode_handled(stale.unmet(stale_end),
-                               [FaultFootprint(frozenset([target]), "propagated", True)])
+    leaked = judge_fault(active, stale, stale_end, [issue], "desk", 100, None)
+    assert leaked.outcome == "propagated" and not handled(stale, stale_end, [(active, leaked)])
 
 
 def test_a_world_file_written_over_breaks_must_not_overwrite():

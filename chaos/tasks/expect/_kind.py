@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import posixpath
 from typing import Any
 
@@ -23,7 +22,6 @@ from chaos.tasks._base import (
 from chaos.tasks._outbound import (
     deliveries,
     mails_to,
-    outbound_texts,
     sent_artifacts,
     sms_to,
     uploads_to,
@@ -37,7 +35,6 @@ from chaos.world import World, sha256
 __all__ = ["Expect", "ExpectResult", "WorldLacks"]
 
 #: Most characters of a written file read for outbound text.
-_TEXT_CAP = 256 * 1024
 
 
 class WorldLacks(InputError, ValueError):
@@ -178,19 +175,6 @@ class Expect(TaskKind):
                 if text.startswith("/"):
                     out.append(Shipped("answer", text, None, None))
         return out
-
-    def outbound_text(self, end: EndState) -> list[tuple[str, str]]:
-        """Mail, SMS, upload titles, the files written for expectations, the final answer."""
-        texts = outbound_texts(end)
-        for item in self._plan_of(end).items:
-            if item.part == "write":
-                data = written(end, str(item.value("path")))
-                if data is not None:
-                    texts.append((f"write {item.value('path')}",
-                                  data[:_TEXT_CAP].decode("utf-8", "replace")))
-        if end.result is not None:
-            texts.append(("final answer", json.dumps(end.result, ensure_ascii=False)))
-        return texts
 
     @staticmethod
     def _keys(names: Any) -> set[str]:
