@@ -19,7 +19,7 @@ from chaos.profile._schema import (
 )
 from chaos.profile._union import profile_model
 
-__all__ = ["located", "schema_errors", "short_value", "without_tags"]
+__all__ = ["located", "node_at", "schema_errors", "short_value", "without_tags"]
 
 #: The model spec each provider tag of the `models` union stands for.
 _PROVIDER_MODELS: dict[str, type[BaseModel]] = {
@@ -81,6 +81,11 @@ def _node_at(root: yaml.Node, loc: tuple[Any, ...], key: bool = False) -> yaml.N
             break  # a default the file does not write: its nearest written parent
         node = found
     return node
+
+
+def node_at(root: yaml.Node, loc: tuple[Any, ...]) -> yaml.Node:
+    """The YAML node a profile location names (its file: `node.start_mark.name`)."""
+    return _node_at(root, loc)
 
 
 def _where(loc: tuple[Any, ...]) -> str:

@@ -43,10 +43,13 @@ def _world_problems(profile: Profile) -> list[Problem]:
     """Explicit files that collide with the world; fault targets that name nothing in it."""
     from chaos.faults import fault_kinds
     from chaos.runner import build_world
+    from chaos.world import DeclaredFileError
 
     problems: list[Problem] = []
     try:
         world = build_world(profile, profile.seed)
+    except DeclaredFileError as exc:
+        return [(exc.loc, str(exc))]
     except (OSError, ValueError) as exc:
         return [(("world",), f"the world cannot be built for seed {profile.seed}: {exc}")]
     folders = {posixpath.dirname(p) for p in world.files}
@@ -139,7 +142,9 @@ def check_references(profile: Profile) -> list[Problem]:
     from chaos.world import world_generators
 
     problems: list[Problem] = []
-    if profile.world.generator not in world_generators:
+    if profile.world.generator is None:
+        problems += _world_problems(profile)
+    elif profile.world.generator not in world_generators:
         problems.append(
             (("world", "generator"), world_generators.unknown_message(profile.world.generator))
         )

@@ -23,13 +23,15 @@ class WorldFile:
         path: Absolute POSIX path inside the fake filesystem.
         data: The file's real bytes.
         mtime: Modification time, in seconds since the epoch (fixed, never "now").
-        tags: Labels from the generator that fault selectors can name (`team_clip`, `logo`...).
+        tags: Labels from the generator or the profile that fault selectors can name.
+        mode: Permission bits (0o444: a write is refused with EACCES).
     """
 
     path: str
     data: bytes
     mtime: int
     tags: frozenset[str] = frozenset()
+    mode: int = 0o644
 
     @functools.cached_property
     def digest(self) -> str:
@@ -100,14 +102,15 @@ class World:
         generator: Name of the generator that made it.
         seed: The seed it was made from.
         files: Files by absolute path.
-        truth: Generator-specific ground truth.
+        truth: Generator-specific ground truth (None for a world of declared files only: the
+            profile's declarations, its tags, are then the truth).
         params: The generator parameters used.
     """
 
     generator: str
     seed: int
     files: dict[str, WorldFile]
-    truth: SportsTruth
+    truth: Any
     params: dict[str, Any] = field(default_factory=dict)
     #: The filled FakeFilesystem episodes copy; built on first use (see materialize_world).
     fs_template: Any = field(default=None, repr=False, compare=False)
