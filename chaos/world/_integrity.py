@@ -1,7 +1,8 @@
 """Structural integrity of media bytes, as `pngcheck`, `jpeginfo` or `qtfaststart` would see it.
 
 Sniffing reads a file's first bytes; a truncated or bit-flipped file still sniffs right. This
-walks the whole structure: PNG chunk CRCs and IEND, JPEG SOI to EOI, MP4 box sizes, PDF %%EOF.
+walks the whole structure: PNG chunk CRCs and IEND, JPEG SOI to EOI, MP4 box sizes, PDF %%EOF,
+ZIP (DOCX, XLSX) member CRCs, GIF trailer.
 """
 
 from __future__ import annotations
@@ -52,6 +53,20 @@ def _pdf(data: bytes) -> Integrity:
     return "ok" if b"%%EOF" in data[-1024:] else "truncated"
 
 
+def _zip(data: bytes) -> Integrity:
+    import io
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            # CRCs of every member: what `unzip -t` checks.
+            return "ok" if archive.testzip() is None else "corrupt"
+    except zipfile.BadZipFile:
+        return "truncated" if b"PK\x05\x06" not in data[-65558:] else "corrupt"
+    except (OSError, EOFError, ValueError, RuntimeError, NotImplementedError):
+        return "corrupt"
+
+
 def check_integrity(data: bytes) -> Integrity:
     """Whether a file's bytes hold together, for the formats chaos knows.
 
@@ -69,4 +84,8 @@ def check_integrity(data: bytes) -> Integrity:
         return _mp4(data)
     if data.startswith(b"%PDF-"):
         return _pdf(data)
+    if data.startswith(b"PK\x03\x04"):
+        return _zip(data)
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return "ok" if data.rstrip(b"\x00").endswith(b"\x3b") else "truncated"
     return "unknown"
