@@ -40,7 +40,7 @@ class WorldSummary(_Frozen):
         explicit: The files the profile adds itself.
     """
 
-    generator: str
+    generator: str | None
     params: dict[str, Any]
     seed: int
     files: int

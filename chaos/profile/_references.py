@@ -75,6 +75,22 @@ def _world_problems(profile: Profile) -> list[Problem]:
     return problems
 
 
+def _truth_problems(profile: Profile) -> list[Problem]:
+    """A task kind that reads a generator's ground truth, in a world of declared files only."""
+    from chaos.runner import build_world
+    from chaos.tasks import task_kinds
+
+    task = task_kinds.get(profile.task.kind)()
+    try:
+        task.brief(build_world(profile, profile.seed),
+                   task.Params.model_validate(profile.task.params), profile.task.prompt)
+    except (AttributeError, TypeError, KeyError, ValueError):
+        return [(("task", "kind"), f"task kind '{profile.task.kind}' needs a world generator's "
+                 "ground truth and world.generator is not set; add world.generator (e.g. "
+                 "sports_media) or use a task kind that reads the profile's own files")]
+    return []
+
+
 def _gate_problems(profile: Profile) -> list[Problem]:
     """Gates naming a model the profile does not run or a fault kind it does not inject."""
     problems: list[Problem] = []
@@ -210,6 +226,9 @@ def check_references(profile: Profile) -> list[Problem]:
         problems += _params_problems(task_kinds.get(profile.task.kind).Params,
                                      profile.task.params, ("task", "params"))
         problems += _scripted_problems(profile)
+        if profile.world.generator is None and not any(p[0][:1] == ("world",)
+                                                       for p in problems):
+            problems += _truth_problems(profile)
     seen: set[str] = set()
     for i, spec in enumerate(profile.faults):
         if spec.id in seen:
