@@ -33,6 +33,7 @@ def caller(world):
             return str(exc)
         return json.loads(out) if out.startswith("{") else out
 
+    call.fs = ctx.fs
     return call
 
 

@@ -1,0 +1,43 @@
+"""Document readers on files chaos did not make: compressed PDFs, hostile bytes."""
+
+from __future__ import annotations
+
+import zlib
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from chaos.world._formats import zip_bytes
+from chaos.world._readers import document_tags, document_text
+
+
+def _pdf(stream: bytes, compressed: bool) -> bytes:
+    body = zlib.compress(stream) if compressed else stream
+    head = b"<< /Length %d%s >>" % (len(body), b" /Filter /FlateDecode" if compressed else b"")
+    return b"%PDF-1.7\n1 0 obj\n" + head + b"\nstream\n" + body + b"\nendstream\nendobj\n%%EOF\n"
+
+
+def test_a_compressed_pdf_with_kerned_and_hex_text_reads_as_its_lines():
+    content = b"BT /F1 12 Tf 72 720 Td [(Inv)-20(oice) 5 ( 42)] TJ 0 -14 Td <546f74616c> Tj ET"
+    assert document_text(_pdf(content, compressed=True)) == ("pdf", "Invoice 42\nTotal")
+    assert document_text(_pdf(content, compressed=False)) == ("pdf", "Invoice 42\nTotal")
+
+
+def test_a_deflate_bomb_stops_at_the_bound():
+    bomb = _pdf(b"BT (x) Tj ET" + b" " * (20 * 1024 * 1024), compressed=True)
+    assert document_text(bomb) == ("pdf", "x")
+
+
+def test_xml_with_entities_is_not_expanded():
+    laughs = (b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa">]>'
+              b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/'
+              b'main"><w:body><w:p><w:r><w:t>&a;</w:t></w:r></w:p></w:body></w:document>')
+    archive = zip_bytes([("[Content_Types].xml", b"<Types/>"), ("word/document.xml", laughs)])
+    assert document_text(archive) is None
+
+
+@given(st.binary(max_size=2000))
+def test_readers_never_raise(data):
+    for prefix in (b"", b"%PDF-1.4\n", b"PK\x03\x04", b"From: a@b\nTo: c@d\n\n"):
+        document_text(prefix + data)
+        document_tags(prefix + data)
