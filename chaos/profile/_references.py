@@ -226,8 +226,9 @@ def check_references(profile: Profile) -> list[Problem]:
         problems += _params_problems(task_kinds.get(profile.task.kind).Params,
                                      profile.task.params, ("task", "params"))
         problems += _scripted_problems(profile)
-        if profile.world.generator is None and not any(p[0][:1] == ("world",)
-                                                       for p in problems):
+        # A world that failed its schema is salvaged as the empty default: nothing to say.
+        if profile.world.generator is None and profile.world.files and not any(
+                p[0][:1] == ("world",) for p in problems):
             problems += _truth_problems(profile)
     seen: set[str] = set()
     for i, spec in enumerate(profile.faults):

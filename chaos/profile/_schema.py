@@ -108,6 +108,9 @@ def _fits_paths(value: str | None) -> str | None:
 
 #: Most rows of one declared table (`rows:`): each becomes a line, and maybe a file.
 MAX_ROWS = 10_000
+#: Most cells of all declared tables together: Faker draws ~20k cells a second here, so the
+#: world of one seed stays within ~5 s however the rows and columns are spread.
+MAX_TABLE_CELLS = 100_000
 #: Text encodings a declared text file may be written in.
 Encoding = Literal["utf-8", "utf-8-sig", "utf-16", "latin-1", "cp1252"]
 #: Formats `make:` builds (chaos.world._formats.MAKE_FORMATS).
@@ -342,6 +345,14 @@ class WorldSpec(Strict):
     generator: str | None = Field(None, min_length=1)
     params: dict[str, Any] = {}
     files: list[WorldFileSpec] = Field([], max_length=MAX_ITEMS)
+
+    @model_validator(mode="after")
+    def _tables_fit(self) -> WorldSpec:
+        cells = sum((f.rows or 0) * len(f.columns or {}) for f in self.files)
+        if cells > MAX_TABLE_CELLS:
+            raise ValueError(f"the tables of world.files hold {cells} cells (rows x columns); "
+                             f"at most {MAX_TABLE_CELLS}: declare fewer rows or columns")
+        return self
 
     @model_validator(mode="after")
     def _params_need_a_generator(self) -> WorldSpec:

@@ -261,3 +261,13 @@ def test_every_bad_key_is_located_at_its_entry(tmp_path, files, bad_line, messag
     assert any(message in s for s in shown), shown
     located = next(s for s in shown if message in s)
     assert located.startswith(f"{tmp_path / 'p.yaml'}:{entry}:"), (located, entry)
+
+
+def test_tables_too_large_together_are_a_located_error(tmp_path):
+    columns = "{" + ", ".join(f"c{i}: int" for i in range(11)) + "}"
+    text = with_files(f"- {{path: /t.csv, rows: 10000, columns: {columns}}}")
+    result = check(tmp_path, text)
+    (error,) = result.errors
+    assert "110000 cells" in str(error) and "at most 100000" in str(error)
+    world = text.split("\n").index("world:") + 1
+    assert str(error).startswith(f"{tmp_path / 'p.yaml'}:{world + 1}:")  # the world's keys
