@@ -69,6 +69,15 @@ class _Builder:
         self.tables: dict[str, Table] = {}
         self.count = 0
         self.size = sum(len(f.data) for f in world.files.values())
+        self.folders: dict[str, str] = {}  # folder -> a file under it
+        for path in sorted(world.files):
+            self._note_parents(path)
+
+    def _note_parents(self, path: str) -> None:
+        folder = posixpath.dirname(path)
+        while folder not in self.folders and folder != "/":
+            self.folders[folder] = path
+            folder = posixpath.dirname(folder)
 
     def add(self, where: tuple[Any, ...], path: str, data: bytes, mtime: int, mode: int,
             tags: frozenset[str]) -> None:
@@ -82,6 +91,16 @@ class _Builder:
             raise DeclaredFileError(where, f"the world's files pass "
                                     f"{MAX_DECLARED_BYTES // (1024 * 1024)} MiB at {path}; "
                                     "use smaller fixtures or fewer rows")
+        if path in self.folders:
+            raise DeclaredFileError(where, f"{path} is a folder of the world (it holds "
+                                    f"{self.folders[path]}); give the file another path")
+        folder = posixpath.dirname(path)
+        while folder != "/":
+            if folder in self.world.files:
+                raise DeclaredFileError(where, f"{folder} is a file of the world, so {path} "
+                                        "cannot lie under it; give one of them another path")
+            folder = posixpath.dirname(folder)
+        self._note_parents(path)
         self.world.add_file(WorldFile(path, data, mtime, tags, mode))
 
     def table_rows(self, where: tuple[Any, ...], path: str) -> Table:

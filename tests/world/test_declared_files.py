@@ -271,3 +271,17 @@ def test_tables_too_large_together_are_a_located_error(tmp_path):
     assert "110000 cells" in str(error) and "at most 100000" in str(error)
     world = text.split("\n").index("world:") + 1
     assert str(error).startswith(f"{tmp_path / 'p.yaml'}:{world + 1}:")  # the world's keys
+
+
+@pytest.mark.parametrize(("files", "message"), [
+    ("- {path: /a/b.txt, text: x}\n- {path: /a/b.txt/c, text: y}",
+     "/a/b.txt is a file of the world, so /a/b.txt/c cannot lie under it"),
+    ("- {path: /x/c.txt, text: y}\n- {path: /x, text: x}",
+     "/x is a folder of the world (it holds /x/c.txt)"),
+    ("- {path: /prod, text: y}", "/prod is a folder of the world"),
+])
+def test_a_file_where_a_folder_is_is_a_located_error(tmp_path, files, message):
+    text = with_files(files)
+    (error,) = check(tmp_path, text).errors
+    line = text.split("\n").index("    " + files.split("\n")[-1]) + 1
+    assert str(error).startswith(f"{tmp_path / 'p.yaml'}:{line}:") and message in str(error)
