@@ -192,7 +192,7 @@ def pdf_bytes(title: str, lines: list[str], info: dict[str, str] | None = None) 
     Args:
         title: Stored as ``/Title`` in the Info dictionary.
         lines: Text lines drawn top-down; characters outside WinAnsi become
-            ``?`` and lines past the bottom of the page are clipped.
+            ``?`` and lines past the bottom of the page are cut off.
         info: More Info entries (``Author``, ``Subject``, ``Keywords``, ``Creator``,
             ``CreationDate``, ``ModDate``), in this order whatever order they come in.
 

@@ -285,3 +285,20 @@ def test_a_file_where_a_folder_is_is_a_located_error(tmp_path, files, message):
     (error,) = check(tmp_path, text).errors
     line = text.split("\n").index("    " + files.split("\n")[-1]) + 1
     assert str(error).startswith(f"{tmp_path / 'p.yaml'}:{line}:") and message in str(error)
+
+
+def test_declared_worlds_are_the_same_bytes_in_another_process(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    check(tmp_path, readme_world_profile())
+    script = ("import hashlib,sys; from chaos.profile import load_profile; "
+              "from chaos.runner import build_world; "
+              "w = build_world(load_profile(sys.argv[1]).profile, 5); "
+              "print(hashlib.sha256(b''.join(p.encode() + w.files[p].data + "
+              "str(w.files[p].mtime).encode() for p in sorted(w.files))).hexdigest())")
+    digests = {subprocess.run([sys.executable, "-c", script, str(tmp_path / "p.yaml")],
+                              env=os.environ | {"PYTHONHASHSEED": str(h)}, check=True,
+                              capture_output=True, text=True).stdout for h in (1, 2)}
+    assert len(digests) == 1  # the digest covers every path, byte and mtime
