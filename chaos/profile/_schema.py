@@ -284,6 +284,9 @@ class WorldFileSpec(Strict):
         if len(sources) != 1:
             raise ValueError("a world file needs exactly one of text, base64, from, make, rows"
                              + (f" (got {', '.join(sources)})" if sources else ""))
+        if self.path.endswith("/") and self.from_ is None:
+            raise ValueError(f"{self.path} ends in '/', a folder: only from: fills a folder; "
+                             "name the file")
         if (self.rows is None) != (self.columns is None):
             raise ValueError("rows and columns go together: rows: N with columns: {...}")
         if self.rows is not None and self.make not in (None, "csv", "json", "xlsx"):

@@ -184,7 +184,9 @@ def _copied(builder: _Builder, spec: Any, where: tuple[Any, ...]) -> None:
                                 f"{base}); the path is relative to the profile file's "
                                 "folder") from None
     if top.is_file():
-        builder.add(where, spec.path.rstrip("/"), _read(top, where, builder), _mtime(spec),
+        # `path: /in/` takes the file under its own name, as `cp file /in/` does.
+        path = spec.path + top.name if spec.path.endswith("/") else spec.path
+        builder.add(where, path, _read(top, where, builder), _mtime(spec),
                     _mode(spec), frozenset(spec.tags))
         return
     if not top.is_dir():

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from chaos.models.scripted import policy
+from chaos.profile import check_profile
 from chaos.runner import RunOptions, build_world, run_profiles
 from chaos.sim import EpisodePlan, run_episode
 from chaos.tools import ToolContext, tools
@@ -101,10 +102,11 @@ def test_from_a_folder_copies_every_file_with_its_bytes_and_relative_path(tmp_pa
     assert all(f.tags == {"m"} for f in copied.values())
 
 
-def test_from_a_single_file(tmp_path):
-    world = build_world(loaded(tmp_path, "- {path: /in/index.csv, from: matters/index.csv}")
-                        .profile, 0)
-    assert world.files["/in/index.csv"].data == (FIXTURES / "matters/index.csv").read_bytes()
+def test_from_a_single_file_to_a_path_or_into_a_folder(tmp_path):
+    world = build_world(loaded(tmp_path, "- {path: /in/i.csv, from: matters/index.csv}\n"
+                                         "- {path: /in/, from: matters/index.csv}").profile, 0)
+    expected = (FIXTURES / "matters/index.csv").read_bytes()
+    assert world.files["/in/i.csv"].data == world.files["/in/index.csv"].data == expected
 
 
 def test_from_never_follows_a_link_out_of_its_folder(tmp_path):
@@ -250,6 +252,7 @@ def test_for_each_row_over_a_copied_csv(tmp_path):
     ("- {path: '/a/{x}.txt', text: x}", 0, "add for_each_row"),
     ("- {path: /a.txt, from: /etc/passwd}", 0, "relative to the profile file's folder"),
     ("- {path: /a.txt, text: x, colour: red}", 0, "colour"),
+    ("- {path: /a/, text: x}", 0, "only from: fills a folder"),
 ])
 def test_every_bad_key_is_located_at_its_entry(tmp_path, files, bad_line, message):
     text = with_files(files)
@@ -302,3 +305,19 @@ def test_declared_worlds_are_the_same_bytes_in_another_process(tmp_path):
                               env=os.environ | {"PYTHONHASHSEED": str(h)}, check=True,
                               capture_output=True, text=True).stdout for h in (1, 2)}
     assert len(digests) == 1  # the digest covers every path, byte and mtime
+
+
+def test_from_is_relative_to_the_file_that_declares_it_under_extends(tmp_path):
+    base = tmp_path / "base"
+    base.mkdir()
+    check(base, with_files("- {path: /m/, from: matters/}"))
+    child = tmp_path / "elsewhere" / "child.yaml"
+    child.parent.mkdir()
+    child.write_text("version: 1\nextends: ../base/p.yaml\nname: child\n"
+                     "world:\n  files+:\n    - {path: /own.txt, from: own.txt}\n")
+    (child.parent / "own.txt").write_text("mine")
+    result = check_profile(child)
+    assert result.ok, [str(e) for e in result.errors]
+    world = build_world(result.loaded.profile, 0)
+    assert world.files["/m/index.csv"].data == (FIXTURES / "matters/index.csv").read_bytes()
+    assert world.files["/own.txt"].data == b"mine"
