@@ -321,3 +321,17 @@ def test_from_is_relative_to_the_file_that_declares_it_under_extends(tmp_path):
     world = build_world(result.loaded.profile, 0)
     assert world.files["/m/index.csv"].data == (FIXTURES / "matters/index.csv").read_bytes()
     assert world.files["/own.txt"].data == b"mine"
+
+
+def test_the_json_schema_takes_the_readme_world_files():
+    jsonschema = pytest.importorskip("jsonschema")
+    import yaml
+
+    from tests.world._profiles import REPO
+
+    schema = json.loads((REPO / "chaos-profile.schema.json").read_text())
+    document = yaml.safe_load(readme_world_profile())
+    jsonschema.validate(document, schema)
+    document["world"]["files"][0]["columns"]["fee"] = "money"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(document, schema)
