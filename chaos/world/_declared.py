@@ -169,7 +169,13 @@ def _table(builder: _Builder, spec: Any, where: tuple[Any, ...]) -> None:
     if fmt == "xlsx":
         data = xlsx_bytes("", [columns, *([text_of(r[c]) for c in columns] for r in table)], {})
     else:
-        data = table_bytes(table, columns, fmt == "json").encode(spec.encoding)
+        text = table_bytes(table, columns, fmt == "json")
+        try:
+            data = text.encode(spec.encoding)
+        except UnicodeEncodeError as exc:
+            raise DeclaredFileError((*where, "encoding"), f"{spec.path}: a drawn value holds "
+                                    f"{exc.object[exc.start:exc.end]!r}, which "
+                                    f"{spec.encoding} cannot write; use utf-8") from None
     builder.add(where, spec.path, data, _mtime(spec), _mode(spec), frozenset(spec.tags))
 
 

@@ -335,3 +335,12 @@ def test_the_json_schema_takes_the_readme_world_files():
     document["world"]["files"][0]["columns"]["fee"] = "money"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(document, schema)
+
+
+def test_a_table_value_the_encoding_cannot_write_is_a_located_error(tmp_path):
+    text = with_files("- path: /t.csv\n  rows: 1\n  encoding: latin-1\n"
+                      "  columns: {a: {const: 'Zoë €'}}")
+    (error,) = check(tmp_path, text).errors
+    line = text.split("\n").index("      encoding: latin-1") + 1
+    assert str(error).startswith(f"{tmp_path / 'p.yaml'}:{line}:")
+    assert "'€', which latin-1 cannot write" in str(error)
