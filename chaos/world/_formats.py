@@ -168,7 +168,8 @@ def eml_bytes(title: str, text: str, meta: dict[str, str]) -> bytes:
     headers = {"Subject": title} if title else {}
     headers |= {_header_name(k): v for k, v in meta.items()}
     headers.setdefault("Date", "Thu, 01 Jan 2026 00:00:00 +0000")
-    for key in sorted(headers, key=lambda k: (k not in ("From", "To", "Subject", "Date"), k)):
+    first = ("From", "To", "Cc", "Subject", "Date")
+    for key in sorted(headers, key=lambda k: (first.index(k) if k in first else len(first), k)):
         message[key] = headers[key]
     message.set_content(text)
     return message.as_bytes()

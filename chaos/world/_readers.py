@@ -195,7 +195,10 @@ def _looks_like_mail(data: bytes) -> bool:
     if head is None:
         return False
     names = {line.split(b":", 1)[0].lower() for line in head.group().splitlines() if b":" in line}
-    return b"mime-version" in names or (b"from" in names and bool(names & {b"to", b"subject"}))
+    # A YAML file of `from:` and `to:` keys is no mail: a mail also has a Date (RFC 5322
+    # requires one) or declares its MIME version.
+    return b"mime-version" in names or ({b"from", b"date"} <= names
+                                        and bool(names & {b"to", b"subject"}))
 
 
 def _mail_text(data: bytes) -> str | None:

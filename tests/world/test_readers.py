@@ -41,3 +41,7 @@ def test_readers_never_raise(data):
     for prefix in (b"", b"%PDF-1.4\n", b"PK\x03\x04", b"From: a@b\nTo: c@d\n\n"):
         document_text(prefix + data)
         document_tags(prefix + data)
+
+
+def test_a_yaml_file_with_from_and_to_keys_is_not_read_as_a_mail():
+    assert document_text(b"from: staging\nto: production\n\nsteps: 3\n") is None
