@@ -219,7 +219,10 @@ def _walk(top: Path, where: tuple[Any, ...]) -> list[Path]:
             real = entry.resolve()
             if not real.is_relative_to(top):
                 continue  # a link out of the folder: the profile's files stay its own
-            info = real.stat()
+            try:
+                info = real.stat()
+            except OSError:
+                continue  # a broken link: nothing to copy
             if stat.S_ISDIR(info.st_mode) and real not in seen:
                 seen.add(real)
                 stack.append(entry)

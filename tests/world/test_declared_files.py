@@ -344,3 +344,27 @@ def test_a_table_value_the_encoding_cannot_write_is_a_located_error(tmp_path):
     line = text.split("\n").index("      encoding: latin-1") + 1
     assert str(error).startswith(f"{tmp_path / 'p.yaml'}:{line}:")
     assert "'€', which latin-1 cannot write" in str(error)
+
+
+def test_from_skips_broken_links_fifos_and_link_loops(tmp_path):
+    import os
+
+    check(tmp_path, "")
+    folder = tmp_path / "matters"
+    (folder / "gone.txt").symlink_to(tmp_path / "nowhere")
+    (folder / "loop").symlink_to(folder)
+    os.mkfifo(folder / "pipe")
+    world = build_world(loaded(tmp_path, "- {path: /m/, from: matters/}").profile, 0)
+    assert sorted(p for p in world.files if p.startswith("/m/")) == [
+        "/m/acme/contract.txt", "/m/acme/scan.bin", "/m/index.csv"]
+
+
+def test_from_past_the_file_count_bound_is_a_located_error(tmp_path, monkeypatch):
+    import chaos.world._declared as declared
+
+    monkeypatch.setattr(declared, "MAX_DECLARED_FILES", 2)
+    text = with_files("- {path: /m/, from: matters/}")
+    (error,) = check(tmp_path, text).errors
+    line = text.split("\n").index("    - {path: /m/, from: matters/}") + 1
+    assert str(error).startswith(f"{tmp_path / 'p.yaml'}:{line}:")
+    assert "more than 2 files" in str(error)
