@@ -368,3 +368,10 @@ def test_from_past_the_file_count_bound_is_a_located_error(tmp_path, monkeypatch
     line = text.split("\n").index("    - {path: /m/, from: matters/}") + 1
     assert str(error).startswith(f"{tmp_path / 'p.yaml'}:{line}:")
     assert "more than 2 files" in str(error)
+
+
+def test_read_file_cut_inside_a_character_shows_the_text_before_it(tmp_path):
+    world = build_world(loaded(tmp_path, "- {path: /in/z.txt, text: 'Zoë Zoë'}").profile, 0)
+    read = caller(world)("read_file", path="/in/z.txt", max_bytes=3)
+    assert (read["content"], read["truncated"]) == ("Zo", True)
+    assert "binary" not in read and "encoding_note" not in read
