@@ -61,6 +61,9 @@ def without_tags(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     if len(loc) > 2 and ((loc[0] == "faults" and loc[2] in fault_kinds)
                          or (loc[0] == "models" and loc[2] in _PROVIDER_MODELS)):
         return loc[:2] + loc[3:]
+    if len(loc) > 5 and loc[:2] == ("world", "files") and loc[3] == "columns" \
+            and loc[5] in ("kind", "spec"):
+        return loc[:5] + loc[6:]  # a column's form (see the profile schema's `Column`)
     return loc
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -52,14 +51,7 @@ def _world_problems(profile: Profile) -> list[Problem]:
         return [(exc.loc, str(exc))]
     except (OSError, ValueError) as exc:
         return [(("world",), f"the world cannot be built for seed {profile.seed}: {exc}")]
-    folders = {posixpath.dirname(p) for p in world.files}
-    for i, spec in enumerate(profile.world.files):
-        parents = [posixpath.dirname(spec.path)]
-        while parents[-1] != "/":
-            parents.append(posixpath.dirname(parents[-1]))
-        if spec.path in folders or any(p in world.files for p in parents):
-            problems.append((("world", "files", i, "path"), f"{spec.path} collides with the "
-                             "generated world (a folder there, or a file above it)"))
+    # A declared file where the world has a folder was refused while building (its entry).
     tags = world.tags()
     for i, spec in enumerate(profile.faults):
         target = spec.target

@@ -139,8 +139,9 @@ class ColumnSpec(Strict):
     model_config = ConfigDict(populate_by_name=True)
     format: str | None = Field(None, max_length=ID_MAX)
     choice: list[Scalar] | None = Field(None, min_length=1, max_length=MAX_ITEMS)
-    int_: tuple[int, int] | None = Field(None, alias="int")
-    amount: tuple[float, float] | None = None
+    # Lists of two, not tuples: `[1]` then reads "at least 2 items", not "missing key '1'".
+    int_: list[int] | None = Field(None, alias="int", min_length=2, max_length=2)
+    amount: list[float] | None = Field(None, min_length=2, max_length=2)
     const: Scalar | None = None
 
     @field_validator("format")
@@ -165,6 +166,16 @@ class ColumnSpec(Strict):
             if bounds is not None and bounds[0] > bounds[1]:
                 raise ValueError(f"{name}: [lo, hi] needs lo <= hi, got {list(bounds)}")
         return self
+
+
+def _column_form(value: Any) -> str:
+    # A kind's name or a mapping: one error for a bad column, not one per form it is not.
+    return "kind" if isinstance(value, str) else "spec"
+
+
+#: A table column: a kind's name, or a ColumnSpec mapping.
+Column = Annotated[Annotated[ColumnKind, Tag("kind")] | Annotated[ColumnSpec, Tag("spec")],
+                   Discriminator(_column_form)]
 
 
 class WorldFileSpec(Strict):
@@ -202,7 +213,7 @@ class WorldFileSpec(Strict):
         {}, max_length=100)
     rows: int | None = Field(None, ge=0, le=MAX_ROWS)
     columns: dict[Annotated[str, Field(min_length=1, max_length=ID_MAX)],
-                  ColumnKind | ColumnSpec] | None = Field(None, min_length=1, max_length=100)
+                  Column] | None = Field(None, min_length=1, max_length=100)
     for_each_row: str | None = Field(None, pattern=r"^/")
     mtime: str | int | None = None
     mode: str | None = None
