@@ -375,3 +375,12 @@ def test_read_file_cut_inside_a_character_shows_the_text_before_it(tmp_path):
     read = caller(world)("read_file", path="/in/z.txt", max_bytes=3)
     assert (read["content"], read["truncated"]) == ("Zo", True)
     assert "binary" not in read and "encoding_note" not in read
+
+
+def test_explain_counts_latin1_text_as_text_not_binary(tmp_path):
+    from chaos.explain import explain_profile
+
+    profile = loaded(tmp_path, "- {path: /in/c.txt, text: 'Zoë', encoding: latin-1}\n"
+                               "- {path: /in/b.bin, base64: AAEC}")
+    kinds = {group.name: group.files for group in explain_profile(profile, seed=0).world.kinds}
+    assert kinds["text, not UTF-8"] == 1 and kinds["binary"] == 1
