@@ -18,13 +18,19 @@ __all__ = ["document_tags", "document_text"]
 
 #: Most bytes a reader inflates from one stream or member.
 _MOST = 16 * 1024 * 1024
+#: Most bytes of PDF page content read for text (~1.5 s of tokenising here, at worst), and
+#: most characters of text gathered: past either, a reader has more than read_file shows.
+_MOST_CONTENT = 2 * 1024 * 1024
+_MOST_TEXT = 512 * 1024
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _S = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _CORE = {"title": "title", "creator": "author", "subject": "subject",
          "description": "description", "keywords": "keywords"}
-_STREAM = re.compile(rb"<<(.{0,2000}?)>>\s*stream\r?\n", re.DOTALL)
-_TOKEN = re.compile(rb"\((?:\\.|[^\\()]|\((?:\\.|[^\\()])*\))*\)|<[0-9A-Fa-f\s]*>|\[|\]|"
-                    rb"[A-Za-z'\"*]+|[-+]?[0-9.]+|/[^\s/\[\]()<>]+", re.DOTALL)
+_STREAM = re.compile(rb"(?<![A-Za-z])stream\r?\n")
+# One token at a time, no nested repetition: the scan stays linear on any bytes.
+_SIMPLE = re.compile(rb"\s+|%[^\r\n]*|<<|>>|<[0-9A-Fa-f\s]*>|[\[\]{}]|/[^\s/\[\]()<>{}%]*|"
+                     rb"[^\s/\[\]()<>{}%]+|.", re.DOTALL)
+_STRING_STOP = re.compile(rb"[\\()]")
 _ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
 _HEADER = re.compile(rb"\A(?:[!-9;-~]+:[^\r\n]*\r?\n(?:[ \t][^\r\n]*\r?\n)*)+\r?\n")
 
@@ -53,13 +59,42 @@ def _decode(raw: bytes) -> str:
     return raw.decode("cp1252", errors="replace")
 
 
+def _string_end(content: bytes, start: int) -> int:
+    """Where the literal string opening at `start` ends: balanced brackets, escapes skipped."""
+    depth, pos = 0, start
+    while (stop := _STRING_STOP.search(content, pos)) is not None:
+        char = content[stop.start()]
+        if char == 0x5C:  # a backslash escapes the next byte
+            pos = stop.start() + 2
+            continue
+        depth += 1 if char == 0x28 else -1
+        pos = stop.start() + 1
+        if depth == 0:
+            return pos
+    return len(content)
+
+
+def _tokens(content: bytes) -> list[bytes]:
+    tokens, pos = [], 0
+    while pos < len(content):
+        if content[pos] == 0x28:
+            end = _string_end(content, pos)
+        else:
+            match = _SIMPLE.match(content, pos)
+            end = match.end() if match else pos + 1
+        token = content[pos:end]
+        if not token[:1].isspace() and token[:1] != b"%":
+            tokens.append(token)
+        pos = end
+    return tokens
+
+
 def _pdf_lines(content: bytes) -> list[str]:
     lines: list[str] = []
     line = ""
     pending: list[bytes] = []
     in_text = False
-    for match in _TOKEN.finditer(content):
-        token = match.group()
+    for token in _tokens(content):
         if token == b"BT":
             in_text = True
         elif token == b"ET":
@@ -69,8 +104,8 @@ def _pdf_lines(content: bytes) -> list[str]:
                 line = ""
         elif not in_text:
             continue
-        elif token[:1] in (b"(", b"<"):
-            pending.append(token)
+        elif token[:1] == b"(" or (token[:1] == b"<" and token != b"<<"):
+            pending.append(token if token.endswith((b")", b">")) else token + b")")
         elif token in (b"Tj", b"TJ", b"'", b'"'):
             if token in (b"'", b'"') and line:
                 lines.append(line)
@@ -91,18 +126,26 @@ def _pdf_text(data: bytes) -> str | None:
     if not data.startswith(b"%PDF"):
         return None
     lines: list[str] = []
-    for match in _STREAM.finditer(data):
+    pos, budget = 0, _MOST_CONTENT
+    while (match := _STREAM.search(data, pos)) is not None:
         start = match.end()
         end = data.find(b"endstream", start)
         if end < 0:
             break
-        body = data[start:end]
-        if b"/FlateDecode" in match.group(1):
-            body = _inflate(body)
-        elif b"/Filter" in match.group(1):
+        # The stream's dictionary: what stands between its object header and `stream`.
+        head = data[max(0, match.start() - 2000):match.start()]
+        head = head[head.rfind(b"obj"):] if b"obj" in head else head
+        body: bytes | None = data[start:end]
+        if b"/FlateDecode" in head:
+            body = _inflate(body or b"")
+        elif b"/Filter" in head:
             body = None  # an image or a filter this reader does not know: no text in it
         if body:
-            lines += _pdf_lines(body)
+            lines += _pdf_lines(body[:budget])
+            budget -= len(body)
+            if budget <= 0 or sum(map(len, lines)) > _MOST_TEXT:
+                break  # more than anyone is shown (read_file returns at most 256 KiB)
+        pos = end + len(b"endstream")
     return "\n".join(lines)
 
 

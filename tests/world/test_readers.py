@@ -45,3 +45,15 @@ def test_readers_never_raise(data):
 
 def test_a_yaml_file_with_from_and_to_keys_is_not_read_as_a_mail():
     assert document_text(b"from: staging\nto: production\n\nsteps: 3\n") is None
+
+
+def test_huge_page_content_is_read_up_to_the_bound():
+    kind, text = document_text(_pdf(b"BT (x) Tj ET " * 1_000_000, compressed=True))
+    lines = text.split("\n")
+    assert kind == "pdf" and set(lines) == {"x"}
+    assert 100_000 < len(lines) < 1_000_000  # the first 2 MiB of content, not all 12 MiB
+
+
+def test_unbalanced_strings_and_hex_read_without_rescanning():
+    for pattern in (b"((x)", b"(\\", b"<0 ", b"<<"):
+        assert document_text(_pdf(b"BT " + pattern * 300_000 + b" Tj ET", compressed=True))
