@@ -57,3 +57,21 @@ def test_huge_page_content_is_read_up_to_the_bound():
 def test_unbalanced_strings_and_hex_read_without_rescanning():
     for pattern in (b"((x)", b"(\\", b"<0 ", b"<<"):
         assert document_text(_pdf(b"BT " + pattern * 300_000 + b" Tj ET", compressed=True))
+
+
+def test_a_zip_bomb_is_checked_within_a_bound_and_bad_crcs_are_corrupt():
+    import io
+    import zipfile
+
+    from chaos.world._integrity import check_integrity
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for i in range(8):  # 8 x 32 MiB of zeros inflate from ~250 KiB
+            archive.writestr(f"zeros{i}", b"\0" * (32 * 1024 * 1024))
+    assert check_integrity(out.getvalue()) == "ok"
+    assert document_text(out.getvalue())[0] == "zip"
+    good = zip_bytes([("a.txt", b"hello world " * 100)])
+    flipped = bytearray(good)
+    flipped[40] ^= 0xFF  # inside the deflated data of the only member
+    assert check_integrity(bytes(flipped)) == "corrupt"
