@@ -384,3 +384,18 @@ def test_explain_counts_latin1_text_as_text_not_binary(tmp_path):
                                "- {path: /in/b.bin, base64: AAEC}")
     kinds = {group.name: group.files for group in explain_profile(profile, seed=0).world.kinds}
     assert kinds["text, not UTF-8"] == 1 and kinds["binary"] == 1
+
+
+def test_faults_target_the_profiles_own_tags(tmp_path):
+    text = readme_world_profile().replace(
+        "target: {tag: task_clip}", "target: {tag: report, pick: 1}")
+    result = check(tmp_path, text)
+    assert result.ok, [str(e) for e in result.errors]
+    profile = result.loaded.profile
+    plan = EpisodePlan(profile.name, "p.yaml", "scripted/careful", 0, "chaos")
+    episode = asyncio.run(run_episode(plan, profile, build_world(profile, 0)))
+    (injected,) = [e for e in episode.trace if e.type == "fault_injected"]
+    (target,) = injected.targets
+    assert target.startswith("/clinic/reports/P00") and target.endswith(".pdf")
+    typo = check(tmp_path, text.replace("{tag: report,", "{tag: reprt,"))
+    assert "did you mean 'report'?" in str(typo.errors[0])
