@@ -248,6 +248,26 @@ class WorldFileSpec(Strict):
                              "character") from None
         return value
 
+    @field_validator("mtime", mode="before")
+    @classmethod
+    def _yaml_dates(cls, value: Any) -> Any:
+        # YAML reads an unquoted `2026-03-02` or `2026-03-02T09:00:00Z` as a date: take it.
+        from datetime import UTC, date, datetime
+
+        if isinstance(value, datetime):
+            return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+        if isinstance(value, date):
+            return value.isoformat()
+        return value
+
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _quoted_mode(cls, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            raise ValueError("write mode as a quoted octal string such as \"0444\" (YAML "
+                             f"reads an unquoted mode as a number: {value})")
+        return value
+
     @field_validator("mtime")
     @classmethod
     def _moment(cls, value: str | int | None) -> str | int | None:

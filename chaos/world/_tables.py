@@ -100,9 +100,18 @@ def table_bytes(table: Table, columns: list[str], as_json: bool) -> str:
 
 
 def parse_table(data: bytes, as_json: bool) -> Table | None:
-    """The rows of a CSV (header first) or JSON list-of-objects file; None if it is neither."""
+    """The rows of a CSV (header first) or JSON list-of-objects file; None if it is neither.
+
+    UTF-8 (with or without a BOM), UTF-16 with a BOM, else cp1252: how a spreadsheet saved it.
+    """
     try:
-        text = data.decode("utf-8-sig")
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            text = data.decode("utf-16")
+        else:
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = data.decode("cp1252", errors="replace")  # a spreadsheet's export
         if as_json:
             rows = json.loads(text)
             ok = isinstance(rows, list) and all(isinstance(r, dict) for r in rows)

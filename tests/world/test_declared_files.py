@@ -399,3 +399,26 @@ def test_faults_target_the_profiles_own_tags(tmp_path):
     assert target.startswith("/clinic/reports/P00") and target.endswith(".pdf")
     typo = check(tmp_path, text.replace("{tag: report,", "{tag: reprt,"))
     assert "did you mean 'report'?" in str(typo.errors[0])
+
+
+def test_unquoted_yaml_dates_are_mtimes_and_an_unquoted_mode_is_told_to_quote(tmp_path):
+    world = build_world(loaded(tmp_path, "- {path: /a.txt, text: a, mtime: 2026-03-02}\n"
+                                         "- {path: /b.txt, text: b, mtime: 2026-03-02T09:00:00Z}")
+                        .profile, 0)
+    assert world.files["/a.txt"].mtime == 1772409600
+    assert world.files["/b.txt"].mtime == 1772442000
+    (error,) = check(tmp_path, with_files("- {path: /a.txt, text: a, mode: 0444}")).errors
+    assert 'quoted octal string such as "0444"' in str(error)
+
+
+def test_for_each_row_reads_a_copied_csv_in_another_encoding(tmp_path):
+    check(tmp_path, "")
+    (tmp_path / "matters" / "latin.csv").write_bytes("id,who\n1,Zoë\n".encode("latin-1"))
+    (tmp_path / "matters" / "wide.csv").write_bytes("id,who\n2,Zoë\n".encode("utf-16"))
+    files = """
+- {path: /m/, from: matters/}
+- {path: "/out/{id}.txt", for_each_row: /m/latin.csv, text: "{who}"}
+- {path: "/out/{id}.txt", for_each_row: /m/wide.csv, text: "{who}"}
+"""
+    world = build_world(loaded(tmp_path, files).profile, 0)
+    assert world.files["/out/1.txt"].data == world.files["/out/2.txt"].data == "Zoë".encode()
