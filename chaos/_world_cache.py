@@ -9,22 +9,27 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from chaos.profile import LoadedProfile, Profile
-from chaos.world import World, WorldFile, generate_world, prepare_world
+from chaos.world import World, add_declared_files, generate_world, prepare_world
+from chaos.world._declared import DEFAULT_MTIME
 
 __all__ = ["EXPLICIT_MTIME", "WorldCache", "build_world"]
 
-#: mtime of explicit profile files: fixed, never "now".
-EXPLICIT_MTIME = 1767225600
+#: mtime of explicit profile files that name none: fixed, never "now".
+EXPLICIT_MTIME = DEFAULT_MTIME
 
 
 def build_world(profile: Profile, seed: int) -> World:
-    """The world of `profile` for `seed`: the generator's files plus the profile's own."""
-    world = generate_world(profile.world.generator, seed, profile.world.params)
-    for spec in profile.world.files:
-        world.add_file(
-            WorldFile(spec.path, spec.text.encode(), EXPLICIT_MTIME, frozenset(spec.tags))
-        )
-    return world
+    """The world of `profile` for `seed`: the generator's files (if any), then the profile's.
+
+    Raises:
+        DeclaredFileError: A declared file that cannot be built (a ValueError naming where).
+    """
+    spec = profile.world
+    if spec.generator is None:
+        world = World(generator="", seed=seed, files={}, truth=None)
+    else:
+        world = generate_world(spec.generator, seed, spec.params)
+    return add_declared_files(world, list(spec.files), seed)
 
 
 Key = tuple[str, int]

@@ -48,7 +48,7 @@ class WorldSummary(_Frozen):
         explicit: The files the profile adds itself.
     """
 
-    generator: str
+    generator: str | None
     params: dict[str, Any]
     seed: int
     files: int
@@ -223,7 +223,8 @@ def _world_summary(profile: Profile, world: Any) -> WorldSummary:
     tag_bytes: Counter[str] = Counter()
     for path in sorted(world.files):
         item = world.files[path]
-        kind = sniff_mime(item.data) or ("empty" if not item.data else "binary")
+        kind = sniff_mime(item.data) or ("empty" if not item.data else "binary"
+                                         if b"\0" in item.data[:8192] else "text, not UTF-8")
         kinds[kind] += 1
         kind_bytes[kind] += len(item.data)
         for tag in item.tags:

@@ -111,8 +111,10 @@ def check_profile(path: str | Path, text: str | None = None) -> ProfileCheck:
         errors += [e for e in schema_errors(found, root) if e.location not in said]
         salvaged = salvage(data, exc.errors(), model)
         if salvaged is not None:
+            _anchor_world_sources(salvaged.profile, root, salvaged.original)
             errors += _reference_errors(salvaged.profile, root, salvaged.original)
     else:
+        _anchor_world_sources(profile, root, lambda loc: loc)
         errors += _reference_errors(profile, root, lambda loc: loc)
     if errors or profile is None:
         return ProfileCheck(shown, tuple(errors), None)
@@ -196,6 +198,16 @@ def _plain_value(node: yaml.Node) -> Any:
         return _construct(node)
     except yaml.YAMLError:
         return node.value
+
+
+def _anchor_world_sources(profile: Profile, root: yaml.Node, original: Any) -> None:
+    """Tell each `from:` entry the folder of the file that declares it (`extends` included)."""
+    from chaos.profile._locate import node_at
+
+    for i, spec in enumerate(profile.world.files):
+        where = original(("world", "files", i, "from")) if spec.from_ is not None else None
+        if where is not None:
+            spec._base = str(Path(node_at(root, where).start_mark.name).parent)
 
 
 def _reference_errors(profile: Profile, root: yaml.Node, original: Any) -> list[ProfileError]:

@@ -19,7 +19,7 @@ from chaos.profile._schema import (
 )
 from chaos.profile._union import profile_model
 
-__all__ = ["located", "schema_errors", "short_value", "without_tags"]
+__all__ = ["located", "node_at", "schema_errors", "short_value", "without_tags"]
 
 #: The model spec each provider tag of the `models` union stands for.
 _PROVIDER_MODELS: dict[str, type[BaseModel]] = {
@@ -61,6 +61,9 @@ def without_tags(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     if len(loc) > 2 and ((loc[0] == "faults" and loc[2] in fault_kinds)
                          or (loc[0] == "models" and loc[2] in _PROVIDER_MODELS)):
         return loc[:2] + loc[3:]
+    if len(loc) > 5 and loc[:2] == ("world", "files") and loc[3] == "columns" \
+            and loc[5] in ("kind", "spec"):
+        return loc[:5] + loc[6:]  # a column's form (see the profile schema's `Column`)
     return loc
 
 
@@ -81,6 +84,11 @@ def _node_at(root: yaml.Node, loc: tuple[Any, ...], key: bool = False) -> yaml.N
             break  # a default the file does not write: its nearest written parent
         node = found
     return node
+
+
+def node_at(root: yaml.Node, loc: tuple[Any, ...]) -> yaml.Node:
+    """The YAML node a profile location names (its file: `node.start_mark.name`)."""
+    return _node_at(root, loc)
 
 
 def _where(loc: tuple[Any, ...]) -> str:

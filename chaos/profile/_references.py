@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -65,20 +64,16 @@ def _world_problems(profile: Profile) -> list[Problem]:
     """Explicit files that collide with the world; fault targets that name nothing in it."""
     from chaos.faults import fault_kinds
     from chaos.runner import build_world
+    from chaos.world import DeclaredFileError
 
     problems: list[Problem] = []
     try:
         world = build_world(profile, profile.seed)
+    except DeclaredFileError as exc:
+        return [(exc.loc, str(exc))]
     except (OSError, ValueError) as exc:
         return [(("world",), f"the world cannot be built for seed {profile.seed}: {exc}")]
-    folders = {posixpath.dirname(p) for p in world.files}
-    for i, spec in enumerate(profile.world.files):
-        parents = [posixpath.dirname(spec.path)]
-        while parents[-1] != "/":
-            parents.append(posixpath.dirname(parents[-1]))
-        if spec.path in folders or any(p in world.files for p in parents):
-            problems.append((("world", "files", i, "path"), f"{spec.path} collides with the "
-                             "generated world (a folder there, or a file above it)"))
+    # A declared file where the world has a folder was refused while building (its entry).
     tags = world.tags()
     for i, spec in enumerate(profile.faults):
         target = spec.target
@@ -92,6 +87,22 @@ def _world_problems(profile: Profile) -> list[Problem]:
             problems.append((("faults", i, "target"), f"fault '{spec.id}' targets no file in "
                              f"the world of seed {profile.seed}; check its tag and glob"))
     return problems
+
+
+def _truth_problems(profile: Profile) -> list[Problem]:
+    """A task kind that reads a generator's ground truth, in a world of declared files only."""
+    from chaos.runner import build_world
+    from chaos.tasks import task_kinds
+
+    task = task_kinds.get(profile.task.kind)()
+    try:
+        task.brief(build_world(profile, profile.seed),
+                   task.Params.model_validate(profile.task.params), profile.task.prompt)
+    except (AttributeError, TypeError, KeyError, ValueError):
+        return [(("task", "kind"), f"task kind '{profile.task.kind}' needs a world generator's "
+                 "ground truth and world.generator is not set; add world.generator (e.g. "
+                 "sports_media) or use a task kind that reads the profile's own files")]
+    return []
 
 
 def _gate_problems(profile: Profile) -> list[Problem]:
@@ -176,7 +187,9 @@ def check_references(profile: Profile) -> list[Problem]:
     from chaos.world import world_generators
 
     problems: list[Problem] = []
-    if profile.world.generator not in world_generators:
+    if profile.world.generator is None:
+        problems += _world_problems(profile)
+    elif profile.world.generator not in world_generators:
         problems.append(
             (("world", "generator"), world_generators.unknown_message(profile.world.generator))
         )
@@ -243,6 +256,10 @@ def check_references(profile: Profile) -> list[Problem]:
         task_problems = _params_problems(kind.Params, *kind.spec_input(profile.task))
         problems += task_problems or _task_world_problems(profile)
         problems += _scripted_problems(profile)
+        # A world that failed its schema is salvaged as the empty default: nothing to say.
+        if profile.world.generator is None and profile.world.files and not any(
+                p[0][:1] == ("world",) for p in problems):
+            problems += _truth_problems(profile)
     seen: set[str] = set()
     for i, spec in enumerate(profile.faults):
         if spec.id in seen:

@@ -15,6 +15,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    PrivateAttr,
     Tag,
     ValidationInfo,
     field_validator,
@@ -45,7 +46,9 @@ __all__ = [
     "TaskSpec",
     "TriggerSpec",
     "UserToolSpec",
+    "WorldFileSpec",
     "WorldSpec",
+    "epoch_seconds",
 ]
 
 
@@ -60,36 +63,6 @@ class Strict(BaseModel):
 
     # inf and nan are no price, latency or rate: they would poison every figure after them.
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-
-class WorldFileSpec(Strict):
-    """An explicit file added to the generated world.
-
-    Attributes:
-        path: Absolute path in the fake filesystem.
-        text: UTF-8 content.
-        tags: Labels fault selectors can name.
-    """
-
-    path: str = Field(pattern=r"^/")
-    text: str
-    tags: list[Annotated[str, Field(max_length=ID_MAX)]] = []
-
-    @field_validator("path")
-    @classmethod
-    def _plain_path(cls, value: str) -> str:
-        if posixpath.normpath(value) != value or value == "/" or "\x00" in value:
-            raise ValueError("must be a normalised absolute file path (no '..', '//', or "
-                             "trailing '/')")
-        return _fits_paths(value) or value
-
-
-class WorldSpec(Strict):
-    """Which world generator, with which parameters, plus explicit files."""
-
-    generator: str = "sports_media"
-    params: dict[str, Any] = {}
-    files: list[WorldFileSpec] = Field([], max_length=MAX_ITEMS)
 
 
 class AgentSpec(Strict):
@@ -131,6 +104,296 @@ def _fits_paths(value: str | None) -> str | None:
         raise ValueError(f"has a name longer than {NAME_MAX} bytes (Linux's NAME_MAX); "
                          "shorten it")
     return value
+
+
+#: Most rows of one declared table (`rows:`): each becomes a line, and maybe a file.
+MAX_ROWS = 10_000
+#: Most cells of all declared tables together: Faker draws ~20k cells a second here, so the
+#: world of one seed stays within ~5 s however the rows and columns are spread.
+MAX_TABLE_CELLS = 100_000
+#: Text encodings a declared text file may be written in.
+Encoding = Literal["utf-8", "utf-8-sig", "utf-16", "latin-1", "cp1252"]
+#: Formats `make:` builds (chaos.world._formats.MAKE_FORMATS).
+MakeFormat = Literal["pdf", "docx", "xlsx", "zip", "png", "jpeg", "gif", "mp4", "csv", "json",
+                     "eml"]
+#: Column kinds a table draws from Faker (chaos.world._tables.COLUMN_KINDS).
+ColumnKind = Literal["name", "first_name", "last_name", "email", "company", "phone", "city",
+                     "country", "address", "amount", "int", "date", "datetime", "word",
+                     "sentence", "sku", "uuid", "bool"]
+Scalar = str | int | float | bool
+_MODE = re.compile(r"0?[0-7]{3}")
+_TEMPLATE = re.compile(r"\{([^{}]*)\}")
+
+
+class ColumnSpec(Strict):
+    """A table column beyond a plain kind: exactly one of the keys.
+
+    Attributes:
+        format: `"INV-{n:04d}"`: the 1-based row number, formatted.
+        choice: One of these values per row, drawn from the table's seed.
+        int_: (`int:`) A whole number from lo to hi.
+        amount: A money amount from lo to hi, two decimals.
+        const: The same value in every row.
+    """
+
+    model_config = ConfigDict(populate_by_name=True)
+    format: str | None = Field(None, max_length=ID_MAX)
+    choice: list[Scalar] | None = Field(None, min_length=1, max_length=MAX_ITEMS)
+    # Lists of two, not tuples: `[1]` then reads "at least 2 items", not "missing key '1'".
+    int_: list[int] | None = Field(None, alias="int", min_length=2, max_length=2)
+    amount: list[float] | None = Field(None, min_length=2, max_length=2)
+    const: Scalar | None = None
+
+    @field_validator("format")
+    @classmethod
+    def _formats_n(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                value.format(n=1)
+            except (KeyError, IndexError, ValueError) as exc:
+                raise ValueError(f"format must use only {{n}}, the row number, e.g. "
+                                 f"'INV-{{n:04d}}' ({type(exc).__name__}: {exc})") from None
+        return value
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> ColumnSpec:
+        given = [k for k in ("format", "choice", "int", "amount", "const")
+                 if getattr(self, "int_" if k == "int" else k) is not None]
+        if len(given) != 1:
+            raise ValueError("a column needs exactly one of format, choice, int, amount, const"
+                             + (f" (got {', '.join(given)})" if given else ""))
+        for name, bounds in (("int", self.int_), ("amount", self.amount)):
+            if bounds is not None and bounds[0] > bounds[1]:
+                raise ValueError(f"{name}: [lo, hi] needs lo <= hi, got {list(bounds)}")
+        return self
+
+
+def _column_form(value: Any) -> str:
+    # A kind's name or a mapping: one error for a bad column, not one per form it is not.
+    return "kind" if isinstance(value, str) else "spec"
+
+
+#: A table column: a kind's name, or a ColumnSpec mapping.
+Column = Annotated[Annotated[ColumnKind, Tag("kind")] | Annotated[ColumnSpec, Tag("spec")],
+                   Discriminator(_column_form)]
+
+
+class WorldFileSpec(Strict):
+    """A file (or, with `from` or `for_each_row`, several) the profile adds to the world.
+
+    Exactly one content source: `text`, `base64`, `from`, `make` (whose body `text` may give)
+    or `rows` (a seeded table; `make: csv|json|xlsx` picks its format).
+
+    Attributes:
+        path: Absolute path in the fake filesystem (`{col}` placeholders with `for_each_row`;
+            a folder for `from` a folder).
+        text: The content, written in `encoding`; with `make`, the body the format carries.
+        encoding: How `text` (or a table) is encoded.
+        base64: The content as base64.
+        from_: (`from:`) A real file or folder, relative to the profile file's folder.
+        make: Build real bytes of this format from `title`, `text` and `meta`.
+        title: The made file's title.
+        meta: The made file's metadata (PDF Info, document properties, mail headers...).
+        rows: A seeded table of this many rows...
+        columns: ...with these columns (a kind name, or a ColumnSpec).
+        for_each_row: One file per row of this table (an earlier entry, or a world CSV/JSON).
+        mtime: Modification time: ISO 8601 or epoch seconds.
+        mode: Permission bits as an octal string (`"0444"`: a write is refused).
+        tags: Labels fault targets and expectations can name.
+    """
+
+    path: str = Field(pattern=r"^/")
+    encoding: Encoding = "utf-8"
+    text: str | None = None
+    base64: str | None = None
+    from_: str | None = Field(None, alias="from", min_length=1)
+    make: MakeFormat | None = None
+    title: str | None = Field(None, max_length=10_000)
+    meta: dict[Annotated[str, Field(min_length=1, max_length=ID_MAX)], Scalar] = Field(
+        {}, max_length=100)
+    rows: int | None = Field(None, ge=0, le=MAX_ROWS)
+    columns: dict[Annotated[str, Field(min_length=1, max_length=ID_MAX)],
+                  Column] | None = Field(None, min_length=1, max_length=100)
+    for_each_row: str | None = Field(None, pattern=r"^/")
+    mtime: str | int | None = None
+    mode: str | None = None
+    tags: list[Annotated[str, Field(max_length=ID_MAX)]] = []
+
+    model_config = ConfigDict(populate_by_name=True)
+    #: The folder `from` is relative to: the file that declares the entry (set on loading).
+    _base: str | None = PrivateAttr(None)
+
+    def source_root(self) -> str | None:
+        """The folder `from:` is read relative to (None: the working directory)."""
+        return self._base
+
+    @field_validator("path")
+    @classmethod
+    def _plain_path(cls, value: str) -> str:
+        bare = value.rstrip("/") or "/"
+        if posixpath.normpath(bare) != bare or bare == "/" or "\x00" in value:
+            raise ValueError("must be a normalised absolute file path (no '..', '//', or "
+                             "trailing '/')")
+        return _fits_paths(value) or value
+
+    @field_validator("text")
+    @classmethod
+    def _encodable(cls, value: str | None, info: ValidationInfo) -> str | None:
+        encoding = info.data.get("encoding", "utf-8")
+        try:
+            (value or "").encode(encoding)
+        except UnicodeEncodeError as exc:
+            raise ValueError(f"{exc.object[exc.start:exc.end]!r} at character {exc.start} "
+                             f"cannot be written in {encoding}; use utf-8 or remove the "
+                             "character") from None
+        return value
+
+    @field_validator("mtime", mode="before")
+    @classmethod
+    def _yaml_dates(cls, value: Any) -> Any:
+        # YAML reads an unquoted `2026-03-02` or `2026-03-02T09:00:00Z` as a date: take it.
+        from datetime import UTC, date, datetime
+
+        if isinstance(value, datetime):
+            return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+        if isinstance(value, date):
+            return value.isoformat()
+        return value
+
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _quoted_mode(cls, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            raise ValueError("write mode as a quoted octal string such as \"0444\" (YAML "
+                             f"reads an unquoted mode as a number: {value})")
+        return value
+
+    @field_validator("mtime")
+    @classmethod
+    def _moment(cls, value: str | int | None) -> str | int | None:
+        if value is not None:
+            epoch_seconds(value)
+        return value
+
+    @field_validator("mode")
+    @classmethod
+    def _octal(cls, value: str | None) -> str | None:
+        if value is not None and not _MODE.fullmatch(value):
+            raise ValueError(f"mode must be an octal string such as \"0644\" or \"0444\", not "
+                             f"{value!r}")
+        return value
+
+    @field_validator("base64")
+    @classmethod
+    def _decodes(cls, value: str | None) -> str | None:
+        if value is not None:
+            import base64
+            import binascii
+
+            try:
+                base64.b64decode("".join(value.split()), validate=True)
+            except (binascii.Error, ValueError) as exc:
+                raise ValueError(f"not valid base64 ({exc}); paste the output of "
+                                 "`base64 -w0 FILE`") from None
+        return value
+
+    @field_validator("from_")
+    @classmethod
+    def _relative(cls, value: str | None) -> str | None:
+        if value is not None and (value.startswith(("/", "~")) or "\x00" in value):
+            raise ValueError("write the path relative to the profile file's folder, e.g. "
+                             "'fixtures/matters/'")
+        return value
+
+    @model_validator(mode="after")
+    def _one_source(self) -> WorldFileSpec:
+        sources = [name for name, given in (
+            ("text", self.text is not None and self.make is None),
+            ("base64", self.base64 is not None), ("from", self.from_ is not None),
+            ("make", self.make is not None and self.rows is None),
+            ("rows", self.rows is not None)) if given]
+        if len(sources) != 1:
+            raise ValueError("a world file needs exactly one of text, base64, from, make, rows"
+                             + (f" (got {', '.join(sources)})" if sources else ""))
+        if self.path.endswith("/") and self.from_ is None:
+            raise ValueError(f"{self.path} ends in '/', a folder: only from: fills a folder; "
+                             "name the file")
+        if (self.rows is None) != (self.columns is None):
+            raise ValueError("rows and columns go together: rows: N with columns: {...}")
+        if self.rows is not None and self.make not in (None, "csv", "json", "xlsx"):
+            raise ValueError(f"a table is written as csv, json or xlsx, not make: {self.make}")
+        if self.rows is not None and self.text is not None:
+            raise ValueError("a table's content is its rows: remove text")
+        if (self.title is not None or self.meta) and self.make is None:
+            raise ValueError("title and meta describe a made file: add make: pdf (or docx, "
+                             "png...)")
+        if self.for_each_row is not None and (self.from_ is not None or self.rows is not None):
+            raise ValueError("for_each_row makes one file per row from text, base64 or make, "
+                             "not from a folder or another table")
+        if self.for_each_row is None and _TEMPLATE.search(self.path):
+            raise ValueError(f"{self.path} has a {{placeholder}}: add for_each_row: <table "
+                             "path> to make one file per row")
+        if self.encoding != "utf-8" and self.make not in (None, "csv", "json"):
+            raise ValueError(f"encoding applies to text, csv and json files, not make: "
+                             f"{self.make}")
+        if self.encoding != "utf-8" and self.text is None and self.rows is None:
+            raise ValueError("encoding applies to text or a table: add text or rows")
+        return self
+
+
+def epoch_seconds(value: str | int) -> int:
+    """An `mtime` as whole seconds since the epoch (ISO 8601 without a zone is UTC).
+
+    Raises:
+        ValueError: A date that is not ISO 8601, or a moment before 1970 or after 9999.
+    """
+    from datetime import UTC, datetime
+
+    if isinstance(value, bool):
+        raise ValueError("mtime must be an ISO date or epoch seconds, not a boolean")
+    if isinstance(value, int):
+        moment = value
+    else:
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"mtime {value!r} is not ISO 8601; write e.g. "
+                             "\"2026-03-02T09:00:00Z\" or epoch seconds") from None
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        moment = int(parsed.timestamp())
+    if not 0 <= moment <= 253402300799:
+        raise ValueError(f"mtime {value!r} is outside 1970-01-01 .. 9999-12-31")
+    return moment
+
+
+class WorldSpec(Strict):
+    """Which world generator (optional), with which parameters, plus the profile's own files.
+
+    Attributes:
+        generator: A registered world generator; omitted, the world holds only `files`.
+        params: The generator's parameters.
+        files: Files the profile declares, added after the generator's (later wins).
+    """
+
+    generator: str | None = Field(None, min_length=1)
+    params: dict[str, Any] = {}
+    files: list[WorldFileSpec] = Field([], max_length=MAX_ITEMS)
+
+    @model_validator(mode="after")
+    def _tables_fit(self) -> WorldSpec:
+        cells = sum((f.rows or 0) * len(f.columns or {}) for f in self.files)
+        if cells > MAX_TABLE_CELLS:
+            raise ValueError(f"the tables of world.files hold {cells} cells (rows x columns); "
+                             f"at most {MAX_TABLE_CELLS}: declare fewer rows or columns")
+        return self
+
+    @model_validator(mode="after")
+    def _params_need_a_generator(self) -> WorldSpec:
+        if self.params and self.generator is None:
+            raise ValueError("params are a generator's: add generator: <name> (see "
+                             "`chaos schema`) or remove params")
+        return self
 
 
 class UserToolSpec(Strict):

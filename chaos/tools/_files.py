@@ -14,6 +14,7 @@ from chaos.tools._registry import ToolContext, tool
 from chaos.world._assets import read_media_tags, sniff_mime
 from chaos.world._integrity import check_integrity
 from chaos.world._model import sha256
+from chaos.world._readers import document_tags, document_text
 
 __all__ = ["READ_CAP", "WRITE_CAP"]
 
@@ -22,6 +23,15 @@ WRITE_CAP = 1024 * 1024
 LIST_CAP = 500
 FIND_CAP = 200
 INTEGRITY_CAP = 64 * 1024 * 1024
+#: Largest document (PDF, DOCX, XLSX, ZIP, mail) whose text read_file extracts.
+DOCUMENT_CAP = 16 * 1024 * 1024
+_DOCUMENT_NOTES = {
+    "pdf": "text of the PDF's pages, as a PDF reader shows it",
+    "docx": "text of the Word document, one paragraph a line",
+    "xlsx": "cells of the workbook, one row a line, tab-separated",
+    "zip": "the archive's members: name and size",
+    "eml": "the mail as a mail client shows it: headers, body, attachment names",
+}
 
 
 class _Args(BaseModel):
@@ -86,20 +96,38 @@ def find_files(ctx: ToolContext, args: FindArgs) -> str:
 
 @tool("read_file", args=ReadArgs)
 def read_file(ctx: ToolContext, args: ReadArgs) -> str:
-    """Read a file: text is returned as text, binary files are described (use file_info)."""
+    """Read a file: text, a PDF/Word/Excel/mail file's text, a ZIP's list; else use file_info."""
     path = ctx.fs.resolve(args.path)
     limit = min(args.max_bytes, READ_CAP)
     size = ctx.fs.stat(path).st_size
-    data = ctx.fs.read(path, limit)
+    # One read of the whole (bounded) file: a document's text needs all of it.
+    whole = ctx.fs.read(path, max(limit, DOCUMENT_CAP))
+    data = whole[:limit]
     result: dict[str, object] = {"path": path, "size": size, "truncated": size > len(data)}
     if limit < args.max_bytes:
         result["note"] = f"max_bytes is capped at {READ_CAP}"
+    document = document_text(whole) if len(whole) == size else None
+    if document is not None:
+        kind, text = document
+        shown = text.encode("utf-8")[:limit].decode("utf-8", errors="ignore")
+        return _json(result | {"truncated": len(shown) < len(text), "format": kind,
+                               "sniffed_mime": sniff_mime(whole[:65536]),
+                               "note": _DOCUMENT_NOTES[kind], "content": shown})
     if b"\x00" not in data[:8192]:
         try:
             result["content"] = data.decode("utf-8")
             return _json(result)
-        except UnicodeDecodeError:
-            pass
+        except UnicodeDecodeError as exc:
+            if result["truncated"] and exc.start >= len(data) - 3 and exc.end == len(data):
+                # The limit cut a character in two: show the text up to it.
+                result["content"] = data[:exc.start].decode("utf-8")
+                return _json(result)
+        if sniff_mime(data) is None:
+            # Text in another encoding (Latin-1, cp1252): shown as a UTF-8 terminal shows it.
+            result["content"] = data.decode("utf-8", errors="replace")
+            result["encoding_note"] = ("not valid UTF-8: each undecodable byte is shown as "
+                                       "\ufffd (the file may be Latin-1 or cp1252)")
+            return _json(result)
     result |= {
         "binary": True,
         "sniffed_mime": sniff_mime(data),
@@ -124,7 +152,7 @@ def file_info(ctx: ToolContext, args: PathArgs) -> str:
         "modified": _iso(info.st_mtime),
         "sniffed_mime": sniff_mime(head),
         "extension_mime": mimetypes.guess_type(path, strict=False)[0],
-        "tags": read_media_tags(head),
+        "tags": read_media_tags(head) | document_tags(data),
         "integrity": check_integrity(data) if len(data) < INTEGRITY_CAP else "unknown",
         "sha256": sha256(data) if len(data) < INTEGRITY_CAP else None,
     })

@@ -14,6 +14,7 @@ import zlib
 import filetype
 
 __all__ = [
+    "gif_bytes",
     "jpeg_bytes",
     "mp4_bytes",
     "pdf_bytes",
@@ -26,7 +27,8 @@ _PNG_SIG = b"\x89PNG\r\n\x1a\n"
 _MP4_ATOMS = {"title": "©nam", "artist": "©ART", "date": "©day", "comment": "©cmt"}
 _MP4_KEYS = {atom.encode("latin-1"): key for key, atom in _MP4_ATOMS.items()}
 _MP4_LANG = 0x55C4  # packed ISO-639-2 "und": the language QuickTime writes
-_PDF_TITLE = re.compile(rb"/Title\s*\(((?:\\.|[^\\)])*)\)", re.DOTALL)
+_PDF_INFO = re.compile(rb"/(Title|Author|Subject|Keywords|Creator)\s*\(((?:\\.|[^\\)])*)\)",
+                       re.DOTALL)
 _PDF_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
 # mvhd v0 with zero timestamps, so output never depends on the wall clock.
 _MVHD_MATRIX = (0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)  # identity
@@ -117,6 +119,25 @@ def jpeg_bytes(comment: str, rng: random.Random) -> bytes:
     return b"\xff\xd8" + _jpeg_segment(0xFE, body) + _JPEG_TABLES + scan + b"\xff\xd9"
 
 
+def gif_bytes(comment: str, rgb: tuple[int, int, int]) -> bytes:
+    """Build a 1x1 GIF89a of one colour with a comment extension holding ``comment``.
+
+    Args:
+        comment: Stored UTF-8 encoded in 255-byte sub-blocks (readers show it as the comment).
+        rgb: The pixel's colour, each channel 0-255.
+
+    """
+    body = comment.encode("utf-8")
+    blocks = b"".join(bytes([len(body[i:i + 255])]) + body[i:i + 255]
+                      for i in range(0, len(body), 255))
+    head = b"GIF89a" + struct.pack("<HHBBB", 1, 1, 0x80, 0, 0)  # global table of 2 colours
+    palette = bytes(rgb) + b"\0\0\0"
+    extension = b"\x21\xfe" + blocks + b"\0" if body else b""
+    # One pixel, LZW minimum code size 2: clear, index 0, end (codes 4, 0, 5 in 3 bits).
+    image = b"\x2c" + struct.pack("<HHHHB", 0, 0, 1, 1, 0) + b"\x02\x02\x44\x01\x00"
+    return head + palette + extension + image + b"\x3b"
+
+
 def _box(kind: bytes, body: bytes) -> bytes:
     return struct.pack(">I", len(body) + 8) + kind + body
 
@@ -162,15 +183,30 @@ def _pdf_string(text: str) -> bytes:
     return b"(" + raw.replace(b"\r", b"\\r") + b")"
 
 
-def pdf_bytes(title: str, lines: list[str]) -> bytes:
+_PDF_INFO_KEYS = ("Author", "Subject", "Keywords", "Creator", "CreationDate", "ModDate")
+
+
+def pdf_bytes(title: str, lines: list[str], info: dict[str, str] | None = None) -> bytes:
     """Build a one-page PDF 1.4 document showing ``lines`` in Helvetica.
 
     Args:
         title: Stored as ``/Title`` in the Info dictionary.
         lines: Text lines drawn top-down; characters outside WinAnsi become
             ``?`` and lines past the bottom of the page are cut off.
+        info: More Info entries (``Author``, ``Subject``, ``Keywords``, ``Creator``,
+            ``CreationDate``, ``ModDate``), in this order whatever order they come in.
+
+    Raises:
+        ValueError: On an Info key outside that list.
 
     """
+    info = info or {}
+    unknown = sorted(set(info) - set(_PDF_INFO_KEYS))
+    if unknown:
+        raise ValueError(f"unsupported PDF Info key {unknown[0]!r}; use "
+                         f"{', '.join(_PDF_INFO_KEYS)}")
+    extra = b"".join(b" /" + key.encode() + b" " + _pdf_string(info[key])
+                     for key in _PDF_INFO_KEYS if key in info)
     ops = [b"BT /F1 12 Tf 14 TL 72 720 Td"]
     for line in lines:
         # WinAnsiEncoding is what the font dictionary declares.
@@ -185,7 +221,7 @@ def pdf_bytes(title: str, lines: list[str]) -> bytes:
         b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
         b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
-        b"<< /Title " + _pdf_string(title) + b" /Producer (chaos) >>",
+        b"<< /Title " + _pdf_string(title) + extra + b" /Producer (chaos) >>",
     ]
     # The binary comment line tells transfer tools the file is not text.
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
@@ -265,6 +301,22 @@ def _read_jpeg(data: bytes) -> dict[str, str]:
     return {}
 
 
+def _read_gif(data: bytes) -> dict[str, str]:
+    width, height, flags = struct.unpack_from("<HHB", data, 6)
+    tags = {"width": str(width), "height": str(height)}
+    pos = 13 + (3 << (flags & 7) + 1 if flags & 0x80 else 0)
+    # Extensions precede the first image; a comment is 0x21 0xFE then sub-blocks.
+    while pos + 2 <= len(data) and data[pos] == 0x21:
+        label, pos, body = data[pos + 1], pos + 2, b""
+        while pos < len(data) and data[pos]:
+            body += data[pos + 1:pos + 1 + data[pos]]
+            pos += 1 + data[pos]
+        pos += 1
+        if label == 0xFE:
+            tags["comment"] = body.decode("utf-8", errors="replace")
+    return tags
+
+
 def _unescape_pdf(raw: bytes) -> str:
     def sub(match: re.Match[bytes]) -> bytes:
         esc = match.group(1)
@@ -289,8 +341,9 @@ def read_media_tags(data: bytes) -> dict[str, str]:
     Returns:
         For MP4, any of ``title``/``artist``/``date``/``comment``; for PNG,
         ``width``, ``height`` and the tEXt entries; for JPEG, ``comment``;
-        for PDF, ``title``. Truncated files yield what could be parsed and
-        unrecognised data yields ``{}``. Never raises.
+        for GIF, ``width``, ``height`` and ``comment``; for PDF, ``title`` and any of
+        ``author``/``subject``/``keywords``/``creator``. Truncated files yield what could
+        be parsed and unrecognised data yields ``{}``. Never raises.
 
     """
     data = bytes(data)
@@ -300,9 +353,11 @@ def read_media_tags(data: bytes) -> dict[str, str]:
         if data.startswith(b"\xff\xd8\xff"):
             return _read_jpeg(data)
         if data.startswith(b"%PDF"):
-            # The last /Title wins, as with an incrementally updated PDF.
-            titles = _PDF_TITLE.findall(data)
-            return {"title": _unescape_pdf(titles[-1])} if titles else {}
+            # The last entry wins, as with an incrementally updated PDF.
+            return {key.decode().lower(): _unescape_pdf(raw)
+                    for key, raw in _PDF_INFO.findall(data)}
+        if data.startswith((b"GIF87a", b"GIF89a")):
+            return _read_gif(data)
         if data[4:8] == b"ftyp":
             return _read_mp4(data)
     except (struct.error, ValueError, IndexError, RecursionError):

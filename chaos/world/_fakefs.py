@@ -228,6 +228,7 @@ class EpisodeFs:
         path = self.resolve(path)
         self._before("write", path)
         try:
+            self._refuse_read_only(path)
             with self._open(path, "wb") as handle:
                 handle.write(data)
         except OSError as exc:
@@ -242,6 +243,16 @@ class EpisodeFs:
             moment = self.clock()
             self.os.utime(path, (moment, moment))
             self.os.utime(posixpath.dirname(path), (moment, moment))
+
+    def _refuse_read_only(self, path: str) -> None:
+        # pyfakefs runs as the host user; as root it would ignore the bits. The agent is an
+        # ordinary user, to whom a file without write permission refuses writes.
+        try:
+            node = self.filesystem.resolve(path)
+        except OSError:
+            return
+        if isinstance(node, FakeFile) and not node.st_mode & stat_module.S_IWUSR:
+            raise OSError(errno.EACCES, os.strerror(errno.EACCES), path)
 
     def dispose(self) -> None:
         """Take the tree apart once the episode is judged, so its memory returns at once.
@@ -293,7 +304,7 @@ def _build_template(world: World) -> fake_filesystem.FakeFilesystem:
     for path in sorted(world.files):
         item = world.files[path]
         parent, name = path.rsplit("/", 1)
-        node = FakeFile(name, st_mode=stat_module.S_IFREG | 0o644, contents=item.data,
+        node = FakeFile(name, st_mode=stat_module.S_IFREG | item.mode, contents=item.data,
                         filesystem=filesystem)
         folder(parent).add_entry(node)
         node.st_mtime = item.mtime

@@ -23,13 +23,15 @@ class WorldFile:
         path: Absolute POSIX path inside the fake filesystem.
         data: The file's real bytes.
         mtime: Modification time, in seconds since the epoch (fixed, never "now").
-        tags: Labels from the profile or a generator that fault selectors can name.
+        tags: Labels from the generator or the profile that fault selectors can name.
+        mode: Permission bits (0o444: a write is refused with EACCES).
     """
 
     path: str
     data: bytes
     mtime: int
     tags: frozenset[str] = frozenset()
+    mode: int = 0o644
 
     @functools.cached_property
     def digest(self) -> str:
@@ -45,8 +47,8 @@ class World:
         generator: Name of the generator that made it.
         seed: The seed it was made from.
         files: Files by absolute path.
-        truth: What a generator declares about its world (a pack's object), or None: the
-            profile's own files carry their truth in their tags.
+        truth: Generator-specific ground truth (None for a world of declared files only: the
+            profile's declarations, its tags, are then the truth).
         params: The generator parameters used.
     """
 

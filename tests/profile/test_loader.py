@@ -137,7 +137,7 @@ def test_a_missing_file_is_an_input_error(tmp_path):
      "target: {tag: task_clp, pick: 1}\n  - id: near",
      "unknown tag 'task_clp'; did you mean 'task_clip'?"),
     ("world:\n", "world:\n  files: [{path: /prod/README.txt/x, text: hi}]\n",
-     "collides with the generated world"),
+     "/prod/README.txt is a file of the world, so /prod/README.txt/x cannot lie under it"),
     ("world:\n", "world:\n  files: [{path: /prod/../etc/x, text: hi}]\n",
      "must be a normalised absolute file path"),
     ("params: {teams: 4, matches_per_team: 3,",
