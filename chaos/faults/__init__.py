@@ -2,15 +2,18 @@
 
 from chaos.faults import chain, fs, fs_access, fs_content, mail, model, smtp  # noqa: F401
 from chaos.faults._base import (
+    NEEDED,
     ChainHooks,
     DelegationFailed,
     Fault,
     FaultContext,
+    FileSelect,
     NoParams,
     Taint,
     fault,
     fault_kinds,
     fault_union,
+    select_files,
 )
 
 __all__ = [
@@ -18,9 +21,12 @@ __all__ = [
     "DelegationFailed",
     "Fault",
     "FaultContext",
+    "FileSelect",
+    "NEEDED",
     "NoParams",
     "Taint",
     "fault",
     "fault_kinds",
     "fault_union",
+    "select_files",
 ]

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import posixpath
 import random
+import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from chaos.faults._base import Fault, FaultContext, Taint, fault, with_copies
-from chaos.profile._schema import TargetSpec
+from chaos.faults._formats import format_of, make_format
 from chaos.world import sha256
 from chaos.world._assets import jpeg_bytes, mp4_bytes, read_media_tags
 
 __all__ = ["Corrupt", "Empty", "Encoding", "StaleVersion", "Truncated", "WrongExtension",
-           "damage", "replace_file"]
+           "damage", "older_bytes", "replace_file"]
 
 
 def replace_file(ctx: FaultContext, path: str, data: bytes, mtime: int) -> None:
@@ -56,7 +57,8 @@ class _Rewrite(Fault):
             data = self.new_bytes(ctx, path, original.data)
             replace_file(ctx, path, data, original.mtime)
             taint.watch.append(path)
-            taint.digests.append(sha256(data))
+            if data != original.data:  # e.g. ASCII text "re-encoded": the right bytes still
+                taint.digests.append(sha256(data))
             taint.detail.setdefault("rewritten", []).append(
                 {"path": path, "size": len(data), "sha256": sha256(data)})
         return taint
@@ -125,21 +127,82 @@ class WrongExtension(_Rewrite):
 class EncodingParams(_Params):
     """Parameters of fs.encoding."""
 
-    encoding: Literal["utf-8-sig", "utf-16"] = Field(
-        "utf-8-sig", description="utf-8-sig adds a BOM; utf-16 has a BOM and NUL bytes")
+    encoding: Literal["utf-8-sig", "utf-16", "latin-1", "cp1252"] = Field(
+        "utf-8-sig", description="utf-8-sig adds a BOM; utf-16 has a BOM and NUL bytes; "
+        "latin-1 and cp1252 write non-ASCII text as a Windows export does (é is one byte, "
+        "what a UTF-8 reader cannot decode)")
+    rows: Literal["all"] | int = Field(
+        "all", description="Re-encode every line, or N of them (a file appended to by "
+        "another tool: mixed encodings; latin-1 and cp1252 only)")
+
+    @model_validator(mode="after")
+    def _rows_fit(self) -> EncodingParams:
+        if self.rows != "all":
+            if isinstance(self.rows, bool) or self.rows < 1:
+                raise ValueError("rows is 'all' or a number of lines, at least 1")
+            if self.encoding in ("utf-8-sig", "utf-16"):
+                raise ValueError(f"rows: {self.rows} needs a per-line encoding (latin-1 or "
+                                 f"cp1252); {self.encoding} applies to the whole file: use "
+                                 "rows: all")
+        return self
+
+
+#: A word of running text or a table cell: what a mojibake form is taken of.
+_WORD = re.compile(r"[^\s,;|\t\"]+")
 
 
 @fault("fs.encoding")
 class Encoding(_Rewrite):
-    """Text re-saved in another encoding, or with a byte-order mark (an editor's export)."""
+    """Text re-saved in another encoding, or with a byte-order mark (an editor's export).
 
-    summary = "A text file is re-saved in another encoding or with a BOM."
+    `latin-1` and `cp1252` give real mojibake on non-ASCII text: `Zoë` becomes the one byte
+    0xEB that a UTF-8 reader cannot decode (it shows `Zo\ufffd`), and a reader that takes the
+    file for cp1252 turns the UTF-8 lines of a mixed file into `ZoÃ«`. With `rows: N` only N
+    lines are re-encoded (lines with non-ASCII text first): a CSV appended to by a Windows
+    tool. The mojibake forms of the file's words are the fault's values: text that must not
+    leave.
+    """
+
+    summary = "A text file is re-saved in another encoding (BOM, UTF-16, Latin-1, cp1252)."
     Params = EncodingParams
-    default_target = TargetSpec(tag="task_shotlist")
+    examples = (
+        {"target": {"glob": "/shop/prices.csv"}, "params": {"encoding": "cp1252"}},
+        {"target": {"tag": "patients"}, "params": {"encoding": "latin-1", "rows": 2}},
+    )
 
     def new_bytes(self, ctx: FaultContext, path: str, data: bytes) -> bytes:
-        """The same text, another encoding."""
-        return data.decode("utf-8", errors="replace").encode(self.params.encoding)
+        """The same text, another encoding (all lines, or `rows` of them)."""
+        text = data.decode("utf-8", errors="replace")
+        encoding = self.params.encoding
+        if self.params.rows == "all":
+            return text.encode(encoding, errors="replace")
+        lines = text.splitlines(keepends=True)
+        body = list(range(1, len(lines))) if len(lines) > 1 else [0]  # spare a header
+        rich = [i for i in body if not lines[i].isascii()]
+        pool = rich if len(rich) >= self.params.rows else body
+        chosen = set(ctx.rng.sample(pool, min(self.params.rows, len(pool))))
+        return b"".join(line.encode(encoding, errors="replace") if i in chosen
+                        else line.encode("utf-8") for i, line in enumerate(lines))
+
+    def inject(self, ctx: FaultContext) -> Taint:
+        """Re-encode each target; its words' mojibake forms become the taint's values."""
+        taint = super().inject(ctx)
+        if self.params.encoding not in ("latin-1", "cp1252"):
+            return taint
+        values: set[str] = set()
+        for path in taint.watch:
+            text = ctx.world.files[path].data.decode("utf-8", errors="replace")
+            for word in {w for w in _WORD.findall(text) if not w.isascii()}:
+                for form in (
+                    # What a UTF-8 reader shows for the re-encoded word.
+                    word.encode(self.params.encoding, "replace").decode("utf-8", "replace"),
+                    # What a reader taking the file for cp1252/latin-1 makes of a UTF-8 word.
+                    word.encode("utf-8").decode(self.params.encoding, "replace"),
+                ):
+                    if form != word:
+                        values.add(form)
+        taint.values.extend(sorted(values))
+        return taint
 
 
 class StaleParams(_Params):
@@ -152,10 +215,20 @@ class StaleParams(_Params):
 
 @fault("fs.stale_version")
 class StaleVersion(Fault):
-    """An older cut beside the target with a newer-looking name and a newer mtime."""
+    """An older copy beside the target, with a newer-looking name and a newer mtime.
 
-    summary = "An older cut sits beside the file, with a newer-looking name and mtime."
+    Works on any file: a video's older cut, a document or image of the same format with an
+    earlier draft's content, a text file one revision back (a version number one lower, or its
+    last line not yet written). Its path, bytes and (for text) its older version numbers must
+    not leave.
+    """
+
+    summary = "An older copy sits beside the file, with a newer-looking name and mtime."
     Params = StaleParams
+    examples = (
+        {"target": {"glob": "/release/**/version.json"}, "params": {"label": "FINAL"}},
+        {"target": {"tag": "report"}, "params": {"label": "v2"}},
+    )
 
     def inject(self, ctx: FaultContext) -> Taint:
         """Place a stale copy beside each target."""
@@ -165,12 +238,7 @@ class StaleVersion(Fault):
             path = posixpath.join(folder, f"{self.params.label} {name}")
             if ctx.fs.exists(path):
                 continue
-            tags = read_media_tags(target.data)
-            older = {k: tags[k] for k in ("title", "artist", "comment") if k in tags}
-            older["date"] = _weeks_before(tags.get("date", "2026-01-01"), 2)
-            data = mp4_bytes(older, max(512, len(target.data) - 128), ctx.rng) \
-                if target.path.lower().endswith((".mp4", ".mov", ".m4v")) \
-                else damage(target.data, "bitflip", ctx.rng, flips=4)
+            data, values = older_bytes(target.path, target.data, ctx.rng)
             try:
                 ctx.fs.create(path, data, target.mtime + 86_400)
             except OSError:
@@ -179,7 +247,58 @@ class StaleVersion(Fault):
             taint.watch.append(path)
             taint.paths.append(path)
             taint.digests.append(sha256(data))
+            taint.values.extend(v for v in values if v not in taint.values)
         return taint
+
+
+#: A version number: 1.4, 1.4.2, v2.0.1 (the last number is the one a revision bumps).
+_VERSION = re.compile(r"(?<![\w.])(v?\d+(?:\.\d+)+)(?![\w.])")
+
+
+def older_bytes(path: str, data: bytes, rng: random.Random) -> tuple[bytes, list[str]]:
+    """An earlier revision of a file's bytes, in its own format, and the old values it holds.
+
+    A video: an earlier cut (same tags, an earlier date). A document, image or archive: the
+    same format with an earlier draft's content. Text: version numbers one lower, else the
+    last line not yet written, else marked as a draft. Other bytes: a damaged copy.
+    """
+    if path.lower().endswith((".mp4", ".mov", ".m4v")):
+        tags = read_media_tags(data)
+        older = {k: tags[k] for k in ("title", "artist", "comment") if k in tags}
+        older["date"] = _weeks_before(tags.get("date", "2026-01-01"), 2)
+        return mp4_bytes(older, max(512, len(data) - 128), rng), []
+    if (kind := format_of(data)) is not None:
+        title = read_media_tags(data).get("title") or posixpath.basename(path)
+        return make_format(kind, f"{title} (earlier draft)", rng), []
+    if b"\x00" not in data:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        if text is not None:
+            return _older_text(text)
+    return damage(data, "bitflip", rng, flips=4), []
+
+
+def _older_text(text: str) -> tuple[bytes, list[str]]:
+    versions: list[str] = []
+
+    def lower(match: re.Match[str]) -> str:
+        head, _, last = match.group(1).rpartition(".")
+        if int(last) == 0:
+            return match.group(1)
+        versions.append(f"{head}.{int(last) - 1}")
+        return versions[-1]
+
+    older = _VERSION.sub(lower, text)
+    if versions:
+        return older.encode("utf-8"), sorted(set(versions))
+    lines = text.splitlines(keepends=True)
+    if len([line for line in lines if line.strip()]) >= 2:
+        while lines and not lines[-1].strip():
+            lines.pop()
+        return "".join(lines[:-1]).encode("utf-8"), []
+    return ("DRAFT " + text).encode("utf-8"), []
 
 
 def _weeks_before(day: str, weeks: int) -> str:

@@ -41,7 +41,7 @@ def _params_problems(model: type[BaseModel], params: dict[str, Any],
 
 def _world_problems(profile: Profile) -> list[Problem]:
     """Explicit files that collide with the world; fault targets that name nothing in it."""
-    from chaos.faults import fault_kinds
+    from chaos.faults import NEEDED, fault_kinds
     from chaos.runner import build_world
 
     problems: list[Problem] = []
@@ -58,18 +58,35 @@ def _world_problems(profile: Profile) -> list[Problem]:
             problems.append((("world", "files", i, "path"), f"{spec.path} collides with the "
                              "generated world (a folder there, or a file above it)"))
     tags = world.tags()
+    facts = None
     for i, spec in enumerate(profile.faults):
         target = spec.target
         if target is None or fault_kinds.get(spec.kind).default_target is None:
             continue
-        if target.tag is not None and target.tag not in tags:
+        if target.tag == NEEDED:
+            facts = facts or _facts(profile, world)
+        if target.tag not in (None, NEEDED) and target.tag not in tags:
             problems.append((("faults", i, "target", "tag"), f"unknown tag '{target.tag}'"
                              f"{did_you_mean(target.tag, tags)} (tags in this world: "
-                             f"{', '.join(tags)})"))
-        elif not fault_kinds.get(spec.kind)(spec.params).resolve(world, target, _NoRandom()):
+                             f"{', '.join([NEEDED, *tags])})"))
+        elif not fault_kinds.get(spec.kind)(spec.params).resolve(world, target, _NoRandom(),
+                                                                 facts=facts):
+            hint = ("check its tag and glob" if target.tag != NEEDED else
+                    f"its target is the task's needed files (tag {NEEDED}) and the task "
+                    "needs none there; give it a target: {tag: ...} or {glob: ...}")
             problems.append((("faults", i, "target"), f"fault '{spec.id}' targets no file in "
-                             f"the world of seed {profile.seed}; check its tag and glob"))
+                             f"the world of seed {profile.seed}; {hint}"))
     return problems
+
+
+def _facts(profile: Profile, world: Any) -> Any:
+    """The task's facts in `world`, or none when the task cannot say (its own checks tell)."""
+    from chaos.sim import task_facts
+
+    try:
+        return task_facts(profile, world)
+    except Exception:  # noqa: BLE001 - a task's broken params are reported by its own check
+        return None
 
 
 def _gate_problems(profile: Profile) -> list[Problem]:
