@@ -46,6 +46,9 @@ ALONE = {
     "smtp.permanent": ("{nth: [1]}", (D, S, S, D)),
     "smtp.size_limit": ("{}", (D, S, S, D)),
     "smtp.recipient_refused": ("{pick: 1}", (D, S, S, D)),
+    # Delivered, reply lost: a chain that sends again delivers a duplicate (the mailbox tells);
+    # one that never retries is lucky, its first message arrived.
+    "smtp.reply_lost": ("{nth: [1]}", (P, R, R, P)),
     "mail.corrupt_attachment": ("{mode: truncate}", (D, P, P, P)),
     "mail.corrupt_attachment/bitflip": ("{mode: bitflip}", (D, P, P, P)),
     # Provider faults: the chain's retry policy (3 attempts) absorbs errors for every policy;

@@ -21,8 +21,8 @@ def test_chaos_faults_lists_every_kind_with_its_summary():
 def test_chaos_faults_kind_shows_params_target_and_an_example():
     result = CliRunner(env={"COLUMNS": "200"}).invoke(main, ["faults", "fs.decoy"])
     assert result.exit_code == 0
-    for text in ("fs.decoy", "folder", "B-roll", "source_tag", "default target: tag: task_clip",
-                 "kind: fs.decoy", "trigger: {when: start}"):
+    for text in ("fs.decoy", "folder", "B-roll", "source", "default target: tag: @needed",
+                 "kind: fs.decoy", "trigger: {when: start}", "source: {tag: stale}"):
         assert text in result.output
 
 
@@ -35,9 +35,12 @@ def test_an_unknown_kind_is_an_input_error_with_a_suggestion():
 @pytest.mark.parametrize("kind", fault_kinds.names())
 def test_every_example_snippet_is_a_valid_fault_of_the_ready_profile(kind):
     head, _, tail = SPORTS.read_text().partition("faults:\n")
-    snippet = "\n".join("  " + line for line in describe_fault(kind).example.splitlines())
-    profile = parse_profile(head + "faults:\n" + snippet + "\n" + tail[tail.index("\nmodels:"):])
-    assert profile.faults[0].kind == kind
+    doc = describe_fault(kind)
+    for example in (doc.example, *doc.examples):
+        snippet = "\n".join("  " + line for line in example.splitlines())
+        profile = parse_profile(head + "faults:\n" + snippet + "\n"
+                                + tail[tail.index("\nmodels:"):])
+        assert profile.faults[0].kind == kind
 
 
 @pytest.mark.slow
