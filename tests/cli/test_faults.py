@@ -32,11 +32,30 @@ def test_an_unknown_kind_is_an_input_error_with_a_suggestion():
     assert "did you mean 'fs.missing'?" in result.output
 
 
+#: Files of other fields beside the sports world, tagged as the catalog's examples name them.
+OFFICE_FILES = """  files:
+    - {path: /clinic/reports/P001.pdf, text: report, tags: [report]}
+    - {path: /clinic/patients.csv, text: "id\\nP001\\n", tags: [patients]}
+    - {path: /shop/prices.csv, text: "sku,price\\n", tags: [prices]}
+    - {path: /shop/photos/A-1.jpg, text: photo, tags: [photo]}
+    - {path: /release/1.4.2/desk.tar.gz, text: build}
+    - {path: /release/1.4.2/version.json, text: "{}", tags: [release]}
+"""
+
+
+ROLES = {"agent: finder": "agent: editor", "agent: checker": "agent: qa",
+         "agent: sender": "agent: distributor", "to: writer": "to: producer"}
+
+
 @pytest.mark.parametrize("kind", fault_kinds.names())
 def test_every_example_snippet_is_a_valid_fault_of_the_ready_profile(kind):
     head, _, tail = SPORTS.read_text().partition("faults:\n")
+    head = head.replace("\nchain:", OFFICE_FILES + "\nchain:", 1)
     doc = describe_fault(kind)
     for example in (doc.example, *doc.examples):
+        # The examples name agents by their role in a chain; the ready profile's are these.
+        for role, agent in ROLES.items():
+            example = example.replace(f"{role}", agent)
         snippet = "\n".join("  " + line for line in example.splitlines())
         profile = parse_profile(head + "faults:\n" + snippet + "\n"
                                 + tail[tail.index("\nmodels:"):])
