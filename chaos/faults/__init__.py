@@ -14,6 +14,7 @@ from chaos.faults._base import (
     fault_kinds,
     fault_union,
     select_files,
+    selector_problems,
 )
 
 __all__ = [
@@ -29,4 +30,5 @@ __all__ = [
     "fault_kinds",
     "fault_union",
     "select_files",
+    "selector_problems",
 ]

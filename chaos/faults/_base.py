@@ -27,6 +27,7 @@ __all__ = [
     "fault_kinds",
     "fault_union",
     "select_files",
+    "selector_problems",
     "with_copies",
 ]
 
@@ -74,6 +75,30 @@ def select_files(world: World, select: FileSelect | TargetSpec, facts: Any = Non
         regex = translate_glob(select.glob)
         candidates = [f for f in candidates if regex.match(f.path)]
     return candidates
+
+
+def selector_problems(world: World, params: BaseModel, facts: Any = None
+                      ) -> list[tuple[tuple[Any, ...], str]]:
+    """A fault's file selectors among its params (a decoy, a source) that name nothing.
+
+    Returns (location under `params`, message) pairs: an unknown tag, or no file at all.
+    """
+    problems: list[tuple[tuple[Any, ...], str]] = []
+    tags = world.tags()
+    for name in type(params).model_fields:
+        select = getattr(params, name)
+        if not isinstance(select, FileSelect):
+            continue
+        if select.tag not in (None, NEEDED) and select.tag not in tags:
+            from chaos._registry import did_you_mean
+
+            problems.append(((name, "tag"), f"unknown tag '{select.tag}'"
+                             f"{did_you_mean(select.tag, tags)} (tags in this world: "
+                             f"{', '.join([NEEDED, *tags])})"))
+        elif not select_files(world, select, facts):
+            problems.append(((name,), f"params.{name} names no file in the world; check its "
+                             "tag and glob"))
+    return problems
 
 
 @dataclass

@@ -41,7 +41,7 @@ def _params_problems(model: type[BaseModel], params: dict[str, Any],
 
 def _world_problems(profile: Profile) -> list[Problem]:
     """Explicit files that collide with the world; fault targets that name nothing in it."""
-    from chaos.faults import NEEDED, fault_kinds
+    from chaos.faults import NEEDED, fault_kinds, selector_problems
     from chaos.runner import build_world
 
     problems: list[Problem] = []
@@ -58,13 +58,13 @@ def _world_problems(profile: Profile) -> list[Problem]:
             problems.append((("world", "files", i, "path"), f"{spec.path} collides with the "
                              "generated world (a folder there, or a file above it)"))
     tags = world.tags()
-    facts = None
+    facts = _facts(profile, world) if profile.faults else None
     for i, spec in enumerate(profile.faults):
+        problems += [(("faults", i, "params", *where), message) for where, message
+                     in selector_problems(world, spec.params, facts)]
         target = spec.target
         if target is None or fault_kinds.get(spec.kind).default_target is None:
             continue
-        if target.tag == NEEDED:
-            facts = facts or _facts(profile, world)
         if target.tag not in (None, NEEDED) and target.tag not in tags:
             problems.append((("faults", i, "target", "tag"), f"unknown tag '{target.tag}'"
                              f"{did_you_mean(target.tag, tags)} (tags in this world: "
