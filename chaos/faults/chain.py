@@ -111,7 +111,8 @@ class WrongParams(_Params):
         None, description="World files whose path replaces one path in the answer (unset: a "
         "file of the same extension that the task does not need)")
     values: ValueSwap | None = Field(
-        None, description="Swap this value in the answer instead: {from: '1.4.2', to: '1.3.9'}")
+        None, description="Swap this value in the answer: {from: '1.4.2', to: '1.3.9'} (with "
+        "no decoy named, instead of a path)")
 
 
 def _swap_value(answer: Answer, swap: ValueSwap) -> bool:
@@ -181,17 +182,21 @@ class SubagentWrong(_ChainFault):
             if self.params.agent not in (None, callee) or left[0] <= 0:
                 return text
             answer = parse_answer(text)
-            if self.params.values is not None:
-                if not _swap_value(answer, self.params.values):
-                    return text
-                self._hits(callee, left)
-                taint.values.append(self.params.values.to)
-                taint.targets.extend(p for p in _holding(ctx, self.params.values.from_)
+            swap = self.params.values
+            swapped = swap is not None and _swap_value(answer, swap)
+            if swapped:
+                assert swap is not None
+                if swap.to not in taint.values:
+                    taint.values.append(swap.to)
+                taint.targets.extend(p for p in _holding(ctx, swap.from_)
                                      if p not in taint.targets)
-            elif not self._swap_path(ctx, answer, decoys, taint):
+            # A decoy path as well when one is named, or instead when no value is swapped.
+            if (swap is None or self.params.decoy is not None) \
+                    and self._swap_path(ctx, answer, decoys, taint):
+                swapped = True
+            if not swapped:
                 return text
-            else:
-                self._hits(callee, left)
+            self._hits(callee, left)
             ctx.hit(f"agent:{callee}")
             return answer.dump()
 

@@ -67,6 +67,16 @@ def test_a_wrong_value_replaces_the_right_one_in_strings_and_numbers(inject):
         {"total": 5.4, "items": [5.4]}
 
 
+def test_a_named_decoy_and_a_wrong_value_together(inject):
+    hit = inject("chain.subagent_wrong", decoy={"tag": "old"},
+                 values={"from": "1.4.2", "to": "1.3.9"})
+    answer = json.loads(hit.answer("a", "b", json.dumps(
+        {"version": "1.4.2", "signed": "/legal/contract-7.txt"})))
+    assert answer == {"version": "1.3.9", "signed": "/legal/archive/contract-3.txt"}
+    assert hit.taint.values == ["1.3.9"]
+    assert hit.taint.targets == ["/release/version.json", "/legal/contract-7.txt"]
+
+
 def test_a_wrong_value_in_a_text_answer(inject):
     hit = inject("chain.subagent_wrong", values={"from": "1.4.2", "to": "1.3.9"})
     assert hit.answer("a", "b", "Release 1.4.2 is ready") == "Release 1.3.9 is ready"
