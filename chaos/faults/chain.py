@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -115,13 +116,32 @@ class WrongParams(_Params):
         "no decoy named, instead of a path)")
 
 
+def _whole(value: str) -> re.Pattern[str]:
+    """`value` where it stands whole: `1.4.2` in `v1.4.2`, not in `11.4.2` or `1.4.20`."""
+    def edge(char: str, side: str) -> str:
+        if char.isdigit():  # not inside a longer number
+            return r"(?<!\d)(?<!\d\.)" if side == "left" else r"(?!\d)(?!\.\d)"
+        if char.isalnum() or char == "_":
+            return r"(?<!\w)" if side == "left" else r"(?!\w)"
+        return ""
+
+    return re.compile(edge(value[0], "left") + re.escape(value) + edge(value[-1], "right"))
+
+
 def _swap_value(answer: Answer, swap: ValueSwap) -> bool:
-    """Replace `swap.from_` in the answer's strings (and equal numbers); True if it was there."""
+    """Replace `swap.from_` where it stands whole in the answer's strings, and equal numbers.
+
+    Returns whether it was there.
+    """
+    pattern = _whole(swap.from_)
+
+    def to(match: re.Match[str]) -> str:
+        return swap.to  # literally, backslashes and all
+
     if not answer.is_json:
-        if swap.from_ not in answer.text:
-            return False
-        answer.text = answer.text.replace(swap.from_, swap.to)
-        return True
+        answer.text, count = pattern.subn(to, answer.text)
+        return count > 0
+    wrong_number = _number(swap.to)
     found = False
     stack: list[Any] = [answer.value]
     while stack:
@@ -131,12 +151,12 @@ def _swap_value(answer: Answer, swap: ValueSwap) -> bool:
             item = node[key]
             if isinstance(item, dict | list):
                 stack.append(item)
-            elif isinstance(item, str) and swap.from_ in item:
-                node[key], found = item.replace(swap.from_, swap.to), True
+            elif isinstance(item, str) and pattern.search(item):
+                node[key], found = pattern.sub(to, item), True
             elif isinstance(item, int | float) and not isinstance(item, bool) \
                     and _number(swap.from_) == item:
-                to = _number(swap.to)
-                node[key], found = (swap.to if to is None else to), True
+                node[key] = swap.to if wrong_number is None else wrong_number
+                found = True
     return found
 
 

@@ -77,9 +77,14 @@ def test_a_named_decoy_and_a_wrong_value_together(inject):
     assert hit.taint.targets == ["/release/version.json", "/legal/contract-7.txt"]
 
 
-def test_a_wrong_value_in_a_text_answer(inject):
+def test_a_wrong_value_in_a_text_answer_only_where_it_stands_whole(inject):
     hit = inject("chain.subagent_wrong", values={"from": "1.4.2", "to": "1.3.9"})
-    assert hit.answer("a", "b", "Release 1.4.2 is ready") == "Release 1.3.9 is ready"
+    assert hit.answer("a", "b", "Release v1.4.2 is ready (not 11.4.2 nor 1.4.20)") == \
+        "Release v1.3.9 is ready (not 11.4.2 nor 1.4.20)"
+    ids = inject("chain.subagent_wrong", values={"from": "1", "to": "2"})
+    assert ids.answer("a", "b", '{"patient": "P001", "count": 1}') == \
+        '{"patient": "P001", "count": 2}'
+
 
 
 def test_a_decoy_names_something():
