@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 import random
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -131,7 +131,7 @@ class EncodingParams(_Params):
         "utf-8-sig", description="utf-8-sig adds a BOM; utf-16 has a BOM and NUL bytes; "
         "latin-1 and cp1252 write non-ASCII text as a Windows export does (é is one byte, "
         "what a UTF-8 reader cannot decode)")
-    rows: Literal["all"] | int = Field(
+    rows: Literal["all"] | Annotated[int, Field(ge=1)] = Field(
         "all", description="Re-encode every line, or N of them (a file appended to by "
         "another tool: mixed encodings; latin-1 and cp1252 only)")
 
