@@ -40,6 +40,8 @@ OFFICE_FILES = """  files:
     - {path: /shop/photos/A-1.jpg, text: photo, tags: [photo]}
     - {path: /release/1.4.2/desk.tar.gz, text: build}
     - {path: /release/1.4.2/version.json, text: "{}", tags: [release]}
+    - {path: /clinic/old/P001.pdf, text: old report, tags: [stale]}
+    - {path: /release/old/1.4.1/desk.tar.gz, text: old build}
 """
 
 
