@@ -196,3 +196,19 @@ def test_ambiguous_names_beside_a_document_hold_other_versions_of_it(inject):
         info = hit.info(path)
         assert info["sniffed_mime"] == "application/pdf"
         assert info["sha256"] != hit.info("/clinic/reports/P002.pdf")["sha256"]
+
+
+# -- determinism --------------------------------------------------------------------------------
+@pytest.mark.parametrize(("kind", "target", "params"), [
+    ("fs.encoding", "/shop/prices.csv", {"encoding": "cp1252", "rows": 1}),
+    ("fs.stale_version", "/clinic/reports/P001.pdf", {}),
+    ("fs.stale_version", "/shop/photos/A-1.png", {}),
+    ("mail.mime_mismatch", "/clinic/reports/P002.pdf", {"to": "xlsx"}),
+    ("fs.ambiguous_name", "/legal/contract-7.txt", {"variants": 4}),
+    ("fs.decoy", "/clinic/reports/P002.pdf", {}),
+])
+def test_the_same_seed_gives_the_same_bytes(inject, kind, target, params):
+    runs = [inject(kind, [target], seed=7, **params) for _ in range(2)]
+    assert runs[0].taint == runs[1].taint
+    changed = runs[0].taint.watch or [target]
+    assert [runs[0].read(p) for p in changed] == [runs[1].read(p) for p in changed]
