@@ -5,6 +5,7 @@ from __future__ import annotations
 import posixpath
 import random
 import re
+import string
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -211,6 +212,27 @@ class StaleParams(_Params):
     # The label is prefixed to a file name: the whole name must stay within NAME_MAX (255).
     label: str = Field("LATEST", max_length=100, pattern=r"^[^/\x00]*$",
                        description="What the stale copy's name starts with")
+    name: str | None = Field(
+        None, max_length=100, pattern=r"^[^/\x00]+$",
+        description="The stale copy's name instead, from {stem} and {ext} of the file's: "
+        "'{stem}-final{ext}' (unset: '<label> <name>')")
+    newer_by_s: int = Field(86_400, ge=0, le=10 * 365 * 86_400,
+                            description="How much newer than the file its mtime looks")
+
+    @model_validator(mode="after")
+    def _name_fills(self) -> StaleParams:
+        if self.name is not None:
+            try:
+                fields = [(f, spec, conv) for _, f, spec, conv in
+                          string.Formatter().parse(self.name) if f is not None]
+            except ValueError as exc:
+                raise ValueError(f"name may use only {{stem}} and {{ext}} ({exc})") from None
+            # Plain placeholders only: a format spec such as {stem:>99999999} is no name.
+            if any(f not in ("stem", "ext") or spec or conv for f, spec, conv in fields):
+                raise ValueError("name may use only {stem} and {ext}, e.g. '{stem}-final{ext}'")
+            if self.name.format(stem="x", ext=".y") in (".", ".."):
+                raise ValueError("name must name a file")
+        return self
 
 
 @fault("fs.stale_version")
@@ -227,7 +249,8 @@ class StaleVersion(Fault):
     Params = StaleParams
     examples = (
         {"target": {"glob": "/release/**/version.json"}, "params": {"label": "FINAL"}},
-        {"target": {"tag": "report"}, "params": {"label": "v2"}},
+        {"target": {"tag": "report"}, "params": {"name": "{stem}-final{ext}",
+                                                 "newer_by_s": 3600}},
     )
 
     def inject(self, ctx: FaultContext) -> Taint:
@@ -235,12 +258,15 @@ class StaleVersion(Fault):
         taint = Taint()
         for target in ctx.targets:
             folder, name = posixpath.split(target.path)
-            path = posixpath.join(folder, f"{self.params.label} {name}")
-            if ctx.fs.exists(path):
-                continue
+            stem, ext = posixpath.splitext(name)
+            stale = f"{self.params.label} {name}" if self.params.name is None else \
+                self.params.name.format(stem=stem, ext=ext)
+            path = posixpath.join(folder, stale)
+            if ctx.fs.exists(path) or len(stale.encode()) > 255:
+                continue  # never overwrite the world; a name past NAME_MAX cannot be
             data, values = older_bytes(target.path, target.data, ctx.rng)
             try:
-                ctx.fs.create(path, data, target.mtime + 86_400)
+                ctx.fs.create(path, data, target.mtime + self.params.newer_by_s)
             except OSError:
                 continue  # no room (a full disk): nothing was placed
             taint.targets.append(target.path)

@@ -148,6 +148,15 @@ def test_stale_version_of_a_version_file_is_one_revision_back(inject):
     assert hit.taint.values == ["1.4.1"] and hit.taint.paths == [stale]
 
 
+def test_stale_version_can_take_a_newer_looking_name_of_its_own(inject):
+    hit = inject("fs.stale_version", ["/clinic/reports/P002.pdf"], name="{stem}-final{ext}",
+                 newer_by_s=3600)
+    assert hit.taint.paths == ["/clinic/reports/P002-final.pdf"]
+    assert hit.info("/clinic/reports/P002-final.pdf")["sniffed_mime"] == "application/pdf"
+    with pytest.raises(ValueError, match=r"only \{stem\} and \{ext\}"):
+        fault_kinds.get("fs.stale_version").Params(name="{version}{ext}")
+
+
 def test_stale_version_of_text_without_a_version_lacks_its_last_line(inject):
     hit = inject("fs.stale_version", ["/legal/contract-7.txt"], label="FINAL")
     content = json.loads(hit.call("read_file", path="/legal/FINAL contract-7.txt"))["content"]
