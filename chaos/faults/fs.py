@@ -97,7 +97,7 @@ class Decoy(Fault):
         for target in ctx.targets:
             sources = self._sources(ctx, target)
             if not sources:
-                break
+                continue  # nothing of its kind to pass off as it
             source = ctx.rng.choice(sources)
             folder = posixpath.dirname(target.path)
             name = _plain_stem(target.path) + posixpath.splitext(target.path)[1].lower()
