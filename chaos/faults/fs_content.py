@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from chaos.faults._base import Fault, FaultContext, Taint, fault, with_copies
-from chaos.faults._formats import format_of, make_format
+from chaos.faults._formats import format_of, make_format, other_format
 from chaos.world import sha256
 from chaos.world._assets import jpeg_bytes, mp4_bytes, read_media_tags
 
@@ -112,17 +112,30 @@ class Empty(_Rewrite):
         return b""
 
 
+class WrongExtensionParams(_Params):
+    """Parameters of fs.wrong_extension."""
+
+    to: Literal["other", "pdf", "docx", "xlsx", "zip", "png", "jpeg", "gif", "mp4"] = Field(
+        "other", description="The format whose bytes the file holds (`other`: a video holds a "
+        "JPEG still, a PDF a DOCX, an image the other image format, text a PDF)")
+
+
 @fault("fs.wrong_extension")
 class WrongExtension(_Rewrite):
     """Another type's content under the file's name: a `.mp4` that holds a JPEG still."""
 
     summary = "The file holds another format's bytes under its own extension."
+    Params = WrongExtensionParams
+    examples = ({"target": {"glob": "/shop/**/*.csv"}, "params": {"to": "xlsx"}},)
 
     def new_bytes(self, ctx: FaultContext, path: str, data: bytes) -> bytes:
-        """A JPEG still in place of a video, or an MP4 in place of anything else."""
-        if path.lower().endswith((".mp4", ".mov", ".m4v")):
+        """The bytes of another format (never the file's own)."""
+        becomes = self.params.to
+        if becomes == "other" and path.lower().endswith((".mp4", ".mov", ".m4v")):
             return jpeg_bytes(f"still exported as {posixpath.basename(path)}", ctx.rng)
-        return mp4_bytes({"title": posixpath.basename(path)}, max(512, len(data)), ctx.rng)
+        if becomes in ("other", format_of(data)):
+            becomes = other_format(data)
+        return make_format(becomes, posixpath.basename(path), ctx.rng)
 
 
 class EncodingParams(_Params):

@@ -221,3 +221,14 @@ def test_the_same_seed_gives_the_same_bytes(inject, kind, target, params):
     assert runs[0].taint == runs[1].taint
     changed = runs[0].taint.watch or [target]
     assert [runs[0].read(p) for p in changed] == [runs[1].read(p) for p in changed]
+
+
+# -- fs.wrong_extension -------------------------------------------------------------------------
+@pytest.mark.parametrize(("path", "params", "mime"), [
+    ("/shop/prices.csv", {"to": "xlsx"}, FORMATS["xlsx"]),
+    ("/clinic/reports/P001.pdf", {}, FORMATS["docx"]),
+    ("/clinic/reports/P001.pdf", {"to": "pdf"}, FORMATS["docx"]),  # its own format is no fault
+])
+def test_wrong_extension_holds_another_formats_bytes(inject, path, params, mime):
+    hit = inject("fs.wrong_extension", [path], **params)
+    assert hit.info(path)["sniffed_mime"] == mime
