@@ -73,3 +73,15 @@ def test_the_kitchen_sink_uses_every_kind_and_runs():
         e.error for e in results.episodes if e.status != "completed"]
     fired = {f.kind for e in results.episodes for f in e.faults if f.fired}
     assert fired == set(fault_kinds.names())
+
+
+def test_the_readme_faults_on_your_own_files_validate():
+    readme = (REPO / "README.md").read_text()
+    block = readme.split("The same kinds on a world of your own files")[1]
+    block = block.split("```yaml\nfaults:\n")[1].split("```")[0]
+    for role, agent in ROLES.items():
+        block = block.replace(role, agent)
+    head, _, tail = SPORTS.read_text().partition("faults:\n")
+    head = head.replace("\nchain:", OFFICE_FILES + "\nchain:", 1)
+    profile = parse_profile(head + "faults:\n" + block + tail[tail.index("\nmodels:"):])
+    assert len(profile.faults) == block.count("- {id:")
