@@ -170,7 +170,8 @@ class AmbiguousName(Fault):
                     )
                 else:
                     # Another version in the same format: an earlier draft of the file.
-                    data, _ = older_bytes(target.path, target.data, ctx.rng)
+                    data, _ = older_bytes(target.path, target.data, ctx.rng,
+                                          note=f"draft {variant}")
                 try:
                     ctx.fs.create(path, data, target.mtime + 120)
                 except OSError:

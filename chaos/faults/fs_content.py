@@ -294,7 +294,8 @@ class StaleVersion(Fault):
 _VERSION = re.compile(r"(?<![\w.])(v?\d+(?:\.\d+)+)(?![\w.])")
 
 
-def older_bytes(path: str, data: bytes, rng: random.Random) -> tuple[bytes, list[str]]:
+def older_bytes(path: str, data: bytes, rng: random.Random,
+                note: str = "earlier draft") -> tuple[bytes, list[str]]:
     """An earlier revision of a file's bytes, in its own format, and the old values it holds.
 
     A video: an earlier cut (same tags, an earlier date). A document, image or archive: the
@@ -308,7 +309,7 @@ def older_bytes(path: str, data: bytes, rng: random.Random) -> tuple[bytes, list
         return mp4_bytes(older, max(512, len(data) - 128), rng), []
     if (kind := format_of(data)) is not None:
         title = read_media_tags(data).get("title") or posixpath.basename(path)
-        return make_format(kind, f"{title} (earlier draft)", rng), []
+        return make_format(kind, f"{title} ({note})", rng), []
     if b"\x00" not in data:
         try:
             text = data.decode("utf-8")
