@@ -1,4 +1,4 @@
-"""Where in a hand-off's answer a chain fault can act: path-valued strings, list items, lines.
+"""Where in a hand-off's answer a chain fault can act: paths, list items, lines, values.
 
 An answer is JSON (any shape) or plain text. Places are found in document order (JSON keeps
 its keys' order), so the same answer and seed always give the same pick.
@@ -15,7 +15,7 @@ from typing import Any
 from chaos.world import EpisodeFs, World
 
 __all__ = ["Answer", "json_slots", "lists", "parse_answer", "path_slots", "path_words",
-           "stands_for", "text_paths"]
+           "stands_for", "swap_value", "text_paths"]
 
 #: An absolute path in running text: from a `/` at a word's start to the next blank or quote.
 _TEXT_PATH = re.compile(r"(?<![\w/.~-])/[^\s\"'<>`]+")
@@ -130,3 +130,55 @@ def stands_for(world: World, facts: Any, path: str, owner: Any = None) -> str | 
         return None
     same = [p for p in needed if p in world.files and world.files[p].digest == item.digest]
     return same[0] if same else path
+
+
+def _whole(value: str) -> re.Pattern[str]:
+    """`value` where it stands whole: `1.4.2` in `v1.4.2`, not in `11.4.2` or `1.4.20`."""
+    def edge(char: str, side: str) -> str:
+        if char.isdigit():  # not inside a longer number
+            return r"(?<!\d)(?<!\d\.)" if side == "left" else r"(?!\d)(?!\.\d)"
+        if char.isalnum() or char == "_":
+            return r"(?<!\w)" if side == "left" else r"(?!\w)"
+        return ""
+
+    return re.compile(edge(value[0], "left") + re.escape(value) + edge(value[-1], "right"))
+
+
+def swap_value(answer: Answer, old: str, new: str) -> bool:
+    """Replace `old` by `new` where it stands whole in the answer's strings, and equal numbers.
+
+    Returns whether it was there.
+    """
+    pattern = _whole(old)
+
+    def to(match: re.Match[str]) -> str:
+        return new  # literally, backslashes and all
+
+    if not answer.is_json:
+        answer.text, count = pattern.subn(to, answer.text)
+        return count > 0
+    right_number, wrong_number = _number(old), _number(new)
+    found = False
+    stack: list[Any] = [answer.value]
+    while stack:
+        node = stack.pop()
+        keys = list(node) if isinstance(node, dict) else range(len(node))
+        for key in keys:
+            item = node[key]
+            if isinstance(item, dict | list):
+                stack.append(item)
+            elif isinstance(item, str) and pattern.search(item):
+                node[key], found = pattern.sub(to, item), True
+            elif isinstance(item, int | float) and not isinstance(item, bool) \
+                    and right_number == item:
+                node[key] = new if wrong_number is None else wrong_number
+                found = True
+    return found
+
+
+def _number(text: str) -> int | float | None:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else None

@@ -6,10 +6,8 @@ runner's hooks, so the sub-agent's own model and tools stay as they are.
 
 from __future__ import annotations
 
-import json
 import posixpath
-import re
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,6 +18,7 @@ from chaos.faults._answers import (
     path_slots,
     path_words,
     stands_for,
+    swap_value,
     text_paths,
 )
 from chaos.faults._base import (
@@ -116,58 +115,6 @@ class WrongParams(_Params):
         "no decoy named, instead of a path)")
 
 
-def _whole(value: str) -> re.Pattern[str]:
-    """`value` where it stands whole: `1.4.2` in `v1.4.2`, not in `11.4.2` or `1.4.20`."""
-    def edge(char: str, side: str) -> str:
-        if char.isdigit():  # not inside a longer number
-            return r"(?<!\d)(?<!\d\.)" if side == "left" else r"(?!\d)(?!\.\d)"
-        if char.isalnum() or char == "_":
-            return r"(?<!\w)" if side == "left" else r"(?!\w)"
-        return ""
-
-    return re.compile(edge(value[0], "left") + re.escape(value) + edge(value[-1], "right"))
-
-
-def _swap_value(answer: Answer, swap: ValueSwap) -> bool:
-    """Replace `swap.from_` where it stands whole in the answer's strings, and equal numbers.
-
-    Returns whether it was there.
-    """
-    pattern = _whole(swap.from_)
-
-    def to(match: re.Match[str]) -> str:
-        return swap.to  # literally, backslashes and all
-
-    if not answer.is_json:
-        answer.text, count = pattern.subn(to, answer.text)
-        return count > 0
-    wrong_number = _number(swap.to)
-    found = False
-    stack: list[Any] = [answer.value]
-    while stack:
-        node = stack.pop()
-        keys = list(node) if isinstance(node, dict) else range(len(node))
-        for key in keys:
-            item = node[key]
-            if isinstance(item, dict | list):
-                stack.append(item)
-            elif isinstance(item, str) and pattern.search(item):
-                node[key], found = pattern.sub(to, item), True
-            elif isinstance(item, int | float) and not isinstance(item, bool) \
-                    and _number(swap.from_) == item:
-                node[key] = swap.to if wrong_number is None else wrong_number
-                found = True
-    return found
-
-
-def _number(text: str) -> int | float | None:
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError:
-        return None
-    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
 @fault("chain.subagent_wrong")
 class SubagentWrong(_ChainFault):
     """The delegated agent answers plausibly but wrongly: a decoy's path, or a wrong value.
@@ -203,7 +150,7 @@ class SubagentWrong(_ChainFault):
                 return text
             answer = parse_answer(text)
             swap = self.params.values
-            swapped = swap is not None and _swap_value(answer, swap)
+            swapped = swap is not None and swap_value(answer, swap.from_, swap.to)
             if swapped:
                 assert swap is not None
                 if swap.to not in taint.values:

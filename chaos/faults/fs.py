@@ -7,7 +7,7 @@ import posixpath
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from chaos.faults._base import Fault, FaultContext, FileSelect, Taint, fault, select_files
-from chaos.faults.fs_content import older_bytes
+from chaos.faults._versions import older_bytes
 from chaos.world import WorldFile, sha256
 
 __all__ = ["AmbiguousName", "Decoy", "Missing"]

@@ -10,8 +10,8 @@ import pytest
 from chaos.faults import NEEDED, fault_kinds
 from chaos.faults._formats import FORMATS
 from chaos.profile._schema import TargetSpec
-from chaos.world import sha256
-from tests.faults.conftest import CONTRACT, FACTS, PRICES, office_world
+from chaos.world import World, WorldFile, sha256
+from tests.faults.conftest import CONTRACT, FACTS, PRICES, Injected, office_world
 
 
 # -- targets ----------------------------------------------------------------------------------
@@ -234,3 +234,10 @@ def test_the_same_seed_gives_the_same_bytes(inject, kind, target, params):
 def test_wrong_extension_holds_another_formats_bytes(inject, path, params, mime):
     hit = inject("fs.wrong_extension", [path], **params)
     assert hit.info(path)["sniffed_mime"] == mime
+
+
+@pytest.mark.parametrize("kind", ["fs.corrupt", "fs.stale_version"])
+def test_bit_flips_on_a_file_of_a_few_bytes_never_crash(kind):
+    tiny = World("tiny", 0, {"/in/x.bin": WorldFile("/in/x.bin", b"\x00\x01\x02", 1)}, None)
+    hit = Injected(tiny, kind, ["/in/x.bin"])
+    assert hit.taint.digests  # something changed, nothing raised
