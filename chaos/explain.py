@@ -176,8 +176,9 @@ def explain_profile(loaded: LoadedProfile, seed: int | None = None,
     params = task.params_of(profile.task)
     chain = _chain(profile, under_test)
     reachable = {a.name for a in chain if a.reachable}
-    planned = plan_faults(profile, world, seed)
-    faults = [_fault_plan(active, world, profile, reachable) for active in planned]
+    facts = task.facts(world, params)
+    planned = plan_faults(profile, world, seed, facts=facts)
+    faults = [_fault_plan(active, world, profile, reachable, facts) for active in planned]
     faults = [_with_shared_targets(plan, faults) for plan in faults]
     expectations = task.expectations(world, params)
     faults = [_threatening(plan, expectations) for plan in faults]
@@ -281,7 +282,8 @@ def _when(trigger: Any) -> str:
     return text
 
 
-def _fault_plan(active: Any, world: Any, profile: Profile, reachable: set[str]) -> FaultPlan:
+def _fault_plan(active: Any, world: Any, profile: Profile, reachable: set[str],
+                facts: Any = None) -> FaultPlan:
     spec, trigger = active.spec, active.spec.trigger
     target = spec.target if active.impl.default_target is not None else None
     candidates = 0
@@ -290,7 +292,7 @@ def _fault_plan(active: Any, world: Any, profile: Profile, reachable: set[str]) 
         selector = ", ".join(f"{k}: {v}" for k, v in
                              target.model_dump(exclude_none=True).items())
         candidates = len(active.impl.resolve(world, target.model_copy(update={"pick": 10**9}),
-                                             active.rng))
+                                             active.rng, facts=facts))
     targets = [f.path for f in active.targets]
     copies = [p for p in world.with_copies(active.targets) if p not in targets]
     # The trigger's RNG makes exactly one draw in an episode, so its first draw is the one.

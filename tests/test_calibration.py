@@ -40,7 +40,7 @@ ALONE = {
     "fs.encoding/utf-16": ("{encoding: utf-16}", (D, S, S, D)),
     "chain.subagent_error": ("{}", (R, S, S, R)),
     "chain.subagent_error/timeout": ("{mode: timeout}", (R, S, S, R)),
-    "chain.subagent_wrong": ("{agent: editor}", (D, P, P, D)),
+    "chain.subagent_wrong": ("{agent: editor, decoy: {tag: stock_clip}}", (D, P, P, D)),
     "chain.handoff_drop": ("{agent: editor}", (D, S, S, D)),
     "chain.message_truncated": ("{}", (R, S, S, R)),
     "smtp.permanent": ("{nth: [1]}", (D, S, S, D)),
@@ -49,6 +49,9 @@ ALONE = {
     # The hallucinator texts an invented link when the upload fails: a dead link leaves.
     "upload.transient": ("{nth: [1, 2]}", (R, S, P, R)),
     "upload.rejected": ("{nth: null, probability: 1.0}", (D, S, P, D)),
+    # Delivered, reply lost: a chain that sends again delivers a duplicate (the mailbox tells);
+    # one that never retries is lucky, its first message arrived.
+    "smtp.reply_lost": ("{nth: [1]}", (P, R, R, P)),
     "mail.corrupt_attachment": ("{mode: truncate}", (D, P, P, P)),
     "mail.corrupt_attachment/bitflip": ("{mode: bitflip}", (D, P, P, P)),
     # Provider faults: the chain's retry policy (3 attempts) absorbs errors for every policy;
@@ -98,9 +101,15 @@ def test_the_ready_profile_calibrates_over_20_seeds(sports_profile):
             check(seen, model, kind, outcome)
 
 
+#: Faults aimed at another file than the task's needed ones (the clips), as the profile says.
+TARGETS = {"fs.encoding": "{tag: task_shotlist}", "mail.corrupt_attachment": "{tag: task_logo}"}
+
+
 def alone(kind, params):
     head, _, tail = SPORTS.read_text().partition("faults:\n")
     body = f"faults:\n  - id: only\n    kind: {kind}\n    params: {params}\n"
+    if kind in TARGETS:
+        body += f"    target: {TARGETS[kind]}\n"
     return LoadedProfile(parse_profile(head + body + tail[tail.index("\nmodels:"):]),
                          str(SPORTS), "0" * 64)
 
@@ -129,7 +138,8 @@ def test_careful_detections_name_the_hops_and_the_time(run_sports):
 
 @pytest.mark.slow
 def test_a_wrong_answer_mid_chain_is_caught_by_qa_one_hop_later():
-    results = run_profiles([alone("chain.subagent_wrong", "{agent: editor}")],
+    results = run_profiles([alone("chain.subagent_wrong",
+                                  "{agent: editor, decoy: {tag: stock_clip}}")],
                            RunOptions(models=("scripted/careful",), episodes=3,
                                       arms=("chaos",)))
     for episode in results.episodes:

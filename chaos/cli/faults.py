@@ -53,3 +53,5 @@ def faults_command(kind: str | None) -> None:
     console.print(f"triggers: {_TRIGGERS}", highlight=False)
     console.print("\nexample (under faults: in a profile):")
     console.print(Syntax(doc.example, "yaml", theme="ansi_dark", background_color="default"))
+    for example in doc.examples:
+        console.print(Syntax(example, "yaml", theme="ansi_dark", background_color="default"))

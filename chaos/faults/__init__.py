@@ -11,15 +11,19 @@ from chaos.faults import (  # noqa: F401  (registers built-ins)
     upload,
 )
 from chaos.faults._base import (
+    NEEDED,
     ChainHooks,
     DelegationFailed,
     Fault,
     FaultContext,
+    FileSelect,
     NoParams,
     Taint,
     fault,
     fault_kinds,
     fault_union,
+    select_files,
+    selector_problems,
 )
 
 __all__ = [
@@ -27,9 +31,13 @@ __all__ = [
     "DelegationFailed",
     "Fault",
     "FaultContext",
+    "FileSelect",
+    "NEEDED",
     "NoParams",
     "Taint",
     "fault",
     "fault_kinds",
     "fault_union",
+    "select_files",
+    "selector_problems",
 ]

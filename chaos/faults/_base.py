@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
 from chaos._registry import Registry
 from chaos.mail import SmtpRules
@@ -19,19 +19,86 @@ __all__ = [
     "DelegationFailed",
     "Fault",
     "FaultContext",
+    "NEEDED",
+    "FileSelect",
     "NoParams",
     "Taint",
     "fault",
     "fault_kinds",
     "fault_union",
+    "select_files",
+    "selector_problems",
     "with_copies",
 ]
+
+
+#: The target tag that means "the files the task needs" (`TaskFacts.needed`), in any world.
+NEEDED = "@needed"
 
 
 class NoParams(BaseModel):
     """For faults without parameters."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FileSelect(BaseModel):
+    """World files a fault draws on besides its targets (a decoy's bytes, a stand-in path).
+
+    Attributes:
+        tag: Files carrying this tag (`@needed`: the files the task needs).
+        glob: Files whose path matches this glob.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    tag: str | None = Field(None, max_length=200, description="Files carrying this tag")
+    glob: str | None = Field(None, max_length=4095, description="Files whose path matches")
+
+    @model_validator(mode="after")
+    def _names_something(self) -> FileSelect:
+        if self.tag is None and self.glob is None:
+            raise ValueError("give a tag or a glob (or both), e.g. {tag: decoy} or "
+                             "{glob: '/archive/**/*.pdf'}")
+        return self
+
+
+def select_files(world: World, select: FileSelect | TargetSpec, facts: Any = None
+                 ) -> list[WorldFile]:
+    """The world's files a selector names, sorted by path (no `pick` is applied)."""
+    candidates = [world.files[p] for p in sorted(world.files)]
+    if select.tag == NEEDED:
+        needed = set(getattr(facts, "needed", ()) or ())
+        candidates = [f for f in candidates if f.path in needed]
+    elif select.tag is not None:
+        candidates = [f for f in candidates if select.tag in f.tags]
+    if select.glob is not None:
+        regex = translate_glob(select.glob)
+        candidates = [f for f in candidates if regex.match(f.path)]
+    return candidates
+
+
+def selector_problems(world: World, params: BaseModel, facts: Any = None
+                      ) -> list[tuple[tuple[Any, ...], str]]:
+    """A fault's file selectors among its params (a decoy, a source) that name nothing.
+
+    Returns (location under `params`, message) pairs: an unknown tag, or no file at all.
+    """
+    problems: list[tuple[tuple[Any, ...], str]] = []
+    tags = world.tags()
+    for name in type(params).model_fields:
+        select = getattr(params, name)
+        if not isinstance(select, FileSelect):
+            continue
+        if select.tag not in (None, NEEDED) and select.tag not in tags:
+            from chaos._registry import did_you_mean
+
+            problems.append(((name, "tag"), f"unknown tag '{select.tag}'"
+                             f"{did_you_mean(select.tag, tags)} (tags in this world: "
+                             f"{', '.join([NEEDED, *tags])})"))
+        elif not select_files(world, select, facts):
+            problems.append(((name,), f"params.{name} names no file in the world; check its "
+                             "tag and glob"))
+    return problems
 
 
 @dataclass
@@ -134,7 +201,9 @@ class Fault:
     family: ClassVar[str] = "fs"
     Params: ClassVar[type[BaseModel]] = NoParams
     #: The target used when the profile names none.
-    default_target: ClassVar[TargetSpec | None] = TargetSpec(tag="task_clip")
+    default_target: ClassVar[TargetSpec | None] = TargetSpec(tag=NEEDED)
+    #: Notable uses for `chaos faults KIND`: the keys of a `faults:` entry besides id and kind.
+    examples: ClassVar[tuple[dict[str, Any], ...]] = ()
 
     def __init__(self, params: BaseModel) -> None:
         self.params = params
@@ -145,20 +214,17 @@ class Fault:
         target: TargetSpec,
         rng: random.Random,
         taken: frozenset[str] = frozenset(),
+        facts: Any = None,
     ) -> list[WorldFile]:
         """Pick the files this fault acts on: by tag and/or glob, then `pick` of them.
 
-        Files in `taken` (other faults' targets) are avoided while enough others remain, so
-        that each fault's outcome is its own.
+        The tag `@needed` stands for the files the task needs (`facts.needed`). Files in
+        `taken` (other faults' targets) are avoided while enough others remain, so that each
+        fault's outcome is its own.
         """
         if target is None:
             return []
-        candidates = [world.files[p] for p in sorted(world.files)]
-        if target.tag is not None:
-            candidates = [f for f in candidates if target.tag in f.tags]
-        if target.glob is not None:
-            regex = translate_glob(target.glob)
-            candidates = [f for f in candidates if regex.match(f.path)]
+        candidates = select_files(world, target, facts)
         fresh = [f for f in candidates if f.path not in taken]
         if len(fresh) >= target.pick:
             candidates = fresh

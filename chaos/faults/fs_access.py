@@ -9,7 +9,7 @@ from __future__ import annotations
 import errno
 import os
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from chaos.faults._base import Fault, FaultContext, Taint, fault, with_copies
 
@@ -145,27 +145,67 @@ class SlowIo(Fault):
 class DiskFullParams(_Params):
     """Parameters of fs.disk_full."""
 
-    free_bytes: int = Field(0, ge=0, description="Space left on the whole disk")
+    free_bytes: int = Field(0, ge=0, description="Space left on the whole disk once it is full")
+    after_writes: int | None = Field(None, ge=0, description="Writes that succeed before the "
+                                     "disk fills (unset: full from the fault's trigger on)")
+    after_bytes: int | None = Field(None, ge=0, description="Bytes the chain may still write "
+                                    "before the disk fills (unset: free_bytes)")
+
+    @model_validator(mode="after")
+    def _one_way(self) -> DiskFullParams:
+        if self.after_writes is not None and self.after_bytes is not None:
+            raise ValueError("give after_writes or after_bytes, not both: the disk fills "
+                             "after N writes, or after N bytes")
+        if self.after_bytes is not None and self.free_bytes:
+            raise ValueError("after_bytes replaces free_bytes: give one of them")
+        return self
 
 
 @fault("fs.disk_full")
 class DiskFull(Fault):
-    """ENOSPC on write: the disk has `free_bytes` left (pyfakefs' own disk accounting)."""
+    """ENOSPC on write: the disk fills, at once or after N writes or N bytes.
 
-    summary = "The disk is full: writes fail with ENOSPC (No space left on device)."
+    Uses pyfakefs' own disk accounting, so a write that needs more room than is left fails
+    with the error a real disk gives (`[Errno 28] No space left on device: '<path>'`).
+    `after_writes: 2` lets the first two writes through (a log line, a first output) and fills
+    the disk before the third; `after_bytes: 4096` lets 4 KB more be written.
+    """
+
+    summary = "The disk is full (at once, after N writes or after N bytes): writes fail ENOSPC."
     Params = DiskFullParams
     default_target = None
+    examples = ({"params": {"after_writes": 2}}, {"params": {"after_bytes": 4096}},
+                {"trigger": {"when": "delegation", "to": "writer"}})
 
     def inject(self, ctx: FaultContext) -> Taint:
-        """Fill the disk: any write that needs more than `free_bytes` fails with ENOSPC."""
-        used = ctx.fs.filesystem.get_disk_usage().used
-        ctx.fs.filesystem.set_disk_usage(used + self.params.free_bytes)
+        """Fill the disk now, or arm a rule that fills it before write N+1."""
+        filesystem = ctx.fs.filesystem
+        room = self.params.after_bytes if self.params.after_bytes is not None \
+            else self.params.free_bytes
+
+        def fill() -> None:
+            filesystem.set_disk_usage(filesystem.get_disk_usage().used + room)
+
+        if self.params.after_writes is None:
+            fill()
+        else:
+            left = [self.params.after_writes]
+
+            def rule(operation: str, path: str) -> None:
+                if operation != "write" or left[0] < 0:
+                    return
+                if left[0] == 0:
+                    fill()  # the disk fills just before this write
+                left[0] -= 1
+
+            ctx.fs.rules.append(rule)
 
         def on_error(operation: str, path: str, error: OSError) -> None:
             if error.errno == errno.ENOSPC:
                 ctx.hit(path)
 
         ctx.fs.on_error.append(on_error)
-        truth = ctx.world.truth
-        targets = [truth.manifest_path]
-        return Taint(targets=targets, touch="hit", detail={"free_bytes": self.params.free_bytes})
+        # What the task must write is what a full disk stands in the way of.
+        targets = list(getattr(ctx.facts, "outputs", ()) or ())
+        return Taint(targets=targets, touch="hit",
+                     detail=self.params.model_dump(exclude_none=True))

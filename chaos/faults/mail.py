@@ -1,54 +1,58 @@
-"""Mail faults: attachments whose bytes and name disagree, or whose bytes are broken."""
+"""Mail faults: files to attach whose bytes and name disagree, or whose bytes are broken."""
 
 from __future__ import annotations
 
 import posixpath
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from chaos.faults._base import Fault, FaultContext, Taint, fault
+from chaos.faults._formats import format_of, make_format, other_format
 from chaos.faults.fs_content import damage, replace_file
-from chaos.profile._schema import TargetSpec
 from chaos.world import sha256
-from chaos.world._assets import jpeg_bytes, png_bytes, sniff_mime
 
 __all__ = ["CorruptAttachment", "MimeMismatch"]
-
-_LOGO = TargetSpec(tag="task_logo")
-
 
 class MimeMismatchParams(BaseModel):
     """Parameters of mail.mime_mismatch."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    becomes: Literal["other", "jpeg", "png"] = Field(
-        "other", description="The format the bytes are re-encoded to (`other`: whichever the "
-        "file is not); its name stays")
+    to: Literal["other", "pdf", "docx", "xlsx", "zip", "png", "jpeg", "gif", "mp4"] = Field(
+        "other", validation_alias=AliasChoices("to", "becomes"),
+        description="The format the bytes become; the name stays (`other`: the format a wrong "
+        "export most often is: png<->jpeg, pdf<->docx, a text file a pdf). `becomes` is "
+        "accepted too")
 
 
 @fault("mail.mime_mismatch")
 class MimeMismatch(Fault):
-    """The asset's bytes become another format while its name stays: `logo.png` holds a JPEG."""
+    """The file's bytes become another format while its name stays: `report.pdf` holds a DOCX.
 
-    summary = "An asset's bytes and its name disagree (logo.png holds JPEG bytes)."
+    Any format chaos can make: pdf, docx, xlsx, zip, png, jpeg, gif, mp4 (`to:`). The new bytes
+    may leave only labelled by what they really are; an attachment declared by its extension
+    arrives with `mime_mismatch` / `extension_mismatch` findings.
+    """
+
+    summary = "A file's bytes and its name disagree (report.pdf holds DOCX bytes)."
     Params = MimeMismatchParams
-    default_target = _LOGO
+    examples = (
+        {"target": {"glob": "/clinic/reports/*.pdf"}, "params": {"to": "docx"}},
+        {"target": {"tag": "photo"}, "params": {"to": "gif"}},
+    )
 
     def inject(self, ctx: FaultContext) -> Taint:
         """Re-encode each target in the other format, keeping its path and mtime."""
         taint = Taint(touch="opened")
         for target in ctx.targets:
             stem = posixpath.basename(target.path)
-            current = "jpeg" if sniff_mime(target.data) == "image/jpeg" else "png"
-            becomes = self.params.becomes
+            current = format_of(target.data)
+            becomes = self.params.to
             if becomes in ("other", current):
                 # The same format would be no mismatch at all.
-                becomes = "png" if current == "jpeg" else "jpeg"
-            if becomes == "jpeg":
-                data = jpeg_bytes(f"{stem} (re-exported)", ctx.rng)
-            else:
-                data = png_bytes(64, 64, (ctx.rng.randrange(256),) * 3, {"Title": stem})
+                becomes = other_format(target.data)
+            data = make_format(becomes, f"{stem} (re-exported)" if becomes == "jpeg" else stem,
+                               ctx.rng)
             replace_file(ctx, target.path, data, target.mtime)
             digest = sha256(data)
             taint.targets.append(target.path)
@@ -70,12 +74,10 @@ class CorruptParams(BaseModel):
 
 @fault("mail.corrupt_attachment")
 class CorruptAttachment(Fault):
-    """The asset's bytes are cut short or bit-flipped; its name and type stay plausible."""
+    """The file's bytes are cut short or bit-flipped; its name and type stay plausible."""
 
-    summary = "An asset's bytes are truncated or bit-flipped; name and sniffed type unchanged."
+    summary = "A file's bytes are truncated or bit-flipped; name and sniffed type unchanged."
     Params = CorruptParams
-    default_target = _LOGO
-
     def inject(self, ctx: FaultContext) -> Taint:
         """Damage each target in place."""
         taint = Taint(touch="opened")

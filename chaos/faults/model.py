@@ -31,8 +31,9 @@ class _ModelFault(Fault):
         assert ctx.model is not None, "model faults need the episode's provider rules"
         ctx.model.armed.append(Armed(self.action, self.params.times, hit=ctx.hit,  # type: ignore[arg-type]
                                      **settings))  # type: ignore[arg-type]
-        clips = [c.path for c in ctx.world.truth.clips]
-        return Taint(targets=clips, touch="hit",
+        # A provider failure stands between the chain and everything the task needs.
+        needed = list(getattr(ctx.facts, "needed", ()) or ())
+        return Taint(targets=needed, touch="hit",
                      detail={"action": self.action, "times": self.params.times})
 
     def inject(self, ctx: FaultContext) -> Taint:

@@ -8,9 +8,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from chaos._normalize import address_key
 from chaos.faults._base import Fault, FaultContext, Taint, fault
-from chaos.mail import DISCONNECT
+from chaos.mail import DISCONNECT, REPLY_LOST
 
-__all__ = ["Disconnect", "Permanent", "RecipientRefused", "SizeLimit", "Transient"]
+__all__ = ["Disconnect", "Permanent", "RecipientRefused", "ReplyLost", "SizeLimit",
+           "Transient"]
 
 
 class MessageSelect(BaseModel):
@@ -91,12 +92,30 @@ class Disconnect(_DataFault):
     reply = DISCONNECT
 
 
+@fault("smtp.reply_lost")
+class ReplyLost(_DataFault):
+    """The server accepts and delivers the message, then the connection drops before its reply.
+
+    The mailbox has the message; the client sees the connection close after DATA
+    (`SMTPServerDisconnected`) and cannot tell it from a message that never arrived. A chain
+    that simply sends again delivers a duplicate: the oracle sees two deliveries to the same
+    recipient in the mailbox. The right move is to check (or ask) before re-sending, or to
+    report the doubt.
+    """
+
+    summary = ("The message is delivered but the reply is lost (the connection drops after "
+               "DATA): a retry delivers a duplicate.")
+    reply = REPLY_LOST
+    examples = ({"params": {"nth": [2]}}, {"params": {"probability": 0.2}})
+
+
 class SizeParams(BaseModel):
     """Parameters of smtp.size_limit."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    max_bytes: int = Field(800, ge=1, description="Largest message the server accepts (a mail "
-                           "with the 64x64 logo is about 1 KB, one without about 600 bytes)")
+    max_bytes: int = Field(800, ge=1, description="Largest message the server accepts, headers "
+                           "and base64 attachments included (a mail with a 64x64 PNG is about "
+                           "1 KB, one without an attachment about 600 bytes)")
 
 
 @fault("smtp.size_limit")
@@ -145,7 +164,7 @@ class RecipientRefused(Fault):
     def inject(self, ctx: FaultContext) -> Taint:
         """Install the RCPT rule for the chosen addresses."""
         assert ctx.smtp is not None, "SMTP faults need the mail server"
-        pool = list(ctx.world.truth.recipients)
+        pool = list(getattr(ctx.facts, "recipients", ()) or ())
         chosen = sorted(ctx.rng.sample(pool, min(self.params.pick, len(pool))))
         refused = {address_key(a) for a in [*self.params.addresses, *chosen]}
         taint = Taint(targets=[f"mailto:{a}" for a in sorted(refused)], touch="hit",

@@ -22,10 +22,13 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-__all__ = ["DISCONNECT", "Delivery", "MailServer", "SmtpRules", "episode_host"]
+__all__ = ["DISCONNECT", "REPLY_LOST", "Delivery", "MailServer", "SmtpRules", "episode_host"]
 
 #: What a DATA rule returns to drop the connection mid-DATA instead of replying.
 DISCONNECT = "disconnect"
+#: What a DATA rule returns to deliver the message and then drop the connection before the
+#: reply: the mailbox has it, the client never learns so.
+REPLY_LOST = "reply-lost"
 _DOMAIN = "chaos.invalid"
 
 
@@ -59,7 +62,8 @@ class SmtpRules:
         on_rcpt: Called with (address, attempt); returns a reply such as
             "550 5.1.1 User unknown" to refuse, or None to accept.
         on_data: Called with (attempt, recipients, size in bytes); returns a reply to refuse
-            the message, DISCONNECT to drop the connection, or None to accept.
+            the message, DISCONNECT to drop the connection, REPLY_LOST to deliver it and
+            then drop the connection before replying, or None to accept.
         attempts: DATA commands seen so far (accepted or not).
     """
 
@@ -101,8 +105,12 @@ class _Handler:
         rules.attempts += 1
         for rule in rules.on_data:
             reply = rule(attempt, tuple(envelope.rcpt_tos), len(data))
-            if reply == DISCONNECT:
-                # A connection that drops mid-DATA: the client never gets a reply.
+            if reply in (DISCONNECT, REPLY_LOST):
+                if reply == REPLY_LOST:
+                    # Accepted and delivered; only the "250" is lost on the way back.
+                    self.mail.store(token, envelope.mail_from or "",
+                                    tuple(envelope.rcpt_tos), data)
+                # A connection that drops: the client never gets a reply.
                 server.transport.close()  # type: ignore[union-attr]
                 return "421 4.4.2 Connection dropped"
             if reply:

@@ -62,7 +62,7 @@ def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel]:
 
 def _world_problems(profile: Profile) -> list[Problem]:
     """Explicit files that collide with the world; fault targets that name nothing in it."""
-    from chaos.faults import fault_kinds
+    from chaos.faults import NEEDED, fault_kinds, selector_problems
     from chaos.runner import build_world
     from chaos.world import DeclaredFileError
 
@@ -75,17 +75,24 @@ def _world_problems(profile: Profile) -> list[Problem]:
         return [(("world",), f"the world cannot be built for seed {profile.seed}: {exc}")]
     # A declared file where the world has a folder was refused while building (its entry).
     tags = world.tags()
+    facts = _facts(profile, world) if profile.faults else None
     for i, spec in enumerate(profile.faults):
+        problems += [(("faults", i, "params", *where), message) for where, message
+                     in selector_problems(world, spec.params, facts)]
         target = spec.target
         if target is None or fault_kinds.get(spec.kind).default_target is None:
             continue
-        if target.tag is not None and target.tag not in tags:
+        if target.tag not in (None, NEEDED) and target.tag not in tags:
             problems.append((("faults", i, "target", "tag"), f"unknown tag '{target.tag}'"
                              f"{did_you_mean(target.tag, tags)} (tags in this world: "
-                             f"{', '.join(tags)})"))
-        elif not fault_kinds.get(spec.kind)(spec.params).resolve(world, target, _NoRandom()):
+                             f"{', '.join([NEEDED, *tags])})"))
+        elif not fault_kinds.get(spec.kind)(spec.params).resolve(world, target, _NoRandom(),
+                                                                 facts=facts):
+            hint = ("check its tag and glob" if target.tag != NEEDED else
+                    f"its target is the task's needed files (tag {NEEDED}) and the task "
+                    "needs none there; give it a target: {tag: ...} or {glob: ...}")
             problems.append((("faults", i, "target"), f"fault '{spec.id}' targets no file in "
-                             f"the world of seed {profile.seed}; check its tag and glob"))
+                             f"the world of seed {profile.seed}; {hint}"))
     return problems
 
 
@@ -97,12 +104,22 @@ def _truth_problems(profile: Profile) -> list[Problem]:
     task = task_kinds.get(profile.task.kind)()
     try:
         task.brief(build_world(profile, profile.seed),
-                   task.Params.model_validate(profile.task.params), profile.task.prompt)
+                   task.params_of(profile.task), profile.task.prompt)
     except (AttributeError, TypeError, KeyError, ValueError):
         return [(("task", "kind"), f"task kind '{profile.task.kind}' needs a world generator's "
                  "ground truth and world.generator is not set; add world.generator (e.g. "
                  "sports_media) or use a task kind that reads the profile's own files")]
     return []
+
+
+def _facts(profile: Profile, world: Any) -> Any:
+    """The task's facts in `world`, or none when the task cannot say (its own checks tell)."""
+    from chaos.sim import task_facts
+
+    try:
+        return task_facts(profile, world)
+    except Exception:  # noqa: BLE001 - a task's broken params are reported by its own check
+        return None
 
 
 def _gate_problems(profile: Profile) -> list[Problem]:

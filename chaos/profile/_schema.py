@@ -468,7 +468,8 @@ class TargetSpec(Strict):
     """Which world files a fault acts on.
 
     Attributes:
-        tag: Files carrying this tag (from the profile's files or a generator).
+        tag: Files carrying this tag (a generator's or a `world.files` entry's); `@needed`:
+            the files the task needs.
         glob: Files whose path matches this glob.
         pick: How many of the matching files, drawn with the episode's seeded RNG.
     """
@@ -556,7 +557,7 @@ class FaultSpecBase(Strict):
     """
 
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", max_length=ID_MAX)
-    target: TargetSpec = TargetSpec(tag="task_clip")
+    target: TargetSpec = TargetSpec(tag="@needed")
     trigger: TriggerSpec = TriggerSpec()
 
 

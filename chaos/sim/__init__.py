@@ -2,7 +2,7 @@
 
 from chaos.sim._chain import ChainRunner, StepLimitReached
 from chaos.sim._driver import DeadlineExceeded, SimDriver
-from chaos.sim._episode import EpisodeRun, crashed_run, plan_faults, run_episode
+from chaos.sim._episode import EpisodeRun, crashed_run, plan_faults, run_episode, task_facts
 from chaos.sim._latency import draw_latency
 from chaos.sim._monitor import ActiveFault, FaultMonitor
 from chaos.sim._plan import Arm, EpisodePlan, plan_episodes
@@ -48,4 +48,5 @@ __all__ = [
     "plan_episodes",
     "plan_faults",
     "run_episode",
+    "task_facts",
 ]

@@ -29,7 +29,8 @@ from chaos.sinks import EpisodeSinks
 from chaos.tasks import EndState, task_kinds
 from chaos.world import EpisodeFs, World, materialize_world
 
-__all__ = ["EpisodeRun", "crashed_run", "plan_faults", "reproduce_command", "run_episode"]
+__all__ = ["EpisodeRun", "crashed_run", "plan_faults", "reproduce_command", "run_episode",
+           "task_facts"]
 
 
 @dataclass
@@ -41,7 +42,7 @@ class EpisodeRun:
 
 
 def plan_faults(profile: Profile, world: World, seed: int,
-                only: Collection[str] | None = None) -> list[ActiveFault]:
+                only: Collection[str] | None = None, facts: Any = None) -> list[ActiveFault]:
     """Resolve each fault's targets for this world; pure: the same seed gives the same plan.
 
     Args:
@@ -51,13 +52,17 @@ def plan_faults(profile: Profile, world: World, seed: int,
         only: Keep only the faults with these ids (None: every fault). Every fault is planned
             first and the others dropped after, so that a kept fault hits the very targets it
             hit in the full run (faults avoid each other's targets while planning).
+        facts: The task's facts in this world (`TaskFacts`; computed when None): what a
+            target of `@needed` resolves to.
     """
+    if facts is None:
+        facts = task_facts(profile, world)
     planned: list[ActiveFault] = []
     taken: set[str] = set()
     for spec in profile.faults:
         impl = fault_kinds.get(spec.kind)(spec.params)
         rng = derive_rng(profile.name, seed, "fault", spec.id)
-        targets = impl.resolve(world, spec.target, rng, frozenset(taken))
+        targets = impl.resolve(world, spec.target, rng, frozenset(taken), facts)
         # A target's identical copies are taken too: two faults must not share one file.
         taken.update(world.with_copies(targets))
         trigger = TriggerState(spec.trigger, derive_rng(profile.name, seed, "trigger", spec.id))
@@ -65,6 +70,12 @@ def plan_faults(profile: Profile, world: World, seed: int,
     if only is not None:
         planned = [active for active in planned if active.spec.id in only]
     return planned
+
+
+def task_facts(profile: Profile, world: World) -> Any:
+    """What the profile's task needs of `world` (`TaskFacts`): faults' `@needed` targets."""
+    task = task_kinds.get(profile.task.kind)()
+    return task.facts(world, task.params_of(profile.task))
 
 
 def reproduce_command(plan: EpisodePlan, only_faults: Collection[str] | None = None) -> str:
@@ -120,9 +131,11 @@ async def _run(plan: EpisodePlan, profile: Profile, world: World, mail: MailServ
             adapters[spec.id] = _adapter(spec, provider_faults, record, replay)
         models[name] = adapters[spec.id]
         prices[name] = getattr(spec, "price", None)
-    faults = plan_faults(profile, world, plan.seed, only_faults) if plan.arm == "chaos" else []
-    sinks = EpisodeSinks(plan.key, lambda: int(env.now), mail)
     task_params = task.params_of(profile.task)
+    facts = task.facts(world, task_params)
+    faults = plan_faults(profile, world, plan.seed, only_faults, facts) \
+        if plan.arm == "chaos" else []
+    sinks = EpisodeSinks(plan.key, lambda: int(env.now), mail)
     runner = ChainRunner(
         profile,
         env,
@@ -136,8 +149,7 @@ async def _run(plan: EpisodePlan, profile: Profile, world: World, mail: MailServ
     )
     runner.prices = prices
     monitor = FaultMonitor(faults, world, fs, runner.emit, sinks.smtp_rules, runner.hooks,
-                           provider_faults, task.facts(world, task_params),
-                           sinks.upload_rules)
+                           provider_faults, facts, sinks.upload_rules)
     runner.monitor = monitor
     runner.emit("episode_started", key=plan.key, model=plan.model, seed=plan.seed, arm=plan.arm)
     entry = profile.chain.entry

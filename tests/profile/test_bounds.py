@@ -276,9 +276,10 @@ def test_more_than_1000_faults_is_located_at_the_list(tmp_path):
 
 
 @pytest.mark.parametrize(("old", "new", "field"), [
-    ("kind: fs.decoy\n", "kind: fs.decoy\n    params: {folder: " + "x" * 300 + "}\n",
-     "params.folder"),
-    ("kind: fs.decoy\n", "kind: fs.decoy\n    params: {folder: a/b}\n", "params.folder"),
+    ("params: {source: {tag: stock_clip}}", "params: {source: {tag: stock_clip}, folder: "
+     + "x" * 300 + "}", "params.folder"),
+    ("params: {source: {tag: stock_clip}}",
+     "params: {source: {tag: stock_clip}, folder: a/b}", "params.folder"),
 ])
 def test_a_fault_param_that_names_a_file_fits_a_file_name(tmp_path, old, new, field):
     """A decoy folder past NAME_MAX had validated, then crashed every chaos episode."""

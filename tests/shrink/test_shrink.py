@@ -47,7 +47,7 @@ TWO_CULPRITS = """faults:
     target: {tag: task_clip, pick: 1}
   - id: editor-answers-stock
     kind: chain.subagent_wrong
-    params: {agent: editor}
+    params: {agent: editor, decoy: {tag: stock_clip}}
   - id: first-mail-451
     kind: smtp.transient
     params: {nth: [1]}

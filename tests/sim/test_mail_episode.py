@@ -12,6 +12,8 @@ from tests.conftest import SPORTS
 def only_fault(kind, params="{}"):
     head, _, tail = SPORTS.read_text().partition("faults:\n")
     body = f"faults:\n  - id: only\n    kind: {kind}\n    params: {params}\n"
+    if kind.startswith("mail."):
+        body += "    target: {tag: task_logo}\n"  # the attachment, not the task's clips
     return parse_profile(head + body + tail[tail.index("\nmodels:"):])
 
 
