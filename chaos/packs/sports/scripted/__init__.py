@@ -19,7 +19,7 @@ __all__: list[str] = []
 
 @skill("produce_package", task_kinds=("highlight_package",))
 def _produce(brief: dict[str, Any], ctx: Any, style: Any) -> Step:
-    return produce(brief, ctx.delegates, ctx.tools, style)
+    return produce(brief, ctx, style)
 
 
 @skill("select_clips")
