@@ -26,6 +26,7 @@ class ProbeParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     work: list[dict[str, Any]]
     read_back: list[str] = []
+    expect: list[dict[str, Any]] = []  # the expect task's entries, for the chain checks
 
 
 class ProbeResult(BaseModel):
