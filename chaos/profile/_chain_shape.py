@@ -1,8 +1,9 @@
 """Chains a task cannot be done with: checked on load, never a silent 0/N at run time.
 
 - an agent the entry never reaches (no `delegates_to` path leads to it);
-- a part of the task (a mail, an upload, an SMS, a file to write) that needs a tool no agent
-  the entry reaches has;
+- a part of the task (a mail, an upload, an SMS, a file to write: an `expect` entry, or a
+  task parameter its kind lists in `chain_needs`) that needs a tool no agent the entry
+  reaches has;
 - for scripted models: files to find, but no reachable agent with `find_files`.
 """
 
@@ -70,6 +71,26 @@ def _scripted(profile: Profile) -> bool:
     return any(i.startswith("scripted/") for i in ids)
 
 
+def _param_needs(profile: Profile, tools: set[str], who: str) -> list[Problem]:
+    """Task parameters asking for a part no reachable agent has the tool for.
+
+    A task kind says which with `chain_needs`: {parameter: (tools, any one of which does it)}.
+    """
+    from chaos.tasks import task_kinds
+
+    if profile.task.kind not in task_kinds or not isinstance(profile.task.params, dict):
+        return []
+    needs = getattr(task_kinds.get(profile.task.kind), "chain_needs", None) or {}
+    problems: list[Problem] = []
+    for name, wanted in needs.items():
+        if profile.task.params.get(name) and not tools & set(wanted):
+            problems.append((("task", "params", name), f"task.params.{name}: needs "
+                             f"{' or '.join(wanted)}, but no agent the entry reaches has it "
+                             f"(reached: {who}); add '{wanted[0]}' to the tools of one of them, "
+                             f"make an agent that has it reachable, or set {name}: false"))
+    return problems
+
+
 def chain_problems(profile: Profile) -> list[Problem]:
     """Agents never reached, and parts of the task no reachable agent has the tool for."""
     chain = profile.chain
@@ -87,6 +108,7 @@ def chain_problems(profile: Profile) -> list[Problem]:
                              f"(e.g. '{entry}', with the 'delegate' tool), or remove it"))
     tools = {t for name in reached for t in chain.agents[name].tools}
     who = ", ".join(reached)
+    problems += _param_needs(profile, tools, who)
     where, entries = _expectations(profile)
     for i, entry_spec in enumerate(entries):
         if not isinstance(entry_spec, dict):

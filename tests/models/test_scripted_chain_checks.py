@@ -66,3 +66,16 @@ def test_scripted_agents_need_someone_to_find_files(tmp_path):
     (problem,) = errors(tmp_path, agents, [MAIL])
     assert "find_files" in problem[0]
     assert errors(tmp_path, agents, [MAIL], models="[openai/gpt-4o-mini]") == []
+
+
+def test_a_sports_chain_that_cannot_mail_the_subscribers_is_refused(tmp_path):
+    from tests.conftest import SPORTS
+
+    text = SPORTS.read_text().replace("delegates_to: [editor, qa, distributor]",
+                                      "delegates_to: [editor, qa]")
+    text = text[:text.index("    distributor:\n")] + text[text.index("\ntask:"):]
+    path = tmp_path / "p.yaml"
+    path.write_text(text)
+    messages = [e.message for e in check_profile(str(path)).errors]
+    assert any(m.startswith("task.params.mail_subscribers: needs send_email") for m in messages)
+    assert any(m.startswith("task.params.publish: needs publish_video") for m in messages)
