@@ -137,3 +137,20 @@ def test_a_careful_entry_heeds_its_checker_over_a_naive_finder():
     assert episode.calls("file_info", "qa") == [{"path": decoy.path}]
     assert episode.mail == []
     assert any(decoy.path in i for i in episode.result["issues"])
+
+
+def test_an_entry_that_could_do_it_all_still_uses_the_agents_the_profile_gave_it():
+    chain = """    desk:
+      instructions: Hand the finding and the mail to your team.
+      tools: [find_files, file_info, read_file, send_email, wait, delegate, report_issue, finish]
+      delegates_to: [scout, mailer]
+    scout:
+      instructions: Find.
+      tools: [find_files, file_info, read_file, report_issue, finish]
+    mailer:
+      instructions: Mail.
+      tools: [send_email, wait, report_issue, finish]"""
+    episode = run(profile_text(chain, WORK[:1]), "scripted/careful", FILES)
+    assert len(episode.mail) == 1
+    assert episode.calls("find_files", "scout") and not episode.calls("find_files", "desk")
+    assert episode.calls("send_email", "mailer") and not episode.calls("send_email", "desk")

@@ -289,10 +289,13 @@ def _find_phase(items: list[dict[str, Any]], ctx: PolicyContext, style: Style,
     """Resolve the items' finds, oneself or through the reachable finder."""
     if not _unresolved(items):
         return items
-    if "find_files" in ctx.tools:
+    # The chain's finder first (the profile made it for this), else oneself, else anyone
+    # reachable who can search.
+    finder = ctx.reach.route("finder", ("find_files",), by_tools=False)
+    if finder is None and "find_files" in ctx.tools:
         yield from _find_all(items, style, issues)
         return items
-    finder = ctx.reach.route("finder", ("find_files",))
+    finder = finder or ctx.reach.route("finder", ("find_files",))
     if finder is None:
         return items
     answer = yield from _handed(finder, {"step": "expect", "part": "find", "work": items},
@@ -357,9 +360,12 @@ def expect(brief: dict[str, Any], ctx: PolicyContext, style: Style) -> Step:
         tool = ACTION_TOOL.get(action)
         if tool is None:
             yield from _report(f"{_label(item)}: unknown action '{action}'", [], issues, style)
-        elif tool in ctx.tools:
+            continue
+        # The chain's sender or writer first, else oneself, else anyone reachable with the tool.
+        via = ctx.reach.route(ACTION_ROLE[action], (tool,), by_tools=False)
+        if via is None and tool in ctx.tools:
             yield from _act(item, style, issues, done)
-        elif (via := ctx.reach.route(ACTION_ROLE[action], (tool,))) is not None:
+        elif (via := via or ctx.reach.route(ACTION_ROLE[action], (tool,))) is not None:
             handed.setdefault(via, []).append(item)
         else:
             yield from _report(f"{_label(item)}: no agent I can reach has {tool}", [], issues,

@@ -71,18 +71,20 @@ class Reach:
                 queue += list((self.shape.get(name) or {}).get("delegates_to") or ())
         return None
 
-    def route(self, role: str, tools: Iterable[str] = (),
-              avoid: Iterable[str] = ()) -> str | None:
+    def route(self, role: str, tools: Iterable[str] = (), avoid: Iterable[str] = (),
+              by_tools: bool = True) -> str | None:
         """The direct sub-agent to hand a part to (None when no reachable agent fits).
 
-        Toward the nearest agent of `role`, else toward the nearest one holding all `tools`.
+        Toward the nearest agent of `role` that has the `tools`; else (with `by_tools`) toward
+        the nearest one that has them, whatever its role.
         """
-        tools, avoid = tuple(tools), set(avoid)
+        tools, avoid = set(tools), set(avoid)
         order = [a for a in self.shape if a not in avoid] or \
             [a for a in self.delegates if a not in avoid]
-        fits = [a for a in order if self.role(a) == role]
-        if tools:
-            fits += [a for a in order if a not in fits and set(tools) <= set(self.tools(a))]
+        fits = [a for a in order if self.role(a) == role and
+                (not self.shape or tools <= set(self.tools(a)))]
+        if tools and by_tools:
+            fits += [a for a in order if a not in fits and tools <= set(self.tools(a))]
         for target in fits:
             via = self._via(target) if self.shape else (target if target in self.delegates
                                                          else None)
