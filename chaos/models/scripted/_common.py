@@ -38,11 +38,17 @@ def rows(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
+#: What a temporary failure's text says: an HTTP 429/502/503/504 (an upload), "try again".
+_TEMPORARY = re.compile(r"(?<![\w/.])(429|502|503|504)(?![\w/.])|temporarily|try again later",
+                        re.IGNORECASE)
+
+
 def transient(text: str) -> bool:
-    """Whether a tool's error text is worth a retry (EIO, a timeout, a failed hand-off)."""
+    """Whether a tool's error text is worth a retry (EIO, a timeout, a busy server)."""
     if not text.startswith(("error", "[Errno")):
         return False
-    return any(s in text for s in ("[Errno 5]", "[Errno 110]", "timed out", " 503 "))
+    return any(s in text for s in ("[Errno 5]", "[Errno 110]", "timed out")) or \
+        _TEMPORARY.search(text) is not None
 
 
 def error_code(text: str) -> str | None:
