@@ -93,10 +93,13 @@ def _param_needs(profile: Profile, tools: set[str], who: str) -> list[Problem]:
 
 def chain_problems(profile: Profile) -> list[Problem]:
     """Agents never reached, and parts of the task no reachable agent has the tool for."""
+    from chaos.profile._salvage import STUB_INSTRUCTIONS
+
     chain = profile.chain
     entry = chain.entry
-    if entry not in chain.agents:
-        return []
+    if entry not in chain.agents or any(a.instructions == STUB_INSTRUCTIONS
+                                        for a in chain.agents.values()):
+        return []  # an agent that failed the schema: who reaches what is not known
     reached = [entry, *reachable(chain, entry)]
     problems: list[Problem] = []
     for name in chain.agents:
