@@ -86,6 +86,8 @@ def test_careful_reports_what_it_cannot_find_and_sends_nothing_wrong():
     assert episode.mail == []
     (issue,) = episode.result["issues"]
     assert "report[P002]" in issue and "/in/reports/P002.pdf" in issue
+    (reported,) = [e for e in episode.trace if e.type == "issue_reported"]
+    assert (reported.severity, reported.paths) == ("error", ["/in/reports/P002.pdf"])
     assert episode.result["done"] == []
 
 

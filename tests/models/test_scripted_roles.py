@@ -154,3 +154,17 @@ def test_an_entry_that_could_do_it_all_still_uses_the_agents_the_profile_gave_it
     assert len(episode.mail) == 1
     assert episode.calls("find_files", "scout") and not episode.calls("find_files", "desk")
     assert episode.calls("send_email", "mailer") and not episode.calls("send_email", "desk")
+
+
+def test_roles_reach_a_scripted_agent_over_a_providers_wire(monkeypatch):
+    from chaos.models.loopback import LoopbackServer
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-loopback")
+    with LoopbackServer() as server:
+        text = profile_text(THREE, WORK, read_back=("/out/total.json",)).replace(
+            "models: [scripted/careful]", "models:\n  - {provider: openai, model: careful, "
+            f"base_url: '{server.openai_base_url}'}}")
+        episode = run(text, "openai/careful", FILES)
+    assert server.refusals == []
+    assert [m.envelope_to for m in episode.mail] == [("ana@example.org",)]
+    assert episode.calls("send_email", "mailer") and episode.calls("write_file", "archivist")

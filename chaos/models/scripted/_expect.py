@@ -86,7 +86,8 @@ def _find_all(items: list[dict[str, Any]], style: Style, issues: list[str]) -> S
             if found is None:
                 ref["failed"] = spec.get("why") or f"nothing matches {spec.get('glob')}"
                 yield from _report(f"{_label(item)}: {ref['failed']}; left out",
-                                   [str(spec.get("glob", ""))], issues, style)
+                                   spec.get("aside") or [str(spec.get("glob", ""))], issues,
+                                   style)
                 continue
             ref["path"] = found.path
             ref.update({k: v for k, v in (("sniffed", found.sniffed),

@@ -180,7 +180,8 @@ def find_file(spec: dict[str, Any], key: str, style: Style, attachment: bool = F
 
     Returns:
         A `Found`, or None. A careful agent's `Found` lists what it left aside; when it
-        returns None, `spec["why"]` is set to why (for its report).
+        returns None, `spec["why"]` says why and `spec["aside"]` lists the files concerned
+        (for its report).
     """
     glob = str(spec.get("glob") or "")
     matches = (yield from _matches(glob, style)) if glob else []
@@ -210,12 +211,14 @@ def find_file(spec: dict[str, Any], key: str, style: Style, attachment: bool = F
         else:
             aside.append((path, problem))
     pick = spec.get("pick") or "first"
+    spec["aside"] = [p for p, _ in aside]
     if not good:
         spec["why"] = (f"no file matches {glob}" if not matches else
                        f"no file matching {glob} will do: " +
                        "; ".join(f"{p}: {why}" for p, why in aside))
         return None
     if pick == "only" and len(good) > 1:
+        spec["aside"] = [p for p, _ in good]
         spec["why"] = (f"{len(good)} files matching {glob} could each be the one: "
                        f"{', '.join(p for p, _ in good)}")
         return None
