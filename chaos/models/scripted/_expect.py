@@ -286,20 +286,21 @@ def _handed(agent: str, brief: dict[str, Any], words: str, style: Style,
 
 
 def _find_phase(items: list[dict[str, Any]], ctx: PolicyContext, style: Style,
-                issues: list[str]) -> Step:
+                issues: list[str], upstream: list[str]) -> Step:
     """Resolve the items' finds, oneself or through the reachable finder."""
     if not _unresolved(items):
         return items
     # The chain's finder first (the profile made it for this), else oneself, else anyone
     # reachable who can search.
-    finder = ctx.reach.route("finder", ("find_files",), by_tools=False)
+    finder = ctx.reach.route("finder", ("find_files",), upstream, by_tools=False)
     if finder is None and "find_files" in ctx.tools:
         yield from _find_all(items, style, issues)
         return items
-    finder = finder or ctx.reach.route("finder", ("find_files",))
+    finder = finder or ctx.reach.route("finder", ("find_files",), upstream)
     if finder is None:
         return items
-    answer = yield from _handed(finder, {"step": "expect", "part": "find", "work": items},
+    answer = yield from _handed(finder, {"step": "expect", "part": "find", "work": items,
+                                         "upstream": upstream},
                                 "Find the files these work items need, as each `find` says; "
                                 "answer JSON {work: the items with a path for each find, "
                                 "issues}.", style, issues)
@@ -311,12 +312,13 @@ def _find_phase(items: list[dict[str, Any]], ctx: PolicyContext, style: Style,
 
 
 def _check_phase(items: list[dict[str, Any]], ctx: PolicyContext, style: Style,
-                 issues: list[str]) -> Step:
+                 issues: list[str], upstream: list[str]) -> Step:
     """Hand what was found to the reachable checker; a careful agent heeds its verdict."""
-    checker = ctx.reach.route("checker")
+    checker = ctx.reach.route("checker", avoid=upstream)
     if checker is None or not any("path" in ref for item in items for ref, _ in refs(item)):
         return items
-    answer = yield from _handed(checker, {"step": "expect", "part": "check", "work": items},
+    answer = yield from _handed(checker, {"step": "expect", "part": "check", "work": items,
+                                          "upstream": upstream},
                                 "Check that each file found is what its `find` asks for; "
                                 "answer JSON {work: the items, failed ones marked, issues}.",
                                 style, issues)
@@ -332,13 +334,15 @@ def expect(brief: dict[str, Any], ctx: PolicyContext, style: Style) -> Step:
     items = [copy.deepcopy(w) for w in brief.get("work", []) if isinstance(w, dict)]
     part = brief.get("part")
     issues: list[str] = []
+    # Who handed this on so far: never handed back to them (delegates_to may loop).
+    upstream = [a for a in brief.get("upstream", []) if isinstance(a, str)] + [ctx.agent]
     if part == "check":
         yield from _check_all(items, style, issues)
         yield "finish", {"result": {"work": items, "issues": issues}}
         return
-    items = yield from _find_phase(items, ctx, style, issues)
+    items = yield from _find_phase(items, ctx, style, issues, upstream)
     if part is None:
-        items = yield from _check_phase(items, ctx, style, issues)
+        items = yield from _check_phase(items, ctx, style, issues, upstream)
     if "read_file" in ctx.tools:
         yield from _values(items, style, issues)
     if part == "find":
@@ -363,16 +367,18 @@ def expect(brief: dict[str, Any], ctx: PolicyContext, style: Style) -> Step:
             yield from _report(f"{_label(item)}: unknown action '{action}'", [], issues, style)
             continue
         # The chain's sender or writer first, else oneself, else anyone reachable with the tool.
-        via = ctx.reach.route(ACTION_ROLE[action], (tool,), by_tools=False)
+        via = ctx.reach.route(ACTION_ROLE[action], (tool,), upstream, by_tools=False)
         if via is None and tool in ctx.tools:
             yield from _act(item, style, issues, done)
-        elif (via := via or ctx.reach.route(ACTION_ROLE[action], (tool,))) is not None:
+        elif (via := via or ctx.reach.route(ACTION_ROLE[action], (tool,), upstream)) \
+                is not None:
             handed.setdefault(via, []).append(item)
         else:
             yield from _report(f"{_label(item)}: no agent I can reach has {tool}", [], issues,
                                style)
     for agent, work in handed.items():
-        answer = yield from _handed(agent, {"step": "expect", "work": work},
+        answer = yield from _handed(agent, {"step": "expect", "work": work,
+                                            "upstream": upstream},
                                     "Do these work items with your tools; answer JSON "
                                     "{done: [ids], issues: [...]}.", style, issues)
         _merge(answer, done, issues, fields)
