@@ -169,18 +169,3 @@ def test_roles_reach_a_scripted_agent_over_a_providers_wire(monkeypatch):
     assert [m.envelope_to for m in episode.mail] == [("ana@example.org",)]
     assert episode.calls("send_email", "mailer") and episode.calls("write_file", "archivist")
 
-
-def test_a_loop_in_delegates_to_is_never_handed_back_around():
-    loop = """    desk:
-      instructions: Hand it on.
-      tools: [delegate, report_issue, finish]
-      delegates_to: [helper]
-    helper:
-      instructions: Help, or hand it back.
-      tools: [delegate, report_issue, finish]
-      delegates_to: [desk]"""
-    episode = run(profile_text(loop, WORK[:1]), "scripted/careful", FILES)
-    assert episode.agents() == ["desk"]
-    assert episode.mail == []
-    assert episode.result["issues"] == ["report: no agent it can reach can look for its files; "
-                                        "left out"]
