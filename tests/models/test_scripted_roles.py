@@ -169,3 +169,22 @@ def test_roles_reach_a_scripted_agent_over_a_providers_wire(monkeypatch):
     assert [m.envelope_to for m in episode.mail] == [("ana@example.org",)]
     assert episode.calls("send_email", "mailer") and episode.calls("write_file", "archivist")
 
+
+
+def test_the_rubric_producer_asks_its_finder_for_the_clip_table_wherever_it_is_listed():
+    from chaos.profile import LoadedProfile
+    from tests.conftest import REPO
+
+    rubric = REPO / "profiles" / "sports-rubric.yaml"
+    text = rubric.read_text().replace("delegates_to: [researcher]",
+                                      "delegates_to: [archivist, researcher]")
+    text = text.replace("\ntask:", """    archivist:
+      instructions: File what you are given.
+      tools: [write_file, finish]
+
+task:""", 1)
+    loaded = LoadedProfile(parse_profile(text), str(rubric), "0" * 64)
+    episodes = run_profiles([loaded], RunOptions(models=("scripted/careful", "scripted/naive"),
+                                                 episodes=1, arms=("clean",))).episodes
+    for episode in episodes:
+        assert episode.task.passed, (episode.model, episode.task.reasons)
