@@ -178,3 +178,15 @@ def test_publish_and_sms_go_out():
         (upload,) = episode.uploads
         assert [i.path for i in upload.items] == ["/shop/photos/A1.jpg"]
         assert [s.to for s in episode.sms] == ["+15550100000"]
+
+
+def test_a_version_only_some_names_carry_does_not_outrank_the_newer_file():
+    files = [pdf("/in/P001_v1.pdf", "draft", MAY), pdf("/in/P001.pdf", "final", JUNE)]
+    find = {"glob": "/in/*P001*.pdf", "pick": "newest", "type": "application/pdf"}
+    episode = run(profile_text(ONE_AGENT, [mail_item(find)]), "scripted/careful", files)
+    assert [a["path"] for a in episode.calls("send_email")[0]["attachments"]] == \
+        ["/in/P001.pdf"]
+    versioned = [pdf("/in/P001_v3.pdf", "three", MAY), pdf("/in/P001_v2.pdf", "two", JUNE)]
+    episode = run(profile_text(ONE_AGENT, [mail_item(find)]), "scripted/careful", versioned)
+    assert [a["path"] for a in episode.calls("send_email")[0]["attachments"]] == \
+        ["/in/P001_v3.pdf"]

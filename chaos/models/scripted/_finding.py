@@ -224,12 +224,17 @@ def find_file(spec: dict[str, Any], key: str, style: Style, attachment: bool = F
         return None
     chosen = good[0]
     if pick == "newest" and len(good) > 1:
-        ranked = []
+        said = []
         for path, info in good:
             text = yield from _text_of(path, info, style)
-            version = _version(text) or _version(posixpath.basename(path))
-            ranked.append(((version, str(info.get("modified") or "")), path, info))
-        ranked.sort(key=lambda r: r[0], reverse=True)
+            said.append((_version(text), _version(posixpath.basename(path))))
+        # A version counts where every candidate states one (in its text, else in its name):
+        # `report_v1.pdf` beside `report.pdf` says nothing about which is newer.
+        in_text, in_name = (all(s[i] for s in said) for i in (0, 1))
+        ranked = sorted(((s[0] if in_text else (), s[1] if in_name else (),
+                          str(info.get("modified") or "")), path, info)
+                        for s, (path, info) in zip(said, good, strict=True))
+        ranked.reverse()
         chosen = (ranked[0][1], ranked[0][2])
         aside += [(p, "a newer one is there") for _, p, _ in ranked[1:]]
     path, info = chosen
