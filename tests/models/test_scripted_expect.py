@@ -190,3 +190,27 @@ def test_a_version_only_some_names_carry_does_not_outrank_the_newer_file():
     episode = run(profile_text(ONE_AGENT, [mail_item(find)]), "scripted/careful", versioned)
     assert [a["path"] for a in episode.calls("send_email")[0]["attachments"]] == \
         ["/in/P001_v3.pdf"]
+
+
+def test_careful_reports_a_value_it_cannot_read_once_and_writes_nothing():
+    work = [{"id": "summary", "action": "write", "path": "/out/summary.json",
+             "json": {"total": {"sum": {"find": {"glob": "/shop/*.csv", "pick": "only"}},
+                                "column": "price"}}}]
+    episode = run(profile_text(ONE_AGENT, work, read_back=("/out/summary.json",)),
+                  "scripted/careful", [text("/out/.keep", "")])
+    assert episode.files["/out/summary.json"] is None
+    assert episode.result["issues"] == ["summary: no file matches /shop/*.csv; left out"]
+    assert len(episode.issues()) == 1
+
+
+def test_careful_says_when_the_file_it_found_holds_no_such_column():
+    work = [{"id": "summary", "action": "write", "path": "/out/summary.json",
+             "json": {"total": {"sum": {"find": {"glob": "/shop/*.csv"}}, "column": "cost"}}}]
+    episode = run(profile_text(ONE_AGENT, work, read_back=("/out/summary.json",)),
+                  "scripted/careful", [PRICES, text("/out/.keep", "")])
+    assert episode.files["/out/summary.json"] is None
+    assert episode.result["issues"] == ["summary: cannot compute: /shop/prices.csv gives no "
+                                        "sum of cost"]
+    naive = run(profile_text(ONE_AGENT, work, read_back=("/out/summary.json",)),
+                "scripted/naive", [PRICES, text("/out/.keep", "")])
+    assert json.loads(naive.files["/out/summary.json"]) == {"total": None}

@@ -120,8 +120,8 @@ def _computed(value: Any, style: Style, problems: list[str]) -> Step:
     op = expression(value)
     if op is not None:
         ref = value[op]
-        if "failed" in ref:
-            problems.append(ref["failed"])
+        if "failed" in ref:  # reported when it failed: the item is not ready, silently
+            problems.append(f"(reported) {ref['failed']}")
             return None if not style.invents else (yield from compute(value, op, style))
         if "path" not in ref:
             return value
@@ -150,8 +150,10 @@ def _values(items: list[dict[str, Any]], style: Style, issues: list[str]) -> Ste
             item[key] = yield from _computed(item[key], style, problems)
         if problems and style.checks_files and not item.get("_cannot"):
             item["_cannot"] = problems
-            yield from _report(f"{_label(item)}: cannot compute: {'; '.join(problems)}", [],
-                               issues, style)
+            new = [p for p in problems if not p.startswith("(reported) ")]
+            if new:
+                yield from _report(f"{_label(item)}: cannot compute: {'; '.join(new)}", [],
+                                   issues, style)
 
 
 def _pending(value: Any) -> bool:
@@ -170,7 +172,7 @@ def _ready(item: dict[str, Any], style: Style) -> str | None:
     if not style.checks_files:
         return None
     if item.get("_cannot"):
-        return "; ".join(item["_cannot"])
+        return "; ".join(p.removeprefix("(reported) ") for p in item["_cannot"])
     failed = [ref["failed"] for ref, _ in refs(item) if "failed" in ref]
     if failed:
         return "; ".join(failed)
