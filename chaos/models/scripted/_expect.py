@@ -19,56 +19,18 @@ How it looks, checks, retries and reports is the agent's style (`_finding`, `Sty
 from __future__ import annotations
 
 import copy
-import csv
-import io
-import json
-import mimetypes
-import re
 from typing import TYPE_CHECKING, Any
 
-from chaos.models.scripted._common import Step, delegate, retrying, sending
-from chaos.models.scripted._finding import find_file, is_textual, tag_problem, type_problem
+from chaos.models.scripted._acting import ACTION_ROLE, ACTION_TOOL, act, item_key, label, report
+from chaos.models.scripted._common import Step, delegate, retrying
+from chaos.models.scripted._finding import find_file, tag_problem, type_problem
 from chaos.models.scripted._skills import skill
 from chaos.models.scripted._values import compute, expression, refs
 
 if TYPE_CHECKING:
     from chaos.models.scripted._policies import PolicyContext, Style
 
-__all__ = ["ACTION_ROLE", "ACTION_TOOL", "expect"]
-
-#: The tool each action needs, and the role of the agent that has it.
-ACTION_TOOL = {"mail": "send_email", "publish": "publish", "sms": "send_sms",
-               "write": "write_file"}
-ACTION_ROLE = {"mail": "sender", "publish": "sender", "sms": "sender", "write": "writer"}
-_WENT = {"send_email": ("sent",), "publish": ("published",), "send_sms": ("sms ",),
-         "write_file": ("wrote",)}
-
-
-def _key(item: dict[str, Any]) -> str:
-    """What the item is about: its row's key (`P003`), if the brief says."""
-    key = item.get("key") or item.get("row")
-    if isinstance(key, dict):
-        key = next(iter(key.values()), "")
-    if key:
-        return str(key)
-    found = re.search(r"\[([^\]]+)\]$", str(item.get("id", "")))
-    return found.group(1) if found else ""
-
-
-def _label(item: dict[str, Any]) -> str:
-    ident, key = str(item.get("id") or "work"), _key(item)
-    return ident if not key or f"[{key}]" in ident else f"{ident}[{key}]"
-
-
-def _report(summary: str, paths: list[str], issues: list[str], style: Style,
-            severity: str = "error") -> Step:
-    """Report a problem (careful styles) and keep it for the final answer."""
-    if not style.reports:
-        return
-    yield "report_issue", {"severity": severity, "summary": summary, "paths": paths}
-    if severity == "error":
-        issues.append(summary)
-
+__all__ = ["expect"]
 
 def _unresolved(items: list[dict[str, Any]]) -> bool:
     return any("path" not in ref and "failed" not in ref for item in items
@@ -82,10 +44,10 @@ def _find_all(items: list[dict[str, Any]], style: Style, issues: list[str]) -> S
             if "path" in ref or "failed" in ref:
                 continue
             spec = dict(ref["find"])
-            found = yield from find_file(spec, _key(item), style, attached)
+            found = yield from find_file(spec, item_key(item), style, attached)
             if found is None:
                 ref["failed"] = spec.get("why") or f"nothing matches {spec.get('glob')}"
-                yield from _report(f"{_label(item)}: {ref['failed']}; left out",
+                yield from report(f"{label(item)}: {ref['failed']}; left out",
                                    spec.get("aside") or [str(spec.get("glob", ""))], issues,
                                    style)
                 continue
@@ -93,8 +55,8 @@ def _find_all(items: list[dict[str, Any]], style: Style, issues: list[str]) -> S
             ref.update({k: v for k, v in (("sniffed", found.sniffed),
                                           ("extension", found.extension)) if v})
             if found.left_aside:
-                yield from _report(
-                    f"{_label(item)}: took {found.path}; left aside " +
+                yield from report(
+                    f"{label(item)}: took {found.path}; left aside " +
                     "; ".join(f"{p} ({why})" for p, why in found.left_aside),
                     [p for p, _ in found.left_aside], issues, style, "warning")
 
@@ -111,7 +73,7 @@ def _check_all(items: list[dict[str, Any]], style: Style, issues: list[str]) -> 
                 problem = type_problem(info, ref["find"])
             if problem is not None:
                 ref["failed"] = f"{ref['path']}: {problem}"
-                yield from _report(f"{_label(item)}: rejected {ref['path']}: {problem}",
+                yield from report(f"{label(item)}: rejected {ref['path']}: {problem}",
                                    [ref["path"]], issues, style)
 
 
@@ -152,7 +114,7 @@ def _values(items: list[dict[str, Any]], style: Style, issues: list[str]) -> Ste
             item["_cannot"] = problems
             new = [p for p in problems if not p.startswith("(reported) ")]
             if new:
-                yield from _report(f"{_label(item)}: cannot compute: {'; '.join(new)}", [],
+                yield from report(f"{label(item)}: cannot compute: {'; '.join(new)}", [],
                                    issues, style)
 
 
@@ -181,95 +143,6 @@ def _ready(item: dict[str, Any], style: Style) -> str | None:
     return None
 
 
-def _paths(value: Any) -> list[dict[str, Any]]:
-    refs_ = value if isinstance(value, list) else []
-    return [r for r in refs_ if isinstance(r, dict) and r.get("path") and "failed" not in r]
-
-
-def _attachment(ref: dict[str, Any], style: Style) -> dict[str, Any]:
-    """An attachment as the style labels it: by its bytes, by its name, or not at all."""
-    path = str(ref["path"])
-    if style.checks_attachments:
-        wanted = (ref.get("find") or {}).get("type")
-        sniffed = ref.get("sniffed")
-        declared = wanted if sniffed == "text/plain" and is_textual(wanted) else sniffed
-        declared = declared or ref.get("extension")
-        return {"path": path} | ({"content_type": declared} if declared else {})
-    if style.checks_files:  # careless with types: the extension says what it is
-        declared = mimetypes.guess_type(path, strict=False)[0]
-        return {"path": path} | ({"content_type": declared} if declared else {})
-    return {"path": path}
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-
-
-def _content(item: dict[str, Any], style: Style) -> Step:
-    """What a `write` item's file holds."""
-    if "json" in item:
-        return json.dumps(item["json"], indent=2, ensure_ascii=False)
-    if "csv" in item and isinstance(item["csv"], list) and item["csv"] and \
-            all(isinstance(r, dict) for r in item["csv"]):
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=list(item["csv"][0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(item["csv"])
-        return out.getvalue()
-    for key in ("same_as", "copy"):
-        if isinstance(item.get(key), dict) and item[key].get("path"):
-            read = (yield from retrying("read_file", item[key]["path"], style)) or {}
-            return str(read.get("content", ""))
-    return _text(item.get("text", item.get("content", item.get("csv"))))
-
-
-def _call(item: dict[str, Any], style: Style) -> Step:
-    """The tool call that does the item, or None when there is nothing to do it with."""
-    action = item.get("action")
-    if action == "mail":
-        to = item.get("to")
-        args: dict[str, Any] = {
-            "to": [str(t) for t in to] if isinstance(to, list) else [str(to)],
-            "subject": _text(item.get("subject")), "body": _text(item.get("body")),
-            "attachments": [_attachment(r, style) for r in _paths(item.get("attachments"))]}
-        if item.get("cc"):
-            args["cc"] = [str(c) for c in item["cc"]]
-        return "send_email", args
-    if action == "publish":
-        files = [str(r["path"]) for r in _paths(item.get("files"))]
-        if not files:
-            return None
-        return "publish", {"platform": _text(item.get("platform")),
-                           "title": _text(item.get("title")), "files": files}
-    if action == "sms":
-        return "send_sms", {"to": _text(item.get("to")), "text": _text(item.get("text"))}
-    if action == "write":
-        return "write_file", {"path": _text(item.get("path")),
-                              "content": (yield from _content(item, style))}
-    return None
-
-
-def _act(item: dict[str, Any], style: Style, issues: list[str], done: list[str]) -> Step:
-    """Do one item with one's own tool, retrying what is worth it; report what failed."""
-    call = yield from _call(item, style)
-    if call is None:
-        yield from _report(f"{_label(item)}: nothing to {item.get('action')}", [], issues,
-                           style)
-        return
-    tool, args = call
-    result = yield from sending(tool, args, style, _WENT[tool])
-    went = result.startswith(_WENT[tool])
-    if went and "refused:" in result:
-        yield from _report(f"{_label(item)}: {result}", [], issues, style)
-    if not went:
-        yield from _report(f"{_label(item)}: {tool} failed: {result}",
-                           [a["path"] for a in args.get("attachments", [])], issues, style)
-    if went or not style.checks_files:  # who never checks an answer believes it went
-        done.append(str(item.get("id")))
-
-
 def _merge(answer: dict[str, Any] | None, done: list[str], issues: list[str],
            fields: dict[str, Any]) -> None:
     if not isinstance(answer, dict):
@@ -283,7 +156,7 @@ def _handed(agent: str, brief: dict[str, Any], words: str, style: Style,
             issues: list[str]) -> Step:
     answer = yield from delegate(agent, brief, words, style)
     if answer is None:
-        yield from _report(f"{agent} gave no usable answer", [], issues, style)
+        yield from report(f"{agent} gave no usable answer", [], issues, style)
     return answer
 
 
@@ -358,7 +231,7 @@ def expect(brief: dict[str, Any], ctx: PolicyContext, style: Style) -> Step:
         why = _ready(item, style)
         if why is not None:
             if not item.get("_cannot") and not any("failed" in r for r, _ in refs(item)):
-                yield from _report(f"{_label(item)}: {why}; left out", [], issues, style)
+                yield from report(f"{label(item)}: {why}; left out", [], issues, style)
             continue
         if action == "answer":
             fields.update(item.get("fields") or {})
@@ -366,17 +239,17 @@ def expect(brief: dict[str, Any], ctx: PolicyContext, style: Style) -> Step:
             continue
         tool = ACTION_TOOL.get(action)
         if tool is None:
-            yield from _report(f"{_label(item)}: unknown action '{action}'", [], issues, style)
+            yield from report(f"{label(item)}: unknown action '{action}'", [], issues, style)
             continue
         # The chain's sender or writer first, else oneself, else anyone reachable with the tool.
         via = ctx.reach.route(ACTION_ROLE[action], (tool,), upstream, by_tools=False)
         if via is None and tool in ctx.tools:
-            yield from _act(item, style, issues, done)
+            yield from act(item, style, issues, done)
         elif (via := via or ctx.reach.route(ACTION_ROLE[action], (tool,), upstream)) \
                 is not None:
             handed.setdefault(via, []).append(item)
         else:
-            yield from _report(f"{_label(item)}: no agent I can reach has {tool}", [], issues,
+            yield from report(f"{label(item)}: no agent I can reach has {tool}", [], issues,
                                style)
     for agent, work in handed.items():
         answer = yield from _handed(agent, {"step": "expect", "work": work,
