@@ -4,7 +4,8 @@
 - a part of the task (a mail, an upload, an SMS, a file to write: an `expect` entry, or a
   task parameter its kind lists in `chain_needs`) that needs a tool no agent the entry
   reaches has;
-- for scripted models: files to find, but no reachable agent with `find_files`.
+- for scripted models: files to find, or values to read, but no reachable agent with
+  `find_files`, or `read_file`.
 """
 
 from __future__ import annotations
@@ -40,6 +41,19 @@ def _expectations(profile: Profile) -> tuple[tuple[str, ...], list[Any]]:
     return ("task", "params", "expect"), list(entries) if isinstance(entries, list) else []
 
 
+def _has_value(node: Any) -> bool:
+    """Whether a part of an expectation is a value read from a file (`{sum: "PATH#col"}`)."""
+    if isinstance(node, dict):
+        return any(k in _VALUE_KEYS and isinstance(v, str) for k, v in node.items()) or \
+            any(_has_value(v) for v in node.values())
+    return isinstance(node, list) and any(_has_value(v) for v in node)
+
+
+def _reads_values(entry: dict[str, Any]) -> bool:
+    """Whether doing the entry means reading a value from a file."""
+    return _has_value(entry.get("write")) or _has_value(entry.get("answer"))
+
+
 def _finds_files(entry: dict[str, Any]) -> bool:
     """Whether doing the entry means looking for a file (attachments, uploads, read values)."""
     mail, upload = entry.get("mail") or {}, entry.get("upload") or {}
@@ -47,14 +61,7 @@ def _finds_files(entry: dict[str, Any]) -> bool:
         return True
     if isinstance(upload, dict) and upload.get("files"):
         return True
-
-    def has_value(node: Any) -> bool:
-        if isinstance(node, dict):
-            return any(k in _VALUE_KEYS and isinstance(v, str) for k, v in node.items()) or \
-                any(has_value(v) for v in node.values())
-        return isinstance(node, list) and any(has_value(v) for v in node)
-
-    return has_value(entry.get("write")) or has_value(entry.get("answer"))
+    return _reads_values(entry)
 
 
 def _dotted(loc: tuple[Any, ...]) -> str:
@@ -124,6 +131,11 @@ def chain_problems(profile: Profile) -> list[Problem]:
                              f"entry reaches has it (reached: {who}); add '{wanted[0]}' to the "
                              "tools of one of them, or make an agent that has it reachable "
                              "through delegates_to"))
+        if _scripted(profile) and "read_file" not in tools and _reads_values(entry_spec):
+            problems.append(((*where, i), f"{_dotted((*where, i))}: expectation "
+                             f"'{entry_spec.get('id', i)}' needs values read from files, and "
+                             f"no agent the entry reaches has read_file (reached: {who}); add "
+                             "'read_file' to one of them"))
         if _scripted(profile) and "find_files" not in tools and _finds_files(entry_spec):
             problems.append(((*where, i), f"{_dotted((*where, i))}: expectation "
                              f"'{entry_spec.get('id', i)}' needs files found, and scripted "

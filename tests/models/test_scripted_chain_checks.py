@@ -59,6 +59,16 @@ def test_the_same_chain_is_fine_when_the_sender_is_reached(tmp_path):
     assert errors(tmp_path, agents, [MAIL, WRITE]) == []
 
 
+def test_scripted_agents_need_someone_to_read_values(tmp_path):
+    agents = """    desk:
+      instructions: Do it.
+      tools: [find_files, write_file, finish]"""
+    (problem,) = errors(tmp_path, agents, [WRITE])
+    assert problem[0].startswith("task.params.expect[0]: expectation 'summary' needs values "
+                                 "read from files")
+    assert "add 'read_file'" in problem[0]
+
+
 def test_scripted_agents_need_someone_to_find_files(tmp_path):
     agents = """    desk:
       instructions: Do it.
