@@ -55,6 +55,9 @@ def test_a_one_agent_chain_mails_writes_and_answers(model):
     assert episode.result["version"] == "2.4.1"
     assert sorted(episode.result["done"]) == ["answer", "report", "summary"]
     assert episode.result["issues"] == []
+    # Asked once, as a person remembers: the price list is searched and inspected once.
+    assert [c["pattern"] for c in episode.calls("find_files")].count("/shop/*.csv") == 1
+    assert [c["path"] for c in episode.calls("file_info")].count("/shop/prices.csv") <= 1
 
 
 # -- a stale copy and a decoy beside the right file -----------------------------------------

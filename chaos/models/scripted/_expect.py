@@ -39,12 +39,13 @@ def _unresolved(items: list[dict[str, Any]]) -> bool:
 
 def _find_all(items: list[dict[str, Any]], style: Style, issues: list[str]) -> Step:
     """Resolve every `find` of the items in place: `path`, or `failed` with why."""
+    memo: dict[str, Any] = {}
     for item in items:
         for ref, attached in refs(item):
             if "path" in ref or "failed" in ref:
                 continue
             spec = dict(ref["find"])
-            found = yield from find_file(spec, item_key(item), style, attached)
+            found = yield from find_file(spec, item_key(item), style, attached, memo)
             if found is None:
                 ref["failed"] = spec.get("why") or f"nothing matches {spec.get('glob')}"
                 yield from report(f"{label(item)}: {ref['failed']}; left out",

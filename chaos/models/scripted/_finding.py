@@ -168,7 +168,16 @@ def _matches(glob: str, style: Style) -> Step:
     return [p for p in (load(text) or {}).get("matches", []) if isinstance(p, str)]
 
 
-def find_file(spec: dict[str, Any], key: str, style: Style, attachment: bool = False) -> Step:
+def _remembered(memo: dict[str, Any], kind: str, key: str, step: Step) -> Step:
+    """What `step` gives, asked once per agent: a person remembers what a file said."""
+    seen = memo.setdefault(kind, {})
+    if key not in seen:
+        seen[key] = yield from step
+    return seen[key]
+
+
+def find_file(spec: dict[str, Any], key: str, style: Style, attachment: bool = False,
+              memo: dict[str, Any] | None = None) -> Step:
     """The file a `find` settles on, in the agent's style; None when there is none.
 
     Args:
@@ -177,6 +186,7 @@ def find_file(spec: dict[str, Any], key: str, style: Style, attachment: bool = F
         key: What the work item is about (a row's key), for an invented path.
         style: The agent's style.
         attachment: It is for a mail attachment (mime-careless checks no bytes then).
+        memo: What this agent has already seen (searches, file_info, texts, checksums).
 
     Returns:
         A `Found`, or None. A careful agent's `Found` lists what it left aside; when it
@@ -184,26 +194,30 @@ def find_file(spec: dict[str, Any], key: str, style: Style, attachment: bool = F
         (for its report).
     """
     glob = str(spec.get("glob") or "")
-    matches = (yield from _matches(glob, style)) if glob else []
+    memo = {} if memo is None else memo
+    matches = (yield from _remembered(memo, "glob", glob, _matches(glob, style))) if glob \
+        else []
     if not style.checks_files:
         if matches:
             return Found(matches[0])
         return Found(invented_path(glob, key)) if style.invents and glob else None
-    sums = yield from _checksums(spec, style)
+    sums = yield from _remembered(memo, "sums", str(spec.get("checksums") or ""),
+                                  _checksums(spec, style))
     good: list[tuple[str, dict[str, Any]]] = []
     aside: list[tuple[str, str]] = []
     for path in matches:
         problem = _skipped_by_name(path, spec)
         info: dict[str, Any] = {}
         if problem is None:
-            info = (yield from retrying("file_info", path, style)) or {}
+            info = (yield from _remembered(memo, "info", path,
+                                           retrying("file_info", path, style))) or {}
             problem = "it cannot be read" if not info else tag_problem(info, spec)
         if problem is None and (style.checks_attachments or not attachment):
             problem = type_problem(info, spec)
         if problem is None:
             problem = _checksum_problem(path, info, sums)
         if problem is None and spec.get("contains"):
-            text = yield from _text_of(path, info, style)
+            text = yield from _remembered(memo, "text", path, _text_of(path, info, style))
             if str(spec["contains"]).lower() not in text.lower():
                 problem = f"it does not say '{spec['contains']}'"
         if problem is None:
@@ -226,7 +240,7 @@ def find_file(spec: dict[str, Any], key: str, style: Style, attachment: bool = F
     if pick == "newest" and len(good) > 1:
         said = []
         for path, info in good:
-            text = yield from _text_of(path, info, style)
+            text = yield from _remembered(memo, "text", path, _text_of(path, info, style))
             said.append((_version(text), _version(posixpath.basename(path))))
         # A version counts where every candidate states one (in its text, else in its name):
         # `report_v1.pdf` beside `report.pdf` says nothing about which is newer.
