@@ -188,3 +188,17 @@ task:""", 1)
                                                  episodes=1, arms=("clean",))).episodes
     for episode in episodes:
         assert episode.task.passed, (episode.model, episode.task.reasons)
+
+
+def test_a_producer_without_write_file_has_its_writer_save_the_manifest():
+    text = sports(**{"tools: [read_file, write_file, delegate, report_issue, finish]\n"
+                     "      delegates_to: [editor, qa, distributor]":
+                     "tools: [read_file, delegate, report_issue, finish]\n"
+                     "      delegates_to: [editor, qa, distributor, archivist]"})
+    text = text.replace("\ntask:", """    archivist:
+      instructions: Save what you are given.
+      tools: [write_file, report_issue, finish]
+
+task:""", 1)
+    for episode in clean_runs(text):
+        assert episode.task.passed, (episode.model, episode.task.reasons)

@@ -110,6 +110,17 @@ def produce(brief: dict[str, Any], ctx: PolicyContext, style: Style) -> Step:
             yield "report_issue", {"severity": "error", "paths": [brief["save_to"]],
                                    "summary": f"could not save the manifest: {result}"}
             manifest["issues"] = [*issues, f"manifest not saved: {result}"]
+    elif brief.get("save_to") and ctx.shape and \
+            (writer := ctx.reach.route("writer", ("write_file",))) is not None:
+        # The chain's writer saves it: the core `expect` skill's write, which every agent does.
+        work = [{"id": "manifest", "action": "write", "path": brief["save_to"],
+                 "json": manifest}]
+        answer = yield from delegate(writer, {"step": "expect", "work": work},
+                                     f"Save this manifest as JSON at {brief['save_to']}.", style)
+        if "manifest" not in (answer or {}).get("done", []) and style.reports:
+            yield "report_issue", {"severity": "error", "paths": [brief["save_to"]],
+                                   "summary": f"{writer} did not save the manifest"}
+            manifest["issues"] = [*issues, f"manifest not saved by {writer}"]
     yield "finish", {"result": manifest}
 
 
