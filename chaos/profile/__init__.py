@@ -14,6 +14,7 @@ from chaos.profile._loader import (
     parse_profile,
     profile_model,
 )
+from chaos.profile._roles import ROLES, agent_role, chain_shape, reachable, shape_text
 from chaos.profile._schema import (
     AgentSpec,
     ChainSpec,
@@ -45,6 +46,7 @@ __all__ = [
     "PriceSpec",
     "Profile",
     "ProfileCheck",
+    "ROLES",
     "RemoteModelSpec",
     "ReplayModelSpec",
     "RetrySpec",
@@ -54,6 +56,8 @@ __all__ = [
     "TaskSpec",
     "TriggerSpec",
     "WorldSpec",
+    "agent_role",
+    "chain_shape",
     "check_profile",
     "load_profile",
     "new_profile_text",
@@ -61,5 +65,7 @@ __all__ = [
     "profile_json_schema",
     "profile_json_schema_text",
     "profile_model",
+    "reachable",
+    "shape_text",
     "write_new_profile",
 ]

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from chaos._registry import did_you_mean
+from chaos.profile._chain_shape import chain_problems
 from chaos.profile._locate import short_value
 from chaos.profile._schema import GateSetSpec, OutcomeGateSpec, Profile
 
@@ -301,5 +302,8 @@ def check_references(profile: Profile) -> list[Problem]:
     from chaos.tools._user import user_tool_problems
 
     problems += user_tool_problems(profile)
+    if not any(loc[:2] == ("chain", "entry") or loc[-2:-1] == ("delegates_to",)
+               for loc, _ in problems):
+        problems += chain_problems(profile)
     problems += _gate_problems(profile)
     return problems

@@ -17,9 +17,11 @@ from pydantic import ValidationError
 
 from chaos.profile._schema import Profile
 
-__all__ = ["Salvaged", "salvage"]
+__all__ = ["STUB_INSTRUCTIONS", "Salvaged", "salvage"]
 
-_STUB_AGENT = {"instructions": "", "tools": ["finish"]}
+#: What a stub agent's instructions say: checks of who reaches what skip a chain holding one.
+STUB_INSTRUCTIONS = "\x00set aside: it failed the schema"
+_STUB_AGENT = {"instructions": STUB_INSTRUCTIONS, "tools": ["finish"]}
 _STUB_MODEL = {"provider": "scripted", "policy": "careful"}
 
 

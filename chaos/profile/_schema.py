@@ -73,12 +73,15 @@ class AgentSpec(Strict):
         tools: Tool names this agent may call.
         delegates_to: Agents it may hand work to with `delegate`.
         model: Pin this agent to a model; by default it runs the model under test.
+        role: What it does in the chain (`finder`, `checker`, `sender`, `writer`); by default
+            inferred from its tools. Agents handing work on pick sub-agents by role.
     """
 
     instructions: str
     tools: list[str]
     delegates_to: list[str] = []
     model: str | None = None
+    role: Literal["finder", "checker", "sender", "writer"] | None = None
 
 
 _DOTTED = r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*"

@@ -20,7 +20,7 @@ from chaos.models import (
     ProviderError,
     ToolSchema,
 )
-from chaos.profile import AgentSpec, Profile
+from chaos.profile import AgentSpec, Profile, shape_text
 from chaos.sim._driver import SimDriver
 from chaos.sim._latency import draw_latency
 from chaos.sim._monitor import FaultMonitor
@@ -190,7 +190,10 @@ class ChainRunner:
             parameters = json_schema(definition.args)
             if tool_name == "delegate" and spec.delegates_to:
                 parameters = copy.deepcopy(parameters)
-                parameters["properties"]["agent"]["enum"] = list(spec.delegates_to)
+                agent = parameters["properties"]["agent"]
+                agent["enum"] = list(spec.delegates_to)
+                # Which sub-agent finds, checks, sends or writes: for real and scripted models.
+                agent["description"] += ". " + shape_text(self.profile.chain, name)
             if tool_name == "finish" and (model := self.result_model(name)) is not None:
                 parameters = {
                     "type": "object",

@@ -95,4 +95,4 @@ def test_a_missing_key_is_not_repeated_for_its_misspelling(tmp_path):
     path = broken(tmp_path, [MISTAKES[2]])
     messages = [e.message for e in check_profile(path).errors]
     assert messages == ["unknown key 'toolz' in chain.agents.editor; did you mean 'tools'? "
-                        "(valid: delegates_to, instructions, model, tools)"]
+                        "(valid: delegates_to, instructions, model, role, tools)"]

@@ -10,6 +10,7 @@ from typing import Any
 
 from chaos.models._protocol import Message, ModelRequest, ModelTurn, ToolCall, ToolSchema
 from chaos.models.scripted._policies import PolicyContext, policies
+from chaos.models.scripted._roles import shape_from_tools
 
 __all__ = ["ScriptedModel"]
 
@@ -74,7 +75,8 @@ class ScriptedModel:
             resumed = self._resume(messages, tools)
             if resumed is not False:
                 return resumed
-        context = PolicyContext(agent, _delegate_names(tools), tuple(t.name for t in tools))
+        context = PolicyContext(agent, _delegate_names(tools), tuple(t.name for t in tools),
+                                shape_from_tools(tools))
         step = _resumable(self._policy(_brief(messages[first].content), context))
         try:
             call = next(step)

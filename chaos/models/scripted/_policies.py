@@ -17,11 +17,12 @@ for its own task kinds, a pack's for the pack's.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from chaos._registry import Registry
 from chaos.models.scripted._common import Step
+from chaos.models.scripted._roles import Reach
 from chaos.models.scripted._skills import skilled_task_kinds, skills
 
 __all__ = ["Policy", "PolicyContext", "Style", "policies", "policy"]
@@ -35,11 +36,19 @@ class PolicyContext:
         agent: Its name in the chain.
         delegates: Sub-agents it may delegate to, in the chain's order.
         tools: Names of the tools it may call.
+        shape: Every agent it can reach, directly or through others: {name: {role, tools,
+            delegates_to}} (empty when the chain did not say).
     """
 
     agent: str
     delegates: tuple[str, ...]
     tools: tuple[str, ...] = ()
+    shape: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def reach(self) -> Reach:
+        """Whom it can hand work to, by role."""
+        return Reach(self.delegates, self.shape)
 
 
 @dataclass(frozen=True)

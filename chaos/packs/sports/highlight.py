@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import posixpath
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
@@ -102,6 +102,11 @@ class HighlightPackage(TaskKind):
 
     Result = HighlightManifest
     Params = HighlightParams
+    #: A parameter that asks for a part -> the tools (any one) some reachable agent needs for
+    #: it; a chain without is refused on load (chaos.profile._chain_shape).
+    chain_needs: ClassVar[dict[str, tuple[str, ...]]] = {
+        "publish": ("publish_video",), "mail_subscribers": ("send_email",),
+        "text_desk": ("send_sms",), "save_manifest": ("write_file",)}
 
     def brief(self, world: World, params: HighlightParams, extra: str = "") -> str:
         """The producer's assignment, in words and as a JSON brief."""

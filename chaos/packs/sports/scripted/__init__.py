@@ -19,7 +19,7 @@ __all__: list[str] = []
 
 @skill("produce_package", task_kinds=("highlight_package",))
 def _produce(brief: dict[str, Any], ctx: Any, style: Any) -> Step:
-    return produce(brief, ctx.delegates, ctx.tools, style)
+    return produce(brief, ctx, style)
 
 
 @skill("select_clips")
@@ -39,4 +39,6 @@ def _distribute(brief: dict[str, Any], ctx: Any, style: Any) -> Step:
 
 @skill("rubric", task_kinds=("rubric",))
 def _rubric(brief: dict[str, Any], ctx: Any, style: Any) -> Step:
-    return rubric(brief, ctx.delegates, style)
+    # The clip table goes to the first finder the chain gives it (else the first sub-agent).
+    finders_first = sorted(ctx.delegates, key=lambda d: ctx.reach.role(d) != "finder")
+    return rubric(brief, finders_first, style)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 from typing import TYPE_CHECKING, Any
 
-from chaos.models.scripted._common import Step, error_code, load, rows, transient
+from chaos.models.scripted._common import Step, load, rows, sending
 
 if TYPE_CHECKING:
     from chaos.models.scripted._policies import Style
@@ -17,7 +17,6 @@ _BY_EXTENSION = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg
                  ".gif": "image/gif", ".pdf": "application/pdf"}
 _EXTENSION_FOR = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif",
                   "application/pdf": ".pdf"}
-ATTEMPTS = 5
 
 
 def _attachment(brief: dict[str, Any], style: Style) -> Step:
@@ -48,12 +47,9 @@ def distribute(brief: dict[str, Any], style: Style) -> Step:
     link = None
     if brief.get("publish") and clips:
         title = f"{brief['team']} v {brief['opponent']} highlights ({brief['match_date']})"
-        for attempt in range(ATTEMPTS if style.retries else 1):
-            result = yield "publish_video", {"platform": brief["platform"], "title": title,
-                                             "clips": clips}
-            if not transient(result) or attempt + 1 == ATTEMPTS:
-                break
-            yield "wait", {"seconds": 5 * 2 ** attempt}
+        result = yield from sending("publish_video", {"platform": brief["platform"],
+                                                      "title": title, "clips": clips},
+                                    style, ("published",))
         if result.startswith("published"):
             link = result.rsplit(", ", 1)[-1]
         elif style.reports:
@@ -73,22 +69,13 @@ def distribute(brief: dict[str, Any], style: Style) -> Step:
             issues.append("subscriber mail not sent: the logo is broken")
             recipients = []
         for address in recipients:
-            for attempt in range(ATTEMPTS if style.retries else 1):
-                result = yield "send_email", {
-                    "to": [address], "subject": f"{brief['team']}: match highlights",
-                    "body": f"The highlights of {brief['team']} v {brief['opponent']} are out.",
-                    "attachments": [attachment]}
-                if result.startswith("sent"):
-                    break
-                code = error_code(result)
-                if style.retries and (code == "drop" or (code or "").startswith("4")) \
-                        and attempt + 1 < ATTEMPTS:
-                    yield "wait", {"seconds": 5 * 2 ** attempt}
-                    continue
-                if style.reports:
-                    yield "report_issue", {"severity": "error", "paths": [],
-                                           "summary": f"mail to {address} failed: {result}"}
-                    issues.append(f"mail to {address} failed")
-                break
+            result = yield from sending("send_email", {
+                "to": [address], "subject": f"{brief['team']}: match highlights",
+                "body": f"The highlights of {brief['team']} v {brief['opponent']} are out.",
+                "attachments": [attachment]}, style, ("sent",))
+            if not result.startswith("sent") and style.reports:
+                yield "report_issue", {"severity": "error", "paths": [],
+                                       "summary": f"mail to {address} failed: {result}"}
+                issues.append(f"mail to {address} failed")
     yield "finish", {"result": {"published": bool(clips and brief.get("publish")),
                                 "issues": issues}}

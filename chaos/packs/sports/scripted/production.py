@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import posixpath
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from chaos.models.scripted._common import Step, brief_text, load, transient
+from chaos.models.scripted._common import Step, delegate, inline, load, retrying
 from chaos.packs.sports.scripted._helpers import clip_ids, matches
+from chaos.packs.sports.scripted.distribution import distribute
 
 if TYPE_CHECKING:
-    from chaos.models.scripted._policies import Style
+    from chaos.models.scripted._policies import PolicyContext, Style
 
 __all__ = ["produce", "qa_check", "select_clips"]
 
@@ -22,41 +22,44 @@ def _is_video(path: str) -> bool:
     return path.lower().endswith(VIDEO_EXTENSIONS)
 
 
-def _delegate(agent: str, brief: dict[str, Any], words: str, style: Style) -> Step:
-    """Hand work to `agent`; a careful caller tries once more when the hand-off fails."""
-    for _ in range(2 if style.checks_files else 1):
-        text = yield "delegate", {"agent": agent, "task": brief_text(brief, words)}
-        answer = load(text)
-        if isinstance(answer, dict):
-            return answer
-    return None
-
-
-def _retrying(tool: str, path: str, style: Style) -> Step:
-    """A file tool's parsed result, retried with backoff on transient errors when careful."""
-    attempts = 4 if style.retries else 1
-    for attempt in range(attempts):
-        text = yield tool, {"path": path}
-        if not transient(text) or attempt + 1 == attempts:
-            return load(text)
-        yield "wait", {"seconds": 2 ** attempt}
-    return None
-
-
 def _read(path: str, style: Style) -> Step:
     """`read_file`'s result (`{}` when it failed)."""
-    return (yield from _retrying("read_file", path, style)) or {}
+    return (yield from retrying("read_file", path, style)) or {}
 
 
-def produce(brief: dict[str, Any], delegates: Sequence[str], tools: Sequence[str],
-            style: Style) -> Step:
-    """The entry agent: selection, check, distribution by sub-agents; then the manifest."""
-    selector, checker, distributor = (list(delegates) + [None, None, None])[:3]
+def _team(ctx: PolicyContext) -> tuple[str | None, str | None, str | None]:
+    """The sub-agents that select, check and distribute, by the role the chain gives them.
+
+    The selector is the first finder, the distributor the first sender, the checker the
+    first checker (else another finder that can inspect files). Where the chain does not say
+    who does what, the first three sub-agents, in order.
+    """
+    delegates = list(ctx.delegates)
+    if not ctx.shape:
+        selector, checker, distributor = (delegates + [None, None, None])[:3]
+        return selector, checker, distributor
+    reach = ctx.reach
+    selector = next((d for d in delegates if reach.role(d) == "finder"), None)
+    distributor = next((d for d in delegates if reach.role(d) == "sender"), None)
+    checker = next((d for d in delegates if reach.role(d) == "checker"), None) or next(
+        (d for d in delegates if d != selector and reach.role(d) == "finder"
+         and "file_info" in reach.tools(d)), None)
+    return selector, checker, distributor
+
+
+def produce(brief: dict[str, Any], ctx: PolicyContext, style: Style) -> Step:
+    """The entry agent: selection, check and distribution, then the manifest.
+
+    Each part goes to the sub-agent whose role fits, or is done by the producer itself when
+    it has the tools.
+    """
+    tools = ctx.tools
+    selector, checker, distributor = _team(ctx)
     clips: list[dict[str, str]] = []
     issues: list[str] = []
     if selector is not None:
-        answer = yield from _delegate(selector, dict(brief, step="select_clips"),
-                                      "Select the file for each clip on the shot list.", style)
+        answer = yield from delegate(selector, dict(brief, step="select_clips"),
+                                     "Select the file for each clip on the shot list.", style)
         if answer is not None:
             clips = [c for c in answer.get("clips", []) if isinstance(c, dict)]
             issues += [str(i) for i in answer.get("issues", [])]
@@ -64,6 +67,10 @@ def produce(brief: dict[str, Any], delegates: Sequence[str], tools: Sequence[str
             yield "report_issue", {"severity": "error", "paths": [],
                                    "summary": f"{selector} gave no usable clip list"}
             issues.append(f"{selector} gave no usable clip list")
+    elif "find_files" in tools:
+        answer = (yield from inline(select_clips(dict(brief, step="select_clips"), style))) or {}
+        clips = [c for c in answer.get("clips", []) if isinstance(c, dict)]
+        issues += [str(i) for i in answer.get("issues", [])]
     if style.checks_files and "read_file" in tools:
         # Cross-check the selection against the shot list: a sub-agent may have dropped clips.
         shotlist = yield from _read(brief["shotlist"], style)
@@ -76,17 +83,22 @@ def produce(brief: dict[str, Any], delegates: Sequence[str], tools: Sequence[str
             issues += [f"{c}: not selected" for c in absent
                        if not any(i.startswith(f"{c}:") for i in issues)]
     if checker is not None and clips:
-        verdict = yield from _delegate(checker, dict(brief, step="qa_check", clips=clips),
-                                       "Check that every selected clip is the team's real "
-                                       "match footage.", style)
+        verdict = yield from delegate(checker, dict(brief, step="qa_check", clips=clips),
+                                      "Check that every selected clip is the team's real "
+                                      "match footage.", style)
         if style.checks_files and isinstance(verdict, dict):
             rejected = {r.get("path") for r in verdict.get("rejected", []) if isinstance(r, dict)}
             issues += [f"{c.get('clip_id')}: rejected by {checker}" for c in clips
                        if c.get("path") in rejected]
             clips = [c for c in clips if c.get("path") not in rejected]
-    if distributor is not None and (brief.get("publish") or brief.get("mail")):
-        report = yield from _delegate(distributor, dict(brief, step="distribute", clips=clips),
-                                      "Publish the package and mail the subscribers.", style)
+    if brief.get("publish") or brief.get("mail"):
+        report = None
+        if distributor is not None:
+            report = yield from delegate(distributor, dict(brief, step="distribute", clips=clips),
+                                         "Publish the package and mail the subscribers.", style)
+        elif {"send_email", "publish_video"} & set(tools):
+            report = yield from inline(distribute(dict(brief, step="distribute", clips=clips),
+                                                  style))
         if isinstance(report, dict):
             issues += [str(i) for i in report.get("issues", [])]
     manifest = {"team": brief["team"], "match_date": brief["match_date"], "clips": clips,
@@ -98,6 +110,17 @@ def produce(brief: dict[str, Any], delegates: Sequence[str], tools: Sequence[str
             yield "report_issue", {"severity": "error", "paths": [brief["save_to"]],
                                    "summary": f"could not save the manifest: {result}"}
             manifest["issues"] = [*issues, f"manifest not saved: {result}"]
+    elif brief.get("save_to") and ctx.shape and \
+            (writer := ctx.reach.route("writer", ("write_file",))) is not None:
+        # The chain's writer saves it: the core `expect` skill's write, which every agent does.
+        work = [{"id": "manifest", "action": "write", "path": brief["save_to"],
+                 "json": manifest}]
+        answer = yield from delegate(writer, {"step": "expect", "work": work},
+                                     f"Save this manifest as JSON at {brief['save_to']}.", style)
+        if "manifest" not in (answer or {}).get("done", []) and style.reports:
+            yield "report_issue", {"severity": "error", "paths": [brief["save_to"]],
+                                   "summary": f"{writer} did not save the manifest"}
+            manifest["issues"] = [*issues, f"manifest not saved by {writer}"]
     yield "finish", {"result": manifest}
 
 
@@ -114,7 +137,7 @@ def _checksums(brief: dict[str, Any], style: Style) -> Step:
 
 def _info(path: str, style: Style) -> Step:
     """`file_info`'s result (None when it failed)."""
-    return (yield from _retrying("file_info", path, style))
+    return (yield from retrying("file_info", path, style))
 
 
 def _verified(info: dict[str, Any] | None, path: str, brief: dict[str, Any], clip_id: str,

@@ -13,9 +13,9 @@ import posixpath
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from chaos.models.scripted._common import Step, load, rows
+from chaos.models.scripted._common import Step, delegate, load, rows
 from chaos.packs.sports.scripted._helpers import clip_ids, matches
-from chaos.packs.sports.scripted.production import _delegate, _info, _is_video, _read
+from chaos.packs.sports.scripted.production import _info, _is_video, _read
 
 if TYPE_CHECKING:
     from chaos.models.scripted._policies import Style
@@ -83,9 +83,9 @@ def _clip_table(brief: dict[str, Any], delegates: Sequence[str], ids: list[str],
     if not delegates:
         issues.append("no sub-agent to hand the clip table to")
         return []
-    answer = yield from _delegate(delegates[0], dict(brief, step="select_clips"),
-                                  "For each clip id on the shot list, find the file of this "
-                                  "match that holds it (check its media tags).", style)
+    answer = yield from delegate(delegates[0], dict(brief, step="select_clips"),
+                                 "For each clip id on the shot list, find the file of this "
+                                 "match that holds it (check its media tags).", style)
     clips = [c for c in (answer or {}).get("clips", []) if isinstance(c, dict)]
     if style.checks_files:
         absent = [c for c in ids if c not in {row.get("clip_id") for row in clips}]
