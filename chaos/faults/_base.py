@@ -168,6 +168,8 @@ class FaultContext:
             chain's touch.
         chain: Hand-off hooks (for chain faults).
         model: The episode's provider-fault rules (for model faults).
+        taken: Files the episode's other faults target: a fault that picks at run time (a
+            recipient) spares the parts of the task that depend on them.
         uploads: The episode's publishing-platform rules (`chaos.sinks.UploadRules`, for upload
             faults).
         facts: What the task needs of the world (`chaos.tasks.TaskFacts`): needed paths,
@@ -184,6 +186,7 @@ class FaultContext:
     model: Any = None
     facts: Any = None
     uploads: Any = None
+    taken: frozenset[str] = frozenset()
 
 
 class Fault:

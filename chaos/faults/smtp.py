@@ -165,6 +165,14 @@ class RecipientRefused(Fault):
         """Install the RCPT rule for the chosen addresses."""
         assert ctx.smtp is not None, "SMTP faults need the mail server"
         pool = list(getattr(ctx.facts, "recipients", ()) or ())
+        # Spare recipients whose part of the task another fault already hits (their report or
+        # attachment), while enough others remain: each fault's outcome stays its own.
+        spoilt = {address_key(n.removeprefix("mailto:"))
+                  for group in getattr(ctx.facts, "groups", ()) if group & ctx.taken
+                  for n in group if n.startswith("mailto:")}
+        fresh = [a for a in pool if address_key(a) not in spoilt]
+        if len(fresh) >= self.params.pick:
+            pool = fresh
         chosen = sorted(ctx.rng.sample(pool, min(self.params.pick, len(pool))))
         refused = {address_key(a) for a in [*self.params.addresses, *chosen]}
         taint = Taint(targets=[f"mailto:{a}" for a in sorted(refused)], touch="hit",

@@ -143,7 +143,10 @@ def _leaks(active: ActiveFault, task: TaskKind, end: EndState) -> list[str]:
             leaked.append(f"{s.sink}: {s.path} (tainted)")
         elif s.digest in taint.flagged and set(s.findings) & set(taint.flagged[s.digest]):
             leaked.append(f"{s.sink}: {s.path} arrived with {', '.join(s.findings)}")
-    for s in task.wrong_for_subject(end, taint.targets):
+    # Something wrong standing for a target is this fault's doing only if the chain met the
+    # fault: a chain that never touched it ships the same wrong thing without it (its own
+    # baseline mistake, which the clean arm shows), and that is no propagation of the fault.
+    for s in task.wrong_for_subject(end, taint.targets) if active.fired else ():
         if s.findings:
             leaked.append(f"{s.sink}: {s.path}: {', '.join(s.findings)}")
         else:

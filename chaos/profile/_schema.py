@@ -199,6 +199,8 @@ class WorldFileSpec(Strict):
         meta: The made file's metadata (PDF Info, document properties, mail headers...).
         rows: A seeded table of this many rows...
         columns: ...with these columns (a kind name, or a ColumnSpec).
+        checksums_of: A SHA256SUMS listing (`<sha256>  <name>` lines, as `sha256sum` writes)
+            of the world files this glob matches when the entry is built (earlier entries).
         for_each_row: One file per row of this table (an earlier entry, or a world CSV/JSON).
         mtime: Modification time: ISO 8601 or epoch seconds.
         mode: Permission bits as an octal string (`"0444"`: a write is refused).
@@ -217,6 +219,7 @@ class WorldFileSpec(Strict):
     rows: int | None = Field(None, ge=0, le=MAX_ROWS)
     columns: dict[Annotated[str, Field(min_length=1, max_length=ID_MAX)],
                   Column] | None = Field(None, min_length=1, max_length=100)
+    checksums_of: str | None = Field(None, pattern=r"^/", max_length=PATH_MAX)
     for_each_row: str | None = Field(None, pattern=r"^/")
     mtime: str | int | None = None
     mode: str | None = None
@@ -314,9 +317,11 @@ class WorldFileSpec(Strict):
             ("text", self.text is not None and self.make is None),
             ("base64", self.base64 is not None), ("from", self.from_ is not None),
             ("make", self.make is not None and self.rows is None),
-            ("rows", self.rows is not None)) if given]
+            ("rows", self.rows is not None),
+            ("checksums_of", self.checksums_of is not None)) if given]
         if len(sources) != 1:
-            raise ValueError("a world file needs exactly one of text, base64, from, make, rows"
+            raise ValueError("a world file needs exactly one of text, base64, from, make, rows, "
+                             "checksums_of"
                              + (f" (got {', '.join(sources)})" if sources else ""))
         if self.path.endswith("/") and self.from_ is None:
             raise ValueError(f"{self.path} ends in '/', a folder: only from: fills a folder; "
@@ -330,7 +335,8 @@ class WorldFileSpec(Strict):
         if (self.title is not None or self.meta) and self.make is None:
             raise ValueError("title and meta describe a made file: add make: pdf (or docx, "
                              "png...)")
-        if self.for_each_row is not None and (self.from_ is not None or self.rows is not None):
+        if self.for_each_row is not None and (self.from_ is not None or self.rows is not None
+                                              or self.checksums_of is not None):
             raise ValueError("for_each_row makes one file per row from text, base64 or make, "
                              "not from a folder or another table")
         if self.for_each_row is None and _TEMPLATE.search(self.path):

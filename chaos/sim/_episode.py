@@ -67,6 +67,9 @@ def plan_faults(profile: Profile, world: World, seed: int,
         taken.update(world.with_copies(targets))
         trigger = TriggerState(spec.trigger, derive_rng(profile.name, seed, "trigger", spec.id))
         planned.append(ActiveFault(spec, impl, targets, rng, trigger))
+    for active in planned:
+        others = [a for a in planned if a is not active]
+        active.taken = frozenset(p for a in others for p in world.with_copies(a.targets))
     if only is not None:
         planned = [active for active in planned if active.spec.id in only]
     return planned

@@ -45,6 +45,8 @@ class ActiveFault:
     touched: tuple[int, int, str] | None = None
     watch_dirs: set[str] = field(default_factory=set)
     hits: list[str] = field(default_factory=list)
+    #: Files the other faults of the episode target (with copies): what this one should spare.
+    taken: frozenset[str] = frozenset()
 
     @property
     def fired(self) -> bool:
@@ -84,7 +86,7 @@ class FaultMonitor:
     def _inject(self, active: ActiveFault, now_ms: int) -> None:
         ctx = FaultContext(self.world, self.fs, active.rng, active.targets, self.smtp,
                            active.hits.append, self.chain, self.model, self.facts,
-                           self.uploads)
+                           self.uploads, active.taken)
         active.taint = active.impl.inject(ctx)
         active.injected_ms = now_ms
         active.watch_dirs = {posixpath.dirname(p) for p in active.taint.watch}

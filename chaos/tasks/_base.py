@@ -64,12 +64,15 @@ class TaskFacts:
         recipients: Addresses that must receive mail.
         outputs: Paths the chain must write.
         names: Path -> the word a report uses for it (an id, a file name), for detection.
+        groups: What each part of the outcome needs together (a table row's files and its
+            `mailto:` recipient): faults aimed at one part avoid the parts other faults hit.
     """
 
     needed: tuple[str, ...] = ()
     recipients: tuple[str, ...] = ()
     outputs: tuple[str, ...] = ()
     names: dict[str, str] = field(default_factory=dict)
+    groups: tuple[frozenset[str], ...] = ()
 
 
 @dataclass(frozen=True)

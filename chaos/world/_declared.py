@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from chaos._seeding import derive_rng
+from chaos.world._fakefs import translate_glob
 from chaos.world._formats import make_bytes, xlsx_bytes
 from chaos.world._model import World, WorldFile
 from chaos.world._tables import Table, make_table, parse_table, table_bytes, text_of
@@ -131,6 +132,20 @@ def _content(spec: Any, where: tuple[Any, ...], seed: int, path: str, text: str,
     except ValueError as exc:
         raise DeclaredFileError((*where, "meta" if meta else "make"), f"{path}: {exc}") from None
     return data.decode().encode(spec.encoding) if spec.make == "json" else data
+
+
+def _checksums(builder: _Builder, spec: Any, where: tuple[Any, ...]) -> None:
+    """A SHA256SUMS of the world files the glob matches now, names relative to its folder."""
+    regex = translate_glob(spec.checksums_of)
+    folder = posixpath.dirname(spec.path)
+    listed = sorted(p for p in builder.world.files if regex.match(p) and p != spec.path)
+    if not listed:
+        raise DeclaredFileError((*where, "checksums_of"), f"{spec.checksums_of} matches no "
+                                "world file declared before this entry; list the files first")
+    lines = [f"{builder.world.files[p].digest}  {posixpath.relpath(p, folder)}\n"
+             for p in listed]
+    builder.add(where, spec.path, "".join(lines).encode(), _mtime(spec), _mode(spec),
+                frozenset(spec.tags))
 
 
 def _one(builder: _Builder, spec: Any, where: tuple[Any, ...], row: dict[str, Any] | None,
@@ -261,6 +276,8 @@ def add_declared_files(world: World, specs: list[Any], seed: int) -> World:
             _table(builder, spec, where)
         elif spec.from_ is not None:
             _copied(builder, spec, where)
+        elif spec.checksums_of is not None:
+            _checksums(builder, spec, where)
         elif spec.for_each_row is not None:
             rows = builder.table_rows((*where, "for_each_row"), spec.for_each_row)
             columns = list(rows[0]) if rows else []

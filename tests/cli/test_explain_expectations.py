@@ -40,13 +40,13 @@ def test_each_expectation_names_its_rows_needs_and_the_faults_that_threaten_it()
     assert any("touches no expectation" in w for w in faults["elsewhere"].warnings)
 
 
-def test_files_are_out_of_reach_when_no_agent_the_chain_reaches_has_a_file_tool():
-    agents = ("    desk:\n      instructions: Mail.\n      tools: [send_email, finish]\n"
-              "      delegates_to: []\n"
-              "    clerk:\n      instructions: Find.\n      tools: [find_files, finish]\n")
-    plan = explained(agents=agents)
-    assert "/clinic/patients.csv" in plan.unreachable_files
-    assert [a.name for a in plan.chain if not a.reachable] == ["clerk"]
+def test_a_file_no_one_may_read_is_out_of_reach():
+    from chaos.profile import parse_profile
+
+    text = profile_text().replace(
+        "  files:\n", '  files:\n    - {path: /clinic/locked.txt, text: "x", mode: "0200"}\n', 1)
+    plan = explain_profile(LoadedProfile(parse_profile(text), "p.yaml", "0" * 64))
+    assert plan.unreachable_files == ["/clinic/locked.txt"]
 
 
 def test_the_text_view_shows_expectations_and_threats(tmp_path):

@@ -70,7 +70,8 @@ def test_encoding_writes_real_mojibake_a_utf8_reader_cannot_read(inject, encodin
     hit = inject("fs.encoding", ["/shop/prices.csv"], encoding=encoding)
     data = hit.read("/shop/prices.csv")
     assert data == PRICES.encode(encoding)  # what a Windows export writes: é is one byte
-    assert json.loads(hit.call("read_file", path="/shop/prices.csv"))["binary"] is True
+    shown = json.loads(hit.call("read_file", path="/shop/prices.csv"))
+    assert "Cr\ufffdme" in shown["content"] and "encoding_note" in shown  # marked, not hidden
     # The forms a reader makes of it must not leave: U+FFFD, or UTF-8 read as cp1252.
     assert "Cr\ufffdme" in hit.taint.values and "brÃ»lÃ©e" in hit.taint.values
     assert "Jalape\ufffdo" in hit.taint.values

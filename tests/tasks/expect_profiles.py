@@ -51,7 +51,7 @@ def profile_text(expect: str = MAIL_EXPECT, prompt: str = "Mail each patient the
         for path, text, tags in files)
     agents = agents or ("    desk:\n      instructions: Do the task.\n"
                         "      tools: [find_files, list_dir, read_file, file_info, write_file, "
-                        "send_email, send_sms, report_issue, finish]\n")
+                        "send_email, send_sms, publish, report_issue, finish]\n")
     return (
         "version: 1\nname: expect-test\nepisodes: 1\n"
         "world:\n  generator: sports_media\n"

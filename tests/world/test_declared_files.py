@@ -422,3 +422,26 @@ def test_for_each_row_reads_a_copied_csv_in_another_encoding(tmp_path):
 """
     world = build_world(loaded(tmp_path, files).profile, 0)
     assert world.files["/out/1.txt"].data == world.files["/out/2.txt"].data == "Zoë".encode()
+
+
+def test_a_checksums_file_lists_the_files_declared_before_it_as_sha256sum_writes_them():
+    import hashlib
+
+    from chaos.profile import parse_profile
+    from chaos.runner import build_world
+
+    text = """version: 1
+name: sums
+world:
+  files:
+    - {path: /builds/a.zip, make: zip, text: one}
+    - {path: /builds/sub/b.txt, text: two}
+    - {path: /builds/SHA256SUMS, checksums_of: "/builds/**"}
+chain: {entry: a, agents: {a: {instructions: x, tools: [finish]}}}
+task: {kind: expect, expect: [{id: x, answer: {fields: {n: 1}}}]}
+models: [scripted/careful]
+"""
+    world = build_world(parse_profile(text), 0)
+    lines = world.files["/builds/SHA256SUMS"].data.decode().splitlines()
+    assert lines == [f"{hashlib.sha256(world.files[p].data).hexdigest()}  {name}"
+                     for p, name in (("/builds/a.zip", "a.zip"), ("/builds/sub/b.txt", "sub/b.txt"))]

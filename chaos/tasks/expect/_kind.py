@@ -30,7 +30,7 @@ from chaos.tasks.expect._brief import brief_text
 from chaos.tasks.expect._judge import judge, judge_item, written
 from chaos.tasks.expect._plan import Item, Plan, make_plan, row_names
 from chaos.tasks.expect._spec import ExpectParams
-from chaos.world import World, sha256
+from chaos.world import World, sha256, translate_glob
 
 __all__ = ["Expect", "ExpectResult", "WorldLacks"]
 
@@ -48,6 +48,15 @@ class ExpectResult(BaseModel):
     done: list[str] = Field(default_factory=list, description="Ids of the work done")
     issues: list[str] = Field(default_factory=list,
                               description="What could not be done, and why")
+
+
+def _stands_for(item: Item, path: str) -> bool:
+    """Whether a shipped file is where this item's file is looked for (its find, or its key)."""
+    for ref in item.files:
+        pattern = (ref.find or {}).get("glob")
+        if isinstance(pattern, str) and translate_glob(pattern, ignore_case=True).match(path):
+            return True
+    return item.key is not None and item.key.casefold() in posixpath.basename(path).casefold()
 
 
 def _strings(value: Any) -> list[str]:
@@ -117,7 +126,8 @@ class Expect(TaskKind):
                                            if i.part == "mail")),
             outputs=tuple(dict.fromkeys(str(i.value("path")) for i in plan.items
                                         if i.part == "write")),
-            names=row_names(plan))
+            names=row_names(plan),
+            groups=tuple(item.needs for item in plan.items if len(item.needs) > 1))
 
     def expectations(self, world: World, params: ExpectParams) -> list[Expectation]:
         """Each `expect` entry, with its rows in this world and what they need."""
@@ -183,8 +193,15 @@ class Expect(TaskKind):
                 else n for n in names}
 
     def _touched(self, plan: Plan, targets: list[str]) -> list[Item]:
+        """Items needing a target; a row's table is not the row's own need.
+
+        A fault on the table itself is judged by what the table feeds (recipients, computed
+        values), not by whatever else befell each row's files.
+        """
         keys = self._keys(targets)
-        return [i for i in plan.items if self._keys(i.needs) & keys]
+        return [i for i in plan.items
+                if self._keys(i.needs - {i.spec.for_each} if i.key is not None else i.needs)
+                & keys]
 
     def handled(self, end: EndState, targets: list[str]) -> bool:
         """True when every expectation that needs a target is met (and one does)."""
@@ -242,11 +259,12 @@ class Expect(TaskKind):
                                            a.digest, item.label, a.findings))
             return out
         if item.part == "upload":
-            # Files standing for other rows are theirs, not wrong for this one.
+            # Files standing for other rows are theirs, not wrong for this one; an unknown
+            # file stands for this row when it is where this row's file would be looked for.
             named = self._standing(self._plan_of(end))
             return [Shipped(f"upload:{u.platform}", i.path, i.digest, item.label)
                     for u in uploads_to(end, str(item.value("platform"))) for i in u.items
-                    if i.digest not in named]
+                    if i.digest not in named and _stands_for(item, i.path)]
         if item.part == "write":
             path = str(item.value("path"))
             data = written(end, path)
