@@ -109,7 +109,11 @@ def _values(items: list[dict[str, Any]], style: Style, issues: list[str]) -> Ste
     """Compute the items' values in place; a careful agent marks an item it cannot fill."""
     for item in items:
         problems: list[str] = []
-        for key in [k for k in item if k not in ("id", "action", "attachments", "files")]:
+        for key in [k for k in item if k not in ("id", "action", "attachments", "files",
+                                                    "_sources")]:
+            if _pending(item[key]):
+                # Where each value came from, so whoever gets the answer can check it.
+                item.setdefault("_sources", {})[key] = copy.deepcopy(item[key])
             item[key] = yield from _computed(item[key], style, problems)
         if problems and style.checks_files and not item.get("_cannot"):
             item["_cannot"] = problems
@@ -117,6 +121,26 @@ def _values(items: list[dict[str, Any]], style: Style, issues: list[str]) -> Ste
             if new:
                 yield from report(f"{label(item)}: cannot compute: {'; '.join(new)}", [],
                                    issues, style)
+
+
+def _recheck(items: list[dict[str, Any]], finder: str, style: Style,
+             issues: list[str]) -> Step:
+    """A careful agent reads again the values a finder computed, from the files it named.
+
+    A value that disagrees with its file is reported (naming the finder) and replaced by the
+    file's: a sub-agent's plausible wrong answer must not go out.
+    """
+    for item in items:
+        for key, source in list((item.get("_sources") or {}).items()):
+            problems: list[str] = []
+            mine = yield from _computed(copy.deepcopy(source), style, problems)
+            if problems or mine is None or mine == item.get(key):
+                continue
+            paths = sorted({ref["path"] for ref, _ in refs(source) if "path" in ref})
+            yield from report(f"{label(item)}: {finder} gave {key} {item.get(key)!r}, but "
+                              f"{', '.join(paths)} says {mine!r}; using the file's", paths,
+                              issues, style)
+            item[key] = mine
 
 
 def _pending(value: Any) -> bool:
@@ -175,6 +199,7 @@ def _find_phase(items: list[dict[str, Any]], ctx: PolicyContext, style: Style,
     finder = finder or ctx.reach.route("finder", ("find_files",), upstream)
     if finder is None:
         return items
+    ctx_checks = style.checks_files and "read_file" in ctx.tools
     answer = yield from _handed(finder, {"step": "expect", "part": "find", "work": items,
                                          "upstream": upstream},
                                 "Find the files these work items need, as each `find` says; "
@@ -183,6 +208,10 @@ def _find_phase(items: list[dict[str, Any]], ctx: PolicyContext, style: Style,
     issues += [str(i) for i in (answer or {}).get("issues", [])]
     work = (answer or {}).get("work")
     if isinstance(work, list) and all(isinstance(w, dict) for w in work):
+        if ctx_checks:
+            yield from _recheck(work, finder, style, issues)
+        for item in work:
+            item.pop("_sources", None)  # for the one who asked, not for whom it hands on
         return work
     return items
 
