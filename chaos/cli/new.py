@@ -14,10 +14,11 @@ from chaos.cli._text import printable
 # The templates are named here, not imported: `chaos --help` must not load the profile schema.
 @main.command("new")
 @click.argument("name", metavar="NAME|PATH")
-@click.option("--from", "template", default="sports-production", show_default=True,
-              metavar="TEMPLATE", help="The profile to start from: sports-production (four "
-              "agents, six faults), sports-rubric (a clean benchmark) or minimal (two agents, "
-              "one fault).")
+@click.option("--from", "template", default="blank", show_default=True,
+              metavar="TEMPLATE", help="The profile to start from: blank (a pipeline of your "
+              "own: your files, your chain, your expected end state), sports-production (the "
+              "sports pack's four agents and six faults), sports-rubric (a clean benchmark) or "
+              "minimal (two sports agents, one fault).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="The file to write (default: NAME.yaml here); never overwritten.")
 def new_command(name: str, template: str, out: Path | None) -> None:

@@ -13,7 +13,7 @@ from chaos.errors import InputError
 __all__ = ["TEMPLATES", "new_profile_text", "write_new_profile"]
 
 #: The templates `chaos new` knows, the default first.
-TEMPLATES = ("sports-production", "sports-rubric", "minimal")
+TEMPLATES = ("blank", "sports-production", "sports-rubric", "minimal")
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
