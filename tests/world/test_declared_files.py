@@ -443,5 +443,6 @@ models: [scripted/careful]
 """
     world = build_world(parse_profile(text), 0)
     lines = world.files["/builds/SHA256SUMS"].data.decode().splitlines()
+    listed = (("/builds/a.zip", "a.zip"), ("/builds/sub/b.txt", "sub/b.txt"))
     assert lines == [f"{hashlib.sha256(world.files[p].data).hexdigest()}  {name}"
-                     for p, name in (("/builds/a.zip", "a.zip"), ("/builds/sub/b.txt", "sub/b.txt"))]
+                     for p, name in listed]
