@@ -6,10 +6,13 @@ where, and how to fix it. Tracebacks are for bugs in chaos, never for bad input.
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "ChaosError",
     "HarnessError",
     "InputError",
+    "PointedValueError",
     "ProfileError",
 ]
 
@@ -72,3 +75,15 @@ class HarnessError(ChaosError):
     """chaos itself failed (not the agent, not the input): exit code 3."""
 
     exit_code = 3
+
+
+class PointedValueError(ValueError):
+    """A validator's ValueError that points below the value it checked (a key inside it).
+
+    Attributes:
+        at: The keys from the checked value down to the place at fault.
+    """
+
+    def __init__(self, message: str, at: tuple[Any, ...] = ()) -> None:
+        super().__init__(message)
+        self.at = at

@@ -72,8 +72,8 @@ def _render(console: Console, plan: ProfileExplanation) -> None:
          str(plan.seed), "  model under test ", _text(plan.model_under_test))
     world = plan.world
     console.print()
-    line(("world ", "bold"), _text(world.generator or "(the profile's files only)"), " ",
-         _text(json.dumps(world.params)),
+    line(("world ", "bold"), _text(world.generator or "(the profile's files only)"),
+         _text(" " + json.dumps(world.params) if world.params else ""),
          f": {world.files} files, {_size(world.bytes)}")
     kinds = Table(title="files by kind", title_justify="left")
     for column in ("kind", "files", "size"):

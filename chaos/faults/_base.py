@@ -90,11 +90,7 @@ def selector_problems(world: World, params: BaseModel, facts: Any = None
         if not isinstance(select, FileSelect):
             continue
         if select.tag not in (None, NEEDED) and select.tag not in tags:
-            from chaos._registry import did_you_mean
-
-            problems.append(((name, "tag"), f"unknown tag '{select.tag}'"
-                             f"{did_you_mean(select.tag, tags)} (tags in this world: "
-                             f"{', '.join([NEEDED, *tags])})"))
+            problems.append(((name, "tag"), unknown_tag(select.tag, tags)))
         elif not select_files(world, select, facts):
             problems.append(((name,), f"params.{name} names no file in the world; check its "
                              "tag and glob"))
@@ -238,6 +234,15 @@ class Fault:
     def inject(self, ctx: FaultContext) -> Taint:
         """Alter the episode's world and say what was tainted."""
         raise NotImplementedError
+
+
+def unknown_tag(tag: str, tags: list[str]) -> str:
+    """The message for a tag no file of the world carries, with what to write instead."""
+    from chaos._registry import did_you_mean
+
+    return (f"unknown tag '{tag}'{did_you_mean(tag, tags)} (tags in this world: "
+            f"{', '.join([NEEDED, *tags])}); name one of them, or give a world.files entry "
+            "that tag")
 
 
 def with_copies(ctx: FaultContext) -> list[str]:

@@ -29,7 +29,7 @@ class MessageSelect(BaseModel):
     @model_validator(mode="after")
     def _one_way(self) -> MessageSelect:
         if self.nth is not None and any(n < 1 for n in self.nth):
-            raise ValueError("nth counts attempts from 1")
+            raise ValueError("nth counts attempts from 1: write 1 for the first")
         return self
 
 

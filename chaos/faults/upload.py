@@ -30,7 +30,7 @@ class UploadSelect(BaseModel):
     @model_validator(mode="after")
     def _one_way(self) -> UploadSelect:
         if self.nth is not None and any(n < 1 for n in self.nth):
-            raise ValueError("nth counts attempts from 1")
+            raise ValueError("nth counts attempts from 1: write 1 for the first")
         return self
 
 

@@ -19,7 +19,8 @@ from chaos.profile._schema import (
 )
 from chaos.profile._union import profile_model
 
-__all__ = ["located", "node_at", "schema_errors", "short_value", "without_tags"]
+__all__ = ["located", "node_at", "plain_message", "schema_errors", "short_value", "where_text",
+           "without_tags"]
 
 #: The model spec each provider tag of the `models` union stands for.
 _PROVIDER_MODELS: dict[str, type[BaseModel]] = {
@@ -91,7 +92,8 @@ def node_at(root: yaml.Node, loc: tuple[Any, ...]) -> yaml.Node:
     return _node_at(root, loc)
 
 
-def _where(loc: tuple[Any, ...]) -> str:
+def where_text(loc: tuple[Any, ...]) -> str:
+    """A location as a reader writes it: `task.expect[0].mail`."""
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
@@ -107,7 +109,7 @@ def _located_one(err: dict[str, Any], root: yaml.Node) -> ProfileError:
         parent_model = _model_for(tagged[:-1])
         valid = sorted(parent_model.model_fields) if parent_model else []
         name = str(loc[-1])
-        msg = f"unknown key '{name}' in {_where(loc[:-1])}{did_you_mean(name, valid)}" + (
+        msg = f"unknown key '{name}' in {where_text(loc[:-1])}{did_you_mean(name, valid)}" + (
             f" (valid: {', '.join(valid)})" if valid else "")
         return located(msg, root, loc, key=True)
     if kind == "union_tag_invalid":
@@ -122,21 +124,35 @@ def _located_one(err: dict[str, Any], root: yaml.Node) -> ProfileError:
 
         what = "kind" if loc and loc[0] == "faults" else "provider"
         valid = ", ".join(fault_kinds.names()) if what == "kind" else "scripted"
-        return located(f"missing required key '{what}' in {_where(loc)}; add it (valid: "
+        return located(f"missing required key '{what}' in {where_text(loc)}; add it (valid: "
                        f"{valid})",
                        root, loc)
+    where, message, key = plain_message(err, loc)
+    return located(message, root, where, key=key)
+
+
+def plain_message(err: dict[str, Any], loc: tuple[Any, ...]) -> tuple[tuple[Any, ...], str,
+                                                                         bool]:
+    """A pydantic error (not an unknown key or kind) as (where, message with its fix, key?).
+
+    `where` is where the message points (a missing key's mapping; the key inside a value a
+    validator named); `key` whether it points at a key rather than its value.
+    """
+    kind = err["type"]
     if kind == "missing":
-        return located(f"missing required key '{loc[-1]}' in {_where(loc[:-1])}; add "
-                       f"'{loc[-1]}: ...' there", root,
-                       loc[:-1])
+        return (loc[:-1], f"missing required key '{loc[-1]}' in {where_text(loc[:-1])}; add "
+                f"'{loc[-1]}: ...' there", False)
     got = err.get("input")
     shown = f" (got {short_value(got)})" if not isinstance(got, dict | list) else ""
     if isinstance(got, bool) and (kind == "string_type" or "Keys should be strings" in err["msg"]):
         shown += "; YAML reads on/off/yes/no as booleans: quote the word"
     message = str(err["msg"]).removeprefix("Value error, ")
+    pointed = tuple(getattr(err.get("ctx", {}).get("error"), "at", ()) or ())
+    if pointed:  # a validator named the key inside the value that is wrong
+        return loc + pointed, f"{where_text(loc)}: {message}", True
     fix = (f"; write a {_TYPE_HINTS[kind]}" if kind in _TYPE_HINTS
            else "; shorten it" if kind in ("too_long", "string_too_long") else "")
-    return located(f"{_where(loc)}: {message}{shown}{fix}", root, loc)
+    return loc, f"{where_text(loc)}: {message}{shown}{fix}", False
 
 
 # What to write instead, for pydantic's type errors (its messages say only what is wrong).

@@ -14,8 +14,8 @@ def test_valid_profiles_print_ok_with_their_counts():
     paths = sorted(REPO.glob("profiles/*.yaml"))
     result = validate(*paths)
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[1] == (
-        f"ok: {REPO / 'profiles/sports-production.yaml'}: 4 agents, 6 faults, 4 models")
+    assert (f"ok: {REPO / 'profiles/sports-production.yaml'}: 4 agents, 6 faults, 4 models"
+            in result.output.splitlines())
     assert len(result.output.splitlines()) == len(paths)
 
 

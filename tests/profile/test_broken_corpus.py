@@ -73,7 +73,11 @@ def _reference_slots(name):
 
 SCALARS = [(n, p) for n in sorted(DATA) for p, v in slots(DATA[n])
            if p and not isinstance(v, dict | list)]
-MAPPINGS = [(n, p) for n in sorted(DATA) for p, v in slots(DATA[n]) if isinstance(v, dict)]
+#: Mappings whose keys the profile names and where any literal is a valid value: an answer's
+#: fields and a written JSON's fields (value 1 is an expected field value there).
+_NAMED_FIELDS = (("answer", "fields"), ("write", "json"))
+MAPPINGS = [(n, p) for n in sorted(DATA) for p, v in slots(DATA[n]) if isinstance(v, dict)
+            and not any(p[i:i + 2] == named for named in _NAMED_FIELDS for i in range(len(p)))]
 CONTAINERS = [(n, p) for n in sorted(DATA) for p, v in slots(DATA[n])
               if p and isinstance(v, dict | list)]
 REFERENCES = [s for n in sorted(DATA) for s in _reference_slots(n)]

@@ -17,12 +17,12 @@ def test_a_valid_expectation_list_loads():
 
 @pytest.mark.parametrize(("change", "place", "words"), [
     (('to: "{email}"', 'to: "{email}"\n    bogus: 1'), "46:", "unknown key 'bogus' in "
-     "task.expect.0.mail (valid: at_least, at_most, attachments"),
+     "task.expect[0].mail (valid: at_least, at_most, attachments"),
     (("type: text/plain", "typ: text/plain"), "47:", "did you mean 'type'"),
     (("pick: newest", "pick: latest"), "49:", "'first', 'newest' or 'only'"),
     (("for_each: /clinic/patients.csv", "for_each: clinic/patients.csv"), "43:",
      "no absolute path"),
-    (("- id: reports", "- id: 're ports'"), "42:", "task.expect.0.id"),
+    (("- id: reports", "- id: 're ports'"), "42:", "task.expect[0].id"),
 ])
 def test_a_bad_key_or_value_is_located_under_its_expectation(change, place, words):
     problem = _one(errors(MAIL_EXPECT.replace(*change)))
@@ -67,7 +67,7 @@ def test_a_missing_column_of_a_computed_value_is_located():
 ])
 def test_a_malformed_expectation_names_its_place_and_the_fix(extra, words):
     problem = _one(errors(MAIL_EXPECT + extra))
-    assert "p.yaml:" in problem and "task.expect.1" in problem
+    assert "p.yaml:" in problem and "task.expect[1]" in problem
     assert words in problem
 
 

@@ -17,9 +17,9 @@ import pytest
 
 from chaos.models.scripted import policy
 from chaos.profile import LoadedProfile, load_profile, parse_profile
-from chaos.runner import RunOptions, run_profiles
+from chaos.runner import RunOptions, build_world, run_profiles
 from chaos.tools import ToolContext, tools
-from chaos.world import generate_world, materialize_world
+from chaos.world import materialize_world
 from tests.conftest import REPO, SPORTS
 from tests.helpers import StubChain
 
@@ -28,6 +28,8 @@ MIB = 1024 * 1024
 
 @pytest.fixture(scope="module")
 def world():
+    from chaos.world import generate_world
+
     return generate_world("sports_media", 3)
 
 
@@ -82,7 +84,7 @@ def test_the_world_never_counts_against_the_quota_in_any_shipped_profile():
     assert shipped
     for path in shipped:
         profile = load_profile(path).profile
-        world = generate_world(profile.world.generator, profile.seed, profile.world.params)
+        world = build_world(profile, profile.seed)
         fs = materialize_world(world, profile.limits.disk_quota_mb * MIB)
         assert fs.filesystem.get_disk_usage().free == profile.limits.disk_quota_mb * MIB, path
 

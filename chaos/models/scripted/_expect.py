@@ -105,13 +105,18 @@ def _computed(value: Any, style: Style, problems: list[str]) -> Step:
     return value
 
 
-def _values(items: list[dict[str, Any]], style: Style, issues: list[str]) -> Step:
-    """Compute the items' values in place; a careful agent marks an item it cannot fill."""
+def _values(items: list[dict[str, Any]], style: Style, issues: list[str],
+            sources: bool = False) -> Step:
+    """Compute the items' values in place; a careful agent marks an item it cannot fill.
+
+    With `sources`, each item keeps where its values came from (`_sources`), for the agent it
+    answers to check.
+    """
     for item in items:
         problems: list[str] = []
         for key in [k for k in item if k not in ("id", "action", "attachments", "files",
                                                     "_sources")]:
-            if _pending(item[key]):
+            if sources and _pending(item[key]):
                 # Where each value came from, so whoever gets the answer can check it.
                 item.setdefault("_sources", {})[key] = copy.deepcopy(item[key])
             item[key] = yield from _computed(item[key], style, problems)
@@ -249,7 +254,7 @@ def expect(brief: dict[str, Any], ctx: PolicyContext, style: Style) -> Step:
     if part is None:
         items = yield from _check_phase(items, ctx, style, issues, upstream)
     if "read_file" in ctx.tools:
-        yield from _values(items, style, issues)
+        yield from _values(items, style, issues, sources=part == "find")
     if part == "find":
         yield "finish", {"result": {"work": items, "issues": issues}}
         return

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Any
 from urllib.parse import urlsplit
 
 from chaos._normalize import address_key, link_key, links, phone_key, platform_key
 from chaos.sinks import VIDEO_HOST, UploadRecord
 from chaos.tasks._base import EndState, Shipped
+from chaos.tasks._outbound import deliveries, mails_to
 from chaos.world import sha256
 from chaos.world._integrity import check_integrity
 
@@ -16,24 +16,9 @@ __all__ = ["attached", "dead_links", "deliveries", "distribution_problems", "log
            "outbound_artifacts", "unwanted_recipients"]
 
 
-def deliveries(end: EndState) -> dict[str, int]:
-    """How many messages each envelope recipient received."""
-    counts: dict[str, int] = {}
-    for mail in end.sinks.mail:
-        for address in {address_key(a) for a in mail.envelope_to}:
-            counts[address] = counts.get(address, 0) + 1
-    return counts
-
-
-def _mails_to(end: EndState, address: str) -> list[Any]:
-    """The received messages whose envelope names `address` (read as `address_key` reads)."""
-    key = address_key(address)
-    return [m for m in end.sinks.mail if key in {address_key(a) for a in m.envelope_to}]
-
-
 def attached(end: EndState, address: str) -> bool:
     """Whether the one mail `address` got carries an attachment at all."""
-    mails = _mails_to(end, address)
+    mails = mails_to(end, address)
     return len(mails) == 1 and bool(mails[0].attachments)
 
 
@@ -54,7 +39,7 @@ def _logo_digests(end: EndState) -> set[str]:
 
 def logo_ok_for(end: EndState, address: str) -> bool:
     """Whether `address` got exactly one mail carrying the current logo, valid and labelled."""
-    mails = _mails_to(end, address)
+    mails = mails_to(end, address)
     if len(mails) != 1:
         return False
     logos = _logo_digests(end)

@@ -18,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from chaos.errors import PointedValueError
 from chaos.tasks.expect._values import check_expression
 
 __all__ = ["AnswerSpec", "CsvSpec", "ExpectParams", "Expectation", "FileRef", "Find",
@@ -43,7 +44,7 @@ def _abs_path(value: str) -> str:
 def _expression(value: Any) -> Any:
     problem = check_expression(value)
     if problem:
-        raise ValueError(problem)
+        raise PointedValueError(problem, getattr(problem, "at", ()))
     return value
 
 

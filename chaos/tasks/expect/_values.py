@@ -73,6 +73,17 @@ def _op(value: Any) -> str | None:
     return None
 
 
+class Problem(str):
+    """A problem's text, with the key inside the value it is about (`at`)."""
+
+    at: tuple[Any, ...] = ()
+
+    def __new__(cls, text: str, at: tuple[Any, ...] = ()) -> Problem:
+        made = super().__new__(cls, text)
+        made.at = at
+        return made
+
+
 def check_expression(value: Any) -> str | None:
     """Why `value` is no value expression (None when it is one); the world is not consulted."""
     if isinstance(value, dict):
@@ -87,13 +98,13 @@ def check_expression(value: Any) -> str | None:
                 guess = difflib.get_close_matches(near[0], OPS, n=1, cutoff=0.75)[0]
                 return (f"'{near[0]}' is no operation; did you mean '{guess}'? (operations: "
                         f"{', '.join(OPS)})")
-            for item in value.values():
+            for key, item in value.items():
                 if problem := check_expression(item):
-                    return problem
+                    return Problem(problem, (key, *getattr(problem, "at", ())))
             return None
         if extra:
-            return (f"{{{op}: ...}} takes only 'tolerance' beside it (got "
-                    f"{', '.join(map(str, extra))})")
+            return Problem(f"{{{op}: ...}} takes only 'tolerance' beside it (got "
+                           f"{', '.join(map(str, extra))})", (extra[0],))
         tolerance = value.get("tolerance", TOLERANCE)
         if not isinstance(tolerance, int | float) or isinstance(tolerance, bool) or \
                 not 0 <= tolerance <= 1:
@@ -162,7 +173,8 @@ def _text(value: Any) -> str:
 def _file(scope: Scope, path: str) -> bytes:
     item = scope.world.files.get(path)
     if item is None:
-        raise ValueError_(f"{path} is not in the world of seed {scope.world.seed}")
+        raise ValueError_(f"{path} is not in the world of seed {scope.world.seed}; declare it "
+                          "under world.files or name a file the world has")
     return item.data
 
 
