@@ -185,24 +185,30 @@ class SweepStore:
             @event.listens_for(engine, "connect")
             def _pragmas(dbapi_connection: Any, _record: Any) -> None:
                 cursor = dbapi_connection.cursor()
+                # The busy timeout first: switching a new file to WAL takes a lock another
+                # process opening the store at that moment may hold.
+                cursor.execute("PRAGMA busy_timeout=30000")
                 # WAL: readers (chaos history) never block the sweep writing; NORMAL sync
                 # keeps every committed episode across a killed process.
                 cursor.execute("PRAGMA journal_mode=WAL")
                 cursor.execute("PRAGMA synchronous=NORMAL")
-                cursor.execute("PRAGMA busy_timeout=30000")
                 cursor.close()
 
         self._engine = engine
         self._meta = _tables()
         self.t = self._meta.tables
         try:
-            self._conn = engine.connect()
+            _settled(self._connect, exc)
             _settled(self._create, exc)
         except exc.SQLAlchemyError as error:
             engine.dispose()
             reason = str(getattr(error, "orig", None) or error).splitlines()[0]
             raise InputError(f"cannot open the store {self.url}: {reason}; check the path or "
                              "URL, and that the database server is up") from None
+
+    def _connect(self) -> None:
+        """Open the store's connection (a new file is being set up by another process too)."""
+        self._conn = self._engine.connect()
 
     def _create(self) -> None:
         """Create the tables a new store lacks and stamp its version."""
