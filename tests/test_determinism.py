@@ -78,3 +78,27 @@ def test_a_model_named_twice_runs_once(tmp_path):
     keys = [e["key"] for e in json.loads((out / "results.json").read_text())["episodes"]]
     assert keys == ["sports-production/scripted-naive/seed-0/clean",
                     "sports-production/scripted-naive/seed-0/chaos"]
+
+
+def test_worlds_of_declared_files_and_expect_tasks_are_byte_identical_across_hash_seeds(
+        tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    profiles = [str(REPO / "profiles" / f"{n}.yaml")
+                for n in ("clinic-lab-reports", "shop-catalogue", "release-desk")]
+    outs = []
+    for hashseed in ("3", "4"):
+        out = tmp_path / f"h{hashseed}"
+        subprocess.run([sys.executable, "-m", "chaos.cli", "run", *profiles, "--episodes", "2",
+                        "--quiet", "--out", str(out)], check=True, capture_output=True,
+                       env={**os.environ, "PYTHONHASHSEED": hashseed})
+        outs.append(out)
+    assert (outs[0] / "results.json").read_bytes() == (outs[1] / "results.json").read_bytes()
+    traces = list(outs[0].rglob("*.jsonl"))
+    assert len(traces) == 3 * 4 * 2 * 2
+    for trace in traces:
+        assert trace.read_bytes() == (outs[1] / trace.relative_to(outs[0])).read_bytes()
