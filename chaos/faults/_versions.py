@@ -63,7 +63,9 @@ def _older_text(text: str) -> tuple[bytes, list[str]]:
 
     older = _VERSION.sub(lower, text)
     if versions:
-        return older.encode("utf-8"), sorted(set(versions))
+        # A version the file already names (its "previous" field) is no value of the fault's.
+        held = set(_VERSION.findall(text))
+        return older.encode("utf-8"), sorted(set(versions) - held)
     lines = text.splitlines(keepends=True)
     if len([line for line in lines if line.strip()]) >= 2:
         while lines and not lines[-1].strip():

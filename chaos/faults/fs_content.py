@@ -215,7 +215,8 @@ class Encoding(_Rewrite):
                     # What a reader taking the file for cp1252/latin-1 makes of a UTF-8 word.
                     word.encode("utf-8").decode(self.params.encoding, "replace"),
                 ):
-                    if form != word:
+                    # A form must be a word (not a lone "?") that the file did not hold.
+                    if form != word and any(c.isalnum() for c in form) and form not in text:
                         values.add(form)
         taint.values.extend(sorted(values))
         return taint

@@ -4,8 +4,8 @@
 (the file it needs is gone, the recipient is refused) no chain can reach it, and task ok cannot
 tell the best chain from the worst. `handled` can. An episode is handled when:
 
-- its task passed; or
-- it did not crash, no fault `propagated` or `crashed`, and every unmet part of the task
+- it did not crash and no fault `propagated` or `crashed` (nothing tainted left), and
+- its task passed, or every unmet part of the task
   (`TaskKind.unmet`) is excused. A part is excused by a fault that fired, whose taint touches
   what the part needs (the fault's targets, paths, watched paths or what it hit; a part that
   names no needs may be excused by any fault that fired), and that the chain reported: its
@@ -103,11 +103,11 @@ def judge_handled(task: TaskKind, end: EndState, verdict: TaskVerdict,
     """
     if crashed is not None:
         return HandledVerdict(False, [f"episode crashed: {crashed}"])
+    spoiled = [f"fault {v.id} {v.outcome.value}" for _, v in faults if v.outcome in _SPOILING]
+    if spoiled:  # tainted data left: never handled, even if the task's checks passed
+        return HandledVerdict(False, spoiled)
     if verdict.passed:
         return HandledVerdict(True)
-    spoiled = [f"fault {v.id} {v.outcome.value}" for _, v in faults if v.outcome in _SPOILING]
-    if spoiled:
-        return HandledVerdict(False, spoiled)
     # An override may miss what its check saw; then every reason stands, needing any fault.
     parts = task.unmet(end) or [Unmet(reason) for reason in verdict.reasons] or \
         [Unmet("the task failed")]

@@ -129,7 +129,7 @@ def _content(spec: Any, where: tuple[Any, ...], seed: int, path: str, text: str,
                                     f"{path} cannot be written in {spec.encoding}") from None
     try:
         data = make_bytes(spec.make, title, text, meta, derive_rng("world-make", seed, path))
-    except ValueError as exc:
+    except (ValueError, LookupError, TypeError) as exc:  # the stdlib mail parser: IndexError
         raise DeclaredFileError((*where, "meta" if meta else "make"), f"{path}: {exc}") from None
     return data.decode().encode(spec.encoding) if spec.make == "json" else data
 
@@ -231,7 +231,10 @@ def _walk(top: Path, where: tuple[Any, ...]) -> list[Path]:
         except OSError as exc:
             raise DeclaredFileError(where, f"cannot list {folder}: {exc.strerror}") from None
         for entry in entries:
-            real = entry.resolve()
+            try:
+                real = entry.resolve()
+            except (OSError, RuntimeError):  # a link loop (RuntimeError before Python 3.13)
+                continue
             if not real.is_relative_to(top):
                 continue  # a link out of the folder: the profile's files stay its own
             try:

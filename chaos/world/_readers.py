@@ -48,7 +48,7 @@ def _pdf_string(token: bytes) -> bytes:
         digits = re.sub(rb"\s", b"", token[1:-1])
         return bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode())
     return re.sub(rb"\\([0-7]{1,3}|.)", lambda m: (
-        bytes([int(m.group(1), 8) & 0xFF]) if m.group(1)[:1].isdigit()
+        bytes([int(m.group(1), 8) & 0xFF]) if m.group(1)[:1] in b"01234567"
         else b"" if m.group(1) in (b"\n", b"\r") else _ESCAPES.get(m.group(1), m.group(1))),
         token[1:-1], flags=re.DOTALL)
 
@@ -218,7 +218,8 @@ def _xlsx_text(archive: zipfile.ZipFile) -> str | None:
                 value = cell.find(f"{_S}v")
                 if kind == "inlineStr":
                     cells.append("".join(t.text or "" for t in cell.iter(f"{_S}t")))
-                elif kind == "s" and value is not None and (value.text or "").isdigit():
+                elif kind == "s" and value is not None and (value.text or "").isascii() \
+                        and (value.text or "").isdigit():
                     index = int(value.text or 0)
                     cells.append(shared[index] if index < len(shared) else "")
                 else:

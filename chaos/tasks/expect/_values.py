@@ -29,7 +29,7 @@ OPS = (*AGGREGATES, "json", "text", "file")
 TOLERANCE = 0.005
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][\w.-]*)\}"
                           r"|\{(sum|mean|min|max|count|first|last|json|text):\s*(/[^{}]*)\}")
-_NUMBER = re.compile(r"^[+-]?(\d[\d,]*(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+(\.\d*)?|\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
 class ValueError_(ValueError):  # noqa: N801  (a ValueError of this module)
@@ -325,12 +325,16 @@ def _norm(text: str) -> str:
 
 
 def same_value(expected: Any, got: Any, tolerance: float = TOLERANCE) -> bool:
-    """Whether `got` is the expected value: numbers within a relative tolerance, texts trimmed."""
-    want_n = number(expected)
-    if want_n is not None and not isinstance(expected, str) or \
-            isinstance(expected, str) and want_n is not None and number(got) is not None:
+    """Whether `got` is the expected value: numbers within a relative tolerance, texts trimmed.
+
+    Only an expected *number* (a literal or a computed sum, mean...) is compared as one, with
+    `got` a number or numeric text ("49.75"); an expected text that looks numeric (an id, a
+    year, a version) must match as text: `2026` is not `2025`.
+    """
+    want_n = number(expected) if not isinstance(expected, str) else None
+    if want_n is not None:
         got_n = number(got)
-        if got_n is None or want_n is None:
+        if got_n is None:
             return False
         return abs(got_n - want_n) <= tolerance * max(abs(want_n), 1e-9) or got_n == want_n
     if isinstance(expected, str):
