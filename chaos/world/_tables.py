@@ -18,7 +18,8 @@ from faker import Faker
 
 from chaos._seeding import derive_seed
 
-__all__ = ["COLUMN_KINDS", "Table", "make_table", "parse_table", "table_bytes", "text_of"]
+__all__ = ["COLUMN_KINDS", "Table", "make_table", "parse_table", "table_bytes", "table_text",
+           "text_of"]
 
 #: Rows and cells as text (what a `{col}` template fills in) and as typed values (JSON).
 Table = list[dict[str, Any]]
@@ -99,19 +100,32 @@ def table_bytes(table: Table, columns: list[str], as_json: bool) -> str:
     return out.getvalue()
 
 
+def table_text(data: bytes) -> str:
+    """A world file's text as a spreadsheet or a person's tools read it.
+
+    UTF-16 with a BOM; else UTF-8 (with or without a BOM); else cp1252, a Windows export;
+    else Latin-1 (every byte is a character).
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
 def parse_table(data: bytes, as_json: bool) -> Table | None:
     """The rows of a CSV (header first) or JSON list-of-objects file; None if it is neither.
 
-    UTF-8 (with or without a BOM), UTF-16 with a BOM, else cp1252: how a spreadsheet saved it.
+    Its text as `table_text` reads it: how a spreadsheet saved it.
     """
+    text = table_text(data)
     try:
-        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            text = data.decode("utf-16")
-        else:
-            try:
-                text = data.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                text = data.decode("cp1252", errors="replace")  # a spreadsheet's export
         if as_json:
             rows = json.loads(text)
             ok = isinstance(rows, list) and all(isinstance(r, dict) for r in rows)

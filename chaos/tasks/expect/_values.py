@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chaos.world import World
+from chaos.world._tables import table_text
 
 __all__ = ["AGGREGATES", "OPS", "Expected", "ValueError_", "check_expression", "evaluate",
            "fill", "read_table", "same_value"]
@@ -179,13 +180,8 @@ def _file(scope: Scope, path: str) -> bytes:
 
 
 def decode(data: bytes) -> str:
-    """Text as a person's tools would read it: UTF-8 (with or without BOM), else cp1252."""
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
+    """Text as a person's tools would read it: as the world's tables are read."""
+    return table_text(data)
 
 
 def read_table(scope: Scope, path: str) -> tuple[list[str], list[dict[str, str]]]:
