@@ -67,3 +67,24 @@ def test_a_link_loop_in_a_copied_folder_is_skipped(tmp_path):
 
     world = build_world(load_profile(path).profile, 0)
     assert "/fixtures/a.txt" in world.files
+
+
+def test_an_expectation_reads_a_utf16_table_as_the_world_builder_does():
+    from chaos.tasks.expect._values import decode
+    from chaos.world._tables import parse_table
+
+    data = "id,name\nP1,Zoë\n".encode("utf-16")
+    assert decode(data) == "id,name\nP1,Zoë\n"
+    assert parse_table(data, as_json=False) == [{"id": "P1", "name": "Zoë"}]
+
+
+def test_a_deeply_nested_answer_is_read_without_recursion():
+    from chaos.tasks._base import answer_leaves
+
+    deep: list = []
+    inner = deep
+    for _ in range(5000):
+        inner.append([])
+        inner = inner[0]
+    inner.append("/out/x.json")
+    assert answer_leaves({"files": deep})[-1] == (False, "/out/x.json")

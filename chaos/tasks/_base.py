@@ -20,25 +20,32 @@ __all__ = ["EndState", "Expectation", "NoTaskParams", "Shipped", "TaskFacts", "T
 _OUTPUT_TEXT_CAP = 1024 * 1024
 
 
-def _answer_text(value: Any) -> list[str]:
-    """An answer's keys, strings and numbers, one a line (as written, not JSON-escaped).
+def answer_leaves(value: Any) -> list[tuple[bool, Any]]:
+    """An answer's keys `(True, key)` and scalar values `(False, value)`, in document order.
 
     Walked with a stack, not recursion: a model may answer with deeply nested JSON.
     """
-    lines: list[str] = []
-    stack = [value]
+    leaves: list[tuple[bool, Any]] = []
+    stack: list[tuple[bool, Any]] = [(False, value)]
     while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
+        is_key, item = stack.pop()
+        if is_key:
+            leaves.append((True, item))
+        elif isinstance(item, dict):
             for key, inner in reversed(item.items()):
-                stack += [inner, str(key)]
+                stack += [(False, inner), (True, str(key))]
         elif isinstance(item, list | tuple):
-            stack += reversed(item)
-        elif isinstance(item, str):
-            lines.append(item)
-        elif item is not None and not isinstance(item, bool):
-            lines.append(json.dumps(item))
-    return lines
+            stack += [(False, inner) for inner in reversed(item)]
+        else:
+            leaves.append((False, item))
+    return leaves
+
+
+def _answer_text(value: Any) -> list[str]:
+    """An answer's keys, strings and numbers, one a line (as written, not JSON-escaped)."""
+    return [item if isinstance(item, str) else json.dumps(item)
+            for _, item in answer_leaves(value)
+            if item is not None and not isinstance(item, bool)]
 
 
 class NoTaskParams(BaseModel):
@@ -217,11 +224,9 @@ class TaskKind:
         texts += [(f"upload:{upload.platform}: title", upload.title)
                   for upload in end.sinks.uploads]
         for path in self.facts(end.world, end.params).outputs:
-            try:
-                data = end.fs.read_all(path)[:_OUTPUT_TEXT_CAP]
-            except (OSError, ValueError):  # never written, or a folder: nothing left there
-                continue
-            texts.append((f"file {path}", data.decode("utf-8", errors="replace")))
+            data = end.fs.file_bytes(path)
+            if data is not None:  # never written, or a folder: nothing left there
+                texts.append((f"file {path}", data[:_OUTPUT_TEXT_CAP].decode("utf-8", "replace")))
         if end.result is not None:
             answer = {k: v for k, v in end.result.items() if k != "issues"}
             texts.append(("final answer", "\n".join(_answer_text(answer))))

@@ -210,6 +210,16 @@ class EpisodeFs:
         """The whole file, for the harness (the oracle, faults), never for agents' tools."""
         return self._contents(self.resolve(path))
 
+    def file_bytes(self, path: str) -> bytes | None:
+        """The bytes of the file at `path`, for the oracle; None when there is no such file.
+
+        None for a missing path, a folder, or a path no file can have (empty, a NUL byte).
+        """
+        try:
+            return None if self.is_dir(path) else self.read_all(path)
+        except (OSError, ValueError):
+            return None
+
     def _contents(self, path: str) -> bytes:
         # The file's bytes straight from its node: the fake `open` resolves the path three
         # times and builds a file object (~3x the cost). Anything but a regular file (a

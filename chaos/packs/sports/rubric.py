@@ -77,10 +77,8 @@ def _shotlist(world: World) -> tuple[str, list[dict[str, str]]]:
 
 
 def _digest(fs: EpisodeFs, path: str) -> str | None:
-    try:
-        return sha256(fs.read_all(path)) if fs.exists(path) and not fs.is_dir(path) else None
-    except (OSError, ValueError):
-        return None
+    data = fs.file_bytes(path)
+    return None if data is None else sha256(data)
 
 
 def _resolved(path: str) -> str:

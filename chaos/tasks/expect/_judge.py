@@ -119,12 +119,7 @@ def _sms(item: Item, end: EndState) -> list[str]:
 
 def written(end: EndState, path: str) -> bytes | None:
     """The bytes at `path` in the episode's end state, or None when there is no such file."""
-    try:
-        if end.fs.exists(path) and not end.fs.is_dir(path):
-            return end.fs.read_all(path)
-    except (OSError, ValueError):
-        pass
-    return None
+    return end.fs.file_bytes(path)
 
 
 def _fields(where: str, data: Any, item: Item, prefix: str, tolerance: float) -> list[str]:

@@ -17,6 +17,7 @@ from chaos.tasks._base import (
     TaskKind,
     TaskVerdict,
     Unmet,
+    answer_leaves,
     task_kind,
 )
 from chaos.tasks._outbound import (
@@ -57,16 +58,6 @@ def _stands_for(item: Item, path: str) -> bool:
         if isinstance(pattern, str) and translate_glob(pattern, ignore_case=True).match(path):
             return True
     return item.key is not None and item.key.casefold() in posixpath.basename(path).casefold()
-
-
-def _strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for v in value.values() for s in _strings(v)]
-    if isinstance(value, list):
-        return [s for v in value for s in _strings(v)]
-    return []
 
 
 @task_kind("expect")
@@ -181,7 +172,8 @@ class Expect(TaskKind):
         if end.result:
             # Paths the answer gives as its fields; `issues` and `done` are the chain's report.
             fields = {k: v for k, v in end.result.items() if k not in ("done", "issues")}
-            for text in _strings(fields):
+            for text in (v for is_key, v in answer_leaves(fields)
+                         if not is_key and isinstance(v, str)):
                 if text.startswith("/"):
                     out.append(Shipped("answer", text, None, None))
         return out
