@@ -19,11 +19,12 @@ import re
 import unicodedata
 from datetime import date
 from email.utils import getaddresses
+from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
 __all__ = ["address_key", "content_type", "iso_date", "link_key", "links", "mail_address",
            "mail_addresses", "name_key", "phone_key", "phone_number", "platform_key",
-           "platform_name"]
+           "platform_name", "whole_value"]
 
 # -- links -------------------------------------------------------------------------------------
 
@@ -323,3 +324,22 @@ def address_key(value: str) -> str:
         return mail_address(value).lower()
     except ValueError:
         return unicodedata.normalize("NFC", value).strip().lower()
+
+
+@lru_cache(maxsize=1024)
+def whole_value(key: str) -> re.Pattern[str]:
+    """`key` where it stands whole: no digit run or word goes on past either of its ends.
+
+    `1.2.3` stands whole in `v1.2.3` and `version 1.2.3.`, never in `1.2.30`, `11.2.3` or
+    `1.2.3.4`; `Zoë` never in `Zoës`. What a fault swaps and what the oracle finds agree.
+    """
+    left = right = ""
+    if key[0].isdigit():  # a letter before a number is a prefix (`v1.2`), a digit is not
+        left = r"(?<!\d)(?<!\d[.,])"
+    elif key[0].isalnum() or key[0] == "_":
+        left = r"(?<!\w)(?<!\w[.,-])"
+    if key[-1].isdigit():
+        right = r"(?!\d)(?![.,]\d)"
+    elif key[-1].isalnum() or key[-1] == "_":
+        right = r"(?!\w)(?![.,-]\w)"
+    return re.compile(left + re.escape(key) + right)

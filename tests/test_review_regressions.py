@@ -88,3 +88,13 @@ def test_a_deeply_nested_answer_is_read_without_recursion():
         inner = inner[0]
     inner.append("/out/x.json")
     assert answer_leaves({"files": deep})[-1] == (False, "/out/x.json")
+
+
+def test_a_fault_swaps_a_value_only_where_the_oracle_would_find_it():
+    from chaos.faults._answers import parse_answer, swap_value
+    from chaos.oracle._values import carries
+
+    answer = parse_answer('{"ref": "X-P001", "id": "P001"}')
+    assert swap_value(answer, "P001", "P009")
+    assert answer.value == {"ref": "X-P001", "id": "P009"}
+    assert not carries("X-P001", "P001") and carries(answer.dump(), "P009")

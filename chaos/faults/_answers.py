@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from chaos._normalize import whole_value
 from chaos.world import EpisodeFs, World
 
 __all__ = ["Answer", "json_slots", "lists", "parse_answer", "path_slots", "path_words",
@@ -132,24 +133,12 @@ def stands_for(world: World, facts: Any, path: str, owner: Any = None) -> str | 
     return same[0] if same else path
 
 
-def _whole(value: str) -> re.Pattern[str]:
-    """`value` where it stands whole: `1.4.2` in `v1.4.2`, not in `11.4.2` or `1.4.20`."""
-    def edge(char: str, side: str) -> str:
-        if char.isdigit():  # not inside a longer number
-            return r"(?<!\d)(?<!\d\.)" if side == "left" else r"(?!\d)(?!\.\d)"
-        if char.isalnum() or char == "_":
-            return r"(?<!\w)" if side == "left" else r"(?!\w)"
-        return ""
-
-    return re.compile(edge(value[0], "left") + re.escape(value) + edge(value[-1], "right"))
-
-
 def swap_value(answer: Answer, old: str, new: str) -> bool:
     """Replace `old` by `new` where it stands whole in the answer's strings, and equal numbers.
 
     Returns whether it was there.
     """
-    pattern = _whole(old)
+    pattern = whole_value(old)
 
     def to(match: re.Match[str]) -> str:
         return new  # literally, backslashes and all

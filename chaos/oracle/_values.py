@@ -8,32 +8,15 @@ digits are digits): `1.2.3` is carried by
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Iterable
-from functools import lru_cache
 
-from chaos._normalize import name_key
+from chaos._normalize import name_key, whole_value
 
 __all__ = ["carries", "value_leaks"]
 
 #: Most characters of one text searched (a mail body is capped at 256 KiB already).
 _TEXT_CAP = 1024 * 1024
-
-
-@lru_cache(maxsize=1024)
-def _pattern(key: str) -> re.Pattern[str]:
-    """The value as a whole: no digit run or word goes on past either of its ends."""
-    left = right = ""
-    if key[0].isdigit():  # a letter before a number is a prefix (`v1.2`), a digit is not
-        left = r"(?<!\d)(?<!\d[.,])"
-    elif key[0].isalnum() or key[0] == "_":
-        left = r"(?<!\w)(?<!\w[.,-])"
-    if key[-1].isdigit():
-        right = r"(?!\d)(?![.,]\d)"
-    elif key[-1].isalnum() or key[-1] == "_":
-        right = r"(?!\w)(?![.,-]\w)"
-    return re.compile(left + re.escape(key) + right)
 
 
 def _key(text: str) -> str:
@@ -44,7 +27,7 @@ def _key(text: str) -> str:
 def carries(text: str, value: str) -> bool:
     """Whether `text` holds `value` as a whole value (see the module docstring)."""
     key = _key(value)
-    return bool(key) and _pattern(key).search(_key(text[:_TEXT_CAP])) is not None
+    return bool(key) and whole_value(key).search(_key(text[:_TEXT_CAP])) is not None
 
 
 def value_leaks(texts: Iterable[tuple[str, str]], values: Iterable[str]) -> list[str]:
@@ -61,5 +44,5 @@ def value_leaks(texts: Iterable[tuple[str, str]], values: Iterable[str]) -> list
     for where, text in texts:
         key = _key(text[:_TEXT_CAP])
         found += [f'{where} carries "{value}" (introduced by the fault)' for value in wanted
-                  if _pattern(_key(value)).search(key)]
+                  if whole_value(_key(value)).search(key)]
     return found
