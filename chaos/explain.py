@@ -246,10 +246,10 @@ def _world_summary(profile: Profile, world: Any) -> WorldSummary:
 
 
 def _chain(profile: Profile, under_test: str) -> list[AgentPlan]:
+    from chaos.profile._roles import reachable as reached_from
+
     agents = profile.chain.agents
-    order = [profile.chain.entry]
-    for name in order:  # breadth first from the entry agent
-        order += [d for d in agents[name].delegates_to if d not in order and d in agents]
+    order = [profile.chain.entry, *reached_from(profile.chain, profile.chain.entry)]
     reachable = set(order)
     order += sorted(n for n in agents if n not in reachable)
     return [AgentPlan(name=n, entry=n == profile.chain.entry,
