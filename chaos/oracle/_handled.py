@@ -18,15 +18,14 @@ no faults: there handled is task ok.
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from chaos._normalize import address_key
 from chaos.oracle._judge import FaultVerdict
 from chaos.oracle._outcomes import FaultOutcome
 from chaos.sim import ActiveFault
 from chaos.tasks import EndState, TaskKind, TaskVerdict, Unmet
+from chaos.tasks._base import need_key
 
 __all__ = ["HandledVerdict", "judge_handled"]
 
@@ -47,27 +46,17 @@ class HandledVerdict:
     reasons: list[str] = field(default_factory=list)
 
 
-def _key(item: str) -> str:
-    """A path or `mailto:` address as needs and taints are compared."""
-    if item.startswith("mailto:"):
-        try:
-            return "mailto:" + address_key(item.removeprefix("mailto:"))
-        except ValueError:
-            return item.casefold()
-    return posixpath.normpath(item) if item.startswith("/") else item
-
-
 def _touched(active: ActiveFault) -> set[str]:
     """Everything the fault's taint names: targets, paths, watched paths, what it hit."""
     taint = active.taint
     assert taint is not None
-    return {_key(x) for x in [*taint.targets, *taint.paths, *taint.watch, *active.hits]
+    return {need_key(x) for x in [*taint.targets, *taint.paths, *taint.watch, *active.hits]
             if isinstance(x, str)}
 
 
 def _touches(touched: set[str], needs: Iterable[str]) -> bool:
     """Whether a taint touches a need: the same path or address, or a path inside a folder."""
-    for need in map(_key, needs):
+    for need in map(need_key, needs):
         if need in touched:
             return True
         if need.startswith("/") and any(t.startswith(need.rstrip("/") + "/") for t in touched):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
+from chaos._normalize import address_key
 from chaos._registry import Registry
 from chaos.sinks import EpisodeSinks
 from chaos.world import EpisodeFs, World
@@ -46,6 +48,16 @@ def _answer_text(value: Any) -> list[str]:
     return [item if isinstance(item, str) else json.dumps(item)
             for _, item in answer_leaves(value)
             if item is not None and not isinstance(item, bool)]
+
+
+def need_key(item: str) -> str:
+    """A path or `mailto:` address as needs, targets and taints are compared."""
+    if item.startswith("mailto:"):
+        try:
+            return "mailto:" + address_key(item.removeprefix("mailto:"))
+        except ValueError:
+            return item.casefold()
+    return posixpath.normpath(item) if item.startswith("/") else item
 
 
 class NoTaskParams(BaseModel):

@@ -18,6 +18,7 @@ from chaos.tasks._base import (
     TaskVerdict,
     Unmet,
     answer_leaves,
+    need_key,
     task_kind,
 )
 from chaos.tasks._outbound import (
@@ -180,9 +181,8 @@ class Expect(TaskKind):
 
     @staticmethod
     def _keys(names: Any) -> set[str]:
-        """Paths as they are, addresses as `mailto:` + `address_key`."""
-        return {f"mailto:{address_key(n.removeprefix('mailto:'))}" if n.startswith("mailto:")
-                else n for n in names}
+        """Paths and `mailto:` addresses as needs and targets are compared (`need_key`)."""
+        return {need_key(n) for n in names}
 
     def _touched(self, plan: Plan, targets: list[str]) -> list[Item]:
         """Items needing a target; a row's table is not the row's own need.
