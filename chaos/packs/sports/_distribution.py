@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 from chaos._normalize import address_key, link_key, links, phone_key, platform_key
 from chaos.sinks import VIDEO_HOST, UploadRecord
 from chaos.tasks._base import EndState, Shipped
-from chaos.tasks._outbound import deliveries, mails_to
+from chaos.tasks._outbound import deliveries, mails_to, sent_artifacts
 from chaos.world import sha256
 from chaos.world._integrity import check_integrity
 
@@ -50,25 +51,18 @@ def outbound_artifacts(end: EndState) -> list[Shipped]:
     """Uploads, mail attachments and deliveries, SMS: everything that left."""
     by_digest = {c.digest: c.clip_id for c in end.world.truth.clips}
     out: list[Shipped] = []
-    for upload in end.sinks.uploads:
-        for item in upload.items:
-            out.append(Shipped(f"upload:{upload.platform}", item.path, item.digest,
-                               by_digest.get(item.digest)))
-    for mail in end.sinks.mail:
-        for address in sorted({address_key(a) for a in mail.envelope_to}):
-            out.append(Shipped("mail", f"mailto:{address}", None, address))
-        for attachment in mail.attachments:
-            out.append(Shipped("mail", attachment.filename or "(unnamed attachment)",
-                               attachment.digest, "attachment", attachment.findings))
-        for link in _video_links(mail.text):
+    for s in sent_artifacts(end):
+        if s.sink.startswith("upload:"):  # a clip stands for its shot-list id
+            s = replace(s, subject=by_digest.get(s.digest or ""))
+        elif s.sink == "mail" and not s.path.startswith("mailto:"):
+            s = replace(s, subject="attachment")
+        out.append(s)
+    # The video links mail and texts carry: a link to no upload is a dead link that left.
+    for sink, texts in (("mail", [m.text for m in end.sinks.mail]),
+                        ("sms", [t.text for t in end.sinks.sms])):
+        for link in (link for text in texts for link in _video_links(text)):
             findings = () if _upload_at(end, link) is not None else ("dead_link",)
-            out.append(Shipped("mail", link, None, "link", findings))
-    for sms in end.sinks.sms:
-        out.append(Shipped("sms", f"tel:{phone_key(sms.to)}", None, phone_key(sms.to)))
-        for link in _video_links(sms.text):
-            upload = _upload_at(end, link)
-            findings = () if upload is not None else ("dead_link",)
-            out.append(Shipped("sms", link, None, "link", findings))
+            out.append(Shipped(sink, link, None, "link", findings))
     return out
 
 
