@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from chaos.models.scripted._policies import Style
 
-__all__ = ["ATTEMPTS", "Step", "brief_text", "delegate", "error_code", "inline", "load",
-           "retrying", "rows", "sending", "transient"]
+__all__ = ["ATTEMPTS", "Step", "brief_text", "checksum_lines", "delegate", "error_code",
+           "inline", "load", "retrying", "rows", "sending", "transient"]
 
 Step = Generator[tuple[str, dict[str, Any]], str, None]
 #: Most tries of one delivery by an agent that retries.
@@ -41,6 +41,20 @@ def rows(text: str) -> list[dict[str, str]]:
 #: What a temporary failure's text says: an HTTP 429/502/503/504 (an upload), "try again".
 _TEMPORARY = re.compile(r"(?<![\w/.])(429|502|503|504)(?![\w/.])|temporarily|try again later",
                         re.IGNORECASE)
+
+
+def checksum_lines(text: str) -> dict[str, str]:
+    """A SHA256SUMS file's {name as listed: sha256}, as `sha256sum -c` reads it.
+
+    `<digest>  <name>` (text mode) or `<digest> *<name>` (binary mode); other lines skipped.
+    """
+    sums = {}
+    for line in text.splitlines():
+        digest, _, name = line.strip().partition(" ")
+        name = name.strip().removeprefix("*")
+        if name and re.fullmatch(r"[0-9a-fA-F]{64}", digest):
+            sums[name] = digest.lower()
+    return sums
 
 
 def transient(text: str) -> bool:

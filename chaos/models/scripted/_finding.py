@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from chaos.models.scripted._common import Step, load, retrying, transient
+from chaos.models.scripted._common import Step, checksum_lines, load, retrying, transient
 
 if TYPE_CHECKING:
     from chaos.models.scripted._policies import Style
@@ -137,13 +137,9 @@ def _checksums(spec: dict[str, Any], style: Style) -> Step:
     for path in listed.get("matches", []):
         read = (yield from retrying("read_file", path, style)) or {}
         folder = posixpath.dirname(path)
-        for line in str(read.get("content", "")).splitlines():
-            digest, _, name = line.strip().partition(" ")
-            name = name.strip().lstrip("*")
-            if name and re.fullmatch(r"[0-9a-fA-F]{64}", digest):
-                full = posixpath.normpath(posixpath.join(folder, name))
-                sums.setdefault(posixpath.dirname(full), {})[posixpath.basename(full)] = \
-                    digest.lower()
+        for name, digest in checksum_lines(str(read.get("content", ""))).items():
+            full = posixpath.normpath(posixpath.join(folder, name))
+            sums.setdefault(posixpath.dirname(full), {})[posixpath.basename(full)] = digest
     return sums
 
 

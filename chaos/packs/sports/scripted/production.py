@@ -6,7 +6,14 @@ import json
 import posixpath
 from typing import TYPE_CHECKING, Any
 
-from chaos.models.scripted._common import Step, delegate, inline, load, retrying
+from chaos.models.scripted._common import (
+    Step,
+    checksum_lines,
+    delegate,
+    inline,
+    load,
+    retrying,
+)
 from chaos.packs.sports.scripted._helpers import clip_ids, matches
 from chaos.packs.sports.scripted.distribution import distribute
 
@@ -127,12 +134,7 @@ def produce(brief: dict[str, Any], ctx: PolicyContext, style: Style) -> Step:
 def _checksums(brief: dict[str, Any], style: Style) -> Step:
     """The match's `clips/SHA256SUMS` as {file name: sha256}, for a careful agent."""
     table = yield from _read(f"{brief['match_dir']}/clips/SHA256SUMS", style)
-    sums = {}
-    for line in str(table.get("content", "")).splitlines():
-        digest, _, name = line.partition("  ")
-        if name:
-            sums[name] = digest
-    return sums
+    return checksum_lines(str(table.get("content", "")))
 
 
 def _info(path: str, style: Style) -> Step:
