@@ -59,16 +59,39 @@ def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel]:
     return model
 
 
-def _world_problems(profile: Profile) -> list[Problem]:
+class _SeedWorld:
+    """The world of the profile's first seed, built once for every check that reads it.
+
+    A declared world at the limits takes seconds to build; each check used to build its own.
+    """
+
+    def __init__(self, profile: Profile) -> None:
+        self._profile = profile
+        self._built: Any = None
+
+    def get(self) -> Any:
+        """The world; raises what building it raised (every time it is asked)."""
+        from chaos.runner import build_world
+
+        if self._built is None:
+            try:
+                self._built = build_world(self._profile, self._profile.seed)
+            except Exception as exc:  # noqa: BLE001 - kept, and raised to each caller
+                self._built = exc
+        if isinstance(self._built, Exception):
+            raise self._built
+        return self._built
+
+
+def _world_problems(profile: Profile, seed_world: _SeedWorld) -> list[Problem]:
     """Explicit files that collide with the world; fault targets that name nothing in it."""
     from chaos.faults import NEEDED, fault_kinds, selector_problems
     from chaos.faults._base import unknown_tag
-    from chaos.runner import build_world
     from chaos.world import DeclaredFileError
 
     problems: list[Problem] = []
     try:
-        world = build_world(profile, profile.seed)
+        world = seed_world.get()
     except DeclaredFileError as exc:
         return [(exc.loc, str(exc))]
     except (OSError, ValueError) as exc:
@@ -96,14 +119,13 @@ def _world_problems(profile: Profile) -> list[Problem]:
     return problems
 
 
-def _truth_problems(profile: Profile) -> list[Problem]:
+def _truth_problems(profile: Profile, seed_world: _SeedWorld) -> list[Problem]:
     """A task kind that reads a generator's ground truth, in a world of declared files only."""
-    from chaos.runner import build_world
     from chaos.tasks import task_kinds
 
     task = task_kinds.get(profile.task.kind)()
     try:
-        task.brief(build_world(profile, profile.seed),
+        task.brief(seed_world.get(),
                    task.params_of(profile.task), profile.task.prompt)
     except (AttributeError, TypeError, KeyError, ValueError):
         return [(("task", "kind"), f"task kind '{profile.task.kind}' needs a world generator's "
@@ -174,16 +196,15 @@ def _scripted_problems(profile: Profile) -> list[Problem]:
     return problems
 
 
-def _task_world_problems(profile: Profile) -> list[Problem]:
+def _task_world_problems(profile: Profile, seed_world: _SeedWorld) -> list[Problem]:
     """What the task names that the world of the profile's first seed lacks."""
-    from chaos.runner import build_world
     from chaos.tasks import TaskKind, task_kinds
 
     kind = task_kinds.get(profile.task.kind)
     if kind.world_problems is TaskKind.world_problems:
-        return []  # nothing to check: no need to build the world again
+        return []  # nothing to check
     try:
-        world = build_world(profile, profile.seed)
+        world = seed_world.get()
     except Exception:  # noqa: BLE001  (the world's own checks report why)
         return []
     return kind().world_problems(world, kind.params_of(profile.task))
@@ -204,8 +225,9 @@ def check_references(profile: Profile) -> list[Problem]:
     from chaos.world import world_generators
 
     problems: list[Problem] = []
+    seed_world = _SeedWorld(profile)
     if profile.world.generator is None:
-        problems += _world_problems(profile)
+        problems += _world_problems(profile, seed_world)
     elif profile.world.generator not in world_generators:
         problems.append(
             (("world", "generator"), world_generators.unknown_message(profile.world.generator))
@@ -215,7 +237,7 @@ def check_references(profile: Profile) -> list[Problem]:
         world_problems = _params_problems(entry.params, profile.world.params, ("world", "params"))
         problems += world_problems
         if not world_problems:
-            problems += _world_problems(profile)
+            problems += _world_problems(profile, seed_world)
     agents = profile.chain.agents
     names = sorted(agents)
     if profile.chain.entry not in agents:
@@ -271,12 +293,12 @@ def check_references(profile: Profile) -> list[Problem]:
     else:
         kind = task_kinds.get(profile.task.kind)
         task_problems = _params_problems(kind.Params, *kind.spec_input(profile.task))
-        problems += task_problems or _task_world_problems(profile)
+        problems += task_problems or _task_world_problems(profile, seed_world)
         problems += _scripted_problems(profile)
         # A world that failed its schema is salvaged as the empty default: nothing to say.
         if profile.world.generator is None and profile.world.files and not any(
                 p[0][:1] == ("world",) for p in problems):
-            problems += _truth_problems(profile)
+            problems += _truth_problems(profile, seed_world)
     seen: set[str] = set()
     for i, spec in enumerate(profile.faults):
         if spec.id in seen:
