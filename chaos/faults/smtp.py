@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -32,6 +33,12 @@ class MessageSelect(BaseModel):
             raise ValueError("nth counts attempts from 1: write 1 for the first")
         return self
 
+    def picks(self, attempt: int, rng: random.Random) -> bool:
+        """Whether attempt number `attempt` (counted from 0) is hit (a seeded draw with p)."""
+        if self.probability is not None:
+            return rng.random() < self.probability
+        return self.nth is None or attempt + 1 in self.nth
+
 
 class _DataFault(Fault):
     """A fault that answers DATA for the selected attempts."""
@@ -40,11 +47,6 @@ class _DataFault(Fault):
     default_target = None
     reply: ClassVar[str]
     Params = MessageSelect
-
-    def _selected(self, attempt: int, ctx: FaultContext) -> bool:
-        if self.params.probability is not None:
-            return ctx.rng.random() < self.params.probability
-        return self.params.nth is None or attempt + 1 in self.params.nth
 
     def _answer(self, ctx: FaultContext) -> str:
         return self.reply
@@ -55,7 +57,7 @@ class _DataFault(Fault):
         taint = Taint(detail={"reply": self._answer(ctx)}, touch="hit")
 
         def rule(attempt: int, recipients: tuple[str, ...], size: int) -> str | None:
-            if not self._selected(attempt, ctx):
+            if not self.params.picks(attempt, ctx.rng):
                 return None
             for address in recipients:
                 target = f"mailto:{address_key(address)}"

@@ -4,34 +4,26 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field
 
 from chaos._normalize import platform_key
 from chaos.faults._base import Fault, FaultContext, Taint, fault
+from chaos.faults.smtp import MessageSelect
 
 __all__ = ["UploadRejected", "UploadTransient"]
 
 
-class UploadSelect(BaseModel):
+class UploadSelect(MessageSelect):
     """Which uploads (attempts, counted from 1 per episode) the fault refuses.
 
     Attributes:
         nth: Attempt numbers to refuse, e.g. [1] or [1, 2].
         probability: Instead of `nth`, refuse each attempt with this probability (seeded).
-        platform: Only uploads to this platform (any when unset).
+        platform: Only uploads to this platform (any when unset); attempts are then counted
+            on that platform alone.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    nth: list[int] | None = Field([1], description="Attempts to refuse, counted from 1")
-    probability: float | None = Field(None, ge=0, le=1, description="Refuse each attempt "
-                                      "with p (instead of nth)")
     platform: str | None = Field(None, description="Only uploads to this platform")
-
-    @model_validator(mode="after")
-    def _one_way(self) -> UploadSelect:
-        if self.nth is not None and any(n < 1 for n in self.nth):
-            raise ValueError("nth counts attempts from 1: write 1 for the first")
-        return self
 
 
 class _UploadFault(Fault):
@@ -52,10 +44,7 @@ class _UploadFault(Fault):
             if wanted is not None and platform_key(platform) != wanted:
                 return None
             nth = here if wanted is not None else attempt
-            if self.params.probability is not None:
-                if ctx.rng.random() >= self.params.probability:
-                    return None
-            elif self.params.nth is not None and nth + 1 not in self.params.nth:
+            if not self.params.picks(nth, ctx.rng):
                 return None
             # What the refused upload carried is what must still get out (or be reported).
             taint.targets.extend(p for p in paths if p not in taint.targets)
