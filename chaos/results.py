@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "RESULTS_VERSION",
+    "AgentRunResult",
     "EpisodeResult",
     "FaultResult",
     "ProfileRef",
@@ -67,6 +68,18 @@ class UsageResult(_Record):
     cost_usd: float = 0.0
 
 
+class AgentRunResult(_Record):
+    """How a team's own agent ran in the episode (`--agent`, `chain.command`/`function`).
+
+    `wall_ms` is real time, beside the episode's simulated `sim_time_ms`: unlike the rest of
+    the result it differs from run to run.
+    """
+
+    kind: Literal["command", "function"]
+    exit_code: int | None = None
+    wall_ms: int
+
+
 class EpisodeResult(_Record):
     """One episode: its plan, status, task verdict and per-fault outcomes.
 
@@ -89,6 +102,8 @@ class EpisodeResult(_Record):
     usage: UsageResult
     trace: str
     reproduce: str
+    #: Only for a team's own agent: left out of the file otherwise.
+    agent: AgentRunResult | None = Field(None, exclude_if=lambda value: value is None)
 
 
 class RunResults(_Record):

@@ -78,7 +78,7 @@ async def _ask(model: str, base_url: str | None, api_key_env: str | None,
     from chaos.models._faults import ModelFaultRules
     from chaos.models._remote import model_transports
     from chaos.profile import RemoteModelSpec
-    from chaos.sim._episode import _adapter
+    from chaos.sim._episode import model_adapter as _adapter
 
     if problem := model_problem(model):
         raise InputError(problem)

@@ -77,7 +77,7 @@ class AgentSpec(Strict):
             inferred from its tools. Agents handing work on pick sub-agents by role.
     """
 
-    instructions: str
+    instructions: str = ""
     tools: list[str]
     delegates_to: list[str] = []
     model: str | None = None
@@ -439,11 +439,75 @@ class UserToolSpec(Strict):
         return value
 
 
+#: Longest wall-clock time a team's own agent may run in one episode (a day).
+AGENT_TIMEOUT_MAX_S = 86_400.0
+
+
 class ChainSpec(Strict):
-    """The agents and which one receives the task."""
+    """The agents and which one receives the task.
+
+    Attributes:
+        entry: The agent that receives the task; its `finish` is the episode's answer.
+        agents: The chain's agents: their tools (what an outside agent is served too).
+        command: Run the team's own agent instead of the chain's models: a command (a list,
+            or one string split as a shell would) started once per episode, with the
+            episode's MCP server and model gateway in its environment (README).
+        function: Or a Python function `module:attribute`, awaited once per episode as
+            `agent(task, tools, model_base_url)`.
+        timeout_s: Wall-clock seconds the command or function may run before the episode is
+            crashed (default: the profile's `limits.episode_timeout_s`).
+        env: Extra environment variables for the command.
+        cwd: The command's working folder, relative to the profile's folder (default: the
+            profile's folder).
+    """
 
     entry: str
     agents: dict[str, AgentSpec] = Field(max_length=MAX_AGENTS)
+    command: list[Annotated[str, Field(min_length=1, max_length=PATH_MAX)]] | None = Field(
+        None, min_length=1, max_length=1000)
+    function: str | None = Field(None, pattern=rf"^{_DOTTED}:{_DOTTED}$")
+    timeout_s: float | None = Field(None, gt=0, le=AGENT_TIMEOUT_MAX_S)
+    env: dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], str] = Field(
+        {}, max_length=1000)
+    cwd: str | None = Field(None, max_length=PATH_MAX)
+
+    @field_validator("command", mode="before")
+    @classmethod
+    def _split_command(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            import shlex
+
+            try:
+                return shlex.split(value)
+            except ValueError as exc:
+                raise ValueError(f"cannot split the command as a shell would ({exc}); write "
+                                 "it as a list of arguments") from None
+        return value
+
+    @model_validator(mode="after")
+    def _own_agent(self) -> ChainSpec:
+        if self.command is not None and self.function is not None:
+            raise ValueError("chain.command and chain.function both name the agent to run; "
+                             "keep one")
+        if not self.runs_own_agent:
+            for extra in ("timeout_s", "cwd"):
+                if getattr(self, extra) is not None:
+                    raise ValueError(f"chain.{extra} applies to chain.command or chain."
+                                     "function; add one, or remove it")
+            if self.env:
+                raise ValueError("chain.env applies to chain.command; add one, or remove it")
+            for name, agent in self.agents.items():
+                if not agent.instructions.strip():
+                    raise ValueError(f"chain.agents.{name}.instructions is empty: the chain's "
+                                     "agents run on the models under test and need their "
+                                     "instructions (only a chain.command or chain.function "
+                                     "agent may leave them out)")
+        return self
+
+    @property
+    def runs_own_agent(self) -> bool:
+        """Whether a team's own agent (command or function) acts instead of the chain's models."""
+        return self.command is not None or self.function is not None
 
 
 class TaskSpec(Strict):

@@ -183,7 +183,8 @@ class ChainRunner:
         return self._result_model if agent == self.profile.chain.entry else None
 
     # -- agents ----------------------------------------------------------------------------
-    def _schemas(self, name: str, spec: AgentSpec) -> tuple[ToolSchema, ...]:
+    def schemas(self, name: str, spec: AgentSpec) -> tuple[ToolSchema, ...]:
+        """The tools agent `name` is offered, as its model sees them."""
         out = []
         for tool_name in spec.tools:
             definition = tools.get(tool_name)
@@ -210,15 +211,23 @@ class ChainRunner:
             text += f"\nYou can delegate to: {', '.join(spec.delegates_to)}."
         return text + "\nWork only through your tools. End by calling finish."
 
-    def _call_model(self, name: str, invocation: str,
-                    request: ModelRequest) -> Generator[Any, Any, ModelTurn]:
+    def _call_model(self, name: str, invocation: str, request: ModelRequest,
+                    attempts: int | None = None) -> Generator[Any, Any, ModelTurn]:
         """One model call, retried by the profile's policy in simulated time.
+
+        Args:
+            name: The agent.
+            invocation: Its invocation (`editor#2`).
+            request: What the model is asked.
+            attempts: How many attempts (None: the profile's retry policy). The gateway makes
+                one: the agent's own client retries, as it would against the provider.
 
         Raises:
             ProviderError: When the error is not retryable or the attempts run out.
         """
         retry = self.profile.limits.retry
-        for attempt in range(1, retry.attempts + 1):
+        attempts = retry.attempts if attempts is None else attempts
+        for attempt in range(1, attempts + 1):
             try:
                 turn = yield self.driver.await_(self.models[name].complete(request))
                 if self.monitor is not None:
@@ -227,7 +236,7 @@ class ChainRunner:
             except ProviderError as exc:
                 if self.monitor is not None:
                     self.monitor.after_model(name, len(self.trace), int(self.env.now))
-                last = attempt == retry.attempts or not exc.retryable
+                last = attempt == attempts or not exc.retryable
                 wait = min(retry.max_backoff_ms, retry.backoff_ms * 2 ** (attempt - 1))
                 if exc.retry_after_s is not None:
                     wait = max(wait, round(exc.retry_after_s * 1000))
@@ -238,6 +247,39 @@ class ChainRunner:
                     raise
                 yield self.env.timeout(wait)
         raise AssertionError("unreachable")
+
+    def model_step(self, name: str, invocation: str, step: int, request: ModelRequest,
+                   attempts: int | None = None) -> Generator[Any, Any, ModelTurn]:
+        """One model turn of an agent: the call, its simulated latency, usage, cost, trace.
+
+        Raises:
+            ProviderError: When the call fails for good (see `_call_model`).
+        """
+        if self.monitor is not None:
+            self.monitor.on_event(Event("model_call", name), int(self.env.now))
+        turn: ModelTurn = yield from self._call_model(name, invocation, request, attempts)
+        latency = draw_latency(self.profile.limits.model_latency, self.latency_rng)
+        yield self.env.timeout(latency)
+        self.model_calls += 1
+        self.usage[0] += turn.usage.input_tokens
+        self.usage[1] += turn.usage.output_tokens
+        price = self.prices.get(name)
+        if price is not None:
+            self.cost_usd += (turn.usage.input_tokens * price.input_per_mtok
+                              + turn.usage.output_tokens * price.output_per_mtok) / 1e6
+        self.emit(
+            "model_called",
+            agent=name,
+            invocation=invocation,
+            step=step,
+            latency_ms=latency,
+            text=_cap(turn.text),
+            tool_calls=[c.name for c in turn.tool_calls],
+            finish_reason=turn.finish_reason,
+            input_tokens=turn.usage.input_tokens,
+            output_tokens=turn.usage.output_tokens,
+        )
+        return turn
 
     def run_agent(
         self, name: str, task: str, parent: str | None = None
@@ -250,7 +292,7 @@ class ChainRunner:
         spec = self.profile.chain.agents[name]
         count = self._invocations[name] = self._invocations.get(name, 0) + 1
         invocation = f"{name}#{count}"
-        schemas = self._schemas(name, spec)
+        schemas = self.schemas(name, spec)
         messages = [Message("system", self._system(name, spec)), Message("user", task)]
         self.emit(
             "agent_started", agent=name, invocation=invocation, parent=parent, task=_cap(task)
@@ -266,30 +308,7 @@ class ChainRunner:
                     f"tool-call arguments after {step - 1} model calls (no model context holds "
                     "that much)")
             request = ModelRequest(invocation, name, tuple(messages), schemas)
-            if self.monitor is not None:
-                self.monitor.on_event(Event("model_call", name), int(self.env.now))
-            turn: ModelTurn = yield from self._call_model(name, invocation, request)
-            latency = draw_latency(self.profile.limits.model_latency, self.latency_rng)
-            yield self.env.timeout(latency)
-            self.model_calls += 1
-            self.usage[0] += turn.usage.input_tokens
-            self.usage[1] += turn.usage.output_tokens
-            price = self.prices.get(name)
-            if price is not None:
-                self.cost_usd += (turn.usage.input_tokens * price.input_per_mtok
-                                  + turn.usage.output_tokens * price.output_per_mtok) / 1e6
-            self.emit(
-                "model_called",
-                agent=name,
-                invocation=invocation,
-                step=step,
-                latency_ms=latency,
-                text=_cap(turn.text),
-                tool_calls=[c.name for c in turn.tool_calls],
-                finish_reason=turn.finish_reason,
-                input_tokens=turn.usage.input_tokens,
-                output_tokens=turn.usage.output_tokens,
-            )
+            turn: ModelTurn = yield from self.model_step(name, invocation, step, request)
             messages.append(Message("assistant", turn.text, turn.tool_calls))
             held += len(turn.text or "") + sum(_chars(c.arguments) for c in turn.tool_calls)
             if not turn.tool_calls:
@@ -305,7 +324,7 @@ class ChainRunner:
                 messages.append(Message("user", "Call finish with your final answer."))
                 continue
             for call in turn.tool_calls:
-                text, finished, answer = yield from self._run_tool(name, invocation, spec, call)
+                text, finished, answer = yield from self.run_tool(name, invocation, spec, call)
                 messages.append(Message("tool", text, tool_call_id=call.id, name=call.name))
                 held += len(text)
                 if finished:
@@ -322,9 +341,14 @@ class ChainRunner:
         self.emit("agent_finished", agent=name, invocation=invocation, status="step_limit")
         raise StepLimitReached(f"step limit of {limit} model calls reached")
 
-    def _run_tool(
+    def run_tool(
         self, agent: str, invocation: str, spec: AgentSpec, call: Any
     ) -> Generator[Any, Any, tuple[str, bool, Any]]:
+        """Run one tool call of `agent`: (the text it gets back, whether it finished, answer).
+
+        Faults see the call before and after, the trace records both ends, and simulated tool
+        latency passes. Tool errors come back as text, as the agent would read them.
+        """
         self.emit(
             "tool_called",
             agent=agent,

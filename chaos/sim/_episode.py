@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shlex
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -11,26 +10,24 @@ from typing import Any
 
 import simpy
 
-from chaos._clock import sim_seconds
 from chaos._redact import redact
 from chaos._seeding import derive_rng
 from chaos.faults import fault_kinds
 from chaos.mail import MailServer
-from chaos.models import build_model, model_spec
+from chaos.models import build_model
 from chaos.models._faults import FaultTransport, FaultyModel, ModelFaultRules
 from chaos.profile import Profile
 from chaos.results import EpisodeResult, FaultResult, TaskResult, UsageResult
-from chaos.sim._chain import ChainRunner, StepLimitReached
-from chaos.sim._driver import DeadlineExceeded, SimDriver
-from chaos.sim._monitor import ActiveFault, FaultMonitor
+from chaos.sim._chain import ChainRunner
+from chaos.sim._monitor import ActiveFault
 from chaos.sim._plan import EpisodePlan
 from chaos.sim._triggers import TriggerState
 from chaos.sinks import EpisodeSinks
 from chaos.tasks import EndState, task_kinds
-from chaos.world import EpisodeFs, World, materialize_world
+from chaos.world import EpisodeFs, World
 
-__all__ = ["EpisodeRun", "crashed_run", "plan_faults", "reproduce_command", "run_episode",
-           "task_facts"]
+__all__ = ["EpisodeRun", "crashed_run", "finish_episode", "model_adapter", "plan_faults",
+           "reproduce_command", "run_episode", "task_facts"]
 
 
 @dataclass
@@ -120,64 +117,21 @@ async def run_episode(plan: EpisodePlan, profile: Profile, world: World,
 async def _run(plan: EpisodePlan, profile: Profile, world: World, mail: MailServer | None,
                record: Path | None, replay: Path | None,
                only_faults: Collection[str] | None) -> EpisodeRun:
-    env = simpy.Environment()
-    driver = SimDriver(env)
-    fs = materialize_world(world, profile.limits.disk_quota_mb * 1024 * 1024)
-    fs.clock = lambda: sim_seconds(int(env.now))
-    task = task_kinds.get(profile.task.kind)()
-    adapters: dict[str, Any] = {}
-    models, prices = {}, {}
-    provider_faults = ModelFaultRules()
-    for name, agent in profile.chain.agents.items():
-        spec = model_spec(agent.model or plan.model, profile.models)
-        if spec.id not in adapters:
-            adapters[spec.id] = _adapter(spec, provider_faults, record, replay)
-        models[name] = adapters[spec.id]
-        prices[name] = getattr(spec, "price", None)
-    task_params = task.params_of(profile.task)
-    facts = task.facts(world, task_params)
-    faults = plan_faults(profile, world, plan.seed, only_faults, facts) \
-        if plan.arm == "chaos" else []
-    sinks = EpisodeSinks(plan.key, lambda: int(env.now), mail)
-    runner = ChainRunner(
-        profile,
-        env,
-        driver,
-        fs,
-        models,
-        None,
-        task.Result,
-        derive_rng(profile.name, plan.seed, plan.arm, "latency"),
-        sinks,
-    )
-    runner.prices = prices
-    monitor = FaultMonitor(faults, world, fs, runner.emit, sinks.smtp_rules, runner.hooks,
-                           provider_faults, facts, sinks.upload_rules)
-    runner.monitor = monitor
-    runner.emit("episode_started", key=plan.key, model=plan.model, seed=plan.seed, arm=plan.arm)
-    entry = profile.chain.entry
-    crashed: str | None = None
-    try:
-        monitor.start(0)
-        for at_ms, active in monitor.timed():
-            env.process(_at(env, at_ms, lambda a=active: monitor.at_time(a, int(env.now))))
-        brief = task.brief(world, task_params, profile.task.prompt)
-        process = env.process(runner.run_agent(entry, brief))
-        await driver.run(process, profile.limits.deadline_ms)
-    except DeadlineExceeded as exc:
-        crashed = str(exc)
-    except StepLimitReached as exc:
-        crashed = f"entry agent '{entry}' stopped without an answer: {exc}"
-    except Exception as exc:  # an agent's or provider's failure must not stop a sweep
-        if os.environ.get("CHAOS_DEBUG"):
-            raise
-        crashed = redact(f"{type(exc).__name__}: {exc}")
-    finally:
-        driver.cancel()
-        sinks.close()
-        for adapter in adapters.values():
-            if hasattr(adapter, "aclose"):
-                await adapter.aclose()
+    from chaos.sim._session import EpisodeSession
+
+    session = EpisodeSession(plan, profile, world, mail, record, replay, only_faults)
+    if profile.chain.runs_own_agent:
+        from chaos.agents import run_own_agent
+
+        return await run_own_agent(session, profile.chain)
+    await session.run_chain()
+    return await session.close()
+
+
+def finish_episode(session: Any, crashed: str | None, **extra: Any) -> EpisodeRun:
+    """The episode's trailing events, its judged result and trace (`EpisodeSession.close`)."""
+    runner, sinks, entry = session.runner, session.sinks, session.entry
+    sinks.close()
     if crashed is None and runner.final is None:
         crashed = f"entry agent '{entry}' ended without calling finish"
     finish_ms = next(
@@ -195,12 +149,14 @@ async def _run(plan: EpisodePlan, profile: Profile, world: World, mail: MailServ
                          "size": a.size, "findings": list(a.findings)}
                         for a in mail.attachments])
     runner.emit("episode_finished", status="crashed" if crashed else "completed", error=crashed)
-    end = EndState(runner.final, fs, world, sinks, task_params, runner.trace)
+    end = EndState(runner.final, session.fs, session.world, sinks, session.task_params,
+                   runner.trace)
     try:
-        return EpisodeRun(_result(plan, task, end, faults, runner, crashed, finish_ms, env,
-                                  only_faults), runner.trace)
+        return EpisodeRun(_result(session.plan, session.task, end, session.faults, runner,
+                                  crashed, finish_ms, session.env, session.only_faults, extra),
+                          runner.trace)
     finally:
-        _untangle(fs, runner, sinks, provider_faults)
+        _untangle(session.fs, runner, sinks, session.provider_faults)
 
 
 def _untangle(fs: EpisodeFs, runner: ChainRunner, sinks: EpisodeSinks,
@@ -224,7 +180,8 @@ def _untangle(fs: EpisodeFs, runner: ChainRunner, sinks: EpisodeSinks,
 
 def _result(plan: EpisodePlan, task: Any, end: EndState, faults: list[ActiveFault],
             runner: ChainRunner, crashed: str | None, finish_ms: int | None,
-            env: simpy.Environment, only_faults: Collection[str] | None) -> EpisodeResult:
+            env: simpy.Environment, only_faults: Collection[str] | None,
+            extra: dict[str, Any]) -> EpisodeResult:
     """Judge the end state and the faults: the episode's result."""
     from chaos.oracle import judge_fault, judge_handled, judge_task
 
@@ -265,6 +222,7 @@ def _result(plan: EpisodePlan, task: Any, end: EndState, faults: list[ActiveFaul
         trace=f"traces/{plan.key}.jsonl",
         reproduce=reproduce_command(plan, None if only_faults is None or plan.arm == "clean"
                                     else [active.spec.id for active in faults]),
+        **extra,
     )
 
 
@@ -282,13 +240,7 @@ def crashed_run(plan: EpisodePlan, error: str) -> EpisodeRun:
                                                error=result.error)])
 
 
-def _at(env: simpy.Environment, at_ms: int, action: Any) -> Any:
-    """A simpy process that runs `action` at simulated `at_ms`."""
-    yield env.timeout(max(0, at_ms - int(env.now)))
-    action()
-
-
-def _adapter(spec: Any, rules: ModelFaultRules, record: Path | None = None,
+def model_adapter(spec: Any, rules: ModelFaultRules, record: Path | None = None,
              replay: Path | None = None) -> Any:
     """A model adapter with the episode's provider faults between it and its provider."""
     from chaos.models import model_slug
