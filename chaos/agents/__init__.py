@@ -1,8 +1,11 @@
 """The team's own agent in the episode's world: MCP server, model gateway, commands, functions.
 
-Built in the areas of issue 15; see README "Test your own agent".
+See README "Test your own agent". A function agent is `async def agent(task, tools,
+model_base_url)`, `tools` an `EpisodeTools`.
 """
 
+from chaos.agents._function import EpisodeTools
 from chaos.agents._own import run_own_agent
+from chaos.agents._server import Endpoints, serve_episode
 
-__all__ = ["run_own_agent"]
+__all__ = ["Endpoints", "EpisodeTools", "run_own_agent", "serve_episode"]
