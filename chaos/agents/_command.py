@@ -88,10 +88,11 @@ def agent_environment(session: Any, endpoints: Any, task_file: Path,
 
 
 def answer_on_stdout(text: str) -> dict[str, Any] | None:
-    """The last JSON object printed on stdout (one that starts a line), or None.
+    """The last JSON object printed on stdout, or None.
 
-    Pretty-printed objects count; of the objects found, the one that ends last wins, and
-    of those the outermost.
+    The object starts a line and ends one (pretty-printed objects count); of the objects
+    found, the one that ends last wins, and of those the outermost. An empty object is no
+    answer: noise such as `{}` in binary output must not pass for one.
     """
     decoder = json.JSONDecoder()
     starts, at = [], 0
@@ -106,8 +107,11 @@ def answer_on_stdout(text: str) -> dict[str, Any] | None:
             value, end = decoder.raw_decode(text, start)
         except ValueError:
             continue
-        if isinstance(value, dict) and (best is None or end > best[0]
-                                        or end == best[0] and start < best[1]):
+        line_end = text.find("\n", end)
+        if text[end:len(text) if line_end == -1 else line_end].strip():
+            continue  # more on the object's last line: not an object printed on its own
+        if isinstance(value, dict) and value and (best is None or end > best[0]
+                                                  or end == best[0] and start < best[1]):
             best = (end, start, value)
     return best[2] if best else None
 

@@ -107,7 +107,18 @@ class EpisodeTools:
 
 
 def register_function(function: AgentFunction) -> str:
-    """Make an in-process function nameable as `module:attr` (for `chain.function`)."""
+    """Make an in-process function nameable as `module:attr` (for `chain.function`).
+
+    A function its module holds at top level is named where it lives (reproduce commands
+    then name it too); any other (a closure, a lambda) gets a name valid in this process.
+    """
+    module = sys.modules.get(getattr(function, "__module__", "") or "")
+    qualname = getattr(function, "__qualname__", "")
+    value: Any = module
+    for part in qualname.split("."):
+        value = getattr(value, part, None)
+    if module is not None and value is function:
+        return f"{module.__name__}:{qualname}"
     name = f"agent_{next(_numbers)}"
     setattr(registered, name, function)
     return f"{__name__}:registered.{name}"

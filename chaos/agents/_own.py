@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-__all__ = ["agent_folder", "run_own_agent"]
-
-
-def agent_folder(session: Any, chain: Any) -> Path:
-    """Where the agent runs: `chain.cwd` from the profile's folder, or the profile's folder."""
-    folder = Path(session.plan.profile_path).resolve().parent
-    return folder / chain.cwd if chain.cwd else folder
+__all__ = ["run_own_agent"]
 
 
 async def run_own_agent(session: Any, chain: Any) -> Any:
@@ -21,16 +14,38 @@ async def run_own_agent(session: Any, chain: Any) -> Any:
     `crashed` with the reason; it never raises. Cancelled (the run's own episode timeout),
     the agent is ended all the same.
     """
+    from chaos.agents._options import agent_folder_of
     from chaos.agents._server import gateway_key
 
     timeout_s = chain.timeout_s or session.profile.limits.episode_timeout_s
     key = gateway_key()
-    folder = agent_folder(session, chain)
+    folder = agent_folder_of(session.plan.profile_path, chain)
     if chain.command is not None:
         from chaos.agents._command import run_command_agent
 
-        return await run_command_agent(session, chain.command, folder, timeout_s, chain.env,
-                                       key)
-    from chaos.agents._function import run_function_agent
+        run = await run_command_agent(session, chain.command, folder, timeout_s, chain.env,
+                                      key)
+    else:
+        from chaos.agents._function import run_function_agent
 
-    return await run_function_agent(session, chain.function, folder, timeout_s, key)
+        run = await run_function_agent(session, chain.function, folder, timeout_s, key)
+    return without_secret(run, key)
+
+
+def without_secret(run: Any, secret: str) -> Any:
+    """`run` with `secret` masked in its result and trace, wherever the agent echoed it.
+
+    An agent may put its gateway key anywhere: an answer (which the oracle's reasons quote),
+    a file it writes, a report. The trace masks key-shaped text as it records; the result's
+    reasons are the oracle's words and are not.
+    """
+    from chaos._redact import MASK
+
+    text = run.result.model_dump_json()
+    if secret in text:
+        run.result = type(run.result).model_validate_json(text.replace(secret, MASK))
+    for index, event in enumerate(run.trace):
+        text = event.model_dump_json()
+        if secret in text:
+            run.trace[index] = type(event).model_validate_json(text.replace(secret, MASK))
+    return run

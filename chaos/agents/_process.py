@@ -94,7 +94,8 @@ async def run_process(argv: Sequence[str], cwd: Path, env: Mapping[str, str], ti
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
             start_new_session=True)
     except (OSError, ValueError) as exc:  # ValueError: a NUL byte in an argument
-        return ProcessOutcome(None, _ms_since(started), start_error=str(exc))
+        return ProcessOutcome(None, _ms_since(started),
+                              start_error=_start_error(exc, argv[0] if argv else "", cwd))
     out, err = _Tail(STDOUT_TAIL), _Tail(STDERR_TAIL)
     readers = [asyncio.ensure_future(out.drain(proc.stdout)),
                asyncio.ensure_future(err.drain(proc.stderr))]
@@ -168,6 +169,20 @@ def _signal_group(group: int, sig: int) -> bool:
     except PermissionError:  # only a zombie left, or the id was taken by another user
         return False
     return True
+
+
+def _start_error(exc: Exception, program: str, cwd: Path) -> str:
+    """Why the command did not start, naming the file (the program, or its folder).
+
+    Not every event loop names the file in the error (uvloop does not): the folder is
+    checked here, so a missing file is otherwise the program.
+    """
+    text = str(exc)
+    if not isinstance(exc, OSError) or "'" in text:
+        return text
+    if not cwd.is_dir():
+        return f"{text}: {str(cwd)!r} (the working folder)"
+    return f"{text}: {str(exc.filename or program)!r}"
 
 
 def _ms_since(started: float) -> int:
