@@ -8,7 +8,8 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-__all__ = ["check_function", "reproduce_options", "with_agent"]
+__all__ = ["agent_folder_of", "check_function", "check_installed", "reproduce_options",
+           "with_agent"]
 
 
 def with_agent(loaded: Any, options: Any) -> Any:
@@ -40,9 +41,28 @@ def with_agent(loaded: Any, options: Any) -> Any:
         chain = chain.model_copy(update=update)
         profile = loaded.profile.model_copy(update={"chain": chain})
         loaded = dataclasses.replace(loaded, profile=profile)
+    if chain.runs_own_agent:
+        check_installed()
     if chain.function is not None:
         check_function(chain.function, agent_folder_of(loaded.path, chain))
     return loaded
+
+
+def check_installed() -> None:
+    """Fail before anything runs when the packages serving an own agent are missing.
+
+    Raises:
+        chaos.errors.InputError: Naming the extra to install.
+    """
+    import importlib.util
+
+    from chaos.errors import InputError
+
+    missing = [name for name in ("mcp", "uvicorn", "starlette")
+               if importlib.util.find_spec(name) is None]
+    if missing:
+        raise InputError(f"running your own agent needs {', '.join(missing)}: pip install "
+                         "'chaos-sim[agents]'")
 
 
 def agent_folder_of(profile_path: str, chain: Any) -> Path:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import os
 from typing import Any
 
 __all__ = ["run_own_agent"]
@@ -20,15 +23,29 @@ async def run_own_agent(session: Any, chain: Any) -> Any:
     timeout_s = chain.timeout_s or session.profile.limits.episode_timeout_s
     key = gateway_key()
     folder = agent_folder_of(session.plan.profile_path, chain)
-    if chain.command is not None:
-        from chaos.agents._command import run_command_agent
+    try:
+        if chain.command is not None:
+            from chaos.agents._command import run_command_agent
 
-        run = await run_command_agent(session, chain.command, folder, timeout_s, chain.env,
-                                      key)
-    else:
-        from chaos.agents._function import run_function_agent
+            run = await run_command_agent(session, chain.command, folder, timeout_s,
+                                          chain.env, key)
+        else:
+            from chaos.agents._function import run_function_agent
 
-        run = await run_function_agent(session, chain.function, folder, timeout_s, key)
+            run = await run_function_agent(session, chain.function, folder, timeout_s, key)
+    except asyncio.CancelledError:
+        # The run's own episode timeout: the agent is ended already; free the session's
+        # models too, then let the cancellation through (the run records the timeout).
+        if not getattr(session, "_closed", False):
+            session.end("cancelled")
+            with contextlib.suppress(Exception):
+                await session.close()
+        raise
+    except Exception as exc:  # serving failed (no port left...): this episode only
+        if os.environ.get("CHAOS_DEBUG") or getattr(session, "_closed", False):
+            raise
+        run = await session.close(crashed="chaos could not serve the episode to the agent: "
+                                          f"{type(exc).__name__}: {exc}")
     return without_secret(run, key)
 
 

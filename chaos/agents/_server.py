@@ -116,7 +116,9 @@ async def serve_apps(mcp_app: ASGIApp, gateway_app: ASGIApp, key: str,
     """
     import uvicorn
 
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP named: asyncio then sets TCP_NODELAY on each accepted connection (it
+    # checks the protocol), else a response's head and body wait 40 ms on delayed ACKs.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.bind(("127.0.0.1", 0))
         sock.listen(128)

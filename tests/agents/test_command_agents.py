@@ -266,3 +266,19 @@ def test_the_answer_is_the_last_object_printed_on_lines_of_its_own(stdout, answe
     from chaos.agents._command import answer_on_stdout
 
     assert answer_on_stdout(stdout) == answer
+
+
+def test_the_runs_episode_timeout_ends_the_agents_process_group_too(tmp_path):
+    pids = tmp_path / "pids"
+    command = script(tmp_path, "hang.py", f"""
+import os, subprocess, sys, time
+helper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+with open({str(pids)!r}, "w") as f:
+    f.write(f"{{os.getpid()}} {{helper.pid}}")
+time.sleep(600)
+""")
+    results = run(release_profile(tmp_path, command=command), seed=0, arms=("clean",),
+                  episode_timeout_s=1)
+    assert results.episodes[0].error.startswith("episode timed out: still running after 1 s")
+    for pid in map(int, pids.read_text().split()):
+        assert not alive(pid)
