@@ -292,6 +292,24 @@ class EpisodeSession:
         return self.ended is None
 
     # -- the end ---------------------------------------------------------------------------
+    async def discard(self) -> None:
+        """Let go of an episode that will not be judged (its run was interrupted).
+
+        Calls still awaited are cancelled, the sinks closed and the models' connections
+        released, as `close` does; nothing is judged.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        self.driver.cancel()
+        self.sinks.close()
+        await self._close_adapters()
+
+    async def _close_adapters(self) -> None:
+        for adapter in self.adapters.values():
+            if hasattr(adapter, "aclose"):
+                await adapter.aclose()
+
     async def close(self, crashed: str | None = None, **extra: Any) -> Any:
         """Judge the end state and return the episode's `EpisodeRun` (once only).
 
@@ -309,9 +327,7 @@ class EpisodeSession:
         try:
             return finish_episode(self, reason, **extra)
         finally:
-            for adapter in self.adapters.values():
-                if hasattr(adapter, "aclose"):
-                    await adapter.aclose()
+            await self._close_adapters()
 
 
 def _failed(trace: list[Any]) -> bool:
