@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import os
 from typing import Any
 
@@ -33,14 +31,6 @@ async def run_own_agent(session: Any, chain: Any) -> Any:
             from chaos.agents._function import run_function_agent
 
             run = await run_function_agent(session, chain.function, folder, timeout_s, key)
-    except asyncio.CancelledError:
-        # The run's own episode timeout: the agent is ended already; free the session's
-        # models too, then let the cancellation through (the run records the timeout).
-        if not getattr(session, "_closed", False):
-            session.end("cancelled")
-            with contextlib.suppress(Exception):
-                await session.close()
-        raise
     except Exception as exc:  # serving failed (no port left...): this episode only
         if os.environ.get("CHAOS_DEBUG") or getattr(session, "_closed", False):
             raise
