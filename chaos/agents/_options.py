@@ -8,8 +8,49 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-__all__ = ["agent_folder_of", "check_function", "check_installed", "reproduce_options",
-           "with_agent"]
+__all__ = ["agent_command", "agent_folder_of", "agent_function_option", "check_function",
+           "check_installed", "reproduce_options", "with_agent"]
+
+
+def agent_command(agent: str | None) -> tuple[str, ...] | None:
+    """`--agent "CMD"` as arguments, split as a shell would.
+
+    Raises:
+        chaos.errors.InputError: Quotes that do not close, or an empty command.
+    """
+    from chaos.errors import InputError
+
+    if agent is None:
+        return None
+    try:
+        argv = tuple(shlex.split(agent))
+    except ValueError as exc:
+        raise InputError(f"--agent {agent!r}: cannot split it as a shell would ({exc}); check "
+                         "its quotes") from None
+    if not argv:
+        raise InputError("--agent is empty; give the command that runs your agent, e.g. "
+                         "--agent \"python my_agent.py\"")
+    return argv
+
+
+def agent_function_option(agent: str | None, function: str | None) -> str | None:
+    """`--agent-function MODULE:ATTR`, checked for its form (and against `--agent`).
+
+    Raises:
+        chaos.errors.InputError: Both options given, or a name not of the form MODULE:ATTR.
+    """
+    if function is None:
+        return None
+    import re
+
+    from chaos.errors import InputError
+
+    if agent is not None:
+        raise InputError("--agent and --agent-function both name the agent to run; keep one")
+    if not re.fullmatch(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*", function):
+        raise InputError(f"--agent-function {function!r}: write it as MODULE:ATTR, e.g. "
+                         "my_agents:highlights")
+    return function
 
 
 def with_agent(loaded: Any, options: Any) -> Any:

@@ -26,37 +26,6 @@ def _fresh_run_dir(names: list[str]) -> Path:
     return candidate
 
 
-def _agent_command(agent: str | None) -> tuple[str, ...] | None:
-    """`--agent "CMD"` as arguments, split as a shell would."""
-    if agent is None:
-        return None
-    import shlex
-
-    try:
-        argv = tuple(shlex.split(agent))
-    except ValueError as exc:
-        raise InputError(f"--agent {agent!r}: cannot split it as a shell would ({exc}); check "
-                         "its quotes") from None
-    if not argv:
-        raise InputError("--agent is empty; give the command that runs your agent, e.g. "
-                         "--agent \"python my_agent.py\"")
-    return argv
-
-
-def _agent_function(agent: str | None, function: str | None) -> str | None:
-    """`--agent-function MODULE:ATTR`, checked for its form (and against `--agent`)."""
-    if function is None:
-        return None
-    import re
-
-    if agent is not None:
-        raise InputError("--agent and --agent-function both name the agent to run; keep one")
-    if not re.fullmatch(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*", function):
-        raise InputError(f"--agent-function {function!r}: write it as MODULE:ATTR, e.g. "
-                         "my_agents:highlights")
-    return function
-
-
 @main.command("run")
 @click.argument("profiles", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--model", "models", multiple=True, metavar="ID",
@@ -122,6 +91,7 @@ def run_command(profiles: tuple[str, ...], models: tuple[str, ...], episodes: in
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
     from rich.text import Text
 
+    from chaos.agents._options import agent_command, agent_function_option
     from chaos.plugins import import_modules
     from chaos.profile import load_profile
     from chaos.report import (
@@ -141,8 +111,8 @@ def run_command(profiles: tuple[str, ...], models: tuple[str, ...], episodes: in
     arms = ("clean", "chaos") if arm == "both" else (arm,)
     options = RunOptions(models=models, seed=seed, episodes=episodes, arms=arms,  # type: ignore[arg-type]
                          concurrency=concurrency, only_faults=only_faults or None,
-                         episode_timeout_s=episode_timeout_s, agent=_agent_command(agent),
-                         agent_function=_agent_function(agent, agent_function),
+                         episode_timeout_s=episode_timeout_s, agent=agent_command(agent),
+                         agent_function=agent_function_option(agent, agent_function),
                          agent_timeout_s=agent_timeout_s)
     if out is not None and (out / "results.json").exists():
         raise InputError(f"--out {out} already holds a run; choose another directory or "
