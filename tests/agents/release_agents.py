@@ -38,3 +38,18 @@ async def hangs(task, tools, model_base_url):
 async def returns_nothing(task, tools, model_base_url):
     await tools.call("list_dir", {"path": "/desk"})
 
+
+
+async def naive(task, tools, model_base_url):
+    """Takes the first release file it finds (a stale copy sorts first)."""
+    found = json.loads(await tools.call("find_files", {"pattern": "/desk/*.json"}))
+    path = found["matches"][0] if isinstance(found, dict) else found[0]
+    for _attempt in range(5):
+        text = await tools.call("read_file", {"path": path})
+        try:
+            version = json.loads(json.loads(text)["content"])["version"]
+            break
+        except ValueError:
+            continue
+    await tools.call("write_file", {"path": "/desk/note.txt", "content": f"release {version}\n"})
+    return {"done": ["note", "answer"], "issues": [], "version": version}

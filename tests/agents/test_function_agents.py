@@ -128,3 +128,28 @@ def test_the_pytest_fixture_runs_a_function_agent(chaos_run):
     assert named.episodes[0].task.passed
     assert "--agent-function tests.agents.release_agents:returns_answer" in \
         named.episodes[0].reproduce
+
+
+def test_an_episode_of_your_own_agent_shrinks_with_that_agent(tmp_path):
+    import yaml
+
+    from chaos.runner import write_run, write_trace
+    from chaos.shrink import shrink_episode
+
+    data = yaml.safe_load(RELEASE.read_text())
+    data["chain"].pop("function")  # the profile's own chain: the built-in one
+    data["faults"].append({"id": "stale", "kind": "fs.stale_version",
+                           "target": {"glob": "/desk/release.json"}})
+    (tmp_path / "release.yaml").write_text(yaml.safe_dump(data))
+    out, naive = tmp_path / "run", "tests.agents.release_agents:naive"
+    results = run_profiles([load_profile(tmp_path / "release.yaml")],
+                           RunOptions(seed=0, arms=("chaos",), agent_function=naive),
+                           on_episode=lambda plan, run: write_trace(out, run))
+    write_run(out, results)
+    key = "release-note/scripted-careful/seed-0/chaos"
+    assert {f.id: f.outcome for f in results.episodes[0].faults}["stale"] == "propagated"
+    with pytest.raises(InputError, match="ran your own agent.*--agent-function"):
+        shrink_episode(out, key)
+    shrunk = shrink_episode(out, key, agent_function=naive)
+    assert shrunk.faults == ("stale",)
+    assert shrunk.reproduce.endswith(f"--agent-function {naive} --only-fault stale")
