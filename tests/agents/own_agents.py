@@ -16,7 +16,7 @@ import pytest
 HERE = Path(__file__).resolve().parent
 RELEASE = HERE / "release.yaml"
 
-_REAL_SERVER = all(importlib.util.find_spec(f"chaos.agents.{name}") is not None
+REAL_SERVER = all(importlib.util.find_spec(f"chaos.agents.{name}") is not None
                    for name in ("_mcp", "_gateway"))
 
 
@@ -28,7 +28,7 @@ async def _not_found(scope, receive, send):
 @pytest.fixture(autouse=True)
 def episode_server(monkeypatch):
     """The episode server: the real one once MCP and gateway exist, stand-ins until then."""
-    if _REAL_SERVER:
+    if REAL_SERVER:
         yield
         return
     import chaos.agents._server as server

@@ -1,0 +1,121 @@
+"""Command agents over the real endpoints: MCP tools and the model gateway, as a team's agent.
+
+The agents here are small scripts using the official clients (the `mcp` SDK's `Client`, the
+`openai` SDK) with nothing but the environment chaos gives them.
+"""
+
+import json
+import sys
+
+import pytest
+
+from chaos.runner import RunOptions, run_profiles, write_run, write_trace
+from tests.agents.own_agents import REAL_SERVER, release_profile, script
+
+pytestmark = pytest.mark.skipif(not REAL_SERVER, reason="needs the MCP endpoint and gateway")
+
+MCP_AGENT = """
+import asyncio, json, os
+from mcp import Client
+
+async def main():
+    async with Client(os.environ["CHAOS_MCP_URL"]) as tools:
+        names = [t.name for t in (await tools.list_tools()).tools]
+        assert "finish" in names, names
+        for _ in range(5):  # the first reads fail (fs.io_error)
+            result = await tools.call_tool("read_file", {"path": "/desk/release.json"})
+            if not result.is_error:
+                break
+        version = json.loads(json.loads(result.content[0].text)["content"])["version"]
+        await tools.call_tool("write_file", {"path": "/desk/note.txt",
+                                             "content": f"release {version}"})
+        done = await tools.call_tool("finish", {"result": {
+            "done": ["note", "answer"], "issues": [], "version": version}})
+        assert not done.is_error, done.content[0].text
+
+asyncio.run(main())
+"""
+
+#: A plain tool loop: the model through the gateway, the tools over MCP.
+LOOP_AGENT = """
+import asyncio, json, os
+from mcp import Client
+from openai import AsyncOpenAI
+
+async def main():
+    model = AsyncOpenAI()  # OPENAI_BASE_URL and OPENAI_API_KEY: the episode's gateway
+    async with Client(os.environ["CHAOS_MCP_URL"]) as tools:
+        offered = [{"type": "function", "function": {
+            "name": t.name, "description": t.description or "", "parameters": t.input_schema}}
+            for t in (await tools.list_tools()).tools]
+        messages = [{"role": "user", "content": os.environ["CHAOS_TASK"]}]
+        for _ in range(60):
+            reply = await model.chat.completions.create(
+                model=os.environ["CHAOS_MODEL"], messages=messages, tools=offered)
+            message = reply.choices[0].message
+            messages.append(message.model_dump(exclude_none=True))
+            if not message.tool_calls:
+                return
+            for call in message.tool_calls:
+                result = await tools.call_tool(call.function.name,
+                                               json.loads(call.function.arguments or "{}"))
+                messages.append({"role": "tool", "tool_call_id": call.id,
+                                 "content": result.content[0].text})
+                if call.function.name == "finish" and not result.is_error:
+                    return
+
+asyncio.run(main())
+"""
+
+
+def verdicts(results):
+    return [(e.key, e.status, e.task.passed, e.handled,
+             [(f.id, f.outcome) for f in e.faults]) for e in results.episodes]
+
+
+def test_an_agent_over_mcp_does_the_task_and_the_oracle_judges_it(tmp_path):
+    out = tmp_path / "run"
+    loaded = release_profile(tmp_path, command=script(tmp_path, "agent.py", MCP_AGENT))
+    results = run_profiles([loaded], RunOptions(seed=0),
+                           on_episode=lambda plan, run: write_trace(out, run))
+    write_run(out, results)
+    assert [(e.arm, e.status, e.task.passed) for e in results.episodes] == [
+        ("clean", "completed", True), ("chaos", "completed", True)], results.episodes[0].error
+    assert [f.outcome for f in results.episodes[1].faults] == ["recovered"]
+    trace = [json.loads(line) for line in
+             (out / results.episodes[1].trace).read_text().splitlines()]
+    calls = [(e["agent"], e["tool"]) for e in trace if e["type"] == "tool_called"]
+    assert calls[0] == ("desk", "read_file") and calls[-1] == ("desk", "finish")
+    assert any(e["type"] == "fault_injected" for e in trace)
+
+
+def test_a_tool_loop_through_the_gateway_matches_the_built_in_chains_verdicts(tmp_path):
+    built_in = release_profile(tmp_path)  # no own agent: the built-in chain
+    command = script(tmp_path, "loop.py", LOOP_AGENT)
+    for model in ("scripted/careful", "scripted/naive"):
+        options = RunOptions(models=(model,), episodes=2)
+        expected = run_profiles([built_in], options)
+        own = run_profiles([built_in], RunOptions(models=(model,), episodes=2,
+                                                  agent=tuple(command)))
+        assert all(e.agent.kind == "command" for e in own.episodes)
+        assert verdicts(own) == verdicts(expected), model
+
+
+def test_cli_agent_with_a_scripted_model_prints_the_usual_table(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from chaos.cli import main
+
+    script(tmp_path, "loop.py", LOOP_AGENT)
+    monkeypatch.chdir(tmp_path)
+    profile = tmp_path / "release.yaml"
+    release_profile(tmp_path)  # the built-in chain's profile: --agent replaces it
+    result = CliRunner().invoke(main, ["run", str(profile), "--agent",
+                                       f"{sys.executable} loop.py", "--model",
+                                       "scripted/careful", "--out", str(tmp_path / "run"),
+                                       "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "scripted/careful" in result.output and "fs.io_error" in result.output
+    episodes = json.loads((tmp_path / "run" / "results.json").read_text())["episodes"]
+    assert {e["status"] for e in episodes} == {"completed"}
+    assert {e["agent"]["kind"] for e in episodes} == {"command"}
