@@ -119,3 +119,45 @@ def test_cli_agent_with_a_scripted_model_prints_the_usual_table(tmp_path, monkey
     episodes = json.loads((tmp_path / "run" / "results.json").read_text())["episodes"]
     assert {e["status"] for e in episodes} == {"completed"}
     assert {e["agent"]["kind"] for e in episodes} == {"command"}
+
+
+def test_a_recorded_run_of_a_command_agent_replays_to_the_same_verdicts(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from chaos.cli import main
+
+    script(tmp_path, "loop.py", LOOP_AGENT)
+    monkeypatch.chdir(tmp_path)
+    release_profile(tmp_path)
+    agent = f"{sys.executable} loop.py"
+    runner = CliRunner()
+    recorded = runner.invoke(main, ["run", "release.yaml", "--agent", agent, "--model",
+                                    "scripted/naive", "--episodes", "2", "--record",
+                                    "--out", "recorded", "--quiet"])
+    assert recorded.exit_code == 0, recorded.output
+    replayed = runner.invoke(main, ["run", "release.yaml", "--agent", agent, "--model",
+                                    "scripted/naive", "--episodes", "2", "--replay", "recorded",
+                                    "--out", "replayed", "--quiet"])
+    assert replayed.exit_code == 0, replayed.output
+
+    def verdicts(run):
+        episodes = json.loads((tmp_path / run / "results.json").read_text())["episodes"]
+        return [(e["key"], e["status"], e["task"], [(f["id"], f["outcome"]) for f in e["faults"]])
+                for e in episodes]
+
+    assert verdicts("replayed") == verdicts("recorded")
+    cassettes = list((tmp_path / "recorded" / "cassettes").glob("*.jsonl"))
+    assert cassettes and all("sk-chaos-" not in c.read_text() for c in cassettes)
+
+
+def test_a_sweep_runs_a_profile_with_chain_command_in_its_worker_processes(tmp_path):
+    from chaos.sweep import SweepOptions, SweepSpec, run_sweep
+
+    command = script(tmp_path, "agent.py", MCP_AGENT)
+    release_profile(tmp_path, command=command)
+    spec = SweepSpec(id="own", profiles=[str(tmp_path / "release.yaml")], seeds=[0, 1],
+                     store=str(tmp_path / "history.db"), workers=2)
+    run_sweep(spec, SweepOptions(out=tmp_path / "sweep"))
+    episodes = json.loads((tmp_path / "sweep" / "results.json").read_text())["episodes"]
+    assert [(e["status"], e["task"]["passed"], e["agent"]["kind"]) for e in episodes] == [
+        ("completed", True, "command")] * 4
