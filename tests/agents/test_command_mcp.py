@@ -161,3 +161,41 @@ def test_a_sweep_runs_a_profile_with_chain_command_in_its_worker_processes(tmp_p
     episodes = json.loads((tmp_path / "sweep" / "results.json").read_text())["episodes"]
     assert [(e["status"], e["task"]["passed"], e["agent"]["kind"]) for e in episodes] == [
         ("completed", True, "command")] * 4
+
+
+def test_same_seed_model_and_agent_give_byte_identical_traces(tmp_path):
+    from chaos.runner import trace_text
+
+    loaded = release_profile(tmp_path, command=script(tmp_path, "loop.py", LOOP_AGENT))
+    traces, results = [[], []], []
+    for attempt in traces:
+        results.append(run_profiles([loaded], RunOptions(models=("scripted/careful",), seed=1),
+                                    on_episode=lambda plan, run, kept=attempt: kept.append(
+                                        trace_text(run.trace))))
+    assert traces[0] == traces[1]
+    assert [e.model_dump(exclude={"agent"}) for e in results[0].episodes] == \
+        [e.model_dump(exclude={"agent"}) for e in results[1].episodes]
+
+
+def test_an_agent_that_lingers_after_finish_is_ended_and_judged_on_its_answer(tmp_path):
+    pid_file = tmp_path / "pid"
+    lingering = MCP_AGENT + f"""
+import os, sys, time
+open({str(pid_file)!r}, "w").write(str(os.getpid()))
+sys.stderr.write("finished, but staying around\\n")
+time.sleep(600)
+"""
+    loaded = release_profile(tmp_path, command=script(tmp_path, "linger.py", lingering))
+    results = run_profiles([loaded], RunOptions(seed=0, arms=("clean",)))
+    episode = results.episodes[0]
+    assert (episode.status, episode.task.passed, episode.agent.exit_code) == (
+        "completed", True, None)
+    from tests.agents.own_agents import alive
+
+    assert not alive(int(pid_file.read_text()))
+
+
+def test_concurrent_episodes_each_get_their_own_server_and_process(tmp_path):
+    loaded = release_profile(tmp_path, command=script(tmp_path, "agent.py", MCP_AGENT))
+    results = run_profiles([loaded], RunOptions(episodes=4, concurrency=4))
+    assert [(e.status, e.task.passed) for e in results.episodes] == [("completed", True)] * 8
