@@ -282,3 +282,18 @@ time.sleep(600)
     assert results.episodes[0].error.startswith("episode timed out: still running after 1 s")
     for pid in map(int, pids.read_text().split()):
         assert not alive(pid)
+
+
+def test_helpers_an_agent_leaves_behind_are_ended_with_its_group(tmp_path):
+    pid_file = tmp_path / "helper"
+    command = script(tmp_path, "leaves_helper.py", f"""
+import json, subprocess, sys
+helper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+open({str(pid_file)!r}, "w").write(str(helper.pid))
+print(json.dumps({ANSWER!r}))
+""")
+    results = run(release_profile(tmp_path, command=command), seed=0, arms=("clean",))
+    assert results.episodes[0].status == "completed"
+    assert results.episodes[0].agent.exit_code == 0
+    assert not alive(int(pid_file.read_text()))

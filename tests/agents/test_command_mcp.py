@@ -199,3 +199,26 @@ def test_concurrent_episodes_each_get_their_own_server_and_process(tmp_path):
     loaded = release_profile(tmp_path, command=script(tmp_path, "agent.py", MCP_AGENT))
     results = run_profiles([loaded], RunOptions(episodes=4, concurrency=4))
     assert [(e.status, e.task.passed) for e in results.episodes] == [("completed", True)] * 8
+
+
+def test_an_agent_killed_with_its_mcp_session_open_leaves_the_run_going(tmp_path):
+    hanging = """
+import asyncio, os
+from mcp import Client
+
+async def main():
+    async with Client(os.environ["CHAOS_MCP_URL"]) as tools:
+        await tools.call_tool("list_dir", {"path": "/desk"})
+        if os.environ["CHAOS_SEED"] == "0":
+            await asyncio.sleep(600)  # killed here, its session and streams open
+        await tools.call_tool("finish", {"result": {"done": [], "issues": ["x"],
+                                                    "version": "0"}})
+
+asyncio.run(main())
+"""
+    loaded = release_profile(tmp_path, command=script(tmp_path, "hang.py", hanging),
+                             timeout_s=3)
+    results = run_profiles([loaded], RunOptions(episodes=2, arms=("clean",)))
+    assert [(e.seed, e.status) for e in results.episodes] == [(0, "crashed"), (1, "completed")]
+    assert results.episodes[0].error == ("agent command did not exit within 3 s (process "
+                                         "group ended)")
