@@ -24,6 +24,9 @@ __all__ = ["agent_environment", "answer_on_stdout", "command_reason", "provider_
 REASON_TAIL = 1500
 #: Seconds an agent that has answered (or whose episode ended) gets to exit on its own.
 AFTER_ANSWER_GRACE_S = 5.0
+#: Bytes of brief `CHAOS_TASK` holds at most: one variable may hold 128 KiB on Linux, and a
+#: longer one makes the command fail to start. A longer brief is in `CHAOS_TASK_FILE` only.
+TASK_ENV_MAX = 100_000
 #: JSON objects tried, from the end of stdout, when looking for the answer.
 _MAX_CANDIDATES = 200
 
@@ -76,7 +79,6 @@ def agent_environment(session: Any, endpoints: Any, task_file: Path,
         "ANTHROPIC_API_KEY": endpoints.key,
         "CHAOS_GATEWAY_KEY": endpoints.key,
         "CHAOS_MODEL": plan.model,
-        "CHAOS_TASK": session.brief,
         "CHAOS_TASK_FILE": str(task_file),
         "CHAOS_EPISODE": plan.key,
         "CHAOS_SEED": str(plan.seed),
@@ -84,6 +86,10 @@ def agent_environment(session: Any, endpoints: Any, task_file: Path,
         "CHAOS_PROFILE": str(Path(plan.profile_path).resolve()),
         "CHAOS_ENTRY": session.entry,
     })
+    if len(session.brief.encode()) <= TASK_ENV_MAX:
+        env["CHAOS_TASK"] = session.brief
+    else:
+        env.pop("CHAOS_TASK", None)
     return env
 
 
