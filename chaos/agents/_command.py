@@ -123,8 +123,13 @@ def answer_on_stdout(text: str) -> dict[str, Any] | None:
 
 
 def _tail(text: str, limit: int = REASON_TAIL) -> str:
+    """The end of an output for a reason: bounded, control characters shown as U+FFFD.
+
+    A reason is printed on terminals: an agent's escape sequences must not act there.
+    """
     text = text.strip()
-    return text if len(text) <= limit else "..." + text[-limit:]
+    text = text if len(text) <= limit else "..." + text[-limit:]
+    return "".join(c if c.isprintable() or c in "\n\t" else "\ufffd" for c in text)
 
 
 def command_reason(outcome: Any, timeout_s: float) -> str | None:

@@ -297,3 +297,15 @@ print(json.dumps({ANSWER!r}))
     assert results.episodes[0].status == "completed"
     assert results.episodes[0].agent.exit_code == 0
     assert not alive(int(pid_file.read_text()))
+
+
+def test_control_characters_an_agent_prints_do_not_reach_the_reason(tmp_path):
+    command = script(tmp_path, "escape.py", r"""
+import sys
+sys.stderr.write("\x1b[2J\x1b]0;owned\x07 it broke\n")
+sys.exit(2)
+""")
+    results = run(release_profile(tmp_path, command=command), seed=0, arms=("clean",))
+    error = results.episodes[0].error
+    assert error.startswith("agent command exited with status 2: ") and error.endswith("it broke")
+    assert "\x1b" not in error and "\x07" not in error
