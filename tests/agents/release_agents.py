@@ -53,3 +53,41 @@ async def naive(task, tools, model_base_url):
             continue
     await tools.call("write_file", {"path": "/desk/note.txt", "content": f"release {version}\n"})
     return {"done": ["note", "answer"], "issues": [], "version": version}
+
+
+async def openai_loop(task, tools, model_base_url):
+    """A plain tool loop: the model through the gateway (openai SDK), tools called directly."""
+    from openai import AsyncOpenAI
+
+    model = AsyncOpenAI(base_url=model_base_url, api_key=tools.api_key)
+    messages = [{"role": "user", "content": task}]
+    for _ in range(60):
+        reply = await model.chat.completions.create(model=tools.model, messages=messages,
+                                                    tools=tools.schemas)
+        message = reply.choices[0].message
+        messages.append(message.model_dump(exclude_none=True))
+        if not message.tool_calls:
+            break
+        for call in message.tool_calls:
+            text = await tools.call(call.function.name, call.function.arguments)
+            messages.append({"role": "tool", "tool_call_id": call.id, "content": text})
+            if call.function.name == "finish" and not text.startswith("error:"):
+                await model.close()
+                return
+    await model.close()
+
+
+async def over_mcp(task, tools, model_base_url):
+    """The careful agent, its tools over MCP (the mcp SDK's client, in chaos' process)."""
+    from mcp import Client
+
+    async with Client(tools.mcp_url) as client:
+        for _attempt in range(5):
+            result = await client.call_tool("read_file", {"path": "/desk/release.json"})
+            if not result.is_error:
+                break
+        version = json.loads(json.loads(result.content[0].text)["content"])["version"]
+        await client.call_tool("write_file", {"path": "/desk/note.txt",
+                                              "content": f"release {version}\n"})
+        await client.call_tool("finish", {"result": {"done": ["note", "answer"], "issues": [],
+                                                     "version": version}})

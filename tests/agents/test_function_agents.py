@@ -5,7 +5,12 @@ import pytest
 from chaos.errors import InputError
 from chaos.profile import load_profile
 from chaos.runner import RunOptions, run_profiles, trace_text
-from tests.agents.own_agents import RELEASE, episode_server, release_profile  # noqa: F401
+from tests.agents.own_agents import (  # noqa: F401
+    REAL_SERVER,
+    RELEASE,
+    episode_server,
+    release_profile,
+)
 
 
 def run(loaded, **options):
@@ -153,3 +158,22 @@ def test_an_episode_of_your_own_agent_shrinks_with_that_agent(tmp_path):
     shrunk = shrink_episode(out, key, agent_function=naive)
     assert shrunk.faults == ("stale",)
     assert shrunk.reproduce.endswith(f"--agent-function {naive} --only-fault stale")
+
+
+@pytest.mark.skipif(not REAL_SERVER, reason="needs the MCP endpoint and gateway")
+def test_a_function_agent_with_the_openai_sdk_matches_the_built_in_chains_verdicts(tmp_path):
+    built_in = release_profile(tmp_path)  # no own agent: the built-in chain
+    for model in ("scripted/careful", "scripted/naive"):
+        expected, _ = run(built_in, models=(model,), episodes=2)
+        own, _ = run(built_in, models=(model,), episodes=2,
+                     agent_function="tests.agents.release_agents:openai_loop")
+        assert [(e.key, e.status, e.task, e.handled, e.faults) for e in own.episodes] == \
+            [(e.key, e.status, e.task, e.handled, e.faults) for e in expected.episodes]
+        assert own.episodes[0].usage.model_calls == expected.episodes[0].usage.model_calls
+
+
+@pytest.mark.skipif(not REAL_SERVER, reason="needs the MCP endpoint and gateway")
+def test_a_function_agent_can_use_the_mcp_endpoint_in_process(tmp_path):
+    results, _ = run(load_profile(RELEASE), seed=0,
+                     agent_function="tests.agents.release_agents:over_mcp")
+    assert [(e.status, e.task.passed) for e in results.episodes] == [("completed", True)] * 2
