@@ -105,7 +105,15 @@ async def _serve(loaded: LoadedProfile, plan: Any, options: McpServeOptions,
             finally:
                 if listener is not None:
                     listener.close()
-            return await session.close()
+            return await session.close(None if session.answered else _unanswered(
+                session, stop.is_set(), listener is not None))
+
+
+def _unanswered(session: EpisodeSession, stopped: bool, http: bool) -> str:
+    """Why the episode crashed when serving ended without the entry agent's answer."""
+    why = ("chaos mcp was stopped (Ctrl-C or a signal)" if stopped or http else
+           "the MCP client closed the connection")
+    return f"{why} before the entry agent '{session.entry}' called finish"
 
 
 async def _serve_stdio(session: EpisodeSession, agent: str | None, stop: asyncio.Event) -> None:
