@@ -52,7 +52,12 @@ def plan_one(loaded: LoadedProfile, choice: EpisodeChoice) -> EpisodePlan:
     model = choice.model or profile.models[0].id
     if problem := model_problem(model):
         raise InputError(f"--model {model}: {problem}")
-    require_key(model_spec(model, profile.models))
+    try:
+        require_key(model_spec(model, profile.models))
+    except InputError as exc:
+        raise InputError(f"{exc}; the model answers the chain's `delegate` only, so a client "
+                         "that does the work itself can be served with --model "
+                         "scripted/careful") from exc
     seed = profile.seed if choice.seed is None else choice.seed
     if not 0 <= seed <= MAX_SEED:
         raise InputError(f"--seed {seed}: a seed is 0 to {MAX_SEED}")

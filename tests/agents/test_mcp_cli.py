@@ -114,24 +114,27 @@ def test_over_stdio_a_refused_recipient_is_the_smtp_error_and_reporting_it_is_ju
     assert episode["reproduce"].endswith("--arm chaos --only-fault refused-recipient")
 
 
-def test_stdout_carries_the_protocol_only_and_closing_stdin_ends_the_episode(tmp_path):
-    out = tmp_path / "run"
-    requests = [
-        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-            "protocolVersion": "2025-11-25", "capabilities": {},
-            "clientInfo": {"name": "raw", "version": "1"}}},
-        {"jsonrpc": "2.0", "method": "notifications/initialized"},
-        {"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
-        {"jsonrpc": "2.0", "id": 3, "method": "tools/call",
-         "params": {"name": "read_file", "arguments": {"path": "/nowhere.txt"}}},
-    ]
+REQUESTS = [
+    {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {},
+        "clientInfo": {"name": "raw", "version": "1"}}},
+    {"jsonrpc": "2.0", "method": "notifications/initialized"},
+    {"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
+    {"jsonrpc": "2.0", "id": 3, "method": "tools/call",
+     "params": {"name": "read_file", "arguments": {"path": "/nowhere.txt"}}},
+    {"jsonrpc": "2.0", "id": 4, "method": "tools/call",
+     "params": {"name": "list_dir", "arguments": {"path": "/prod"}}},
+]
+
+
+def raw_stdio(out, *args):
+    """Speak JSON-RPC lines to `chaos mcp` over stdio, as a client does; close; collect."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "chaos.cli", "mcp", str(SPORTS), "--agent", "editor", "--out",
-         str(out)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True)
+        [sys.executable, "-m", "chaos.cli", "mcp", str(SPORTS), *args, "--out", str(out)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     answers = []
     try:
-        for request in requests:
+        for request in REQUESTS:
             process.stdin.write(json.dumps(request) + "\n")
             process.stdin.flush()
             if "id" in request:  # a client waits for its answers before it closes
@@ -141,9 +144,15 @@ def test_stdout_carries_the_protocol_only_and_closing_stdin_ends_the_episode(tmp
         rest, stderr = process.communicate(timeout=60)
     finally:
         process.kill()
-    assert process.returncode == 0, stderr
-    assert rest == ""
-    assert [a["id"] for a in answers] == [1, 2, 3]
+    return process.returncode, answers, rest, stderr
+
+
+def test_stdout_carries_the_protocol_only_and_closing_stdin_ends_the_episode(tmp_path):
+    out = tmp_path / "run"
+    code, answers, rest, stderr = raw_stdio(out, "--agent", "editor")
+    assert code == 0, stderr
+    assert rest == ""  # nothing but the answers, one JSON-RPC message a line
+    assert [a["id"] for a in answers] == [1, 2, 3, 4]
     assert [t["name"] for t in answers[1]["result"]["tools"]] == [
         "list_dir", "find_files", "read_file", "file_info", "report_issue", "finish"]
     assert answers[2]["result"] == {"content": [{"type": "text", "text": (
@@ -153,8 +162,17 @@ def test_stdout_carries_the_protocol_only_and_closing_stdin_ends_the_episode(tmp
     assert episode["error"] == ("the MCP client closed the connection before the entry agent "
                                 "'producer' called finish")
     calls = [(e["type"], e["agent"]) for e in trace if e["type"].startswith("tool_")]
-    assert calls == [("tool_called", "editor"), ("tool_returned", "editor")]
+    assert calls == [("tool_called", "editor"), ("tool_returned", "editor")] * 2
     assert "crashed: the MCP client closed the connection" in stderr
+
+
+def test_the_same_calls_give_the_same_bytes(tmp_path):
+    runs = [tmp_path / "one", tmp_path / "two"]
+    for out in runs:
+        assert raw_stdio(out, "--seed", "2")[0] == 0
+    episode, _trace = read_run(runs[0])
+    for name in ("results.json", episode["trace"]):
+        assert (runs[0] / name).read_bytes() == (runs[1] / name).read_bytes()
 
 
 def non_loopback_address():
@@ -230,8 +248,10 @@ def test_over_http_ctrl_c_judges_and_writes_the_episode(tmp_path):
     (["--model", "nope/x"], "--model nope/x: unknown model provider 'nope'"),
     (["--port", "8080"], "--port 8080: the port is for --http"),
     (["--seed", "-1"], "Invalid value for '--seed'"),
+    (["--model", "openai/gpt-4o-mini"], "--model scripted/careful"),
 ])
-def test_bad_input_is_a_located_error_and_exit_2(args, message):
+def test_bad_input_is_a_located_error_and_exit_2(args, message, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     result = CliRunner().invoke(main, ["mcp", str(SPORTS), *args])
     assert result.exit_code == 2, result.output
     assert message in result.output
@@ -244,6 +264,14 @@ def test_a_profile_error_names_its_place_and_exits_2(tmp_path):
     result = CliRunner().invoke(main, ["mcp", str(bad)])
     assert result.exit_code == 2
     assert f"{bad}:" in result.output and "nobody" in result.output
+
+
+def test_a_chaos_arm_without_faults_is_refused(tmp_path):
+    calm = tmp_path / "calm.yaml"
+    text = SPORTS.read_text()
+    calm.write_text(text[:text.index("faults:\n")] + text[text.index("models:\n"):])
+    result = CliRunner().invoke(main, ["mcp", str(calm)])
+    assert result.exit_code == 2 and "use --arm clean" in result.output
 
 
 def test_a_run_directory_in_use_is_refused(tmp_path):
