@@ -3,6 +3,7 @@
 Built in the areas of issue 15; see README "Test your own agent".
 """
 
+from chaos.agents._mcp import McpEndpoint, serve_stdio
 from chaos.agents._own import run_own_agent
 
-__all__ = ["run_own_agent"]
+__all__ = ["McpEndpoint", "run_own_agent", "serve_stdio"]
