@@ -3,6 +3,7 @@
 Built in the areas of issue 15; see README "Test your own agent".
 """
 
+from chaos.agents._gateway import GatewayEndpoint, ModelBackend, new_gateway_key
 from chaos.agents._own import run_own_agent
 
-__all__ = ["run_own_agent"]
+__all__ = ["GatewayEndpoint", "ModelBackend", "new_gateway_key", "run_own_agent"]
