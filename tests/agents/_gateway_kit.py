@@ -158,3 +158,148 @@ def arguments(text: str) -> Any:
         return json.loads(text)
     except ValueError:
         return None
+
+
+def profile_with(faults: str = "", model: str | None = None) -> Any:
+    """The sports profile with only `faults` (YAML list items) and, first, `model` (YAML)."""
+    from chaos.profile import parse_profile
+    from tests.conftest import SPORTS
+
+    text = SPORTS.read_text()
+    head, rest = text.split("\nfaults:\n", 1)
+    rest = rest[rest.index("\nmodels:\n"):]
+    text = head + ("\nfaults:\n" + faults if faults else "\nfaults: []\n") + rest
+    if model:
+        text = text.replace("\nmodels:\n", f"\nmodels:\n  - {model}\n", 1)
+    return parse_profile(text)
+
+
+@dataclass
+class Answer:
+    """What an SDK made of one answer, in one shape for every way of asking."""
+
+    text: str
+    calls: list[tuple[str, str, Any]]  # id, name, arguments (parsed, or the text as sent)
+    finish: str | None
+    usage: tuple[int, int] | None
+
+
+OPENAI_MODES = ("create", "stream", "helper", "async create", "async stream", "async helper")
+ANTHROPIC_MODES = OPENAI_MODES
+
+
+def _parsed(value: Any) -> Any:
+    if isinstance(value, str):
+        parsed = arguments(value)
+        return value if parsed is None else parsed
+    return value
+
+
+def ask_openai(base_url: str, key: str, mode: str = "create", max_retries: int = 0,
+               **request: Any) -> Answer:
+    """One Chat Completions call through the official SDK, asked the way `mode` says."""
+    import openai
+
+    request.setdefault("model", "scripted/careful")
+    if "stream" in mode or "helper" in mode:
+        request.setdefault("stream_options", {"include_usage": True})
+
+    def answer(completion: Any) -> Answer:
+        message = completion.choices[0].message
+        usage = completion.usage
+        return Answer(message.content or "", [(c.id, c.function.name, _parsed(c.function.arguments))
+                                              for c in message.tool_calls or []],
+                      completion.choices[0].finish_reason,
+                      (usage.prompt_tokens, usage.completion_tokens) if usage else None)
+
+    def chunks(stream: Any) -> Answer:
+        text, calls, finish, usage = "", {}, None, None
+        for chunk in stream:
+            if chunk.usage:
+                usage = (chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
+            for choice in chunk.choices:
+                text += choice.delta.content or ""
+                finish = choice.finish_reason or finish
+                for call in choice.delta.tool_calls or []:
+                    got = calls.setdefault(call.index, ["", "", ""])
+                    got[0] += call.id or ""
+                    got[1] += (call.function.name or "") if call.function else ""
+                    got[2] += (call.function.arguments or "") if call.function else ""
+        return Answer(text, [(i, n, _parsed(a)) for i, n, a in calls.values()], finish, usage)
+
+    if mode.startswith("async"):
+        async def go() -> Answer:
+            async with openai.AsyncOpenAI(base_url=base_url, api_key=key,
+                                          max_retries=max_retries) as client:
+                if mode == "async create":
+                    return answer(await client.chat.completions.create(**request))
+                if mode == "async stream":
+                    stream = await client.chat.completions.create(stream=True, **request)
+                    items = [c async for c in stream]
+                    return chunks(items)
+                async with client.chat.completions.stream(**request) as stream:
+                    async for _ in stream:
+                        pass
+                    return answer(await stream.get_final_completion())
+        return asyncio.run(go())
+    with openai.OpenAI(base_url=base_url, api_key=key, max_retries=max_retries) as client:
+        if mode == "create":
+            return answer(client.chat.completions.create(**request))
+        if mode == "stream":
+            return chunks(client.chat.completions.create(stream=True, **request))
+        with client.chat.completions.stream(**request) as stream:
+            for _ in stream:
+                pass
+            return answer(stream.get_final_completion())
+
+
+def ask_anthropic(base_url: str, key: str, mode: str = "create", max_retries: int = 0,
+                  **request: Any) -> Answer:
+    """One Messages call through the official SDK, asked the way `mode` says."""
+    import anthropic
+
+    request.setdefault("model", "scripted/careful")
+    request.setdefault("max_tokens", 1000)
+
+    def answer(message: Any) -> Answer:
+        text = "".join(b.text for b in message.content if b.type == "text")
+        calls = [(b.id, b.name, _parsed(b.input)) for b in message.content
+                 if b.type == "tool_use"]
+        return Answer(text, calls, message.stop_reason,
+                      (message.usage.input_tokens, message.usage.output_tokens))
+
+    def events(stream: Any) -> Answer:
+        text, calls, finish, usage = "", {}, None, [0, 0]
+        for event in stream:
+            if event.type == "message_start":
+                usage[0] = event.message.usage.input_tokens
+            elif event.type == "content_block_start" and event.content_block.type == "tool_use":
+                calls[event.index] = [event.content_block.id, event.content_block.name, ""]
+            elif event.type == "content_block_delta" and event.delta.type == "text_delta":
+                text += event.delta.text
+            elif event.type == "content_block_delta" and event.delta.type == "input_json_delta":
+                calls[event.index][2] += event.delta.partial_json
+            elif event.type == "message_delta":
+                finish, usage[1] = event.delta.stop_reason, event.usage.output_tokens
+        return Answer(text, [(i, n, _parsed(a)) for i, n, a in calls.values()], finish,
+                      tuple(usage))
+
+    if mode.startswith("async"):
+        async def go() -> Answer:
+            async with anthropic.AsyncAnthropic(base_url=base_url, api_key=key,
+                                                max_retries=max_retries) as client:
+                if mode == "async create":
+                    return answer(await client.messages.create(**request))
+                if mode == "async stream":
+                    stream = await client.messages.create(stream=True, **request)
+                    return events([e async for e in stream])
+                async with client.messages.stream(**request) as stream:
+                    return answer(await stream.get_final_message())
+        return asyncio.run(go())
+    with anthropic.Anthropic(base_url=base_url, api_key=key, max_retries=max_retries) as client:
+        if mode == "create":
+            return answer(client.messages.create(**request))
+        if mode == "stream":
+            return events(client.messages.create(stream=True, **request))
+        with client.messages.stream(**request) as stream:
+            return answer(stream.get_final_message())
