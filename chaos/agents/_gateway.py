@@ -149,7 +149,7 @@ class GatewayEndpoint:
     # -- the routes ------------------------------------------------------------------------
     async def _chat(self, agent: str | None, raw: bytes, send: Any) -> None:
         body = _parse(raw, "openai")
-        if problem := openai_problem(body) or _openai_stream_problem(body):
+        if problem := openai_problem(body) or _openai_gateway_problem(body):
             raise _Refused(400, problem)
         try:
             messages, tools = messages_from_openai(body), tools_from_openai(body)
@@ -245,8 +245,11 @@ def _parse(raw: bytes, wire: str) -> Any:
             from None
 
 
-def _openai_stream_problem(body: dict[str, Any]) -> str | None:
-    """What Chat Completions refuses about streaming and choices that the shape checks miss."""
+def _openai_gateway_problem(body: dict[str, Any]) -> str | None:
+    """What Chat Completions (or this gateway) refuses that the shape checks leave."""
+    if body.get("functions") is not None or body.get("function_call") is not None:
+        return ("The chaos gateway takes `tools` and `tool_choice`, not the deprecated "
+                "`functions` and `function_call`.")
     if "stream" in body and not isinstance(body["stream"], bool | None):
         return f"Invalid type for 'stream': expected a boolean, but got {body['stream']!r}."
     options = body.get("stream_options")

@@ -14,8 +14,9 @@ holds them in a neutral shape, so a remote model of either wire family gets what
 
 Dropped (the gateway answers without them): `stream`/`stream_options` (the gateway streams
 itself), `n` above 1 is refused, `logprobs`/`top_logprobs`, `user`, `metadata`, `store`,
-`service_tier`, `prediction`, `audio`, `modalities`, and Anthropic's `thinking` (answers carry
-no thinking blocks).
+`service_tier`, prompt-cache settings, `safety_identifier`, `web_search_options`,
+`prediction`, `audio`, `modalities`, and Anthropic's `thinking`, `output_config`,
+`cache_control`, `container` (answers carry no thinking blocks).
 """
 
 from __future__ import annotations

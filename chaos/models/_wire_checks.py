@@ -32,6 +32,8 @@ _OPENAI_PARAMS = {
     "parallel_tool_calls", "response_format", "frequency_penalty", "presence_penalty",
     "logprobs", "top_logprobs", "user", "metadata", "store", "reasoning_effort",
     "service_tier", "logit_bias", "modalities", "prediction", "audio", "verbosity",
+    "prompt_cache_key", "prompt_cache_retention", "prompt_cache_options", "safety_identifier",
+    "web_search_options", "moderation", "functions", "function_call",
 }
 _OPENAI_FIELDS = {
     "system": {"role", "content", "name"}, "developer": {"role", "content", "name"},
@@ -42,6 +44,7 @@ _OPENAI_FIELDS = {
 _ANTHROPIC_PARAMS = {
     "model", "messages", "max_tokens", "system", "tools", "tool_choice", "temperature",
     "top_p", "top_k", "stop_sequences", "stream", "metadata", "thinking", "service_tier",
+    "cache_control", "container", "output_config", "inference_geo", "speed",
 }
 _BLOCK_FIELDS = {
     "text": {"type", "text", "cache_control", "citations"},

@@ -218,3 +218,35 @@ def test_a_body_past_the_limit_is_refused_without_reading_it_all(fake, monkeypat
                               {"role": "user", "content": "x" * 5000}]}))
     assert response.status_code == 413
     assert response.json()["error"]["type"] == "request_too_large"
+
+
+def test_what_the_gateway_does_not_serve_is_refused_with_the_way_out(fake):
+    with pytest.raises(openai.BadRequestError, match="one choice per request"):
+        ask_openai(fake.openai_base_url, fake.key, messages=[{"role": "user", "content": "a"}],
+                   n=2)
+    with pytest.raises(openai.BadRequestError, match="not the deprecated `functions`"):
+        ask_openai(fake.openai_base_url, fake.key, messages=[{"role": "user", "content": "a"}],
+                   functions=[{"name": "f", "parameters": {"type": "object"}}])
+
+
+def test_the_streams_are_the_providers_event_sequences(fake):
+    fake.backend.turns[:] = [TOOL_TURN]
+    headers = {"Authorization": f"Bearer {fake.key}"}
+    request = {"model": "m", "messages": [{"role": "user", "content": "a"}], "stream": True}
+    with httpx.stream("POST", f"{fake.openai_base_url}/chat/completions", headers=headers,
+                      json={**request, "stream_options": {"include_usage": True}}) as response:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        lines = [line for line in response.iter_lines() if line]
+    assert lines[-1] == "data: [DONE]"
+    chunks = [json.loads(line[6:]) for line in lines[:-1]]
+    assert {c["object"] for c in chunks} == {"chat.completion.chunk"}
+    assert chunks[0]["choices"][0]["delta"]["role"] == "assistant"
+    assert chunks[-1]["choices"] == [] and chunks[-1]["usage"]["total_tokens"] == 154
+    assert [c["choices"][0]["finish_reason"] for c in chunks[:-1]][-1] == "tool_calls"
+    with httpx.stream("POST", f"{fake.anthropic_base_url}/v1/messages", headers=headers,
+                      json={**request, "max_tokens": 10}) as response:
+        events = [line[7:] for line in response.iter_lines() if line.startswith("event: ")]
+    collapsed = [e for i, e in enumerate(events) if i == 0 or e != events[i - 1]]
+    assert collapsed == ["message_start", "content_block_start", "ping", "content_block_delta",
+                         "content_block_stop", "content_block_start", "content_block_delta",
+                         "content_block_stop", "message_delta", "message_stop"]
