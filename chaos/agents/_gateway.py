@@ -116,7 +116,7 @@ class GatewayEndpoint:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1")
                    for k, v in scope.get("headers", [])}
-        path = scope.get("path", "")
+        path = _route_path(scope)
         agent: str | None = None
         if match := _AGENT_PATH.fullmatch(path):
             agent, path = unquote(match.group(1)), match.group(2) or "/"
@@ -145,6 +145,9 @@ class GatewayEndpoint:
                         error_body(wire, refused.status, refused.message, refused.code))
         except ProviderError as exc:
             await _provider_error(send, wire, exc)
+        except Exception as exc:  # a bug behind the gateway: the API's 500, not a hang-up
+            message = redact(f"the chaos gateway failed: {type(exc).__name__}: {exc}")[:500]
+            await _json(send, 500, error_body(wire, 500, message))
 
     # -- the routes ------------------------------------------------------------------------
     async def _chat(self, agent: str | None, raw: bytes, send: Any) -> None:
@@ -219,6 +222,14 @@ class GatewayEndpoint:
                        "YOUR_KEY): the episode's gateway key (CHAOS_GATEWAY_KEY).")
 
 
+def _route_path(scope: dict[str, Any]) -> str:
+    """The request's path below the app's mount point (`root_path`), as Starlette reads it."""
+    path, root = scope.get("path", ""), scope.get("root_path", "")
+    if root and path.startswith(root) and path[len(root):len(root) + 1] in ("", "/"):
+        return path[len(root):] or "/"
+    return path
+
+
 def _route(method: str, path: str) -> tuple[str, str | None]:
     """The route of a request: (`chat` | `messages` | `models`, a model id asked for)."""
     routes = {"/v1/chat/completions": ("POST", "chat"), "/v1/messages": ("POST", "messages"),
@@ -257,6 +268,10 @@ def _openai_gateway_problem(body: dict[str, Any]) -> str | None:
         return "The 'stream_options' parameter is only allowed when 'stream' is enabled."
     if options is not None and not isinstance(options, dict):
         return "Invalid type for 'stream_options': expected an object."
+    usage = (options or {}).get("include_usage")
+    if usage is not None and not isinstance(usage, bool):
+        return ("Invalid type for 'stream_options.include_usage': expected a boolean, but got "
+                f"{usage!r} instead.")
     n = body.get("n")
     if n is not None and n != 1:
         return (f"Invalid 'n': the chaos gateway answers one choice per request (got {n!r}); "

@@ -19,7 +19,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from chaos.models import ModelTurn
-from chaos.models._wire import anthropic_stop_reason, openai_finish_reason, wire_arguments
+from chaos.models._turns import UNNAMED
+from chaos.models._wire import (
+    anthropic_id,
+    anthropic_stop_reason,
+    openai_finish_reason,
+    wire_arguments,
+)
 
 __all__ = ["anthropic_events", "openai_chunks", "pieces"]
 
@@ -55,7 +61,8 @@ def openai_chunks(model: str, turn: ModelTurn, number: int,
         yield chunk({"content": piece})
     for index, call in enumerate(turn.tool_calls):
         yield chunk({"tool_calls": [{"index": index, "id": call.id, "type": "function",
-                                     "function": {"name": call.name, "arguments": ""}}]})
+                                     "function": {"name": call.name or UNNAMED,
+                                                  "arguments": ""}}]})
         for piece in pieces(wire_arguments(call)):
             yield chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
     yield chunk({}, openai_finish_reason(turn))
@@ -86,7 +93,8 @@ def anthropic_events(model: str, turn: ModelTurn, number: int) -> Iterator[bytes
         index += 1
     for call in turn.tool_calls:
         yield _sse({"type": "content_block_start", "index": index, "content_block": {
-            "type": "tool_use", "id": call.id, "name": call.name, "input": {}}},
+            "type": "tool_use", "id": anthropic_id(call.id), "name": call.name or UNNAMED,
+            "input": {}}},
             "content_block_start")
         for piece in pieces(wire_arguments(call)):
             yield _sse({"type": "content_block_delta", "index": index,

@@ -11,12 +11,14 @@ role in a row, tool results first in their message, signed thinking blocks echoe
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from chaos.models._protocol import Message, ModelTurn, ToolCall, ToolSchema
 from chaos.models._turns import UNNAMED, WireMemory, content_text, parse_arguments
 
 __all__ = [
+    "anthropic_id",
     "anthropic_request",
     "anthropic_response",
     "messages_from_anthropic",
@@ -65,6 +67,15 @@ def unparseable(arguments: Any) -> str:
     items = arguments.items() if isinstance(arguments, dict) else ()
     text = "{" + ", ".join(f"'{k}': {json.dumps(v, default=str)}" for k, v in items)
     return text[: max(2, len(text) // 2)] if items else "{'"
+
+
+def anthropic_id(call_id: str) -> str:
+    """A call id as the Messages API issues them (`^[a-zA-Z0-9_-]+$`).
+
+    An id from another family's model may hold other characters; the client must be able to
+    send it back.
+    """
+    return re.sub(r"[^a-zA-Z0-9_-]", "_", call_id) or "toolu_chaos"
 
 
 def wire_arguments(call: ToolCall) -> str:
@@ -129,7 +140,7 @@ def tools_from_openai(body: dict[str, Any]) -> tuple[ToolSchema, ...]:
 def openai_response(model: str, turn: ModelTurn, number: int) -> dict[str, Any]:
     """A Chat Completions response body for `turn`."""
     calls = [{"id": c.id, "type": "function",
-              "function": {"name": c.name, "arguments": wire_arguments(c)}}
+              "function": {"name": c.name or UNNAMED, "arguments": wire_arguments(c)}}
              for c in turn.tool_calls]
     # `content` is null only beside tool calls, as the API sends it.
     message: dict[str, Any] = {"role": "assistant",
@@ -229,7 +240,7 @@ def anthropic_response(model: str, turn: ModelTurn, number: int) -> dict[str, An
     blocks: list[dict[str, Any]] = [{"type": "text", "text": turn.text}] if turn.text else []
     # A garbled call's input goes out as the text that does not parse (no real API sends
     # that, but a client must survive what a broken proxy or model server would).
-    blocks += [{"type": "tool_use", "id": c.id, "name": c.name,
+    blocks += [{"type": "tool_use", "id": anthropic_id(c.id), "name": c.name or UNNAMED,
                 "input": c.arguments if c.error is None else wire_arguments(c)}
                for c in turn.tool_calls]
     return {"id": f"msg_{number:08d}", "type": "message", "role": "assistant", "model": model,
