@@ -5,7 +5,10 @@ model_base_url)`, `tools` an `EpisodeTools`.
 """
 
 from chaos.agents._function import EpisodeTools
+from chaos.agents._gateway import GatewayEndpoint, ModelBackend, new_gateway_key
+from chaos.agents._mcp import McpEndpoint, serve_stdio
 from chaos.agents._own import run_own_agent
 from chaos.agents._server import Endpoints, serve_episode
 
-__all__ = ["Endpoints", "EpisodeTools", "run_own_agent", "serve_episode"]
+__all__ = ["Endpoints", "EpisodeTools", "GatewayEndpoint", "McpEndpoint", "ModelBackend",
+           "new_gateway_key", "run_own_agent", "serve_episode", "serve_stdio"]

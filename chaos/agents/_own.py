@@ -15,11 +15,11 @@ async def run_own_agent(session: Any, chain: Any) -> Any:
     `crashed` with the reason; it never raises. Cancelled (the run's own episode timeout),
     the agent is ended all the same.
     """
+    from chaos.agents._gateway import new_gateway_key
     from chaos.agents._options import agent_folder_of
-    from chaos.agents._server import gateway_key
 
     timeout_s = chain.timeout_s or session.profile.limits.episode_timeout_s
-    key = gateway_key()
+    key = new_gateway_key()
     folder = agent_folder_of(session.plan.profile_path, chain)
     try:
         if chain.command is not None:

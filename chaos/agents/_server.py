@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import secrets
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-__all__ = ["Endpoints", "gateway_key", "serve_apps", "serve_episode"]
+__all__ = ["Endpoints", "serve_apps", "serve_episode"]
 
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]],
@@ -23,15 +22,6 @@ ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitab
 
 #: Seconds a request cut at the episode's end gets to wind down before it is cancelled.
 _SHUTDOWN_GRACE_S = 1.0
-
-
-def gateway_key() -> str:
-    """A fresh gateway key for one episode.
-
-    Shaped like a provider key (`sk-...`) so that SDKs take it as one and chaos' own masking
-    (`chaos._redact`) hides it wherever an agent echoes it: in a trace, a result, a log.
-    """
-    return "sk-chaos-" + secrets.token_urlsafe(24)
 
 
 @dataclass(frozen=True)
@@ -175,7 +165,7 @@ async def serve_episode(session: Any, key: str) -> AsyncIterator[Endpoints]:
 
     Args:
         session: The episode (`chaos.sim.EpisodeSession`).
-        key: The gateway key every model request must carry (see `gateway_key`).
+        key: The gateway key every model request must carry (`new_gateway_key`).
 
     Yields:
         Where the episode is served.

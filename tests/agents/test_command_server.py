@@ -9,7 +9,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from chaos.agents._server import Endpoints, gateway_key, serve_apps
+from chaos.agents._gateway import new_gateway_key
+from chaos.agents._server import Endpoints, serve_apps
 
 
 def answering(name):
@@ -112,7 +113,7 @@ def test_many_episodes_in_a_row_leave_no_server_behind():
 def test_each_episode_has_its_own_key_shaped_to_be_masked():
     from chaos._redact import redact
 
-    first, second = gateway_key(), gateway_key()
+    first, second = new_gateway_key(), new_gateway_key()
     assert first != second
     assert redact(f"the key is {first}") == "the key is [redacted]"
     assert Endpoints("http://127.0.0.1:1", first).key == first
