@@ -1,46 +1,12 @@
-"""Own-agent test helpers: the small release profile, its episode server, scripts.
-
-Until the MCP endpoint and the gateway (other parts of issue 15) are in, episodes are served
-by stand-in apps that answer 404: function agents call their tools directly meanwhile.
-"""
+"""Own-agent test helpers: the small release profile, scripts, whether a process lives."""
 
 from __future__ import annotations
 
-import contextlib
-import importlib.util
 import os
 from pathlib import Path
 
-import pytest
-
 HERE = Path(__file__).resolve().parent
 RELEASE = HERE / "release.yaml"
-
-REAL_SERVER = all(importlib.util.find_spec(f"chaos.agents.{name}") is not None
-                   for name in ("_mcp", "_gateway"))
-
-
-async def _not_found(scope, receive, send):
-    await send({"type": "http.response.start", "status": 404, "headers": []})
-    await send({"type": "http.response.body", "body": b""})
-
-
-@pytest.fixture(autouse=True)
-def episode_server(monkeypatch):
-    """The episode server: the real one once MCP and gateway exist, stand-ins until then."""
-    if REAL_SERVER:
-        yield
-        return
-    import chaos.agents._server as server
-
-    @contextlib.asynccontextmanager
-    async def stand_in(session, key):
-        async with server.serve_apps(_not_found, _not_found, key,
-                                     tuple(session.agents)) as endpoints:
-            yield endpoints
-
-    monkeypatch.setattr(server, "serve_episode", stand_in)
-    yield
 
 
 def alive(pid: int) -> bool:

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from chaos.cli import main
 from chaos.runner import RunOptions, run_profiles, write_run, write_trace
-from tests.agents.own_agents import RELEASE, alive, episode_server, release_profile, script  # noqa: F401
+from tests.agents.own_agents import RELEASE, alive, release_profile, script
 
 ANSWER = {"done": ["answer"], "issues": ["the note was not written"], "version": "2.4.1"}
 

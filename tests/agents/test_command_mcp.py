@@ -7,12 +7,8 @@ The agents here are small scripts using the official clients (the `mcp` SDK's `C
 import json
 import sys
 
-import pytest
-
 from chaos.runner import RunOptions, run_profiles, write_run, write_trace
-from tests.agents.own_agents import REAL_SERVER, release_profile, script
-
-pytestmark = pytest.mark.skipif(not REAL_SERVER, reason="needs the MCP endpoint and gateway")
+from tests.agents.own_agents import release_profile, script
 
 MCP_AGENT = """
 import asyncio, json, os

@@ -5,12 +5,7 @@ import pytest
 from chaos.errors import InputError
 from chaos.profile import load_profile
 from chaos.runner import RunOptions, run_profiles, trace_text
-from tests.agents.own_agents import (  # noqa: F401
-    REAL_SERVER,
-    RELEASE,
-    episode_server,
-    release_profile,
-)
+from tests.agents.own_agents import RELEASE, release_profile
 
 
 def run(loaded, **options):
@@ -160,7 +155,6 @@ def test_an_episode_of_your_own_agent_shrinks_with_that_agent(tmp_path):
     assert shrunk.reproduce.endswith(f"--agent-function {naive} --only-fault stale")
 
 
-@pytest.mark.skipif(not REAL_SERVER, reason="needs the MCP endpoint and gateway")
 def test_a_function_agent_with_the_openai_sdk_matches_the_built_in_chains_verdicts(tmp_path):
     built_in = release_profile(tmp_path)  # no own agent: the built-in chain
     for model in ("scripted/careful", "scripted/naive"):
@@ -172,7 +166,6 @@ def test_a_function_agent_with_the_openai_sdk_matches_the_built_in_chains_verdic
         assert own.episodes[0].usage.model_calls == expected.episodes[0].usage.model_calls
 
 
-@pytest.mark.skipif(not REAL_SERVER, reason="needs the MCP endpoint and gateway")
 def test_a_function_agent_can_use_the_mcp_endpoint_in_process(tmp_path):
     results, _ = run(load_profile(RELEASE), seed=0,
                      agent_function="tests.agents.release_agents:over_mcp")
