@@ -76,8 +76,11 @@ def main() -> None:
     command = _episodes({"command": [sys.executable, "-S", "-c", answer]}, n)
     function = _episodes({"function": "release_agents:returns_answer",
                           "cwd": str(PROFILE.parent)}, n)
+    built_in = _episodes({}, n)
     print(f"episode with a command agent (python -S printing its answer): {command * 1e3:.1f} ms")
-    print(f"episode with a function agent doing the task in process: {function * 1e3:.1f} ms")
+    print(f"episode with a function agent doing the task in process (its server started and "
+          f"stopped): {function * 1e3:.1f} ms")
+    print(f"episode of the built-in chain (scripted/careful, no server): {built_in * 1e3:.1f} ms")
 
 
 if __name__ == "__main__":
