@@ -309,3 +309,13 @@ sys.exit(2)
     error = results.episodes[0].error
     assert error.startswith("agent command exited with status 2: ") and error.endswith("it broke")
     assert "\x1b" not in error and "\x07" not in error
+
+
+def test_agent_timeout_overrides_the_chains_and_stays_in_the_reproduce_command(tmp_path):
+    command = script(tmp_path, "slow.py", "import time\ntime.sleep(600)\n")
+    loaded = release_profile(tmp_path, command=["never-run"], timeout_s=600)
+    results = run(loaded, seed=0, arms=("clean",), agent=tuple(command), agent_timeout_s=0.5)
+    episode = results.episodes[0]
+    assert episode.error == "agent command did not exit within 0.5 s (process group ended)"
+    assert episode.reproduce.endswith(" --agent-timeout 0.5")
+    assert "--agent " in episode.reproduce and "slow.py" in episode.reproduce
