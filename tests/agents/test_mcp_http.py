@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import http.client
 import json
-import socket
 import uuid
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from mcp import Client  # noqa: E402
 
 from chaos.agents._mcp import McpEndpoint  # noqa: E402
 from chaos.agents._mcp_episode import EpisodeChoice, open_episode, plan_one  # noqa: E402
+from chaos.agents._mcp_run import loopback_socket  # noqa: E402
 from chaos.explain import explain_profile  # noqa: E402
 from chaos.profile import load_profile  # noqa: E402
 from tests.conftest import SPORTS  # noqa: E402
@@ -31,8 +31,7 @@ async def served(path=SPORTS, seed=0, arm="chaos"):
     plan = plan_one(loaded, EpisodeChoice(seed=seed, arm=arm))
     async with open_episode(loaded, plan) as session:
         endpoint = McpEndpoint(session)
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
+        sock = loopback_socket()
         server = uvicorn.Server(uvicorn.Config(endpoint.app, lifespan="on",
                                                log_level="warning"))
         serving = asyncio.ensure_future(server.serve([sock]))
@@ -234,3 +233,28 @@ def test_unknown_agents_and_paths_answer_404_and_foreign_hosts_are_refused():
     assert host[0] == 421
     assert origin[0] == 403
     assert editor[0] == 200
+
+
+def test_connections_to_the_served_socket_do_not_wait_on_nagle():
+    # With Nagle on, each answer waited ~40 ms for the client's delayed ACK (44 ms a call).
+    import socket
+
+    async def main():
+        accepted = asyncio.get_running_loop().create_future()
+
+        def connected(reader, writer):
+            sock = writer.get_extra_info("socket")
+            accepted.set_result(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        sock = loopback_socket()
+        address = sock.getsockname()
+        async with await asyncio.start_server(connected, sock=sock):
+            _reader, writer = await asyncio.open_connection(*address)
+            nodelay = await accepted
+            writer.close()
+        return address[0], nodelay
+
+    host, nodelay = run(main())
+    assert host == "127.0.0.1"
+    assert nodelay != 0
