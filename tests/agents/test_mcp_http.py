@@ -258,3 +258,44 @@ def test_connections_to_the_served_socket_do_not_wait_on_nagle():
     host, nodelay = run(main())
     assert host == "127.0.0.1"
     assert nodelay != 0
+
+
+def test_the_app_composes_with_other_routes_in_one_server():
+    """As the episode server serves it: beside the gateway's routes, mounted at / or a prefix."""
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Mount, Route
+
+    async def models(_request):
+        return JSONResponse({"data": []})
+
+    async def main():
+        loaded = load_profile(SPORTS)
+        async with open_episode(loaded, plan_one(loaded, EpisodeChoice(seed=0))) as session:
+            endpoint = McpEndpoint(session)
+            app = Starlette(routes=[Route("/v1/models", models, methods=["GET", "POST"]),
+                                    Mount("/x", endpoint.app),
+                                    Mount("/", endpoint.app)])
+            sock = loopback_socket()
+            server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_level="warning"))
+            async with endpoint.running():
+                serving = asyncio.ensure_future(server.serve([sock]))
+                while not server.started:
+                    await asyncio.sleep(0.01)
+                base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+                try:
+                    names = []
+                    for url in (f"{base}/mcp", f"{base}/x/agents/qa/mcp"):
+                        async with Client(url) as client:
+                            names.append([t.name for t in (await client.list_tools()).tools])
+                    other = await asyncio.to_thread(raw_post, base, "/v1/models", {})
+                finally:
+                    server.should_exit = True
+                    await serving
+            await session.close()
+            return session, names, other
+
+    session, (union, qa), other = run(main())
+    assert union == [s.name for s in session.tool_schemas(None)]
+    assert qa == [s.name for s in session.tool_schemas("qa")]
+    assert other == (200, '{"data":[]}')
