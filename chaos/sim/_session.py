@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -113,7 +113,6 @@ class EpisodeSession:
                                     self.sinks.smtp_rules, self.runner.hooks,
                                     self.provider_faults, self.facts, self.sinks.upload_rules)
         self.runner.monitor = self.monitor
-        self.brief = self.task.brief(world, self.task_params, profile.task.prompt)
         #: Why the episode stopped taking calls (a crash reason), once it has.
         self.ended: str | None = None
         #: Set once the entry agent's answer is in, or the episode has ended.
@@ -122,11 +121,19 @@ class EpisodeSession:
         self._open: dict[str, str] = {}  # outside agent -> its invocation in progress
         self._model_calls = 0
         self._closed = False
+        #: The task text the entry agent is told.
+        self.brief = ""
         self.runner.emit("episode_started", key=plan.key, model=plan.model, seed=plan.seed,
                          arm=plan.arm)
-        self.monitor.start(0)
-        for at_ms, active in monitor.timed():
-            env.process(_at(env, at_ms, lambda a=active: monitor.at_time(a, int(env.now))))
+        try:
+            monitor.start(0)
+            for at_ms, active in monitor.timed():
+                env.process(_at(env, at_ms, lambda a=active: monitor.at_time(a, int(env.now))))
+            self.brief = self.task.brief(world, self.task_params, profile.task.prompt)
+        except Exception as exc:  # a seed's world the task cannot be set in: this episode only
+            if os.environ.get("CHAOS_DEBUG"):
+                raise
+            self.end(f"{type(exc).__name__}: {exc}")
 
     # -- what clients see ------------------------------------------------------------------
     @property
@@ -159,6 +166,11 @@ class EpisodeSession:
         entry = self.profile.chain.agents[self.entry]
         return self.entry, entry.model_copy(update={"tools": list(seen), "delegates_to": []})
 
+    def model_name(self, agent: str | None = None) -> str:
+        """The id of the model that answers `agent`'s calls (its own, or the run's)."""
+        _name, spec = self.agent_spec(agent)
+        return spec.model or self.plan.model
+
     def tool_schemas(self, agent: str | None = None) -> tuple[ToolSchema, ...]:
         """The tools `agent` is offered (see `agent_spec`), exactly as the built-in chain's."""
         name, spec = self.agent_spec(agent)
@@ -167,6 +179,8 @@ class EpisodeSession:
     # -- the built-in chain ------------------------------------------------------------------
     async def run_chain(self) -> None:
         """Run the profile's own chain on the brief, to its end (a crash is kept in `ended`)."""
+        if self.ended is not None:
+            return
         process = self.env.process(self.runner.run_agent(self.entry, self.brief))
         await self._drive(process)
         self.done.set()
@@ -202,10 +216,13 @@ class EpisodeSession:
                 self.runner.trace), finished)
 
     async def call_model(self, agent: str | None, messages: Sequence[Message],
-                         tools: Sequence[ToolSchema]) -> ModelTurn:
+                         tools: Sequence[ToolSchema],
+                         options: Mapping[str, Any] | None = None) -> ModelTurn:
         """One model call from an outside agent, to the model under test, faults between.
 
         One attempt: the agent's own client retries, as it would against the provider.
+        `options` (max_tokens, temperature...: see `ModelRequest.options`) go to a remote
+        model; scripted ones ignore them.
 
         Raises:
             ProviderError: The provider's (or a provider fault's) error, to pass on as is.
@@ -223,7 +240,8 @@ class EpisodeSession:
             invocation = self._invocation(who, agent)
             from chaos.models import ModelRequest
 
-            request = ModelRequest(invocation, who, tuple(messages), tuple(tools))
+            request = ModelRequest(invocation, who, tuple(messages), tuple(tools),
+                                   dict(options or {}))
             process = self.env.process(self.runner.model_step(
                 who, invocation, self._model_calls, request, attempts=1))
             if not await self._drive(process, provider_errors=True):
@@ -283,6 +301,24 @@ class EpisodeSession:
         return self.ended is None
 
     # -- the end ---------------------------------------------------------------------------
+    async def discard(self) -> None:
+        """Let go of an episode that will not be judged (its run was interrupted).
+
+        Calls still awaited are cancelled, the sinks closed and the models' connections
+        released, as `close` does; nothing is judged.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        self.driver.cancel()
+        self.sinks.close()
+        await self._close_adapters()
+
+    async def _close_adapters(self) -> None:
+        for adapter in self.adapters.values():
+            if hasattr(adapter, "aclose"):
+                await adapter.aclose()
+
     async def close(self, crashed: str | None = None, **extra: Any) -> Any:
         """Judge the end state and return the episode's `EpisodeRun` (once only).
 
@@ -300,9 +336,7 @@ class EpisodeSession:
         try:
             return finish_episode(self, reason, **extra)
         finally:
-            for adapter in self.adapters.values():
-                if hasattr(adapter, "aclose"):
-                    await adapter.aclose()
+            await self._close_adapters()
 
 
 def _failed(trace: list[Any]) -> bool:
