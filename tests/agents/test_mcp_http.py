@@ -299,3 +299,26 @@ def test_the_app_composes_with_other_routes_in_one_server():
     assert union == [s.name for s in session.tool_schemas(None)]
     assert qa == [s.name for s in session.tool_schemas("qa")]
     assert other == (200, '{"data":[]}')
+
+
+def test_a_server_that_forgot_running_gets_a_503_that_says_so():
+    async def main():
+        loaded = load_profile(SPORTS)
+        async with open_episode(loaded, plan_one(loaded, EpisodeChoice(seed=0))) as session:
+            endpoint = McpEndpoint(session)
+            sock = loopback_socket()
+            server = uvicorn.Server(uvicorn.Config(endpoint.app, lifespan="off",
+                                                   log_level="warning"))
+            serving = asyncio.ensure_future(server.serve([sock]))
+            while not server.started:
+                await asyncio.sleep(0.01)
+            try:
+                return await asyncio.to_thread(
+                    raw_post, f"http://127.0.0.1:{sock.getsockname()[1]}", "/mcp", {})
+            finally:
+                server.should_exit = True
+                await serving
+                await session.close()
+
+    status, body = run(main())
+    assert status == 503 and "McpEndpoint.running()" in body
