@@ -322,3 +322,19 @@ def test_a_server_that_forgot_running_gets_a_503_that_says_so():
 
     status, body = run(main())
     assert status == 503 and "McpEndpoint.running()" in body
+
+
+def test_an_agent_s_delegate_runs_the_built_in_sub_agent_on_the_model_under_test():
+    async def main():
+        async with served() as (session, base):
+            async with Client(f"{base}/agents/producer/mcp") as client:
+                answer = await client.call_tool("delegate", {
+                    "agent": "editor", "task": "Find clip goal-1 of the match."})
+            return answer, await session.close()
+
+    answer, episode = run(main())
+    assert not answer.is_error and answer.content[0].text  # the editor's answer, as text
+    started = [e for e in episode.trace if e.type == "agent_started" and e.agent == "editor"]
+    assert [e.parent for e in started] == ["producer"]
+    assert any(e.type == "model_called" and e.agent == "editor" for e in episode.trace)
+    assert episode.result.usage.model_calls >= 1
