@@ -61,6 +61,7 @@ def mcp_command(profile: str, seed: int | None, arm: str, agent: str | None,
     if port and not http:
         raise InputError(f"--port {port}: the port is for --http; add --http, or leave out "
                          "--port for stdio")
+    _require_sdk(http)
     loaded = load_profile(profile)
     if out is not None and (out / "results.json").exists():
         raise InputError(f"--out {out} already holds a run; choose another directory or "
@@ -74,6 +75,22 @@ def mcp_command(profile: str, seed: int | None, arm: str, agent: str | None,
         path = _write(run_dir, loaded, run)
     click.echo(verdict_line(run.result), err=True)
     click.echo(f"results: {path}", err=True)
+
+
+def _require_sdk(http: bool) -> None:
+    """The `mcp` SDK (and uvicorn for --http) must be installed: the `agents` extra.
+
+    Raises:
+        InputError: Naming the extra to install.
+    """
+    try:
+        import mcp.server.lowlevel  # noqa: F401
+
+        if http:
+            import uvicorn  # noqa: F401
+    except ImportError as exc:
+        raise InputError(f"chaos mcp needs the mcp SDK ({exc}); install it with: pip install "
+                         "'chaos-sim[agents]'") from exc
 
 
 def _write(run_dir: Path, loaded: LoadedProfile, run: EpisodeRun) -> Path:

@@ -266,6 +266,14 @@ def test_a_profile_error_names_its_place_and_exits_2(tmp_path):
     assert f"{bad}:" in result.output and "nobody" in result.output
 
 
+@pytest.mark.parametrize("module", ["mcp.server.lowlevel", "uvicorn"])
+def test_without_the_sdk_it_says_which_extra_to_install(module, monkeypatch):
+    monkeypatch.setitem(sys.modules, module, None)
+    result = CliRunner().invoke(main, ["mcp", str(SPORTS), "--http"])
+    assert result.exit_code == 2
+    assert "pip install 'chaos-sim[agents]'" in result.output and "Traceback" not in result.output
+
+
 def test_a_chaos_arm_without_faults_is_refused(tmp_path):
     calm = tmp_path / "calm.yaml"
     text = SPORTS.read_text()
