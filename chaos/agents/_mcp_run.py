@@ -63,7 +63,8 @@ def mcp_reproduce(run_reproduce: str, agent: str | None) -> str:
 
 
 def serve_mcp_episode(loaded: LoadedProfile, options: McpServeOptions,
-                      announce: Callable[[str], None]) -> EpisodeRun:
+                      announce: Callable[[str], None],
+                      on_judged: Callable[[EpisodeRun], Any] | None = None) -> EpisodeRun:
     """Serve one episode of `loaded` over MCP and return it judged.
 
     Args:
@@ -71,6 +72,9 @@ def serve_mcp_episode(loaded: LoadedProfile, options: McpServeOptions,
         options: Which episode, which transport.
         announce: Called with each line to tell the user (the URLs served); never stdout in
             stdio mode.
+        on_judged: Called with the judged episode while SIGINT and SIGTERM are still ours
+            (write the run directory there): a stdio client that closes the server's stdin
+            sends SIGTERM two seconds later, and it must not cut the writing short.
 
     Raises:
         InputError: An unknown agent, model or fault id, a bad seed, a port in use, a world
@@ -85,15 +89,12 @@ def serve_mcp_episode(loaded: LoadedProfile, options: McpServeOptions,
                          f"{', '.join(agents)})")
     plan = plan_one(loaded, options.choice)
     listener = _listen(options.port) if options.http else None
-    run = asyncio.run(_serve(loaded, plan, options, listener, announce))
-    result = run.result.model_copy(update={"reproduce": mcp_reproduce(run.result.reproduce,
-                                                                      options.agent)})
-    run.result = result
-    return run
+    return asyncio.run(_serve(loaded, plan, options, listener, announce, on_judged))
 
 
 async def _serve(loaded: LoadedProfile, plan: Any, options: McpServeOptions,
-                 listener: socket.socket | None, announce: Callable[[str], None]) -> EpisodeRun:
+                 listener: socket.socket | None, announce: Callable[[str], None],
+                 on_judged: Callable[[EpisodeRun], Any] | None) -> EpisodeRun:
     stop = asyncio.Event()
     with _signals_set(stop):
         async with open_episode(loaded, plan, options.choice.only_faults) as session:
@@ -105,8 +106,13 @@ async def _serve(loaded: LoadedProfile, plan: Any, options: McpServeOptions,
             finally:
                 if listener is not None:
                     listener.close()
-            return await session.close(None if session.answered else _unanswered(
+            run = await session.close(None if session.answered else _unanswered(
                 session, stop.is_set(), listener is not None))
+        run.result = run.result.model_copy(update={
+            "reproduce": mcp_reproduce(run.result.reproduce, options.agent)})
+        if on_judged is not None:
+            on_judged(run)
+        return run
 
 
 def _unanswered(session: EpisodeSession, stopped: bool, http: bool) -> str:

@@ -70,11 +70,15 @@ def mcp_command(profile: str, seed: int | None, arm: str, agent: str | None,
     choice = EpisodeChoice(seed=seed, arm=arm, model=model,  # type: ignore[arg-type]
                            only_faults=only_faults or None)
     options = McpServeOptions(choice=choice, agent=agent, http=http, port=port)
-    run = serve_mcp_episode(loaded, options, lambda line: click.echo(line, err=True))
-    with output_errors("--out"):
-        path = _write(run_dir, loaded, run)
+    written: list[Path] = []
+
+    def judged(run: EpisodeRun) -> None:
+        with output_errors("--out"):
+            written.append(_write(run_dir, loaded, run))
+
+    run = serve_mcp_episode(loaded, options, lambda line: click.echo(line, err=True), judged)
     click.echo(verdict_line(run.result), err=True)
-    click.echo(f"results: {path}", err=True)
+    click.echo(f"results: {written[0]}", err=True)
 
 
 def _require_sdk(http: bool) -> None:
@@ -94,10 +98,10 @@ def _require_sdk(http: bool) -> None:
 
 
 def _write(run_dir: Path, loaded: LoadedProfile, run: EpisodeRun) -> Path:
-    """Write the run directory as `chaos run` does: the trace, results.json, junit.xml."""
+    """Write the run directory as `chaos run` does: trace, results.json, junit.xml, report.html."""
     from chaos.gates import evaluate_gates, with_gates
     from chaos.metrics import summarize
-    from chaos.report import write_reports
+    from chaos.report import html_available, write_reports
     from chaos.results import ProfileRef, RunResults
     from chaos.runner import write_run, write_trace
 
@@ -108,7 +112,7 @@ def _write(run_dir: Path, loaded: LoadedProfile, run: EpisodeRun) -> Path:
     run_dir.mkdir(parents=True, exist_ok=True)
     write_trace(run_dir, run)
     path = write_run(run_dir, results)
-    write_reports(run_dir, results, ["junit"])
+    write_reports(run_dir, results, ["junit", *(["html"] if html_available() else [])])
     return path
 
 
