@@ -84,11 +84,13 @@ def test_every_endpoint_lists_the_tools_the_built_in_chain_offers():
     assert finish["required"] == ["result"]
 
 
-def test_a_missing_clip_is_the_error_text_the_built_in_chain_gets():
+@pytest.mark.parametrize("mode", ["auto", "legacy"])  # 2026-07-28 era, initialize handshake
+def test_a_missing_clip_is_the_error_text_the_built_in_chain_gets(mode):
     target = missing_clip()
 
     async def main():
-        async with served() as (session, base), Client(f"{base}/agents/editor/mcp") as client:
+        async with served() as (session, base), \
+                Client(f"{base}/agents/editor/mcp", mode=mode) as client:
             answer = await client.call_tool("read_file", {"path": target})
             direct = await session.call_tool("editor", "read_file", {"path": target})
             return answer, direct
