@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import shlex
 import signal
 import socket
 import threading
@@ -59,7 +60,7 @@ class McpServeOptions:
 def mcp_reproduce(run_reproduce: str, agent: str | None) -> str:
     """The command that serves the same episode again (from the `chaos run` one)."""
     command = "chaos mcp" + run_reproduce.removeprefix("chaos run")
-    return command + (f" --agent {agent}" if agent else "")
+    return command + (f" --agent {shlex.quote(agent)}" if agent else "")
 
 
 def serve_mcp_episode(loaded: LoadedProfile, options: McpServeOptions,
