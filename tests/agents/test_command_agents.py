@@ -319,3 +319,29 @@ def test_agent_timeout_overrides_the_chains_and_stays_in_the_reproduce_command(t
     assert episode.error == "agent command did not exit within 0.5 s (process group ended)"
     assert episode.reproduce.endswith(" --agent-timeout 0.5")
     assert "--agent " in episode.reproduce and "slow.py" in episode.reproduce
+
+
+def test_the_key_of_a_remote_model_under_test_is_kept_from_the_agent(tmp_path, monkeypatch):
+    import yaml
+
+    from chaos.profile import load_profile
+
+    monkeypatch.setenv("TEAM_LLM_KEY", "team-secret-0123456789")
+    monkeypatch.setenv("COPY_OF_THE_KEY", "team-secret-0123456789")
+    dump = tmp_path / "env.json"
+    command = script(tmp_path, "env.py", f"""
+import json, os
+json.dump(dict(os.environ), open({str(dump)!r}, "w"))
+print(json.dumps({ANSWER!r}))
+""")
+    data = yaml.safe_load(RELEASE.read_text())
+    data["chain"].pop("function")
+    data["chain"]["command"] = command
+    data["models"] = [{"provider": "openai", "model": "team-model", "api_key_env": "TEAM_LLM_KEY",
+                       "base_url": "http://127.0.0.1:9/v1"}]
+    (tmp_path / "remote.yaml").write_text(yaml.safe_dump(data))
+    results = run(load_profile(tmp_path / "remote.yaml"), seed=0, arms=("clean",))
+    assert results.episodes[0].status == "completed", results.episodes[0].error
+    env = json.loads(dump.read_text())
+    assert "TEAM_LLM_KEY" not in env and "COPY_OF_THE_KEY" not in env
+    assert env["CHAOS_MODEL"] == "openai/team-model"
