@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import inspect
 import itertools
 import sys
 import time
@@ -161,7 +162,7 @@ def load_function(spec: str, folder: Path | None = None) -> AgentFunction:
                              "model_base_url)` function")
         value = getattr(value, part)
     if not callable(value):
-        raise ValueError(f"agent function {spec} is not callable; name an `async def "
+        raise ValueError(f"agent function {spec} is not a function; name an `async def "
                          "agent(task, tools, model_base_url)` function")
     return value  # type: ignore[no-any-return]
 
@@ -182,8 +183,14 @@ async def run_function_agent(session: Any, spec: str, folder: Path | None, timeo
     else:
         async with serve_episode(session, key) as endpoints:
             tools = EpisodeTools(session, endpoints)
-            ran = await _await_agent(function(session.brief, tools, endpoints.openai_base_url),
-                                     session, timeout_s, AFTER_ANSWER_GRACE_S)
+            try:
+                call = function(session.brief, tools, endpoints.openai_base_url)
+            except Exception as exc:  # a signature that does not take the three arguments
+                ran: Any = f"agent function raised {type(exc).__name__}: {exc}"[:1600]
+            else:
+                if not inspect.isawaitable(call):
+                    call = _not_awaitable(call)
+                ran = await _await_agent(call, session, timeout_s, AFTER_ANSWER_GRACE_S)
             if isinstance(ran, dict):
                 reason = await submit_answer(session, ran, "agent function's answer")
             elif ran is None and not session.answered and session.ended is None:
@@ -193,6 +200,11 @@ async def run_function_agent(session: Any, spec: str, folder: Path | None, timeo
     wall_ms = int((time.monotonic() - started) * 1000)
     agent = AgentRunResult(kind="function", exit_code=None, wall_ms=wall_ms)
     return await session.close(crashed=reason and redact(reason), agent=agent)
+
+
+async def _not_awaitable(value: Any) -> Any:
+    raise TypeError(f"the agent function returned {type(value).__name__}, not a coroutine: "
+                    "write it as `async def agent(task, tools, model_base_url)`")
 
 
 async def _await_agent(call: Awaitable[Any], session: Any, timeout_s: float,

@@ -91,3 +91,11 @@ async def over_mcp(task, tools, model_base_url):
                                               "content": f"release {version}\n"})
         await client.call_tool("finish", {"result": {"done": ["note", "answer"], "issues": [],
                                                      "version": version}})
+
+
+def not_async(task, tools, model_base_url):
+    return {"version": "2.4.1"}
+
+
+async def takes_two(task, tools):
+    return {"version": "2.4.1"}

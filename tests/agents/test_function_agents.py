@@ -170,3 +170,16 @@ def test_a_function_agent_can_use_the_mcp_endpoint_in_process(tmp_path):
     results, _ = run(load_profile(RELEASE), seed=0,
                      agent_function="tests.agents.release_agents:over_mcp")
     assert [(e.status, e.task.passed) for e in results.episodes] == [("completed", True)] * 2
+
+
+def test_a_function_that_is_not_async_or_takes_other_arguments_crashes_saying_so(tmp_path):
+    loaded = release_profile(tmp_path, function="release_agents:not_async",
+                             cwd=str(RELEASE.parent))
+    results, _ = run(loaded, seed=0, arms=("clean",))
+    assert results.episodes[0].error == (
+        "agent function raised TypeError: the agent function returned dict, not a coroutine: "
+        "write it as `async def agent(task, tools, model_base_url)`")
+    loaded = release_profile(tmp_path, function="release_agents:takes_two",
+                             cwd=str(RELEASE.parent))
+    results, _ = run(loaded, seed=0, arms=("clean",))
+    assert results.episodes[0].error.startswith("agent function raised TypeError: takes_two()")
