@@ -250,3 +250,14 @@ def test_the_streams_are_the_providers_event_sequences(fake):
     assert collapsed == ["message_start", "content_block_start", "ping", "content_block_delta",
                          "content_block_stop", "content_block_start", "content_block_delta",
                          "content_block_stop", "message_delta", "message_stop"]
+
+
+def test_an_episode_that_is_over_tells_the_sdk_not_to_retry(fake):
+    from chaos.models import ProviderError
+
+    fake.backend.turns[:] = [ProviderError("the episode is over: deadline", 409)]
+    fake.backend.calls.clear()
+    with pytest.raises(openai.ConflictError, match="the episode is over: deadline"):
+        ask_openai(fake.openai_base_url, fake.key, max_retries=2,
+                   messages=[{"role": "user", "content": "a"}])
+    assert len(fake.backend.calls) == 1  # x-should-retry: false, and the SDK obeyed
