@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from chaos._redact import redact
 from chaos.models.loopback import LoopbackServer
 from tests.agents._gateway_kit import (
     ask_anthropic,
@@ -139,6 +140,7 @@ def test_no_key_lands_in_the_trace_results_or_cassette(loopback, tmp_path):
         p.read_text() for p in cassettes.iterdir())
     assert "model_called" in written
     assert key not in written and key[9:] not in written
+    assert redact(f"key={key}") == "key=[redacted]"  # shaped so chaos masks it anywhere
     assert PROVIDER_KEY not in written
 
 
