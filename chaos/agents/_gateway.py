@@ -138,6 +138,8 @@ class GatewayEndpoint:
                 return  # the client went away
             if route[0] == "chat":
                 await self._chat(agent, body, send)
+            elif route[0] == "count":
+                await _json(send, 200, _count_tokens(body))
             else:
                 await self._messages(agent, body, send)
         except _Refused as refused:
@@ -231,18 +233,40 @@ def _route_path(scope: dict[str, Any]) -> str:
 
 
 def _route(method: str, path: str) -> tuple[str, str | None]:
-    """The route of a request: (`chat` | `messages` | `models`, a model id asked for)."""
+    """The route of a request: (`chat` | `messages` | `count` | `models`, a model asked for)."""
     routes = {"/v1/chat/completions": ("POST", "chat"), "/v1/messages": ("POST", "messages"),
-              "/v1/models": ("GET", "models")}
+              "/v1/messages/count_tokens": ("POST", "count"), "/v1/models": ("GET", "models")}
     wanted = None
     if path.startswith("/v1/models/") and len(path) > len("/v1/models/"):
         path, wanted = "/v1/models", unquote(path[len("/v1/models/"):])
+    if path in ("/v1/responses", "/v1/completions"):
+        raise _Refused(404, f"Invalid URL ({method} {path}): the chaos gateway speaks Chat "
+                            "Completions (/v1/chat/completions) and Messages (/v1/messages). "
+                            "In the OpenAI Agents SDK: set_default_openai_api("
+                            "'chat_completions'), or OpenAIChatCompletionsModel.")
     if path not in routes:
         raise _Refused(404, f"Invalid URL ({method} {path})")
     allowed, name = routes[path]
     if method != allowed:
         raise _Refused(405, f"Method {method} not allowed for {path} (use {allowed})")
     return name, wanted
+
+
+def _count_tokens(raw: bytes) -> dict[str, Any]:
+    """Messages' token count: an estimate (four characters a token); no model is called.
+
+    Raises:
+        _Refused: A request the API refuses (as for `/v1/messages`, which takes `max_tokens`).
+    """
+    body = _parse(raw, "anthropic")
+    if isinstance(body, dict):
+        if "max_tokens" in body:
+            raise _Refused(400, "max_tokens: Extra inputs are not permitted")
+        body = {**body, "max_tokens": 1}
+    if problem := anthropic_problem(body):
+        raise _Refused(400, problem)
+    shown = {k: body.get(k) for k in ("system", "messages", "tools")}
+    return {"input_tokens": max(1, len(json.dumps(shown, ensure_ascii=False)) // 4)}
 
 
 def _parse(raw: bytes, wire: str) -> Any:

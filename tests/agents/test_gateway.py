@@ -261,3 +261,18 @@ def test_an_episode_that_is_over_tells_the_sdk_not_to_retry(fake):
         ask_openai(fake.openai_base_url, fake.key, max_retries=2,
                    messages=[{"role": "user", "content": "a"}])
     assert len(fake.backend.calls) == 1  # x-should-retry: false, and the SDK obeyed
+
+
+def test_the_responses_api_is_refused_with_the_way_to_chat_completions(fake):
+    with pytest.raises(openai.NotFoundError, match="set_default_openai_api"):
+        openai.OpenAI(base_url=fake.openai_base_url, api_key=fake.key, max_retries=0
+                      ).responses.create(model="m", input="hi")
+
+
+def test_anthropic_token_counts_are_answered_without_a_model_call(fake):
+    fake.backend.calls.clear()
+    counted = anthropic.Anthropic(base_url=fake.anthropic_base_url, api_key=fake.key,
+                                  max_retries=0).messages.count_tokens(
+        model="m", messages=[{"role": "user", "content": "hello " * 40}], tools=ANTHROPIC_TOOLS)
+    assert counted.input_tokens > 60
+    assert fake.backend.calls == []
