@@ -100,6 +100,7 @@ class GatewayEndpoint:
         self.backend = backend
         self._key = key.encode()
         self._answered = 0
+        self._requests = 0
 
     # -- ASGI ----------------------------------------------------------------------------
     @property
@@ -116,6 +117,7 @@ class GatewayEndpoint:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1")
                    for k, v in scope.get("headers", [])}
+        send = self._with_request_id(send)
         path = _route_path(scope)
         agent: str | None = None
         if match := _AGENT_PATH.fullmatch(path):
@@ -150,6 +152,20 @@ class GatewayEndpoint:
         except Exception as exc:  # a bug behind the gateway: the API's 500, not a hang-up
             message = redact(f"the chaos gateway failed: {type(exc).__name__}: {exc}")[:500]
             await _json(send, 500, error_body(wire, 500, message))
+
+    def _with_request_id(self, send: Any) -> Any:
+        """`send`, adding the request id both APIs put on every answer (SDK errors show it)."""
+        self._requests += 1
+        request_id = f"req_chaos_{self._requests}".encode()
+
+        async def sending(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", ()),
+                                                  (b"x-request-id", request_id),
+                                                  (b"request-id", request_id)]}
+            await send(message)
+
+        return sending
 
     # -- the routes ------------------------------------------------------------------------
     async def _chat(self, agent: str | None, raw: bytes, send: Any) -> None:
@@ -349,7 +365,9 @@ async def _provider_error(send: Any, wire: str, exc: ProviderError) -> None:
     message = _ERROR_PREFIX.sub("", redact(exc.message), count=1)
     headers = [(b"x-should-retry", b"true" if exc.retryable else b"false")]
     if exc.retry_after_s is not None:
-        headers.append((b"retry-after", f"{exc.retry_after_s:g}".encode()))
+        # Both, as the APIs send them: the SDKs read the milliseconds first.
+        headers += [(b"retry-after", f"{exc.retry_after_s:g}".encode()),
+                    (b"retry-after-ms", str(round(exc.retry_after_s * 1000)).encode())]
     await _json(send, exc.status, error_body(wire, exc.status, message), headers)
 
 

@@ -49,7 +49,9 @@ def test_a_rate_limit_is_the_sdks_rate_limit_error_with_the_faults_retry_after(p
         sdk = openai if provider == "openai" else anthropic
         with pytest.raises(sdk.RateLimitError) as caught:
             ask(base, gateway.key, **brief_request(session, provider))
-        assert caught.value.response.headers["retry-after"] == "30"
+        headers = caught.value.response.headers
+        assert (headers["retry-after"], headers["retry-after-ms"]) == ("30", "30000")
+        assert caught.value.request_id.startswith("req_chaos_")
         body = caught.value.body
         error = body if provider == "openai" else body["error"]
         assert error["type"] == ("rate_limit_exceeded" if provider == "openai"
