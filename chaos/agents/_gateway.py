@@ -342,7 +342,7 @@ async def _read_body(receive: Any) -> bytes | None:
 
 async def _json(send: Any, status: int, body: Any,
                 headers: Iterable[tuple[bytes, bytes]] = ()) -> None:
-    data = json.dumps(body, ensure_ascii=False).encode()
+    data = json.dumps(body).encode()  # ASCII: a lone surrogate a model sent cannot break it
     await send({"type": "http.response.start", "status": status, "headers": [
         (b"content-type", b"application/json"), (b"content-length", str(len(data)).encode()),
         *headers]})

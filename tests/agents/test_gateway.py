@@ -276,3 +276,15 @@ def test_anthropic_token_counts_are_answered_without_a_model_call(fake):
         model="m", messages=[{"role": "user", "content": "hello " * 40}], tools=ANTHROPIC_TOOLS)
     assert counted.input_tokens > 60
     assert fake.backend.calls == []
+
+
+def test_any_text_a_model_sends_reaches_the_agent(fake):
+    from chaos.models import ModelTurn
+
+    text = "naïve 🎬 \ud800 end"  # a lone surrogate, as a JSON escape from a model can hold
+    fake.backend.turns[:] = [ModelTurn(text)]
+    for mode in ("create", "stream"):
+        assert ask_openai(fake.openai_base_url, fake.key, mode,
+                          messages=[{"role": "user", "content": "a"}]).text == text
+        assert ask_anthropic(fake.anthropic_base_url, fake.key, mode,
+                             messages=[{"role": "user", "content": "a"}]).text == text
