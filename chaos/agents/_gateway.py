@@ -13,6 +13,7 @@ connection as a connection the gateway closes without answering.
 | `POST /v1/chat/completions` | OpenAI Chat Completions (base URL `http://HOST:PORT/v1`) |
 | `POST /v1/messages` | Anthropic Messages (base URL `http://HOST:PORT`) |
 | `GET /v1/models`, `GET /v1/models/{id}` | the model under test, in the asking SDK's format |
+| `POST /v1/messages/count_tokens` | an estimate (four characters a token), no model call |
 | `/agents/<name>/v1/...` | the same, for the chain's agent `<name>` |
 
 Without the `/agents/<name>` prefix, calls are the whole chain's (agent None). Every request
@@ -287,7 +288,10 @@ def _count_tokens(raw: bytes) -> dict[str, Any]:
 
 def _parse(raw: bytes, wire: str) -> Any:
     try:
-        return json.loads(raw)
+        body = json.loads(raw)
+        if b"\\u" in raw:  # an escape may hold half a surrogate pair: not text, refused
+            json.dumps(body, ensure_ascii=False).encode()
+        return body
     except (ValueError, RecursionError):
         raise _Refused(400, "We could not parse the JSON body of your request. (HINT: This "
                             "likely means you aren't using your HTTP library correctly.)"

@@ -288,3 +288,15 @@ def test_any_text_a_model_sends_reaches_the_agent(fake):
                           messages=[{"role": "user", "content": "a"}]).text == text
         assert ask_anthropic(fake.anthropic_base_url, fake.key, mode,
                              messages=[{"role": "user", "content": "a"}]).text == text
+
+
+def test_a_request_with_half_a_surrogate_pair_is_refused_as_the_api_refuses_it(fake):
+    fake.backend.calls.clear()
+    for path, body in (("/v1/chat/completions", b'{"model": "m", "messages": [{"role": '
+                        b'"user", "content": "a \\ud800 b"}]}'),
+                       ("/v1/messages", b'{"model": "m", "max_tokens": 5, "messages": [{'
+                        b'"role": "user", "content": "a \\ud800 b"}]}')):
+        response = httpx.post(f"http://127.0.0.1:{fake.port}{path}", content=body,
+                              headers={"x-api-key": fake.key})
+        assert response.status_code == 400, response.text
+    assert fake.backend.calls == []
