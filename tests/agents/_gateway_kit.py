@@ -54,8 +54,13 @@ class Served:
 
 
 @contextlib.contextmanager
-def serve_gateway(make_backend: Callable[[], Any]) -> Iterator[Served]:
-    """Serve a gateway in front of `make_backend()` (called on the server's loop)."""
+def serve_gateway(make_backend: Callable[[], Any], http: str = "auto") -> Iterator[Served]:
+    """Serve a gateway in front of `make_backend()` (called on the server's loop).
+
+    Args:
+        make_backend: Makes the backend, on the server's loop.
+        http: uvicorn's HTTP implementation (`h11`, `httptools`, `auto`).
+    """
     # IPPROTO_TCP, not 0: asyncio turns Nagle off only on sockets that say they are TCP, and
     # with Nagle on every JSON answer waits ~40 ms for the client's delayed ACK.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
@@ -69,7 +74,7 @@ def serve_gateway(make_backend: Callable[[], Any]) -> Iterator[Served]:
             backend = make_backend()
             endpoint = GatewayEndpoint(backend, key)
             # GATEWAY_LOG=info shows the server's own log when a test needs looking into.
-            config = uvicorn.Config(endpoint.app, lifespan="off",
+            config = uvicorn.Config(endpoint.app, lifespan="off", http=http,
                                     log_level=os.environ.get("GATEWAY_LOG", "critical"))
             server = uvicorn.Server(config)
             ready.update(backend=backend, endpoint=endpoint, server=server,
@@ -92,6 +97,8 @@ def serve_gateway(make_backend: Callable[[], Any]) -> Iterator[Served]:
     if "error" in ready:
         raise ready["error"]
     while not ready["server"].started:
+        if not thread.is_alive():  # the server failed to start: say why instead of waiting
+            raise RuntimeError("the gateway's server did not start") from ready.get("error")
         threading.Event().wait(0.005)
     try:
         yield Served(sock.getsockname()[1], key, ready["backend"], ready["loop"],

@@ -20,10 +20,10 @@ from tests.agents._gateway_kit import (
 )
 
 
-def served(fault: str, times: int = 1, **params):
+def served(fault: str, times: int = 1, http: str = "auto", **params):
     shown = ", ".join([f"times: {times}", *(f"{k}: {v}" for k, v in params.items())])
     profile = profile_with(f"  - id: f\n    kind: model.{fault}\n    params: {{{shown}}}\n")
-    return serve_gateway(session_backend(profile, "scripted/careful", arm="chaos"))
+    return serve_gateway(session_backend(profile, "scripted/careful", arm="chaos"), http)
 
 
 def brief_request(session, provider="openai", agent=None):
@@ -95,9 +95,12 @@ def test_a_server_error_is_the_sdks_status_error_in_the_providers_format(
         assert failures(session) == [("qa", status)] * 2
 
 
-def test_a_timeout_is_a_connection_the_gateway_drops_for_every_way_of_asking():
+@pytest.mark.parametrize("http", ["h11", "httptools"])
+def test_a_timeout_is_a_connection_the_gateway_drops_for_every_way_of_asking(http):
+    if http == "httptools":
+        pytest.importorskip("httptools")  # uvicorn's other HTTP implementation, if installed
     modes = len(OPENAI_MODES) + len(ANTHROPIC_MODES)
-    with served("timeout", times=modes) as gateway:
+    with served("timeout", times=modes, http=http) as gateway:
         session = gateway.backend
         for mode in OPENAI_MODES:
             with pytest.raises(openai.APIConnectionError):
