@@ -27,9 +27,11 @@ from __future__ import annotations
 import contextlib
 import hmac
 import json
+import logging
 import re
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
+from contextvars import ContextVar
 from typing import Any, Protocol
 from urllib.parse import unquote
 
@@ -375,13 +377,32 @@ async def _provider_error(send: Any, wire: str, exc: ProviderError) -> None:
     await _json(send, exc.status, error_body(wire, exc.status, message), headers)
 
 
+#: Set while a connection is dropped on purpose: the server's complaint about it is not news.
+_DROPPING: ContextVar[bool] = ContextVar("chaos_gateway_dropping", default=False)
+
+
+class _QuietDrops(logging.Filter):
+    """Leaves out uvicorn's "returned without completing response" for dropped connections."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not _DROPPING.get()
+
+
+_QUIET = _QuietDrops()
+
+
 async def _drop(send: Any) -> None:
     """Close the connection without a byte of answer, as a server that timed out or crashed.
 
     ASGI has no message for this; a response start the server must refuse does it: uvicorn
     (both its HTTP implementations) validates header names before writing anything, and
-    closes the connection when the app returns without a response.
+    closes the connection when the app returns without a response. It logs an error then,
+    from the same task: left out here, or every `model.timeout` would print one.
     """
+    server_log = logging.getLogger("uvicorn.error")
+    if _QUIET not in server_log.filters:
+        server_log.addFilter(_QUIET)
+    _DROPPING.set(True)  # this request's task only
     with contextlib.suppress(Exception):  # the refusal is the point: nothing went out
         await send({"type": "http.response.start", "status": 504,
                     "headers": [(b"connection dropped", b"by chaos")]})

@@ -54,12 +54,14 @@ class Served:
 
 
 @contextlib.contextmanager
-def serve_gateway(make_backend: Callable[[], Any], http: str = "auto") -> Iterator[Served]:
+def serve_gateway(make_backend: Callable[[], Any], http: str = "auto",
+                  log_level: str | None = None) -> Iterator[Served]:
     """Serve a gateway in front of `make_backend()` (called on the server's loop).
 
     Args:
         make_backend: Makes the backend, on the server's loop.
         http: uvicorn's HTTP implementation (`h11`, `httptools`, `auto`).
+        log_level: uvicorn's (default: `GATEWAY_LOG`, else critical).
     """
     # IPPROTO_TCP, not 0: asyncio turns Nagle off only on sockets that say they are TCP, and
     # with Nagle on every JSON answer waits ~40 ms for the client's delayed ACK.
@@ -74,8 +76,12 @@ def serve_gateway(make_backend: Callable[[], Any], http: str = "auto") -> Iterat
             backend = make_backend()
             endpoint = GatewayEndpoint(backend, key)
             # GATEWAY_LOG=info shows the server's own log when a test needs looking into.
+            # With a log level asked for, uvicorn's records go to the process's logging (as
+            # `chaos run` serves it, log_config=None), where a test can read them.
             config = uvicorn.Config(endpoint.app, lifespan="off", http=http,
-                                    log_level=os.environ.get("GATEWAY_LOG", "critical"))
+                                    log_level=log_level or os.environ.get("GATEWAY_LOG",
+                                                                          "critical"),
+                                    **({"log_config": None} if log_level else {}))
             server = uvicorn.Server(config)
             ready.update(backend=backend, endpoint=endpoint, server=server,
                          loop=asyncio.get_running_loop())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import anthropic
 import openai
@@ -20,10 +21,12 @@ from tests.agents._gateway_kit import (
 )
 
 
-def served(fault: str, times: int = 1, http: str = "auto", **params):
+def served(fault: str, times: int = 1, http: str = "auto", log_level: str | None = None,
+           **params):
     shown = ", ".join([f"times: {times}", *(f"{k}: {v}" for k, v in params.items())])
     profile = profile_with(f"  - id: f\n    kind: model.{fault}\n    params: {{{shown}}}\n")
-    return serve_gateway(session_backend(profile, "scripted/careful", arm="chaos"), http)
+    return serve_gateway(session_backend(profile, "scripted/careful", arm="chaos"), http,
+                         log_level)
 
 
 def brief_request(session, provider="openai", agent=None):
@@ -96,11 +99,11 @@ def test_a_server_error_is_the_sdks_status_error_in_the_providers_format(
 
 
 @pytest.mark.parametrize("http", ["h11", "httptools"])
-def test_a_timeout_is_a_connection_the_gateway_drops_for_every_way_of_asking(http):
+def test_a_timeout_is_a_connection_the_gateway_drops_for_every_way_of_asking(http, caplog):
     if http == "httptools":
         pytest.importorskip("httptools")  # uvicorn's other HTTP implementation, if installed
     modes = len(OPENAI_MODES) + len(ANTHROPIC_MODES)
-    with served("timeout", times=modes, http=http) as gateway:
+    with served("timeout", times=modes, http=http, log_level="info") as gateway:
         session = gateway.backend
         for mode in OPENAI_MODES:
             with pytest.raises(openai.APIConnectionError):
@@ -110,6 +113,8 @@ def test_a_timeout_is_a_connection_the_gateway_drops_for_every_way_of_asking(htt
                 ask_anthropic(gateway.anthropic_base_url, gateway.key, mode,
                               **brief_request(session, "anthropic"))
         assert failures(session) == [(session.entry, None)] * modes
+    # Dropped on purpose: the server does not log each one as an error.
+    assert [r.message for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 def test_a_malformed_tool_call_arrives_as_arguments_that_do_not_parse():
