@@ -300,3 +300,22 @@ def test_a_request_with_half_a_surrogate_pair_is_refused_as_the_api_refuses_it(f
                               headers={"x-api-key": fake.key})
         assert response.status_code == 400, response.text
     assert fake.backend.calls == []
+
+
+def test_calls_made_at_once_are_each_answered_under_their_own_id(episode):
+    import asyncio
+
+    session = episode.backend
+    request = {"model": "m", "messages": [{"role": "user", "content": session.brief}],
+               "tools": openai_tools(session.tool_schemas(None))}
+
+    async def at_once():
+        async with openai.AsyncOpenAI(base_url=episode.openai_base_url, api_key=episode.key,
+                                      max_retries=0) as client:
+            return await asyncio.gather(*[client.chat.completions.create(**request)
+                                          for _ in range(6)])
+
+    answers = asyncio.run(at_once())
+    assert len({a.id for a in answers}) == 6
+    assert len({a.choices[0].message.tool_calls[0].function.arguments for a in answers}) == 1
+    assert sum(e.type == "model_called" for e in session.runner.trace) == 6
