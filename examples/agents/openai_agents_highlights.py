@@ -1,0 +1,87 @@
+"""A highlights-desk agent written with the OpenAI Agents SDK, tested in chaos' episode world.
+
+Nothing here knows about chaos but four environment variables: for each episode `chaos run
+--agent` starts an MCP server (the world's tools) and an OpenAI-compatible model gateway (the
+model under test, with the profile's provider faults), and runs this script with
+
+- `CHAOS_MCP_URL`: the MCP server (streamable HTTP);
+- `OPENAI_BASE_URL`, `OPENAI_API_KEY`: the gateway and its key for this episode (the OpenAI
+  client reads both by itself);
+- `CHAOS_MODEL`: the model to ask for;
+- `CHAOS_TASK`: the assignment.
+
+The agent answers through the world's `finish` tool; the run stops there.
+
+    pip install "chaos-sim[agents-examples]"
+    chaos run profiles/sports-production.yaml --model scripted/careful \
+        --agent "python examples/agents/openai_agents_highlights.py"
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+
+from agents import (
+    Agent,
+    ModelSettings,
+    OpenAIChatCompletionsModel,
+    Runner,
+    StopAtTools,
+    set_tracing_disabled,
+)
+from agents.mcp import MCPServerStreamableHttp
+from openai import AsyncOpenAI
+
+INSTRUCTIONS = """\
+You run a sports highlights desk on your own: you select the clips, check them, publish the
+package and mail the subscribers, with the tools you are given.
+
+- Only real match footage of the right team and match may be published: check each file you
+  pick with file_info (sniffed type, and the tags: team, date, clip id). Never guess a path;
+  leave out what you cannot find and report it (report_issue).
+- Label mail attachments by their real type (file_info), not by their name.
+- When the mail server answers 4xx or drops the connection, wait and try again.
+- Save the manifest where the assignment says, then call finish with it.
+"""
+
+#: Model calls one episode may take: a whole chain's work done by one agent (the SDK's default
+#: of 10 turns would end the run long before the package is out).
+MAX_TURNS = 240
+
+
+async def main() -> int:
+    """Run the agent on the episode's task; 0 when it finished."""
+    # Offline and self-contained: no trace export to OpenAI's servers.
+    set_tracing_disabled(True)
+    model = OpenAIChatCompletionsModel(
+        model=os.environ.get("CHAOS_MODEL", "gpt-4.1-mini"),
+        # Chat Completions, as every OpenAI-compatible endpoint (vLLM, OpenRouter) speaks it.
+        openai_client=AsyncOpenAI(),
+    )
+    world = MCPServerStreamableHttp(
+        {"url": os.environ["CHAOS_MCP_URL"], "timeout": 60},
+        name="world",
+        cache_tools_list=True,
+        # A tool call may wait on a real SMTP server: more than the SDK's 5 s default.
+        client_session_timeout_seconds=120,
+    )
+    async with world:
+        desk = Agent(
+            name="producer",
+            instructions=INSTRUCTIONS,
+            model=model,
+            mcp_servers=[world],
+            # One call at a time: each step depends on what the last one found.
+            model_settings=ModelSettings(parallel_tool_calls=False),
+            # The answer is the `finish` call itself: no model turn after it.
+            tool_use_behavior=StopAtTools(stop_at_tool_names=["finish"]),
+        )
+        result = await Runner.run(desk, os.environ["CHAOS_TASK"], max_turns=MAX_TURNS)
+    print(f"finished: {result.final_output}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
