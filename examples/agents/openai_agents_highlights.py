@@ -78,8 +78,12 @@ async def main() -> int:
             # The answer is the `finish` call itself: no model turn after it.
             tool_use_behavior=StopAtTools(stop_at_tool_names=["finish"]),
         )
-        result = await Runner.run(desk, os.environ["CHAOS_TASK"], max_turns=MAX_TURNS)
-    print(f"finished: {result.final_output}", file=sys.stderr)
+        # Streamed, as a desk watches its agent work: each tool call is logged as it is made.
+        run = Runner.run_streamed(desk, os.environ["CHAOS_TASK"], max_turns=MAX_TURNS)
+        async for event in run.stream_events():
+            if event.type == "run_item_stream_event" and event.name == "tool_called":
+                print(f"tool: {getattr(event.item.raw_item, 'name', '?')}", file=sys.stderr)
+    print(f"finished: {run.final_output}", file=sys.stderr)
     return 0
 
 
