@@ -48,13 +48,26 @@ def content_parts(text, ok):
     return [{"type": "text", "text": text}]
 
 
+class ToolException(Exception):
+    """langchain_core's, as langchain-mcp-adapters raises it for an `isError` result."""
+
+
+def langgraph_tool_node(text, ok):
+    """LangGraph's ToolNode catching a tool's exception (its default template)."""
+    return text if ok else f"Error: {ToolException(text)!r}\n Please fix your mistakes."
+
+
 def body(wrap, results, system="You run a sports desk.", preamble=None, extra_tools=(),
          policy="careful"):
     """A Chat Completions request as a framework sends it, after `results` came back."""
     messages = [{"role": "system", "content": system}]
     if preamble:
         messages.append({"role": "user", "content": preamble})
-    messages.append({"role": "user", "content": f"Mail the fans.\nBrief: {json.dumps(BRIEF)}"})
+    task = f"Mail the fans.\nBrief: {json.dumps(BRIEF)}"
+    if "{task}" in system:
+        messages[0]["content"] = system.format(task=task)
+    else:
+        messages.append({"role": "user", "content": task})
     model = ScriptedModel(policy)
     history = []
     for number, (text, ok) in enumerate(results, 1):
@@ -81,7 +94,7 @@ RESULTS = [(json.dumps(SUBSCRIBERS), True), (json.dumps(LOGO), True), (REFUSED, 
 
 
 @pytest.mark.parametrize("wrap", [pydantic_ai, pydantic_ai_retry, mcp_content_item,
-                                  content_parts])
+                                  content_parts, langgraph_tool_node])
 def test_a_careful_agent_reads_a_refusal_through_any_wrapping_and_backs_off(wrap):
     assert next_call("careful", body(plain, RESULTS)) == ("wait", {"seconds": 5})
     assert next_call("careful", body(wrap, RESULTS)) == ("wait", {"seconds": 5})
@@ -107,4 +120,10 @@ def test_the_brief_is_found_past_a_frameworks_own_prompts_and_tools():
     # PydanticAI can send its instructions as a user message; some agents add a preamble.
     request = body(plain, RESULTS[:1], preamble="Context: you are helpful. Think step by step.",
                    extra_tools=("final_result", "search_docs"))
+    assert next_call("careful", request) == ("file_info", {"path": "/prod/logo.png"})
+
+
+def test_the_brief_is_found_in_a_system_prompt_that_holds_the_task():
+    request = body(plain, RESULTS[:1], system="You run a sports desk. Your job:\n{task}",
+                   preamble="Begin.")
     assert next_call("careful", request) == ("file_info", {"path": "/prod/logo.png"})
