@@ -10,7 +10,7 @@ model under test, with the profile's provider faults), and runs this script with
 - `CHAOS_MODEL`: the model to ask for;
 - `CHAOS_TASK`: the assignment.
 
-The agent answers through the world's `finish` tool; the run stops there.
+The agent answers through the world's `finish` tool; the run stops once the answer is accepted.
 
     pip install "chaos-sim[agents-examples]"
     chaos run profiles/sports-production.yaml --model scripted/careful \
@@ -22,13 +22,16 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from typing import Any
 
 from agents import (
     Agent,
+    FunctionToolResult,
     ModelSettings,
     OpenAIChatCompletionsModel,
+    RunContextWrapper,
     Runner,
-    StopAtTools,
+    ToolsToFinalOutputResult,
     set_tracing_disabled,
 )
 from agents.mcp import MCPServerStreamableHttp
@@ -49,6 +52,22 @@ package and mail the subscribers, with the tools you are given.
 #: Model calls one episode may take: a whole chain's work done by one agent (the SDK's default
 #: of 10 turns would end the run long before the package is out).
 MAX_TURNS = 240
+
+
+def _text(output: Any) -> str:
+    """An MCP tool's output as the SDK hands it over: a text item, a list of them, or text."""
+    items = output if isinstance(output, list) else [output]
+    return "".join(i.get("text", "") if isinstance(i, dict) else str(i) for i in items)
+
+
+def answered(context: RunContextWrapper[Any],
+             results: list[FunctionToolResult]) -> ToolsToFinalOutputResult:
+    """Stop once `finish` was accepted; a refused answer goes back to the model to fix."""
+    for result in results:
+        text = _text(result.output)
+        if result.tool.name == "finish" and not text.startswith("error"):
+            return ToolsToFinalOutputResult(is_final_output=True, final_output=text)
+    return ToolsToFinalOutputResult(is_final_output=False)
 
 
 async def main() -> int:
@@ -76,7 +95,7 @@ async def main() -> int:
             # One call at a time: each step depends on what the last one found.
             model_settings=ModelSettings(parallel_tool_calls=False),
             # The answer is the `finish` call itself: no model turn after it.
-            tool_use_behavior=StopAtTools(stop_at_tool_names=["finish"]),
+            tool_use_behavior=answered,
         )
         # Streamed, as a desk watches its agent work: each tool call is logged as it is made.
         run = Runner.run_streamed(desk, os.environ["CHAOS_TASK"], max_turns=MAX_TURNS)
