@@ -246,10 +246,10 @@ def _world_summary(profile: Profile, world: Any) -> WorldSummary:
 
 
 def _chain(profile: Profile, under_test: str) -> list[AgentPlan]:
-    from chaos.profile._roles import reachable as reached_from
+    from chaos.profile._roles import acting_agents
 
     agents = profile.chain.agents
-    order = [profile.chain.entry, *reached_from(profile.chain, profile.chain.entry)]
+    order = acting_agents(profile.chain)
     reachable = set(order)
     order += sorted(n for n in agents if n not in reachable)
     return [AgentPlan(name=n, entry=n == profile.chain.entry,

@@ -80,7 +80,8 @@ class Issued:
                 continue
             fields = {k: message[k] for k in REASONING_FIELDS if k in message}
             self.reasoning_fields |= set(fields)
-            for call in message.get("tool_calls") or []:
+            calls = message.get("tool_calls")
+            for call in calls if isinstance(calls, list) else []:
                 if isinstance(call, dict) and isinstance(call.get("id"), str):
                     # The latest answer with an id is the one its echo must match.
                     self.reasoning.pop(call["id"], None)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chaos.profile._roles import reachable
+from chaos.profile._roles import acting_agents
 from chaos.profile._schema import Profile
 
 __all__ = ["chain_problems"]
@@ -107,7 +107,7 @@ def chain_problems(profile: Profile) -> list[Problem]:
     if entry not in chain.agents or any(a.instructions == STUB_INSTRUCTIONS
                                         for a in chain.agents.values()):
         return []  # an agent that failed the schema: who reaches what is not known
-    reached = [entry, *reachable(chain, entry)]
+    reached = acting_agents(chain)
     problems: list[Problem] = []
     for name in chain.agents:
         if name not in reached:

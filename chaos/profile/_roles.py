@@ -13,7 +13,8 @@ from typing import Any
 
 from chaos.profile._schema import AgentSpec, ChainSpec
 
-__all__ = ["ROLES", "SENDING_TOOLS", "agent_role", "chain_shape", "reachable", "shape_text"]
+__all__ = ["ROLES", "SENDING_TOOLS", "acting_agents", "agent_role", "chain_shape", "reachable",
+           "shape_text"]
 
 ROLES = ("finder", "checker", "sender", "writer")
 #: Core tools that send something out of the organisation; any `send_*`/`publish*` tool too.
@@ -57,6 +58,17 @@ def reachable(chain: ChainSpec, start: str) -> list[str]:
         seen.append(name)
         queue += chain.agents[name].delegates_to
     return seen
+
+
+def acting_agents(chain: ChainSpec) -> list[str]:
+    """The agents that can act in an episode, entry first.
+
+    The entry and those it reaches by delegation; when a team's own agent runs (`chain.
+    command`/`function`), every agent: each one's tools are served at an endpoint of its own.
+    """
+    if chain.runs_own_agent:
+        return [chain.entry, *[n for n in chain.agents if n != chain.entry]]
+    return [chain.entry, *reachable(chain, chain.entry)]
 
 
 def chain_shape(chain: ChainSpec, agent: str) -> dict[str, dict[str, Any]]:

@@ -120,11 +120,15 @@ async def _run(plan: EpisodePlan, profile: Profile, world: World, mail: MailServ
     from chaos.sim._session import EpisodeSession
 
     session = EpisodeSession(plan, profile, world, mail, record, replay, only_faults)
-    if profile.chain.runs_own_agent:
-        from chaos.agents import run_own_agent
+    try:
+        if profile.chain.runs_own_agent:
+            from chaos.agents import run_own_agent
 
-        return await run_own_agent(session, profile.chain)
-    await session.run_chain()
+            return await run_own_agent(session, profile.chain)
+        await session.run_chain()
+    except BaseException:  # cancelled, or interrupted by the watchdog: release, then go on
+        await session.discard()
+        raise
     return await session.close()
 
 

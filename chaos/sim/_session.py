@@ -113,7 +113,6 @@ class EpisodeSession:
                                     self.sinks.smtp_rules, self.runner.hooks,
                                     self.provider_faults, self.facts, self.sinks.upload_rules)
         self.runner.monitor = self.monitor
-        self.brief = self.task.brief(world, self.task_params, profile.task.prompt)
         #: Why the episode stopped taking calls (a crash reason), once it has.
         self.ended: str | None = None
         #: Set once the entry agent's answer is in, or the episode has ended.
@@ -122,11 +121,19 @@ class EpisodeSession:
         self._open: dict[str, str] = {}  # outside agent -> its invocation in progress
         self._model_calls = 0
         self._closed = False
+        #: The task text the entry agent is told.
+        self.brief = ""
         self.runner.emit("episode_started", key=plan.key, model=plan.model, seed=plan.seed,
                          arm=plan.arm)
-        self.monitor.start(0)
-        for at_ms, active in monitor.timed():
-            env.process(_at(env, at_ms, lambda a=active: monitor.at_time(a, int(env.now))))
+        try:
+            monitor.start(0)
+            for at_ms, active in monitor.timed():
+                env.process(_at(env, at_ms, lambda a=active: monitor.at_time(a, int(env.now))))
+            self.brief = self.task.brief(world, self.task_params, profile.task.prompt)
+        except Exception as exc:  # a seed's world the task cannot be set in: this episode only
+            if os.environ.get("CHAOS_DEBUG"):
+                raise
+            self.end(f"{type(exc).__name__}: {exc}")
 
     # -- what clients see ------------------------------------------------------------------
     @property
@@ -167,6 +174,8 @@ class EpisodeSession:
     # -- the built-in chain ------------------------------------------------------------------
     async def run_chain(self) -> None:
         """Run the profile's own chain on the brief, to its end (a crash is kept in `ended`)."""
+        if self.ended is not None:
+            return
         process = self.env.process(self.runner.run_agent(self.entry, self.brief))
         await self._drive(process)
         self.done.set()
@@ -283,6 +292,24 @@ class EpisodeSession:
         return self.ended is None
 
     # -- the end ---------------------------------------------------------------------------
+    async def discard(self) -> None:
+        """Let go of an episode that will not be judged (its run was interrupted).
+
+        Calls still awaited are cancelled, the sinks closed and the models' connections
+        released, as `close` does; nothing is judged.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        self.driver.cancel()
+        self.sinks.close()
+        await self._close_adapters()
+
+    async def _close_adapters(self) -> None:
+        for adapter in self.adapters.values():
+            if hasattr(adapter, "aclose"):
+                await adapter.aclose()
+
     async def close(self, crashed: str | None = None, **extra: Any) -> Any:
         """Judge the end state and return the episode's `EpisodeRun` (once only).
 
@@ -300,9 +327,7 @@ class EpisodeSession:
         try:
             return finish_episode(self, reason, **extra)
         finally:
-            for adapter in self.adapters.values():
-                if hasattr(adapter, "aclose"):
-                    await adapter.aclose()
+            await self._close_adapters()
 
 
 def _failed(trace: list[Any]) -> bool:
