@@ -52,6 +52,10 @@ package and mail the subscribers, with the tools you are given.
 #: Model calls one episode may take: a whole chain's work done by one agent (the SDK's default
 #: of 10 turns would end the run long before the package is out).
 MAX_TURNS = 240
+#: Times the agent is told to go on when a run ends without an accepted answer (a model that
+#: answered in text, or whose answer was cut off: the SDK takes either as the final output).
+NUDGES = 3
+GO_ON = "You have not finished: go on with the task, then call finish with your final answer."
 
 
 def _text(output: Any) -> str:
@@ -60,18 +64,19 @@ def _text(output: Any) -> str:
     return "".join(i.get("text", "") if isinstance(i, dict) else str(i) for i in items)
 
 
-def answered(context: RunContextWrapper[Any],
+def answered(context: RunContextWrapper[dict[str, bool]],
              results: list[FunctionToolResult]) -> ToolsToFinalOutputResult:
     """Stop once `finish` was accepted; a refused answer goes back to the model to fix."""
     for result in results:
         text = _text(result.output)
         if result.tool.name == "finish" and not text.startswith("error"):
+            context.context["answered"] = True
             return ToolsToFinalOutputResult(is_final_output=True, final_output=text)
     return ToolsToFinalOutputResult(is_final_output=False)
 
 
 async def main() -> int:
-    """Run the agent on the episode's task; 0 when it finished."""
+    """Run the agent on the episode's task; 0 once its answer was accepted."""
     # Offline and self-contained: no trace export to OpenAI's servers.
     set_tracing_disabled(True)
     model = OpenAIChatCompletionsModel(
@@ -97,13 +102,20 @@ async def main() -> int:
             # The answer is the `finish` call itself: no model turn after it.
             tool_use_behavior=answered,
         )
-        # Streamed, as a desk watches its agent work: each tool call is logged as it is made.
-        run = Runner.run_streamed(desk, os.environ["CHAOS_TASK"], max_turns=MAX_TURNS)
-        async for event in run.stream_events():
-            if event.type == "run_item_stream_event" and event.name == "tool_called":
-                print(f"tool: {getattr(event.item.raw_item, 'name', '?')}", file=sys.stderr)
-    print(f"finished: {run.final_output}", file=sys.stderr)
-    return 0
+        state = {"answered": False}
+        conversation: str | list[Any] = os.environ["CHAOS_TASK"]
+        for _ in range(1 + NUDGES):
+            # Streamed, as a desk watches its agent work: each tool call logged as it is made.
+            run = Runner.run_streamed(desk, conversation, context=state, max_turns=MAX_TURNS)
+            async for event in run.stream_events():
+                if event.type == "run_item_stream_event" and event.name == "tool_called":
+                    print(f"tool: {getattr(event.item.raw_item, 'name', '?')}", file=sys.stderr)
+            if state["answered"]:
+                print(f"finished: {run.final_output}", file=sys.stderr)
+                return 0
+            conversation = [*run.to_input_list(), {"role": "user", "content": GO_ON}]
+    print(f"stopped without an accepted answer: {run.final_output!r}", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ import sys
 
 from pydantic_ai import Agent, UsageLimits
 from pydantic_ai.mcp import MCPToolset
+from pydantic_ai.messages import ModelMessage, ToolReturnPart
 from pydantic_ai.models.openai import OpenAIChatModel
 from pydantic_ai.providers.openai import OpenAIProvider
 
@@ -42,10 +43,20 @@ package and mail the subscribers, with the tools you are given.
 #: Model calls one episode may take: a whole chain's work done by one agent (PydanticAI's
 #: default limit of 50 requests is too few for it).
 REQUEST_LIMIT = 240
+#: Times the agent is told to go on when a run ends without an accepted answer (a model that
+#: answered in text, or whose answer was cut off: PydanticAI takes either as the output).
+NUDGES = 3
+GO_ON = "You have not finished: go on with the task, then call finish with your final answer."
+
+
+def answered(messages: list[ModelMessage]) -> bool:
+    """Whether the world accepted a `finish` (a refused one comes back as a failed call)."""
+    return any(isinstance(part, ToolReturnPart) and part.tool_name == "finish"
+               and part.outcome == "success" for m in messages for part in m.parts)
 
 
 async def main() -> int:
-    """Run the agent on the episode's task; 0 when it finished."""
+    """Run the agent on the episode's task; 0 once its answer was accepted."""
     model = OpenAIChatModel(
         os.environ.get("CHAOS_MODEL", "gpt-4.1-mini"),
         provider=OpenAIProvider(base_url=os.environ.get("OPENAI_BASE_URL"),
@@ -61,6 +72,14 @@ async def main() -> int:
     async with desk:
         result = await desk.run(os.environ["CHAOS_TASK"],
                                 usage_limits=UsageLimits(request_limit=REQUEST_LIMIT))
+        for _ in range(NUDGES):
+            if answered(result.all_messages()):
+                break
+            result = await desk.run(GO_ON, message_history=result.all_messages(),
+                                    usage_limits=UsageLimits(request_limit=REQUEST_LIMIT))
+    if not answered(result.all_messages()):
+        print(f"stopped without an accepted answer: {result.output!r}", file=sys.stderr)
+        return 1
     print(f"finished: {result.output}", file=sys.stderr)
     return 0
 
