@@ -67,6 +67,7 @@ def _register() -> None:
         explain,
         faults,
         history,
+        mcp,
         models,
         new,
         report,

@@ -33,7 +33,10 @@ def request_key(model_id: str, request: ModelRequest) -> str:
     messages = [[m.role, m.content, m.tool_call_id is not None,
                  [[c.name, c.arguments] for c in m.tool_calls]] for m in request.messages]
     tools = [[t.name, t.parameters] for t in request.tools]
-    text = redact(json.dumps([model_id, messages, tools], sort_keys=True, ensure_ascii=False))
+    # Options only when asked (the gateway's agents): the built-in chain sends none, and
+    # cassettes recorded before options existed keep their keys.
+    parts = [model_id, messages, tools, *([dict(request.options)] if request.options else [])]
+    text = redact(json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -52,13 +55,14 @@ def _turn_record(turn: ModelTurn) -> dict[str, Any]:
     # An endpoint may echo its key anywhere in an answer: text, a call's arguments, its error.
     return _masked({"text": turn.text, "finish_reason": turn.finish_reason,
                     "tool_calls": [{"id": c.id, "name": c.name, "arguments": c.arguments,
-                                    "error": c.error} for c in turn.tool_calls],
+                                    "error": c.error, **({"raw": c.raw} if c.raw else {})}
+                                   for c in turn.tool_calls],
                     "usage": [turn.usage.input_tokens, turn.usage.output_tokens]})
 
 
 def _turn(record: dict[str, Any]) -> ModelTurn:
     return ModelTurn(record["text"], tuple(ToolCall(c["id"], c["name"], c["arguments"],
-                                                    c.get("error"))
+                                                    c.get("error"), c.get("raw"))
                                            for c in record["tool_calls"]),
                      Usage(*record["usage"]), record["finish_reason"])
 

@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 from chaos.models._protocol import ModelRequest, ModelTurn, ProviderError, ToolCall
 from chaos.models._turns import content_text, parse_arguments
+from chaos.models._wire import unparseable
+from chaos.models._wire_errors import error_body
 
 __all__ = ["Armed", "FaultTransport", "FaultyModel", "ModelFaultRules"]
 
@@ -65,16 +67,11 @@ def garbled(name: str, arguments: Any) -> str:
 
 
 def _error_body(provider: str, armed: Armed) -> dict[str, Any]:
-    kind = {429: ("rate_limit_exceeded", "rate_limit_error"),
-            503: ("server_overloaded", "overloaded_error")}.get(
-        armed.status, ("server_error", "api_error"))
     message = {429: "Rate limit reached for requests. Please try again in "
                     f"{armed.retry_after_s:g}s.",
                503: "The server is overloaded. Please try again later."}.get(
         armed.status, "The server had an error while processing your request.")
-    if provider == "anthropic":
-        return {"type": "error", "error": {"type": kind[1], "message": message}}
-    return {"error": {"message": message, "type": kind[0], "param": None, "code": kind[0]}}
+    return error_body(provider, armed.status, message)
 
 
 def _garble(raw: Any) -> str:
@@ -214,6 +211,6 @@ class FaultyModel:
         calls = tuple(
             ToolCall(c.id, c.name + "_v2", c.arguments) if armed.mode == "unknown_tool" else
             ToolCall(c.id, c.name, {}, f"the arguments of {c.name} are not valid JSON "
-                                      "(Expecting ',' delimiter)")
+                                      "(Expecting ',' delimiter)", unparseable(c.arguments))
             for c in turn.tool_calls)
         return ModelTurn(turn.text, calls, turn.usage, turn.finish_reason)

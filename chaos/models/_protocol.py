@@ -6,6 +6,7 @@ either text or tool calls. Adapters translate to and from each API's wire format
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -31,12 +32,15 @@ class ToolCall:
         arguments: Parsed JSON arguments.
         error: Why the call cannot run as sent (arguments that are not valid JSON): the agent
             gets this text back instead of a tool result.
+        raw: With `error`, the arguments as the model sent them (text that does not parse),
+            so a gateway can send them on as they came.
     """
 
     id: str
     name: str
     arguments: dict[str, Any]
     error: str | None = None
+    raw: str | None = None
 
 
 @dataclass(frozen=True)
@@ -94,12 +98,18 @@ class ModelRequest:
         agent: The agent's name.
         messages: The whole conversation so far, system message first.
         tools: The tools the agent may call.
+        options: What an outside agent asked beyond messages and tools (`max_tokens`,
+            `temperature`, `top_p`, `stop`, `tool_choice`, `parallel_tool_calls`, and the
+            wire family's own under `openai` or `anthropic`; see `chaos.models._options`).
+            Remote adapters pass them on; scripted models ignore them. Empty for the
+            built-in chain.
     """
 
     conversation: str
     agent: str
     messages: tuple[Message, ...]
     tools: tuple[ToolSchema, ...]
+    options: Mapping[str, Any] = field(default_factory=dict)
 
 
 class ProviderError(Exception):

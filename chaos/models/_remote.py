@@ -17,6 +17,7 @@ from typing import Any
 from chaos._redact import redact, remember_secret
 from chaos.errors import InputError
 from chaos.models._connection_errors import connection_problem, endpoint
+from chaos.models._options import anthropic_params, openai_params
 from chaos.models._protocol import ModelRequest, ModelTurn, ProviderError
 from chaos.models._turns import ANTHROPIC_ID, WireMemory, anthropic_turn, openai_turn
 from chaos.models._wire import anthropic_request, openai_request
@@ -292,6 +293,9 @@ class OpenAIModel(_Remote):
             extra["temperature"] = self.spec.temperature
         if self.spec.seed is not None:
             extra["seed"] = self.spec.seed
+        # What the agent asked (through the gateway) goes over the profile's settings.
+        extra.update(openai_params(request.options, _max_tokens_name(self.spec.base_url),
+                                   bool(request.tools)))
         body = {"model": self.spec.model,
                 **openai_request(request.messages, request.tools, self._memory), **extra}
         return self._read(openai_turn, await self._post(body))
@@ -317,6 +321,7 @@ class AnthropicModel(_Remote):
         extra: dict[str, Any] = {"max_tokens": self.spec.max_tokens}
         if self.spec.temperature is not None:
             extra["temperature"] = min(1.0, self.spec.temperature)
+        extra.update(anthropic_params(request.options, bool(request.tools)))
         body = {"model": self.spec.model,
                 **anthropic_request(request.messages, request.tools, self._memory), **extra}
         return self._read(anthropic_turn, await self._post(body))

@@ -168,7 +168,11 @@ def _call(call_id: str, name: Any, raw_arguments: Any) -> ToolCall:
         return ToolCall(call_id, "", {}, "a tool call without a tool name: call one of your "
                                           "tools by its name")
     arguments, error = parse_arguments(name, raw_arguments)
-    return ToolCall(call_id, name, arguments, error)
+    if error is None:
+        return ToolCall(call_id, name, arguments)
+    raw = raw_arguments if isinstance(raw_arguments, str) else json.dumps(raw_arguments,
+                                                                           default=str)
+    return ToolCall(call_id, name, arguments, error, raw)
 
 
 def _error_body(data: dict[str, Any], provider: str) -> ProviderError | None:

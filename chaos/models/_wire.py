@@ -11,21 +11,78 @@ role in a row, tool results first in their message, signed thinking blocks echoe
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from chaos.models._protocol import Message, ModelTurn, ToolCall, ToolSchema
 from chaos.models._turns import UNNAMED, WireMemory, content_text, parse_arguments
 
 __all__ = [
+    "anthropic_id",
     "anthropic_request",
     "anthropic_response",
     "messages_from_anthropic",
     "messages_from_openai",
     "openai_request",
     "openai_response",
+    "anthropic_stop_reason",
+    "openai_finish_reason",
     "tools_from_anthropic",
     "tools_from_openai",
+    "unparseable",
+    "wire_arguments",
 ]
+
+#: Why a turn ended, from either family's words to the other's.
+_TO_OPENAI = {"end_turn": "stop", "stop_sequence": "stop", "pause_turn": "stop",
+              "max_tokens": "length", "tool_use": "tool_calls", "refusal": "content_filter"}
+_TO_ANTHROPIC = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use",
+                 "function_call": "tool_use", "content_filter": "refusal"}
+_ANTHROPIC_REASONS = {"end_turn", "max_tokens", "stop_sequence", "tool_use", "pause_turn",
+                      "refusal"}
+
+
+def openai_finish_reason(turn: ModelTurn) -> str:
+    """The turn's `finish_reason` in Chat Completions' words."""
+    reason = _TO_OPENAI.get(turn.finish_reason, turn.finish_reason)
+    if turn.tool_calls and reason == "stop":
+        return "tool_calls"
+    return reason if reason in ("stop", "length", "tool_calls", "content_filter") else "stop"
+
+
+def anthropic_stop_reason(turn: ModelTurn) -> str:
+    """The turn's `stop_reason` in Messages' words."""
+    reason = _TO_ANTHROPIC.get(turn.finish_reason, turn.finish_reason)
+    if turn.tool_calls and reason == "end_turn":
+        return "tool_use"
+    return reason if reason in _ANTHROPIC_REASONS else "end_turn"
+
+
+def unparseable(arguments: Any) -> str:
+    """A call's arguments as a model that garbles them writes them: Python quotes, cut short.
+
+    Not JSON, and not the start of JSON either: a client that reads streamed arguments as
+    they come (partial JSON) cannot make an object of them.
+    """
+    items = arguments.items() if isinstance(arguments, dict) else ()
+    text = "{" + ", ".join(f"'{k}': {json.dumps(v, default=str)}" for k, v in items)
+    return text[: max(2, len(text) // 2)] if items else "{'"
+
+
+def anthropic_id(call_id: str) -> str:
+    """A call id as the Messages API issues them (`^[a-zA-Z0-9_-]+$`).
+
+    An id from another family's model may hold other characters; the client must be able to
+    send it back.
+    """
+    return re.sub(r"[^a-zA-Z0-9_-]", "_", call_id) or "toolu_chaos"
+
+
+def wire_arguments(call: ToolCall) -> str:
+    """A call's arguments as JSON text; a garbled call's as the model sent them (unparseable)."""
+    if call.error is None:
+        return json.dumps(call.arguments)
+    return call.raw if call.raw is not None else unparseable(call.arguments)
 
 
 # -- OpenAI Chat Completions ---------------------------------------------------------------
@@ -68,8 +125,8 @@ def messages_from_openai(body: dict[str, Any]) -> tuple[Message, ...]:
         calls = tuple(ToolCall(c["id"], c["function"]["name"], parse_arguments(
             c["function"]["name"], c["function"].get("arguments"))[0])
             for c in m.get("tool_calls") or [])
-        out.append(Message(m["role"], content_text(m.get("content")), calls,
-                           m.get("tool_call_id")))
+        role = "system" if m["role"] == "developer" else m["role"]  # o-series' system
+        out.append(Message(role, content_text(m.get("content")), calls, m.get("tool_call_id")))
     return tuple(out)
 
 
@@ -83,14 +140,16 @@ def tools_from_openai(body: dict[str, Any]) -> tuple[ToolSchema, ...]:
 def openai_response(model: str, turn: ModelTurn, number: int) -> dict[str, Any]:
     """A Chat Completions response body for `turn`."""
     calls = [{"id": c.id, "type": "function",
-              "function": {"name": c.name, "arguments": json.dumps(c.arguments)}}
+              "function": {"name": c.name or UNNAMED, "arguments": wire_arguments(c)}}
              for c in turn.tool_calls]
-    message: dict[str, Any] = {"role": "assistant", "content": turn.text or None}
+    # `content` is null only beside tool calls, as the API sends it.
+    message: dict[str, Any] = {"role": "assistant",
+                               "content": turn.text if turn.text or not calls else None}
     if calls:
         message["tool_calls"] = calls
     return {"id": f"chatcmpl-{number}", "object": "chat.completion", "created": 1767225600,
             "model": model, "choices": [{"index": 0, "message": message,
-                                         "finish_reason": turn.finish_reason}],
+                                         "finish_reason": openai_finish_reason(turn)}],
             "usage": {"prompt_tokens": turn.usage.input_tokens,
                       "completion_tokens": turn.usage.output_tokens,
                       "total_tokens": turn.usage.input_tokens + turn.usage.output_tokens}}
@@ -179,10 +238,13 @@ def tools_from_anthropic(body: dict[str, Any]) -> tuple[ToolSchema, ...]:
 def anthropic_response(model: str, turn: ModelTurn, number: int) -> dict[str, Any]:
     """A Messages response body for `turn`."""
     blocks: list[dict[str, Any]] = [{"type": "text", "text": turn.text}] if turn.text else []
-    blocks += [{"type": "tool_use", "id": c.id, "name": c.name, "input": c.arguments}
+    # A garbled call's input goes out as the text that does not parse (no real API sends
+    # that, but a client must survive what a broken proxy or model server would).
+    blocks += [{"type": "tool_use", "id": anthropic_id(c.id), "name": c.name or UNNAMED,
+                "input": c.arguments if c.error is None else wire_arguments(c)}
                for c in turn.tool_calls]
     return {"id": f"msg_{number:08d}", "type": "message", "role": "assistant", "model": model,
-            "content": blocks, "stop_reason": "tool_use" if turn.tool_calls else "end_turn",
+            "content": blocks, "stop_reason": anthropic_stop_reason(turn),
             "stop_sequence": None,
             "usage": {"input_tokens": turn.usage.input_tokens,
                       "output_tokens": turn.usage.output_tokens}}

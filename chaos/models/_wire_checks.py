@@ -32,6 +32,8 @@ _OPENAI_PARAMS = {
     "parallel_tool_calls", "response_format", "frequency_penalty", "presence_penalty",
     "logprobs", "top_logprobs", "user", "metadata", "store", "reasoning_effort",
     "service_tier", "logit_bias", "modalities", "prediction", "audio", "verbosity",
+    "prompt_cache_key", "prompt_cache_retention", "prompt_cache_options", "safety_identifier",
+    "web_search_options", "moderation", "functions", "function_call",
 }
 _OPENAI_FIELDS = {
     "system": {"role", "content", "name"}, "developer": {"role", "content", "name"},
@@ -42,6 +44,7 @@ _OPENAI_FIELDS = {
 _ANTHROPIC_PARAMS = {
     "model", "messages", "max_tokens", "system", "tools", "tool_choice", "temperature",
     "top_p", "top_k", "stop_sequences", "stream", "metadata", "thinking", "service_tier",
+    "cache_control", "container", "output_config", "inference_geo", "speed",
 }
 _BLOCK_FIELDS = {
     "text": {"type", "text", "cache_control", "citations"},
@@ -156,6 +159,93 @@ def _openai_calls(where: str, calls: Any) -> str | None:
     return None
 
 
+def _number(body: dict[str, Any], name: str, low: float, high: float,
+            where: str | None = None) -> str | None:
+    """A sampling parameter out of its type or range, in the OpenAI API's words."""
+    value = body.get(name)
+    if value is None:
+        return None
+    where = where or f"'{name}'"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"Invalid type for {where}: expected a number, but got {_kind(value)} instead."
+    if value < low:
+        return f"Invalid {where}: decimal below minimum value. Expected a value >= {low:g}, " \
+               f"but got {value} instead."
+    if value > high:
+        return f"Invalid {where}: decimal above maximum value. Expected a value <= {high:g}, " \
+               f"but got {value} instead."
+    return None
+
+
+def _tool_names(body: dict[str, Any], openai: bool) -> set[str]:
+    tools = body.get("tools") or []
+    if openai:
+        return {str(t["function"].get("name")) for t in tools}
+    return {str(t.get("name")) for t in tools}
+
+
+def _openai_options(body: dict[str, Any]) -> str | None:
+    """Sampling, stop and tool choice as Chat Completions takes them."""
+    for name, low, high in (("temperature", 0, 2), ("top_p", 0, 1),
+                            ("frequency_penalty", -2, 2), ("presence_penalty", -2, 2)):
+        if problem := _number(body, name, low, high):
+            return problem
+    limit = body.get("max_completion_tokens")
+    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool)
+                              or limit < 1):
+        return f"Invalid 'max_completion_tokens': integer below minimum value. Got {limit}."
+    stop = body.get("stop")
+    if stop is not None and not isinstance(stop, str) and not (
+            isinstance(stop, list) and all(isinstance(s, str) for s in stop)):
+        return "Invalid type for 'stop': expected one of a string or array of strings."
+    if isinstance(stop, list) and len(stop) > 4:
+        return f"Invalid 'stop': array too long. Expected an array with maximum length 4, but " \
+               f"got an array with length {len(stop)} instead."
+    choice = body.get("tool_choice")
+    if choice is None:
+        return None
+    if not body.get("tools"):
+        return "Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' " \
+               "are specified."
+    if isinstance(choice, str):
+        return None if choice in ("auto", "none", "required") else (
+            f"Invalid value for 'tool_choice': '{choice}'. Supported values are: 'none', "
+            "'auto', and 'required'.")
+    function = choice.get("function") if isinstance(choice, dict) else None
+    if not isinstance(function, dict) or choice.get("type") != "function":
+        return "Invalid 'tool_choice': expected 'none', 'auto', 'required' or an object " \
+               "naming a function ({'type': 'function', 'function': {'name': ...}})."
+    if function.get("name") not in _tool_names(body, True):
+        return f"Invalid value for 'tool_choice': function '{function.get('name')}' not found " \
+               "in 'tools'."
+    return None
+
+
+def _anthropic_options(body: dict[str, Any]) -> str | None:
+    """Sampling, stop sequences and tool choice as Messages takes them."""
+    for name, high in (("temperature", 1), ("top_p", 1)):
+        if problem := _number(body, name, 0, high, name):
+            return problem.replace("Invalid type for ", "").replace("Invalid ", "")
+    top_k = body.get("top_k")
+    if top_k is not None and (not isinstance(top_k, int) or isinstance(top_k, bool)
+                              or top_k < 0):
+        return "top_k: Input should be a valid integer greater than or equal to 0"
+    stop = body.get("stop_sequences")
+    if stop is not None and not (isinstance(stop, list)
+                                 and all(isinstance(s, str) for s in stop)):
+        return "stop_sequences: Input should be a valid list of strings"
+    choice = body.get("tool_choice")
+    if choice is None:
+        return None
+    kind = choice.get("type") if isinstance(choice, dict) else None
+    if kind not in ("auto", "any", "tool", "none"):
+        return "tool_choice: Input tag does not match any of the expected tags: 'auto', " \
+               "'any', 'tool', 'none'"
+    if kind == "tool" and choice.get("name") not in _tool_names(body, False):
+        return f"tool_choice: tool '{choice.get('name')}' not found in tools"
+    return None
+
+
 def openai_problem(body: Any, issued: Issued | None = None) -> str | None:
     """The first thing a strict Chat Completions server refuses in `body`, or None."""
     issued = issued or Issued()
@@ -170,11 +260,18 @@ def openai_problem(body: Any, issued: Issued | None = None) -> str | None:
         return f"Invalid 'max_tokens': integer below minimum value. Got {max_tokens}."
     if body.get("tools") == []:
         return "Invalid 'tools': empty array. Expected an array with minimum length 1."
+    if body.get("tools") is not None and not isinstance(body["tools"], list):
+        return f"Invalid type for 'tools': expected an array, but got {_kind(body['tools'])} " \
+               "instead."
     for i, tool in enumerate(body.get("tools") or []):
         function = tool.get("function") if isinstance(tool, dict) else None
         if not isinstance(function, dict) or tool.get("type") != "function" \
                 or not _TOOL_NAME.match(str(function.get("name"))):
             return f"Invalid 'tools[{i}].function.name': string does not match pattern."
+        if not isinstance(function.get("parameters", {}), dict):
+            return f"Invalid type for 'tools[{i}].function.parameters': expected an object."
+    if problem := _openai_options(body):
+        return problem
     messages = body.get("messages")
     if not isinstance(messages, list) or not messages:
         return "Invalid 'messages': empty array. Expected an array with minimum length 1."
@@ -292,10 +389,14 @@ def anthropic_problem(body: Any, issued: Issued | None = None) -> str | None:
             _blank(b if isinstance(b, str) else b.get("text") if isinstance(b, dict) else None)
             for b in parts)):
         return "system: text content blocks must contain non-whitespace text"
+    if body.get("tools") is not None and not isinstance(body["tools"], list):
+        return "tools: Input should be a valid list"
     for i, tool in enumerate(body.get("tools") or []):
         if not isinstance(tool, dict) or not _TOOL_NAME.match(str(tool.get("name"))) \
                 or not isinstance(tool.get("input_schema"), dict):
             return f"tools.{i}: name must match '^[a-zA-Z0-9_-]{{1,64}}$' with an input_schema"
+    if problem := _anthropic_options(body):
+        return problem
     messages = body.get("messages")
     if not isinstance(messages, list) or not messages:
         return "messages: at least one message is required"

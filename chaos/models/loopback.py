@@ -31,6 +31,7 @@ from chaos.models._wire import (
     tools_from_openai,
 )
 from chaos.models._wire_checks import Issued, anthropic_problem, openai_problem
+from chaos.models._wire_errors import error_body
 from chaos.models.scripted import ScriptedModel, policies
 
 __all__ = ["LoopbackServer", "Reshape"]
@@ -85,24 +86,19 @@ class _Handler(BaseHTTPRequestHandler):
         model = str(body.get("model", ""))
         openai = self.path.rstrip("/").endswith("/chat/completions")
         anthropic = self.path.rstrip("/").endswith("/messages")
+        wire = "openai" if openai else "anthropic"
         if not (openai or anthropic):
-            self._send(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
+            self._send(404, error_body("openai", 404, f"no route {self.path}"))
             return
         if model not in policies:
             message = f"The model `{model}` does not exist (scripted policies: "
             message += ", ".join(policies.names()) + ")"
-            self._send(404, {"error": {"message": message, "type": "invalid_request_error",
-                                       "code": "model_not_found"}} if openai else
-                       {"type": "error", "error": {"type": "not_found_error",
-                                                  "message": message}})
+            self._send(404, error_body(wire, 404, message, "model_not_found"))
             return
         check = openai_problem if openai else anthropic_problem
         if problem := check(body, self.server.issued):
             self.server.refuse(problem)
-            self._send(400, {"error": {"message": problem, "type": "invalid_request_error",
-                                       "param": None, "code": None}} if openai else
-                       {"type": "error", "error": {"type": "invalid_request_error",
-                                                  "message": problem}})
+            self._send(400, error_body(wire, 400, problem))
             return
         try:
             if openai:
@@ -113,9 +109,7 @@ class _Handler(BaseHTTPRequestHandler):
                 answer = anthropic_response(model, turn, number)
         except Exception as exc:  # a policy's bug: answered as a real API's 500, not a hang-up
             message = f"the scripted policy {model} failed: {type(exc).__name__}: {exc}"
-            self._send(500, {"error": {"message": message, "type": "server_error"}} if openai
-                       else {"type": "error", "error": {"type": "api_error",
-                                                       "message": message}})
+            self._send(500, error_body(wire, 500, message))
             return
         status, sent = 200, answer
         if self.server.reshape is not None:

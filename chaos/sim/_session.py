@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -166,6 +166,11 @@ class EpisodeSession:
         entry = self.profile.chain.agents[self.entry]
         return self.entry, entry.model_copy(update={"tools": list(seen), "delegates_to": []})
 
+    def model_name(self, agent: str | None = None) -> str:
+        """The id of the model that answers `agent`'s calls (its own, or the run's)."""
+        _name, spec = self.agent_spec(agent)
+        return spec.model or self.plan.model
+
     def tool_schemas(self, agent: str | None = None) -> tuple[ToolSchema, ...]:
         """The tools `agent` is offered (see `agent_spec`), exactly as the built-in chain's."""
         name, spec = self.agent_spec(agent)
@@ -211,10 +216,13 @@ class EpisodeSession:
                 self.runner.trace), finished)
 
     async def call_model(self, agent: str | None, messages: Sequence[Message],
-                         tools: Sequence[ToolSchema]) -> ModelTurn:
+                         tools: Sequence[ToolSchema],
+                         options: Mapping[str, Any] | None = None) -> ModelTurn:
         """One model call from an outside agent, to the model under test, faults between.
 
         One attempt: the agent's own client retries, as it would against the provider.
+        `options` (max_tokens, temperature...: see `ModelRequest.options`) go to a remote
+        model; scripted ones ignore them.
 
         Raises:
             ProviderError: The provider's (or a provider fault's) error, to pass on as is.
@@ -232,7 +240,8 @@ class EpisodeSession:
             invocation = self._invocation(who, agent)
             from chaos.models import ModelRequest
 
-            request = ModelRequest(invocation, who, tuple(messages), tuple(tools))
+            request = ModelRequest(invocation, who, tuple(messages), tuple(tools),
+                                   dict(options or {}))
             process = self.env.process(self.runner.model_step(
                 who, invocation, self._model_calls, request, attempts=1))
             if not await self._drive(process, provider_errors=True):
