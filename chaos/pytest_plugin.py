@@ -32,7 +32,9 @@ __all__ = ["chaos_run"]
 def _run(profile: str | Path, *, models: Sequence[str] = (), episodes: int | None = None,
          seed: int | None = None, arms: Sequence[str] = ("clean", "chaos"),
          only_faults: Sequence[str] | None = None, replay: str | Path | None = None,
-         out: str | Path | None = None, allow_all_crashed: bool = False) -> RunResults:
+         out: str | Path | None = None, allow_all_crashed: bool = False,
+         agent: str | Sequence[str] | Callable[..., Any] | None = None,
+         agent_timeout: float | None = None) -> RunResults:
     from chaos.errors import ChaosError
     from chaos.profile import load_profile
     from chaos.runner import RunOptions, run_profiles, write_run, write_trace
@@ -42,7 +44,8 @@ def _run(profile: str | Path, *, models: Sequence[str] = (), episodes: int | Non
         options = RunOptions(models=tuple(models), seed=seed, episodes=episodes,
                              arms=tuple(arms),  # type: ignore[arg-type]
                              only_faults=tuple(only_faults) if only_faults is not None else None,
-                             replay=Path(replay) if replay is not None else None)
+                             replay=Path(replay) if replay is not None else None,
+                             agent_timeout_s=agent_timeout, **_agent_options(agent))
         folder = Path(out) if out is not None else None
 
         def keep(plan: Any, run: Any) -> None:
@@ -65,15 +68,36 @@ def _run(profile: str | Path, *, models: Sequence[str] = (), episodes: int | Non
     return results
 
 
+def _agent_options(agent: str | Sequence[str] | Callable[..., Any] | None) -> dict[str, Any]:
+    """`agent=` as `RunOptions` fields: a command, a `module:attr` function, or a function."""
+    import re
+
+    if agent is None:
+        return {}
+    if callable(agent):
+        from chaos.agents._function import register_function
+
+        return {"agent_function": register_function(agent)}
+    if isinstance(agent, str):
+        if re.fullmatch(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*", agent):
+            return {"agent_function": agent}
+        import shlex
+
+        return {"agent": tuple(shlex.split(agent))}
+    return {"agent": tuple(agent)}
+
+
 @pytest.fixture
 def chaos_run() -> Callable[..., RunResults]:
     """Run a chaos profile and return its results.
 
     Call it as `chaos_run(profile, models=[...], episodes=N, seed=S, arms=["chaos"],
-    only_faults=[...], replay=DIR, out=DIR)`; every argument but the profile is optional and
-    means what the `chaos run` option of the same name means. With `out`, the run directory
-    (results.json and traces) is written there, for `chaos report` or `chaos shrink`. A model
-    that completed no episode (every one crashed) fails the test, as `chaos run` exits 4,
-    unless `allow_all_crashed=True`.
+    only_faults=[...], replay=DIR, out=DIR, agent=..., agent_timeout=S)`; every argument but
+    the profile is optional and means what the `chaos run` option of the same name means.
+    `agent` is your own agent: a command (a string split as a shell would, or a list), a
+    `"module:attr"` async function, or the async function itself (run in this process). With
+    `out`, the run directory (results.json and traces) is written there, for `chaos report`
+    or `chaos shrink`. A model that completed no episode (every one crashed) fails the test,
+    as `chaos run` exits 4, unless `allow_all_crashed=True`.
     """
     return _run

@@ -54,6 +54,12 @@ class RunOptions:
             on it).
         episode_timeout_s: Wall-clock seconds an episode may run before it is crashed; None:
             each profile's `limits.episode_timeout_s`.
+        agent: Run this command as every profile's agent (`--agent`; replaces the chain's
+            own agent, a `chain.command` or `chain.function`), in the current folder.
+        agent_function: Or this `module:attr` async function (`--agent-function`), imported
+            from the current folder.
+        agent_timeout_s: Wall-clock seconds the agent may run in an episode (`--agent-timeout`;
+            default: `chain.timeout_s`, else `limits.episode_timeout_s`).
     """
 
     models: tuple[str, ...] = ()
@@ -65,6 +71,9 @@ class RunOptions:
     replay: Path | None = None
     only_faults: tuple[str, ...] | None = None
     episode_timeout_s: float | None = None
+    agent: tuple[str, ...] | None = None
+    agent_function: str | None = None
+    agent_timeout_s: float | None = None
 
 
 def timeout_reason(timeout_s: float) -> str:
@@ -121,12 +130,14 @@ def _plans(loaded: LoadedProfile, options: RunOptions) -> list[EpisodePlan]:
                          f"{MAX_EPISODES:,} seeds, each at most {MAX_SEED}; lower --seed or "
                          "--episodes")
     seeds = list(range(first, first + count))
+    from chaos.agents._options import reproduce_options
 
     faults = [f for f in profile.faults
               if options.only_faults is None or f.id in options.only_faults]
     # Without faults a chaos episode is its clean twin again: only the clean arm says anything.
     arms = options.arms if faults else tuple(a for a in options.arms if a == "clean")
-    return plan_episodes(profile.name, loaded.path, models, seeds, arms)
+    return plan_episodes(profile.name, loaded.path, models, seeds, arms,
+                         reproduce_options(options))
 
 
 def run_profiles(
@@ -147,6 +158,9 @@ def run_profiles(
     if len(set(names)) != len(names):
         raise InputError("two profiles share a name; give each profile its own 'name'")
     _check_only_faults(profiles, options.only_faults)
+    from chaos.agents._options import with_agent
+
+    profiles = [with_agent(loaded, options) for loaded in profiles]
     work = [(loaded, plan) for loaded in profiles for plan in _plans(loaded, options)]
     if not work:
         raise InputError(f"nothing to run with --arm chaos: {', '.join(names)} has no faults, "

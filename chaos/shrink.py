@@ -197,9 +197,31 @@ def _check_deterministic(profile: Profile, episode: EpisodeResult, run_dir: Path
                      f"chance; shrink needs scripted or replayed models: {hint}")
 
 
+def _own_agent(loaded: LoadedProfile, episode: EpisodeResult, agent: tuple[str, ...] | None,
+               agent_function: str | None) -> LoadedProfile:
+    """The profile with the run's own agent (`--agent`), which the episode needs again.
+
+    Raises:
+        InputError: The episode ran an agent the profile does not name, and none was given.
+    """
+    from chaos.agents._options import with_agent
+    from chaos.runner import RunOptions
+
+    if agent is None and agent_function is None:
+        if episode.agent is not None and not loaded.profile.chain.runs_own_agent:
+            raise InputError(f"episode {episode.key} ran your own agent, which profile "
+                             f"{loaded.path} does not name; pass it again as its reproduce "
+                             f"command does ({episode.reproduce}): --agent \"CMD\" or "
+                             "--agent-function MODULE:ATTR")
+        return loaded
+    return with_agent(loaded, RunOptions(agent=agent, agent_function=agent_function))
+
+
 def shrink_episode(run_dir: Path, key: str, *, profile: Path | None = None,
                    replay: Path | None = None, fault: str | None = None,
-                   on_step: Callable[[ShrinkStep], None] | None = None) -> ShrinkResult:
+                   on_step: Callable[[ShrinkStep], None] | None = None,
+                   agent: tuple[str, ...] | None = None,
+                   agent_function: str | None = None) -> ShrinkResult:
     """Find a minimal set of an episode's faults that still propagates.
 
     Args:
@@ -209,6 +231,8 @@ def shrink_episode(run_dir: Path, key: str, *, profile: Path | None = None,
         replay: A folder of cassettes to answer every model from (needed for remote models).
         fault: Keep this fault's propagation (default: any fault that propagated).
         on_step: Called after each episode run (progress).
+        agent: The command the run's own agent was (`chaos run --agent`).
+        agent_function: Or its function (`chaos run --agent-function`).
 
     Returns:
         The minimal set, the command that reproduces it, and every run made.
@@ -227,12 +251,17 @@ def shrink_episode(run_dir: Path, key: str, *, profile: Path | None = None,
     results = load_results(run_dir)
     episode = _episode(results, run_dir, key)
     wanted = _wanted(episode, fault)
-    loaded = _load_profile(results, run_dir, episode, profile)
+    loaded = _own_agent(_load_profile(results, run_dir, episode, profile), episode, agent,
+                        agent_function)
     spec = loaded.profile
     if replay is not None and (replay / "cassettes").is_dir():
         replay = replay / "cassettes"
     _check_deterministic(spec, episode, run_dir, replay)
-    plan = EpisodePlan(spec.name, loaded.path, episode.model, episode.seed, "chaos")
+    from chaos.agents._options import reproduce_options
+    from chaos.runner import RunOptions
+
+    plan = EpisodePlan(spec.name, loaded.path, episode.model, episode.seed, "chaos",
+                       reproduce_options(RunOptions(agent=agent, agent_function=agent_function)))
     # The episode's own faults (a run made with --only-fault had fewer than the profile).
     original = tuple(f.id for f in episode.faults)
     missing = [i for i in original if i not in {f.id for f in spec.faults}]

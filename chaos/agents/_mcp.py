@@ -168,9 +168,12 @@ class McpEndpoint:
             return
         agent, known = self._route(_route_path(scope))
         if not known:
-            await _not_found(scope, receive, send, self._not_found_text(scope))
-            return
-        await self._managers[agent].handle_request(scope, receive, send)
+            await _error(send, 404, self._not_found_text(scope))
+        elif not self._running:  # a composing server that did not enter `running()`
+            await _error(send, 503, "the episode's MCP endpoints are not running (enter "
+                         "McpEndpoint.running() before serving)")
+        else:
+            await self._managers[agent].handle_request(scope, receive, send)
 
     def _route(self, path: str) -> tuple[str | None, bool]:
         """(the agent a path serves, whether it is an endpoint's path)."""
@@ -187,7 +190,7 @@ class McpEndpoint:
         path = _route_path(scope)
         parts = path.rstrip("/").split("/")
         if len(parts) == 4 and parts[1] == "agents" and parts[3] == "mcp":
-            return (f"no agent '{parts[2]}' in this chain (agents: "
+            return (f"no agent '{parts[2][:100]}' in this chain (agents: "
                     f"{', '.join(self.session.agents)})")
         return ("no MCP endpoint here; the chain's tools are at /mcp, an agent's own at "
                 "/agents/<name>/mcp")
@@ -217,11 +220,11 @@ def _route_path(scope: Scope) -> str:
     return path[len(root):] if root and path.startswith(root) else path
 
 
-async def _not_found(scope: Scope, receive: Receive, send: Send, text: str) -> None:
-    """A JSON-RPC error body with status 404, as the SDK answers an unknown session."""
+async def _error(send: Send, status: int, text: str) -> None:
+    """A JSON-RPC error body with `status`, as the SDK answers an unknown session (404)."""
     body = json.dumps({"jsonrpc": "2.0", "id": None,
                        "error": {"code": -32600, "message": text}}).encode()
-    await send({"type": "http.response.start", "status": 404,
+    await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"),
                             (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})

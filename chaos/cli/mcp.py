@@ -61,6 +61,7 @@ def mcp_command(profile: str, seed: int | None, arm: str, agent: str | None,
     if port and not http:
         raise InputError(f"--port {port}: the port is for --http; add --http, or leave out "
                          "--port for stdio")
+    _require_sdk(http)
     loaded = load_profile(profile)
     if out is not None and (out / "results.json").exists():
         raise InputError(f"--out {out} already holds a run; choose another directory or "
@@ -69,18 +70,38 @@ def mcp_command(profile: str, seed: int | None, arm: str, agent: str | None,
     choice = EpisodeChoice(seed=seed, arm=arm, model=model,  # type: ignore[arg-type]
                            only_faults=only_faults or None)
     options = McpServeOptions(choice=choice, agent=agent, http=http, port=port)
-    run = serve_mcp_episode(loaded, options, lambda line: click.echo(line, err=True))
-    with output_errors("--out"):
-        path = _write(run_dir, loaded, run)
+    written: list[Path] = []
+
+    def judged(run: EpisodeRun) -> None:
+        with output_errors("--out"):
+            written.append(_write(run_dir, loaded, run))
+
+    run = serve_mcp_episode(loaded, options, lambda line: click.echo(line, err=True), judged)
     click.echo(verdict_line(run.result), err=True)
-    click.echo(f"results: {path}", err=True)
+    click.echo(f"results: {written[0]}", err=True)
+
+
+def _require_sdk(http: bool) -> None:
+    """The `mcp` SDK (and uvicorn for --http) must be installed: the `agents` extra.
+
+    Raises:
+        InputError: Naming the extra to install.
+    """
+    try:
+        import mcp.server.lowlevel  # noqa: F401
+
+        if http:
+            import uvicorn  # noqa: F401
+    except ImportError as exc:
+        raise InputError(f"chaos mcp needs the mcp SDK ({exc}); install it with: pip install "
+                         "'chaos-sim[agents]'") from exc
 
 
 def _write(run_dir: Path, loaded: LoadedProfile, run: EpisodeRun) -> Path:
-    """Write the run directory as `chaos run` does: the trace, results.json, junit.xml."""
+    """Write the run directory as `chaos run` does: trace, results.json, junit.xml, report.html."""
     from chaos.gates import evaluate_gates, with_gates
     from chaos.metrics import summarize
-    from chaos.report import write_reports
+    from chaos.report import html_available, write_reports
     from chaos.results import ProfileRef, RunResults
     from chaos.runner import write_run, write_trace
 
@@ -91,7 +112,7 @@ def _write(run_dir: Path, loaded: LoadedProfile, run: EpisodeRun) -> Path:
     run_dir.mkdir(parents=True, exist_ok=True)
     write_trace(run_dir, run)
     path = write_run(run_dir, results)
-    write_reports(run_dir, results, ["junit"])
+    write_reports(run_dir, results, ["junit", *(["html"] if html_available() else [])])
     return path
 
 

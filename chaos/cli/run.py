@@ -47,6 +47,17 @@ def _fresh_run_dir(names: list[str]) -> Path:
               min_open=True), default=None, metavar="SECONDS",
               help="Wall-clock seconds an episode may run before it is crashed (default: the "
                    "profile's limits.episode_timeout_s, 900).")
+@click.option("--agent", "agent", metavar="CMD",
+              help="Run this command as the agent of every episode (your own agent, over the "
+                   "episode's MCP server and model gateway), in the current folder; replaces "
+                   "the profiles' chain.command/function. README: Test your own agent.")
+@click.option("--agent-function", "agent_function", metavar="MODULE:ATTR",
+              help="Or await this async function as the agent: agent(task, tools, "
+                   "model_base_url), imported from the current folder.")
+@click.option("--agent-timeout", "agent_timeout_s", type=click.FloatRange(min=0,
+              min_open=True), default=None, metavar="SECONDS",
+              help="Wall-clock seconds the agent may run per episode before it is ended and "
+                   "the episode crashed (default: chain.timeout_s, else the episode timeout).")
 @click.option("--record", is_flag=True,
               help="Write every model exchange to cassettes in the run directory.")
 @click.option("--replay", type=click.Path(file_okay=False, exists=True, path_type=Path),
@@ -64,7 +75,8 @@ def _fresh_run_dir(names: list[str]) -> Path:
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def run_command(profiles: tuple[str, ...], models: tuple[str, ...], episodes: int | None,
                 seed: int | None, arm: str, only_faults: tuple[str, ...], out: Path | None,
-                concurrency: int, episode_timeout_s: float | None, record: bool,
+                concurrency: int, episode_timeout_s: float | None, agent: str | None,
+                agent_function: str | None, agent_timeout_s: float | None, record: bool,
                 replay: Path | None, otel: bool, otel_content: bool, plugins: tuple[str, ...],
                 quiet: bool) -> None:
     """Run PROFILES and print, per model and fault kind, how the chain fared.
@@ -79,6 +91,7 @@ def run_command(profiles: tuple[str, ...], models: tuple[str, ...], episodes: in
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
     from rich.text import Text
 
+    from chaos.agents._options import agent_command, agent_function_option
     from chaos.plugins import import_modules
     from chaos.profile import load_profile
     from chaos.report import (
@@ -98,7 +111,9 @@ def run_command(profiles: tuple[str, ...], models: tuple[str, ...], episodes: in
     arms = ("clean", "chaos") if arm == "both" else (arm,)
     options = RunOptions(models=models, seed=seed, episodes=episodes, arms=arms,  # type: ignore[arg-type]
                          concurrency=concurrency, only_faults=only_faults or None,
-                         episode_timeout_s=episode_timeout_s)
+                         episode_timeout_s=episode_timeout_s, agent=agent_command(agent),
+                         agent_function=agent_function_option(agent, agent_function),
+                         agent_timeout_s=agent_timeout_s)
     if out is not None and (out / "results.json").exists():
         raise InputError(f"--out {out} already holds a run; choose another directory or "
                          "remove it")

@@ -22,9 +22,15 @@ from chaos.cli._main import main
 @click.option("--replay", type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="Answer every model from a recorded run's cassettes (needed for openai/ "
                    "and anthropic/ models).")
+@click.option("--agent", metavar="CMD",
+              help="The command the run's agent was (`chaos run --agent`), run again for each "
+                   "subset; the episode's reproduce command names it.")
+@click.option("--agent-function", "agent_function", metavar="MODULE:ATTR",
+              help="Or the run's agent function (`chaos run --agent-function`).")
 @click.option("--quiet", is_flag=True, help="Print only the result, not each run.")
 def shrink_command(run_dir: Path, key: str, fault: str | None, profile: Path | None,
-                   replay: Path | None, quiet: bool) -> None:
+                   replay: Path | None, agent: str | None, agent_function: str | None,
+                   quiet: bool) -> None:
     """Shrink a propagating chaos episode of RUN_DIR to a minimal set of its faults.
 
     Runs the episode again (same profile, seed and model) with subsets of its faults — delta
@@ -32,6 +38,7 @@ def shrink_command(run_dir: Path, key: str, fault: str | None, profile: Path | N
     command that reproduces it with only those faults. Each kept fault hits the same files as
     in the full episode.
     """
+    from chaos.agents._options import agent_command, agent_function_option
     from chaos.shrink import ShrinkStep, shrink_episode
 
     def progress(step: ShrinkStep) -> None:
@@ -43,7 +50,8 @@ def shrink_command(run_dir: Path, key: str, fault: str | None, profile: Path | N
         click.echo(f"  [{', '.join(step.faults)}] -> {verdict}", err=True)
 
     result = shrink_episode(run_dir, key, profile=profile, replay=replay, fault=fault,
-                            on_step=progress)
+                            on_step=progress, agent=agent_command(agent),
+                            agent_function=agent_function_option(agent, agent_function))
     runs = len(result.steps)
     click.echo(f"{result.key}: {len(result.faults)} of {len(result.original)} faults still "
                f"propagate {', '.join(sorted(set(result.wanted) & set(result.propagated)))} "

@@ -23,6 +23,8 @@ class EpisodePlan:
         model: Model id under test.
         seed: Episode seed (the world and every random draw derive from it).
         arm: `clean` (no faults: the benchmark) or `chaos` (with the profile's faults).
+        options: More `chaos run` options the episode needs to run again (an `--agent`),
+            shell-quoted, appended to its reproduce command.
     """
 
     profile: str
@@ -30,6 +32,7 @@ class EpisodePlan:
     model: str
     seed: int
     arm: Arm
+    options: str = ""
 
     @property
     def key(self) -> str:
@@ -41,7 +44,7 @@ class EpisodePlan:
         """The command that runs exactly this episode again."""
         return (
             f"chaos run {shlex.quote(self.profile_path)} --model {shlex.quote(self.model)} "
-            f"--seed {self.seed} --arm {self.arm}"
+            f"--seed {self.seed} --arm {self.arm}{self.options}"
         )
 
 
@@ -51,6 +54,7 @@ def plan_episodes(
     models: list[str],
     seeds: list[int],
     arms: tuple[Arm, ...] = ("clean", "chaos"),
+    options: str = "",
 ) -> list[EpisodePlan]:
     """Every (seed, model, arm) episode, in a stable order: seed, then model, then arm.
 
@@ -60,5 +64,6 @@ def plan_episodes(
     models, seeds = list(dict.fromkeys(models)), list(dict.fromkeys(seeds))
     arms = tuple(dict.fromkeys(arms))
     return [
-        EpisodePlan(profile, profile_path, m, s, a) for s in seeds for m in models for a in arms
+        EpisodePlan(profile, profile_path, m, s, a, options)
+        for s in seeds for m in models for a in arms
     ]

@@ -127,7 +127,7 @@ REQUESTS = [
 ]
 
 
-def raw_stdio(out, *args):
+def raw_stdio(out, *args, term=False):
     """Speak JSON-RPC lines to `chaos mcp` over stdio, as a client does; close; collect."""
     process = subprocess.Popen(
         [sys.executable, "-m", "chaos.cli", "mcp", str(SPORTS), *args, "--out", str(out)],
@@ -141,6 +141,8 @@ def raw_stdio(out, *args):
                 answers.append(json.loads(process.stdout.readline()))
         process.stdin.close()
         process.stdin = None
+        if term:  # as a client does that gives up waiting: SIGTERM right after the close
+            process.send_signal(signal.SIGTERM)
         rest, stderr = process.communicate(timeout=60)
     finally:
         process.kill()
@@ -164,6 +166,15 @@ def test_stdout_carries_the_protocol_only_and_closing_stdin_ends_the_episode(tmp
     calls = [(e["type"], e["agent"]) for e in trace if e["type"].startswith("tool_")]
     assert calls == [("tool_called", "editor"), ("tool_returned", "editor")] * 2
     assert "crashed: the MCP client closed the connection" in stderr
+
+
+def test_a_sigterm_after_the_client_closes_does_not_cut_the_run_directory_short(tmp_path):
+    out = tmp_path / "run"
+    code, _answers, _rest, stderr = raw_stdio(out, term=True)
+    assert code == 0, stderr
+    episode, trace = read_run(out)
+    assert episode["status"] == "crashed" and trace[-1]["type"] == "episode_finished"
+    assert (out / "junit.xml").exists()
 
 
 def test_the_same_calls_give_the_same_bytes(tmp_path):
@@ -264,6 +275,14 @@ def test_a_profile_error_names_its_place_and_exits_2(tmp_path):
     result = CliRunner().invoke(main, ["mcp", str(bad)])
     assert result.exit_code == 2
     assert f"{bad}:" in result.output and "nobody" in result.output
+
+
+@pytest.mark.parametrize("module", ["mcp.server.lowlevel", "uvicorn"])
+def test_without_the_sdk_it_says_which_extra_to_install(module, monkeypatch):
+    monkeypatch.setitem(sys.modules, module, None)
+    result = CliRunner().invoke(main, ["mcp", str(SPORTS), "--http"])
+    assert result.exit_code == 2
+    assert "pip install 'chaos-sim[agents]'" in result.output and "Traceback" not in result.output
 
 
 def test_a_chaos_arm_without_faults_is_refused(tmp_path):

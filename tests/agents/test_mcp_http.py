@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import http.client
 import json
-import socket
 import uuid
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from mcp import Client  # noqa: E402
 
 from chaos.agents._mcp import McpEndpoint  # noqa: E402
 from chaos.agents._mcp_episode import EpisodeChoice, open_episode, plan_one  # noqa: E402
+from chaos.agents._mcp_run import loopback_socket  # noqa: E402
 from chaos.explain import explain_profile  # noqa: E402
 from chaos.profile import load_profile  # noqa: E402
 from tests.conftest import SPORTS  # noqa: E402
@@ -31,8 +31,7 @@ async def served(path=SPORTS, seed=0, arm="chaos"):
     plan = plan_one(loaded, EpisodeChoice(seed=seed, arm=arm))
     async with open_episode(loaded, plan) as session:
         endpoint = McpEndpoint(session)
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
+        sock = loopback_socket()
         server = uvicorn.Server(uvicorn.Config(endpoint.app, lifespan="on",
                                                log_level="warning"))
         serving = asyncio.ensure_future(server.serve([sock]))
@@ -85,11 +84,13 @@ def test_every_endpoint_lists_the_tools_the_built_in_chain_offers():
     assert finish["required"] == ["result"]
 
 
-def test_a_missing_clip_is_the_error_text_the_built_in_chain_gets():
+@pytest.mark.parametrize("mode", ["auto", "legacy"])  # 2026-07-28 era, initialize handshake
+def test_a_missing_clip_is_the_error_text_the_built_in_chain_gets(mode):
     target = missing_clip()
 
     async def main():
-        async with served() as (session, base), Client(f"{base}/agents/editor/mcp") as client:
+        async with served() as (session, base), \
+                Client(f"{base}/agents/editor/mcp", mode=mode) as client:
             answer = await client.call_tool("read_file", {"path": target})
             direct = await session.call_tool("editor", "read_file", {"path": target})
             return answer, direct
@@ -234,3 +235,108 @@ def test_unknown_agents_and_paths_answer_404_and_foreign_hosts_are_refused():
     assert host[0] == 421
     assert origin[0] == 403
     assert editor[0] == 200
+
+
+def test_connections_to_the_served_socket_do_not_wait_on_nagle():
+    # With Nagle on, each answer waited ~40 ms for the client's delayed ACK (44 ms a call).
+    import socket
+
+    async def main():
+        accepted = asyncio.get_running_loop().create_future()
+
+        def connected(reader, writer):
+            sock = writer.get_extra_info("socket")
+            accepted.set_result(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        sock = loopback_socket()
+        address = sock.getsockname()
+        async with await asyncio.start_server(connected, sock=sock):
+            _reader, writer = await asyncio.open_connection(*address)
+            nodelay = await accepted
+            writer.close()
+        return address[0], nodelay
+
+    host, nodelay = run(main())
+    assert host == "127.0.0.1"
+    assert nodelay != 0
+
+
+def test_the_app_composes_with_other_routes_in_one_server():
+    """As the episode server serves it: beside the gateway's routes, mounted at / or a prefix."""
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Mount, Route
+
+    async def models(_request):
+        return JSONResponse({"data": []})
+
+    async def main():
+        loaded = load_profile(SPORTS)
+        async with open_episode(loaded, plan_one(loaded, EpisodeChoice(seed=0))) as session:
+            endpoint = McpEndpoint(session)
+            app = Starlette(routes=[Route("/v1/models", models, methods=["GET", "POST"]),
+                                    Mount("/x", endpoint.app),
+                                    Mount("/", endpoint.app)])
+            sock = loopback_socket()
+            server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_level="warning"))
+            async with endpoint.running():
+                serving = asyncio.ensure_future(server.serve([sock]))
+                while not server.started:
+                    await asyncio.sleep(0.01)
+                base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+                try:
+                    names = []
+                    for url in (f"{base}/mcp", f"{base}/x/agents/qa/mcp"):
+                        async with Client(url) as client:
+                            names.append([t.name for t in (await client.list_tools()).tools])
+                    other = await asyncio.to_thread(raw_post, base, "/v1/models", {})
+                finally:
+                    server.should_exit = True
+                    await serving
+            await session.close()
+            return session, names, other
+
+    session, (union, qa), other = run(main())
+    assert union == [s.name for s in session.tool_schemas(None)]
+    assert qa == [s.name for s in session.tool_schemas("qa")]
+    assert other == (200, '{"data":[]}')
+
+
+def test_a_server_that_forgot_running_gets_a_503_that_says_so():
+    async def main():
+        loaded = load_profile(SPORTS)
+        async with open_episode(loaded, plan_one(loaded, EpisodeChoice(seed=0))) as session:
+            endpoint = McpEndpoint(session)
+            sock = loopback_socket()
+            server = uvicorn.Server(uvicorn.Config(endpoint.app, lifespan="off",
+                                                   log_level="warning"))
+            serving = asyncio.ensure_future(server.serve([sock]))
+            while not server.started:
+                await asyncio.sleep(0.01)
+            try:
+                return await asyncio.to_thread(
+                    raw_post, f"http://127.0.0.1:{sock.getsockname()[1]}", "/mcp", {})
+            finally:
+                server.should_exit = True
+                await serving
+                await session.close()
+
+    status, body = run(main())
+    assert status == 503 and "McpEndpoint.running()" in body
+
+
+def test_an_agent_s_delegate_runs_the_built_in_sub_agent_on_the_model_under_test():
+    async def main():
+        async with served() as (session, base):
+            async with Client(f"{base}/agents/producer/mcp") as client:
+                answer = await client.call_tool("delegate", {
+                    "agent": "editor", "task": "Find clip goal-1 of the match."})
+            return answer, await session.close()
+
+    answer, episode = run(main())
+    assert not answer.is_error and answer.content[0].text  # the editor's answer, as text
+    started = [e for e in episode.trace if e.type == "agent_started" and e.agent == "editor"]
+    assert [e.parent for e in started] == ["producer"]
+    assert any(e.type == "model_called" and e.agent == "editor" for e in episode.trace)
+    assert episode.result.usage.model_calls >= 1
