@@ -13,6 +13,7 @@ connection as a connection the gateway closes without answering.
 | `POST /v1/chat/completions` | OpenAI Chat Completions (base URL `http://HOST:PORT/v1`) |
 | `POST /v1/messages` | Anthropic Messages (base URL `http://HOST:PORT`) |
 | `GET /v1/models`, `GET /v1/models/{id}` | the model under test, in the asking SDK's format |
+| `POST /v1/messages/count_tokens` | an estimate (four characters a token), no model call |
 | `/agents/<name>/v1/...` | the same, for the chain's agent `<name>` |
 
 Without the `/agents/<name>` prefix, calls are the whole chain's (agent None). Every request
@@ -23,16 +24,23 @@ Plain ASGI: no framework is needed for five routes, and the app mounts beside an
 
 from __future__ import annotations
 
-import contextlib
 import hmac
 import json
 import re
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 from urllib.parse import unquote
 
 from chaos._redact import redact
+from chaos.agents._gateway_http import (
+    Refused,
+    drop_connection,
+    lifespan,
+    read_body,
+    send_events,
+    send_json,
+)
 from chaos.models import Message, ModelTurn, ProviderError, ToolSchema
 from chaos.models._options import options_from_anthropic, options_from_openai
 from chaos.models._wire import (
@@ -78,16 +86,6 @@ class ModelBackend(Protocol):
         ...
 
 
-class _Refused(Exception):
-    """A request answered with an error before it reaches the model."""
-
-    def __init__(self, status: int, message: str, code: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.code = code
-
-
 class GatewayEndpoint:
     """The gateway of one episode, as an ASGI app (`app`).
 
@@ -100,6 +98,7 @@ class GatewayEndpoint:
         self.backend = backend
         self._key = key.encode()
         self._answered = 0
+        self._requests = 0
 
     # -- ASGI ----------------------------------------------------------------------------
     @property
@@ -110,12 +109,13 @@ class GatewayEndpoint:
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         """Serve one ASGI connection scope."""
         if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
+            await lifespan(receive, send)
             return
         if scope["type"] != "http":
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1")
                    for k, v in scope.get("headers", [])}
+        send = self._with_request_id(send)
         path = _route_path(scope)
         agent: str | None = None
         if match := _AGENT_PATH.fullmatch(path):
@@ -126,38 +126,54 @@ class GatewayEndpoint:
             route = _route(scope.get("method", "GET"), path.rstrip("/"))
             self._authorize(headers, wire)
             if agent is not None and agent not in self.backend.agents:
-                raise _Refused(404, f"the chain has no agent '{agent}' (agents: "
+                raise Refused(404, f"the chain has no agent '{agent}' (agents: "
                                     f"{', '.join(self.backend.agents)}): use "
                                     "/agents/<name>/v1/... with one of them, or /v1/... for "
                                     "the whole chain")
             if route[0] == "models":
-                await _json(send, 200, self._models(agent, wire, route[1]))
+                await send_json(send, 200, self._models(agent, wire, route[1]))
                 return
-            body = await _read_body(receive)
+            body = await read_body(receive, MAX_BODY)
             if body is None:
                 return  # the client went away
             if route[0] == "chat":
                 await self._chat(agent, body, send)
+            elif route[0] == "count":
+                await send_json(send, 200, _count_tokens(body))
             else:
                 await self._messages(agent, body, send)
-        except _Refused as refused:
-            await _json(send, refused.status,
+        except Refused as refused:
+            await send_json(send, refused.status,
                         error_body(wire, refused.status, refused.message, refused.code))
         except ProviderError as exc:
             await _provider_error(send, wire, exc)
         except Exception as exc:  # a bug behind the gateway: the API's 500, not a hang-up
             message = redact(f"the chaos gateway failed: {type(exc).__name__}: {exc}")[:500]
-            await _json(send, 500, error_body(wire, 500, message))
+            await send_json(send, 500, error_body(wire, 500, message))
+
+    def _with_request_id(self, send: Any) -> Any:
+        """`send`, adding the request id both APIs put on every answer (SDK errors show it)."""
+        self._requests += 1
+        request_id = f"req_chaos_{self._requests}".encode()
+
+        async def sending(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", ()),
+                                                  (b"x-request-id", request_id),
+                                                  (b"request-id", request_id)]}
+            await send(message)
+
+        return sending
 
     # -- the routes ------------------------------------------------------------------------
     async def _chat(self, agent: str | None, raw: bytes, send: Any) -> None:
         body = _parse(raw, "openai")
         if problem := openai_problem(body) or _openai_gateway_problem(body):
-            raise _Refused(400, problem)
+            raise Refused(400, problem)
         try:
             messages, tools = messages_from_openai(body), tools_from_openai(body)
         except (KeyError, TypeError, AttributeError) as exc:
-            raise _Refused(400, f"Invalid request: {exc}") from None
+            raise Refused(400, f"Invalid request: {exc}") from None
         turn = await self.backend.call_model(agent, messages, tools,
                                              options=options_from_openai(body))
         self._answered += 1
@@ -165,34 +181,34 @@ class GatewayEndpoint:
             from chaos.agents._gateway_stream import openai_chunks
 
             usage = (body.get("stream_options") or {}).get("include_usage") is True
-            await _events(send, openai_chunks(body["model"], turn, self._answered, usage))
+            await send_events(send, openai_chunks(body["model"], turn, self._answered, usage))
         else:
-            await _json(send, 200, openai_response(body["model"], turn, self._answered))
+            await send_json(send, 200, openai_response(body["model"], turn, self._answered))
 
     async def _messages(self, agent: str | None, raw: bytes, send: Any) -> None:
         body = _parse(raw, "anthropic")
         if problem := anthropic_problem(body):
-            raise _Refused(400, problem)
+            raise Refused(400, problem)
         if "stream" in body and not isinstance(body["stream"], bool):
-            raise _Refused(400, "stream: Input should be a valid boolean")
+            raise Refused(400, "stream: Input should be a valid boolean")
         try:
             messages, tools = messages_from_anthropic(body), tools_from_anthropic(body)
         except (KeyError, TypeError, AttributeError) as exc:
-            raise _Refused(400, f"Invalid request: {exc}") from None
+            raise Refused(400, f"Invalid request: {exc}") from None
         turn = await self.backend.call_model(agent, messages, tools,
                                              options=options_from_anthropic(body))
         self._answered += 1
         if body.get("stream") is True:
             from chaos.agents._gateway_stream import anthropic_events
 
-            await _events(send, anthropic_events(body["model"], turn, self._answered))
+            await send_events(send, anthropic_events(body["model"], turn, self._answered))
         else:
-            await _json(send, 200, anthropic_response(body["model"], turn, self._answered))
+            await send_json(send, 200, anthropic_response(body["model"], turn, self._answered))
 
     def _models(self, agent: str | None, wire: str, wanted: str | None) -> dict[str, Any]:
         name = self._model_name(agent)
         if wanted is not None and wanted != name:
-            raise _Refused(404, f"The model `{wanted}` does not exist (this gateway serves "
+            raise Refused(404, f"The model `{wanted}` does not exist (this gateway serves "
                                 f"`{name}`)", "model_not_found")
         if wire == "anthropic":
             model = {"type": "model", "id": name, "display_name": name,
@@ -213,9 +229,9 @@ class GatewayEndpoint:
         if given and hmac.compare_digest(given.encode(), self._key):
             return
         if wire == "anthropic":
-            raise _Refused(401, "invalid x-api-key" if given else "x-api-key header is required")
+            raise Refused(401, "invalid x-api-key" if given else "x-api-key header is required")
         # Never echo what was sent: it may be a real key sent to the wrong place.
-        raise _Refused(401, "Incorrect API key provided. Use the episode's gateway key "
+        raise Refused(401, "Incorrect API key provided. Use the episode's gateway key "
                             "(CHAOS_GATEWAY_KEY)." if given else
                        "You didn't provide an API key. You need to provide your API key in an "
                        "Authorization header using Bearer auth (i.e. Authorization: Bearer "
@@ -231,25 +247,50 @@ def _route_path(scope: dict[str, Any]) -> str:
 
 
 def _route(method: str, path: str) -> tuple[str, str | None]:
-    """The route of a request: (`chat` | `messages` | `models`, a model id asked for)."""
+    """The route of a request: (`chat` | `messages` | `count` | `models`, a model asked for)."""
     routes = {"/v1/chat/completions": ("POST", "chat"), "/v1/messages": ("POST", "messages"),
-              "/v1/models": ("GET", "models")}
+              "/v1/messages/count_tokens": ("POST", "count"), "/v1/models": ("GET", "models")}
     wanted = None
     if path.startswith("/v1/models/") and len(path) > len("/v1/models/"):
         path, wanted = "/v1/models", unquote(path[len("/v1/models/"):])
+    if path in ("/v1/responses", "/v1/completions"):
+        raise Refused(404, f"Invalid URL ({method} {path}): the chaos gateway speaks Chat "
+                            "Completions (/v1/chat/completions) and Messages (/v1/messages). "
+                            "In the OpenAI Agents SDK: set_default_openai_api("
+                            "'chat_completions'), or OpenAIChatCompletionsModel.")
     if path not in routes:
-        raise _Refused(404, f"Invalid URL ({method} {path})")
+        raise Refused(404, f"Invalid URL ({method} {path})")
     allowed, name = routes[path]
     if method != allowed:
-        raise _Refused(405, f"Method {method} not allowed for {path} (use {allowed})")
+        raise Refused(405, f"Method {method} not allowed for {path} (use {allowed})")
     return name, wanted
+
+
+def _count_tokens(raw: bytes) -> dict[str, Any]:
+    """Messages' token count: an estimate (four characters a token); no model is called.
+
+    Raises:
+        Refused: A request the API refuses (as for `/v1/messages`, which takes `max_tokens`).
+    """
+    body = _parse(raw, "anthropic")
+    if isinstance(body, dict):
+        if "max_tokens" in body:
+            raise Refused(400, "max_tokens: Extra inputs are not permitted")
+        body = {**body, "max_tokens": 1}
+    if problem := anthropic_problem(body):
+        raise Refused(400, problem)
+    shown = {k: body.get(k) for k in ("system", "messages", "tools")}
+    return {"input_tokens": max(1, len(json.dumps(shown, ensure_ascii=False)) // 4)}
 
 
 def _parse(raw: bytes, wire: str) -> Any:
     try:
-        return json.loads(raw)
+        body = json.loads(raw)
+        if b"\\u" in raw:  # an escape may hold half a surrogate pair: not text, refused
+            json.dumps(body, ensure_ascii=False).encode()
+        return body
     except (ValueError, RecursionError):
-        raise _Refused(400, "We could not parse the JSON body of your request. (HINT: This "
+        raise Refused(400, "We could not parse the JSON body of your request. (HINT: This "
                             "likely means you aren't using your HTTP library correctly.)"
                        if wire == "openai" else
                        "There was an issue with the request body: it is not valid JSON") \
@@ -279,73 +320,17 @@ def _openai_gateway_problem(body: dict[str, Any]) -> str | None:
     return None
 
 
-async def _read_body(receive: Any) -> bytes | None:
-    """The request body (None when the client disconnected first).
-
-    Raises:
-        _Refused: More than `MAX_BODY` bytes (413).
-    """
-    parts, size = [], 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return None
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise _Refused(413, f"Request too large: the gateway takes at most "
-                                f"{MAX_BODY // 2**20} MiB per request")
-        parts.append(chunk)
-        if not message.get("more_body"):
-            return b"".join(parts)
-
-
-async def _json(send: Any, status: int, body: Any,
-                headers: Iterable[tuple[bytes, bytes]] = ()) -> None:
-    data = json.dumps(body, ensure_ascii=False).encode()
-    await send({"type": "http.response.start", "status": status, "headers": [
-        (b"content-type", b"application/json"), (b"content-length", str(len(data)).encode()),
-        *headers]})
-    await send({"type": "http.response.body", "body": data})
-
-
-async def _events(send: Any, events: Iterable[bytes]) -> None:
-    await send({"type": "http.response.start", "status": 200, "headers": [
-        (b"content-type", b"text/event-stream; charset=utf-8"), (b"cache-control", b"no-cache")]})
-    for event in events:
-        await send({"type": "http.response.body", "body": event, "more_body": True})
-    await send({"type": "http.response.body", "body": b""})
-
-
 async def _provider_error(send: Any, wire: str, exc: ProviderError) -> None:
     """The provider's error as the provider sends it; a timeout as a connection dropped."""
     if exc.status is None:
-        await _drop(send)
+        await drop_connection(send)
         return
     message = _ERROR_PREFIX.sub("", redact(exc.message), count=1)
     headers = [(b"x-should-retry", b"true" if exc.retryable else b"false")]
     if exc.retry_after_s is not None:
-        headers.append((b"retry-after", f"{exc.retry_after_s:g}".encode()))
-    await _json(send, exc.status, error_body(wire, exc.status, message), headers)
+        # Both, as the APIs send them: the SDKs read the milliseconds first.
+        headers += [(b"retry-after", f"{exc.retry_after_s:g}".encode()),
+                    (b"retry-after-ms", str(round(exc.retry_after_s * 1000)).encode())]
+    await send_json(send, exc.status, error_body(wire, exc.status, message), headers)
 
 
-async def _drop(send: Any) -> None:
-    """Close the connection without a byte of answer, as a server that timed out or crashed.
-
-    ASGI has no message for this; a response start the server must refuse does it: uvicorn
-    (both its HTTP implementations) validates header names before writing anything, and
-    closes the connection when the app returns without a response.
-    """
-    with contextlib.suppress(Exception):  # the refusal is the point: nothing went out
-        await send({"type": "http.response.start", "status": 504,
-                    "headers": [(b"connection dropped", b"by chaos")]})
-
-
-async def _lifespan(receive: Any, send: Any) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return

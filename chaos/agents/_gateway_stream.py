@@ -40,7 +40,7 @@ def pieces(text: str, size: int = PIECE) -> list[str]:
 
 def _sse(data: Any, event: str | None = None) -> bytes:
     head = f"event: {event}\n" if event else ""
-    return f"{head}data: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
+    return f"{head}data: {json.dumps(data)}\n\n".encode()  # ASCII: any text survives
 
 
 def openai_chunks(model: str, turn: ModelTurn, number: int,

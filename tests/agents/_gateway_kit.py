@@ -54,10 +54,18 @@ class Served:
 
 
 @contextlib.contextmanager
-def serve_gateway(make_backend: Callable[[], Any]) -> Iterator[Served]:
-    """Serve a gateway in front of `make_backend()` (called on the server's loop)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+def serve_gateway(make_backend: Callable[[], Any], http: str = "auto",
+                  log_level: str | None = None) -> Iterator[Served]:
+    """Serve a gateway in front of `make_backend()` (called on the server's loop).
+
+    Args:
+        make_backend: Makes the backend, on the server's loop.
+        http: uvicorn's HTTP implementation (`h11`, `httptools`, `auto`).
+        log_level: uvicorn's (default: `GATEWAY_LOG`, else critical).
+    """
+    # IPPROTO_TCP, not 0: asyncio turns Nagle off only on sockets that say they are TCP, and
+    # with Nagle on every JSON answer waits ~40 ms for the client's delayed ACK.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.bind(("127.0.0.1", 0))
     key = new_gateway_key()
     ready: dict[str, Any] = {}
@@ -68,8 +76,12 @@ def serve_gateway(make_backend: Callable[[], Any]) -> Iterator[Served]:
             backend = make_backend()
             endpoint = GatewayEndpoint(backend, key)
             # GATEWAY_LOG=info shows the server's own log when a test needs looking into.
-            config = uvicorn.Config(endpoint.app, lifespan="off",
-                                    log_level=os.environ.get("GATEWAY_LOG", "critical"))
+            # With a log level asked for, uvicorn's records go to the process's logging (as
+            # `chaos run` serves it, log_config=None), where a test can read them.
+            config = uvicorn.Config(endpoint.app, lifespan="off", http=http,
+                                    log_level=log_level or os.environ.get("GATEWAY_LOG",
+                                                                          "critical"),
+                                    **({"log_config": None} if log_level else {}))
             server = uvicorn.Server(config)
             ready.update(backend=backend, endpoint=endpoint, server=server,
                          loop=asyncio.get_running_loop())
@@ -91,6 +103,8 @@ def serve_gateway(make_backend: Callable[[], Any]) -> Iterator[Served]:
     if "error" in ready:
         raise ready["error"]
     while not ready["server"].started:
+        if not thread.is_alive():  # the server failed to start: say why instead of waiting
+            raise RuntimeError("the gateway's server did not start") from ready.get("error")
         threading.Event().wait(0.005)
     try:
         yield Served(sock.getsockname()[1], key, ready["backend"], ready["loop"],

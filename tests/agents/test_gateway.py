@@ -250,3 +250,72 @@ def test_the_streams_are_the_providers_event_sequences(fake):
     assert collapsed == ["message_start", "content_block_start", "ping", "content_block_delta",
                          "content_block_stop", "content_block_start", "content_block_delta",
                          "content_block_stop", "message_delta", "message_stop"]
+
+
+def test_an_episode_that_is_over_tells_the_sdk_not_to_retry(fake):
+    from chaos.models import ProviderError
+
+    fake.backend.turns[:] = [ProviderError("the episode is over: deadline", 409)]
+    fake.backend.calls.clear()
+    with pytest.raises(openai.ConflictError, match="the episode is over: deadline"):
+        ask_openai(fake.openai_base_url, fake.key, max_retries=2,
+                   messages=[{"role": "user", "content": "a"}])
+    assert len(fake.backend.calls) == 1  # x-should-retry: false, and the SDK obeyed
+
+
+def test_the_responses_api_is_refused_with_the_way_to_chat_completions(fake):
+    with pytest.raises(openai.NotFoundError, match="set_default_openai_api"):
+        openai.OpenAI(base_url=fake.openai_base_url, api_key=fake.key, max_retries=0
+                      ).responses.create(model="m", input="hi")
+
+
+def test_anthropic_token_counts_are_answered_without_a_model_call(fake):
+    fake.backend.calls.clear()
+    counted = anthropic.Anthropic(base_url=fake.anthropic_base_url, api_key=fake.key,
+                                  max_retries=0).messages.count_tokens(
+        model="m", messages=[{"role": "user", "content": "hello " * 40}], tools=ANTHROPIC_TOOLS)
+    assert counted.input_tokens > 60
+    assert fake.backend.calls == []
+
+
+def test_any_text_a_model_sends_reaches_the_agent(fake):
+    from chaos.models import ModelTurn
+
+    text = "naïve 🎬 \ud800 end"  # a lone surrogate, as a JSON escape from a model can hold
+    fake.backend.turns[:] = [ModelTurn(text)]
+    for mode in ("create", "stream"):
+        assert ask_openai(fake.openai_base_url, fake.key, mode,
+                          messages=[{"role": "user", "content": "a"}]).text == text
+        assert ask_anthropic(fake.anthropic_base_url, fake.key, mode,
+                             messages=[{"role": "user", "content": "a"}]).text == text
+
+
+def test_a_request_with_half_a_surrogate_pair_is_refused_as_the_api_refuses_it(fake):
+    fake.backend.calls.clear()
+    for path, body in (("/v1/chat/completions", b'{"model": "m", "messages": [{"role": '
+                        b'"user", "content": "a \\ud800 b"}]}'),
+                       ("/v1/messages", b'{"model": "m", "max_tokens": 5, "messages": [{'
+                        b'"role": "user", "content": "a \\ud800 b"}]}')):
+        response = httpx.post(f"http://127.0.0.1:{fake.port}{path}", content=body,
+                              headers={"x-api-key": fake.key})
+        assert response.status_code == 400, response.text
+    assert fake.backend.calls == []
+
+
+def test_calls_made_at_once_are_each_answered_under_their_own_id(episode):
+    import asyncio
+
+    session = episode.backend
+    request = {"model": "m", "messages": [{"role": "user", "content": session.brief}],
+               "tools": openai_tools(session.tool_schemas(None))}
+
+    async def at_once():
+        async with openai.AsyncOpenAI(base_url=episode.openai_base_url, api_key=episode.key,
+                                      max_retries=0) as client:
+            return await asyncio.gather(*[client.chat.completions.create(**request)
+                                          for _ in range(6)])
+
+    answers = asyncio.run(at_once())
+    assert len({a.id for a in answers}) == 6
+    assert len({a.choices[0].message.tool_calls[0].function.arguments for a in answers}) == 1
+    assert sum(e.type == "model_called" for e in session.runner.trace) == 6

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from chaos._redact import redact
 from chaos.models.loopback import LoopbackServer
 from tests.agents._gateway_kit import (
     ask_anthropic,
@@ -47,12 +48,13 @@ def provider_key(monkeypatch):
     monkeypatch.setenv("ANTHROPIC_API_KEY", PROVIDER_KEY)
 
 
-def remote(loopback, provider, **kwargs):
+def remote(loopback, provider, faults="", **kwargs):
     base = loopback.openai_base_url if provider == "openai" else loopback.anthropic_base_url
     model = (f"{{provider: {provider}, model: careful, base_url: '{base}', "
              "price: {input_per_mtok: 2.5, output_per_mtok: 10}}")
-    return serve_gateway(session_backend(profile_with(model=model), f"{provider}/careful",
-                                         **kwargs))
+    return serve_gateway(session_backend(profile_with(faults, model=model),
+                                         f"{provider}/careful",
+                                         arm="chaos" if faults else "clean", **kwargs))
 
 
 def ask_both(gateway, key=None):
@@ -63,7 +65,7 @@ def ask_both(gateway, key=None):
     first = ask_openai(gateway.openai_base_url, key, "stream", messages=[
         {"role": "user", "content": session.brief}], tools=openai_tools(tools),
         temperature=0.5, max_completion_tokens=300, stop=["END"], tool_choice="required",
-        seed=3)
+        parallel_tool_calls=False, seed=3)
     second = ask_anthropic(gateway.anthropic_base_url, key, "create", messages=[
         {"role": "user", "content": session.brief}], system="You are careful.",
         tools=[{"name": t.name, "description": t.description, "input_schema": t.parameters}
@@ -98,12 +100,12 @@ def test_the_agents_options_reach_a_remote_model_of_either_family(loopback, seen
     assert options == [
         # OpenAI-compatible model: its own family's options as asked, seed too...
         {"model": "careful", "max_tokens": 300, "temperature": 0.5, "stop": ["END"],
-         "tool_choice": "required", "seed": 3},
+         "tool_choice": "required", "parallel_tool_calls": False, "seed": 3},
         # ...and an Anthropic request's translated.
         {"model": "careful", "max_tokens": 200, "stop": ["END"], "tool_choice": "required"},
         # Anthropic model: an OpenAI request's translated (seed has no Messages twin)...
         {"model": "careful", "max_tokens": 300, "temperature": 0.5, "stop_sequences": ["END"],
-         "tool_choice": {"type": "any"}},
+         "tool_choice": {"type": "any", "disable_parallel_tool_use": True}},
         {"model": "careful", "max_tokens": 200, "stop_sequences": ["END"],
          "tool_choice": {"type": "any"}},
     ]
@@ -138,4 +140,41 @@ def test_no_key_lands_in_the_trace_results_or_cassette(loopback, tmp_path):
         p.read_text() for p in cassettes.iterdir())
     assert "model_called" in written
     assert key not in written and key[9:] not in written
+    assert redact(f"key={key}") == "key=[redacted]"  # shaped so chaos masks it anywhere
     assert PROVIDER_KEY not in written
+
+
+def test_a_request_without_options_keeps_the_cassette_key_it_had_before_options():
+    import hashlib
+
+    from chaos.models import Message, ModelRequest, ToolSchema
+    from chaos.models._cassette import request_key
+
+    messages = (Message("user", "go"),)
+    tools = (ToolSchema("t", "", {"type": "object"}),)
+    before = hashlib.sha256(json.dumps(
+        ["openai/m", [["user", "go", False, []]], [["t", {"type": "object"}]]],
+        sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    assert request_key("openai/m", ModelRequest("a#1", "a", messages, tools)) == before
+    asked = ModelRequest("a#1", "a", messages, tools, {"temperature": 0.1})
+    assert request_key("openai/m", asked) != before
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+def test_a_remote_models_garbled_call_reaches_the_agent_as_arguments_that_do_not_parse(
+        loopback, provider):
+    fault = "  - id: f\n    kind: model.malformed_tool_call\n    params: {times: 2}\n"
+    with remote(loopback, provider, fault) as gateway:
+        session = gateway.backend
+        answers = [ask(base, gateway.key, "stream", messages=[
+            {"role": "user", "content": session.brief}], tools=tools)
+            for ask, base, tools in (
+                (ask_openai, gateway.openai_base_url, openai_tools(session.tool_schemas())),
+                (ask_anthropic, gateway.anthropic_base_url, [
+                    {"name": t.name, "description": t.description, "input_schema": t.parameters}
+                    for t in session.tool_schemas()]))]
+    for answer in answers:
+        ((_id, _name, arguments),) = answer.calls
+        assert isinstance(arguments, str)
+        with pytest.raises(ValueError):
+            json.loads(arguments)
