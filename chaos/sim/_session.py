@@ -120,6 +120,7 @@ class EpisodeSession:
         self._lock = asyncio.Lock()
         self._open: dict[str, str] = {}  # outside agent -> its invocation in progress
         self._model_calls = 0
+        self._tool_calls = 0
         self._closed = False
         #: The task text the entry agent is told.
         self.brief = ""
@@ -201,8 +202,8 @@ class EpisodeSession:
                 return ToolOutcome(f"error: the episode is over: {self.ended}", False)
             who, spec = self.agent_spec(agent)
             invocation = self._invocation(who, agent)
-            number = sum(1 for e in self.runner.trace if e.type == "tool_called") + 1
-            call = ToolCall(call_id or f"call_{number}", name,
+            self._tool_calls += 1
+            call = ToolCall(call_id or f"call_{self._tool_calls}", name,
                             arguments if isinstance(arguments, dict) else {},
                             None if isinstance(arguments, dict) or arguments is None else
                             "arguments must be a JSON object")
@@ -212,8 +213,7 @@ class EpisodeSession:
             text, finished, answer = process.value
             if finished:
                 self._finish(who, invocation, answer, outermost=agent is None or who == self.entry)
-            return ToolOutcome(text, not text.startswith("error:") and not _failed(
-                self.runner.trace), finished)
+            return ToolOutcome(text, not _failed(self.runner.trace), finished)
 
     async def call_model(self, agent: str | None, messages: Sequence[Message],
                          tools: Sequence[ToolSchema],
