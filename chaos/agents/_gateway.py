@@ -254,8 +254,7 @@ def _route_path(scope: dict[str, Any]) -> str:
 
 
 def _route(method: str, path: str) -> tuple[str, str | None]:
-    """The route of a request: (`chat` | `responses` | `messages` | `count` | `models`, a model
-    asked for)."""
+    """The route of a request (`chat`, `responses`, `messages`, `count`, `models`) and model."""
     routes = {"/v1/chat/completions": ("POST", "chat"), "/v1/messages": ("POST", "messages"),
               "/v1/responses": ("POST", "responses"),
               "/v1/messages/count_tokens": ("POST", "count"), "/v1/models": ("GET", "models")}

@@ -95,9 +95,9 @@ def _strict_schema(schema: Any, where: tuple[str, ...] = ()) -> str | None:
             for name, sub in value.items():
                 if problem := _strict_schema(sub, (*where, key, name)):
                     return problem
-        elif key in ("items", "anyOf", "allOf", "oneOf"):
-            if problem := _strict_schema(value, (*where, key)):
-                return problem
+        elif key in ("items", "anyOf", "allOf", "oneOf") and (
+                problem := _strict_schema(value, (*where, key))):
+            return problem
     return None
 
 
