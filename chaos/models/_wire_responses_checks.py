@@ -46,6 +46,25 @@ _BUILT_IN_ITEMS = {
     "tool_search_call", "tool_search_output", "compaction", "program", "program_output",
 }
 _INPUT_PARTS = ("input_text", "input_image", "input_file")
+#: The fields each item, content part and tool takes (the SDK's param types).
+_FIELDS = {
+    "message": {"type", "role", "content", "id", "status", "phase"},
+    "function_call": {"type", "id", "call_id", "name", "arguments", "status", "namespace",
+                      "caller", "async"},
+    "function_call_output": {"type", "id", "call_id", "output", "status", "name", "namespace",
+                             "caller"},
+    "reasoning": {"type", "id", "summary", "content", "encrypted_content", "status"},
+    "input_text": {"type", "text", "prompt_cache_breakpoint"},
+    "output_text": {"type", "text", "annotations", "logprobs"},
+    "refusal": {"type", "refusal"},
+    "function": {"type", "name", "description", "parameters", "strict", "allowed_callers",
+                 "async", "defer_loading", "output_schema"},
+}
+
+
+def _unknown(value: dict[str, Any], kind: str, where: str) -> str | None:
+    extra = sorted(set(value) - _FIELDS.get(kind, set(value)))
+    return f"Unknown parameter: '{where}.{extra[0]}'." if extra else None
 _TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 _NO_STATE = ("the chaos gateway keeps no state between requests (nothing is stored): send the "
              "whole conversation in `input` (the OpenAI Agents SDK does unless told to chain "
@@ -114,6 +133,8 @@ def _tools(body: dict[str, Any]) -> str | None:
                     "function tools only (the episode's tools come over MCP or as functions); "
                     "built-in tools (web search, file search, computer use, MCP...) are not "
                     "available.")
+        if problem := _unknown(tool, "function", f"tools[{i}]"):
+            return problem
         if not isinstance(tool.get("name"), str):
             return f"Missing required parameter: 'tools[{i}].name'."
         if not _TOOL_NAME.match(tool["name"]):
@@ -210,6 +231,8 @@ def _content(where: str, content: Any, role: str) -> str | None:
         if kind in ("input_image", "input_file"):
             return f"Invalid '{where}.content[{j}]': the chaos gateway passes text to the " \
                    f"model under test; {kind} parts are not served."
+        if problem := _unknown(part, kind, f"{where}.content[{j}]"):
+            return problem
         field = "refusal" if kind == "refusal" else "text"
         if not isinstance(part.get(field), str):
             return f"Missing required parameter: '{where}.content[{j}].{field}'."
@@ -233,6 +256,8 @@ def _items(items: list[Any]) -> str | None:
         if kind not in _ITEM_TYPES:
             return f"Invalid value: {kind!r}. Supported values are: 'message', " \
                    f"'function_call', 'function_call_output', 'reasoning', ... ('{where}.type')"
+        if problem := _unknown(item, kind, where):
+            return problem
         if kind == "message":
             role = item.get("role")
             if role not in ("user", "system", "developer", "assistant"):
