@@ -23,7 +23,7 @@ from mcp.client.stdio import stdio_client
 
 from chaos.agents import McpEndpoint
 from chaos.agents._mcp_episode import EpisodeChoice, open_episode, plan_one
-from chaos.agents._mcp_run import loopback_socket
+from chaos.agents._server import loopback_socket
 from chaos.profile import load_profile
 
 PROFILE = Path(__file__).resolve().parent.parent / "profiles" / "sports-production.yaml"

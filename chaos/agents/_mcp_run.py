@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from chaos.sim import EpisodeRun
     from chaos.sim._session import EpisodeSession
 
-__all__ = ["McpServeOptions", "loopback_socket", "mcp_reproduce", "serve_mcp_episode"]
+__all__ = ["McpServeOptions", "mcp_reproduce", "serve_mcp_episode"]
 
 #: Seconds the HTTP server stays up after the entry's `finish`: the client reads its answer.
 FINISH_GRACE_S = 1.0
@@ -200,26 +200,6 @@ def _uvicorn_server(config: Any) -> Any:
     return Server(config)
 
 
-def loopback_socket(port: int = 0) -> socket.socket:
-    """A TCP socket bound to 127.0.0.1 only (never every interface), for an ASGI server.
-
-    Made with `IPPROTO_TCP` named: asyncio turns Nagle's algorithm off (TCP_NODELAY) only on
-    connections of such a socket. From `socket.socket()` (protocol 0) every answer of an
-    HTTP server waited ~40 ms for the client's delayed ACK (44 ms a call instead of 0.4 ms).
-
-    Raises:
-        OSError: The port is taken (or not ours to take).
-    """
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", port))
-    except OSError:
-        sock.close()
-        raise
-    return sock
-
-
 def _listen(port: int) -> socket.socket:
     """`loopback_socket(port)`, a port that cannot be had being the user's to change.
 
@@ -227,6 +207,8 @@ def _listen(port: int) -> socket.socket:
         InputError: The port is taken (or not ours to take).
     """
     try:
+        from chaos.agents._server import loopback_socket
+
         return loopback_socket(port)
     except OSError as exc:
         raise InputError(f"--port {port}: cannot listen on 127.0.0.1:{port}: "

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-__all__ = ["Endpoints", "serve_apps", "serve_episode"]
+__all__ = ["Endpoints", "loopback_socket", "serve_apps", "serve_episode"]
 
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]],
@@ -89,6 +89,26 @@ def _routes(mcp_app: ASGIApp, gateway_app: ASGIApp) -> ASGIApp:
     return app
 
 
+def loopback_socket(port: int = 0) -> socket.socket:
+    """A TCP socket bound to 127.0.0.1 only (never every interface), for an ASGI server.
+
+    Made with `IPPROTO_TCP` named: asyncio turns Nagle's algorithm off (TCP_NODELAY) only on
+    connections of such a socket. From `socket.socket()` (protocol 0) every answer of an
+    HTTP server waited ~40 ms for the client's delayed ACK (44 ms a call instead of 0.4 ms).
+
+    Raises:
+        OSError: The port is taken (or not ours to take).
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
 @contextlib.asynccontextmanager
 async def serve_apps(mcp_app: ASGIApp, gateway_app: ASGIApp, key: str,
                      agents: tuple[str, ...] = ()) -> AsyncIterator[Endpoints]:
@@ -106,11 +126,8 @@ async def serve_apps(mcp_app: ASGIApp, gateway_app: ASGIApp, key: str,
     """
     import uvicorn
 
-    # IPPROTO_TCP named: asyncio then sets TCP_NODELAY on each accepted connection (it
-    # checks the protocol), else a response's head and body wait 40 ms on delayed ACKs.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock = loopback_socket()
     try:
-        sock.bind(("127.0.0.1", 0))
         sock.listen(128)
         sock.setblocking(False)
         # No logging config (uvicorn's would replace the process's), no lifespan (the MCP

@@ -18,7 +18,7 @@ from mcp import Client  # noqa: E402
 
 from chaos.agents._mcp import McpEndpoint  # noqa: E402
 from chaos.agents._mcp_episode import EpisodeChoice, open_episode, plan_one  # noqa: E402
-from chaos.agents._mcp_run import loopback_socket  # noqa: E402
+from chaos.agents._server import loopback_socket  # noqa: E402
 from chaos.explain import explain_profile  # noqa: E402
 from chaos.profile import load_profile  # noqa: E402
 from tests.conftest import SPORTS  # noqa: E402

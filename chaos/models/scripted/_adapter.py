@@ -10,6 +10,7 @@ from typing import Any
 
 from chaos.models._protocol import Message, ModelRequest, ModelTurn, ToolCall, ToolSchema
 from chaos.models.scripted._policies import PolicyContext, policies
+from chaos.models.scripted._reading import brief_message, tool_result_text
 from chaos.models.scripted._roles import shape_from_tools
 
 __all__ = ["ScriptedModel"]
@@ -46,6 +47,11 @@ def _brief(text: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _holds_brief(text: str) -> bool:
+    """Whether `text` holds a `Brief: {...}` (a framework's own user messages do not)."""
+    return _BRIEF in text and bool(_brief(text))
+
+
 class ScriptedModel:
     """A scripted model: answers each request from its policy, replaying the conversation.
 
@@ -68,7 +74,7 @@ class ScriptedModel:
     def next_call(self, messages: Sequence[Message], tools: Sequence[ToolSchema],
                   agent: str) -> tuple[str, dict[str, Any]] | None:
         """The policy's next tool call after `messages`, or None when it has nothing to add."""
-        first = next((i for i, m in enumerate(messages) if m.role == "user"), None)
+        first = brief_message(messages, _holds_brief)
         if first is None:
             return None
         if self._memo is not None and messages[-1].role == "tool":
@@ -85,7 +91,7 @@ class ScriptedModel:
                 if message.role == "assistant" and message.tool_calls:
                     ran = (message.tool_calls[0].name, message.tool_calls[0].arguments)
                 elif message.role == "tool":
-                    call = self._advance(step, call, ran, message.content)
+                    call = self._advance(step, call, ran, tool_result_text(message.content))
         except StopIteration:
             return None
         self._remember(messages, tools, step, call)
@@ -115,7 +121,7 @@ class ScriptedModel:
         ran = (last.tool_calls[0].name, last.tool_calls[0].arguments) if last and \
             last.tool_calls else None
         try:
-            call = self._advance(step, call, ran, messages[-1].content)
+            call = self._advance(step, call, ran, tool_result_text(messages[-1].content))
         except StopIteration:
             return None
         self._remember(messages, tools, step, call)
