@@ -300,6 +300,7 @@ def test_a_malformed_tool_call_arrives_as_arguments_that_do_not_parse():
 @pytest.mark.parametrize("function", ["agents_sdk", "agents_sdk_plain"])
 def test_the_openai_agents_sdks_default_model_gets_the_built_in_chains_verdicts(function):
     """An Agents SDK agent as its docs write it (the Responses API, streamed or not)."""
+    pytest.importorskip("agents")
     from chaos.profile import load_profile
     from chaos.runner import RunOptions, run_profiles
     from tests.conftest import SPORTS
@@ -319,3 +320,27 @@ def test_the_openai_agents_sdks_default_model_gets_the_built_in_chains_verdicts(
     assert own == verdicts()
     assert {(key.split("/")[1], passed.passed) for key, _, _, passed, _, _ in own} >= {
         ("scripted-careful", True)}
+
+
+def test_an_agents_sdk_command_on_its_defaults_gets_the_built_in_chains_verdicts():
+    """The user's case: the SDK's default model and client, tools over MCP, run by --agent."""
+    import sys
+    from pathlib import Path
+
+    from chaos.profile import load_profile
+    from chaos.runner import RunOptions, run_profiles
+    from tests.conftest import SPORTS
+
+    pytest.importorskip("agents")
+    profile = load_profile(SPORTS)
+    script = Path(__file__).with_name("responses_command.py")
+
+    def verdicts(**options):
+        results = run_profiles([profile], RunOptions(
+            seed=0, models=("scripted/careful", "scripted/naive"), **options))
+        return [(e.key, e.status, e.error, e.task, e.handled,
+                 [(f.id, f.fired, f.outcome) for f in e.faults]) for e in results.episodes]
+
+    own = verdicts(agent=(sys.executable, str(script)))
+    assert own == verdicts()
+    assert [status for _, status, *_ in own] == ["completed"] * 4
