@@ -152,6 +152,8 @@ def _tools(body: dict[str, Any]) -> str | None:
 
 def _tool_choice(body: dict[str, Any]) -> str | None:
     choice = body.get("tool_choice")
+    if choice == "required" and not body.get("tools"):
+        return "Tool choice 'required' must be specified with 'tools' parameter."
     if choice is None or choice in ("auto", "none", "required"):
         return None
     if isinstance(choice, str):
@@ -190,6 +192,15 @@ def _options(body: dict[str, Any]) -> str | None:
         if body.get(name) is not None and not isinstance(body[name], bool):
             return f"Invalid type for '{name}': expected a boolean, but got " \
                    f"{_kind(body[name])} instead."
+    if body.get("truncation") not in (None, "auto", "disabled"):
+        return f"Invalid value: {body['truncation']!r}. Supported values are: 'auto' and " \
+               "'disabled'. ('truncation')"
+    for name, low, high in (("max_tool_calls", 1, 10**9), ("top_logprobs", 0, 20)):
+        value = body.get(name)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)
+                                  or not low <= value <= high):
+            return f"Invalid '{name}': expected an integer from {low} to {high}, but got " \
+                   f"{value!r} instead."
     if body.get("stream_options") is not None and body.get("stream") is not True:
         return "Invalid value for 'stream_options': only allowed when 'stream' is true."
     include = body.get("include")
