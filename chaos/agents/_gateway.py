@@ -142,9 +142,8 @@ class GatewayEndpoint:
             elif route[0] == "responses":
                 from chaos.agents._gateway_responses import answer_responses
 
-                self._answered += 1
                 await answer_responses(self.backend, agent, _parse(body, "openai"),
-                                       self._answered, send)
+                                       self._next_number, send)
             elif route[0] == "count":
                 await send_json(send, 200, _count_tokens(body))
             else:
@@ -157,6 +156,11 @@ class GatewayEndpoint:
         except Exception as exc:  # a bug behind the gateway: the API's 500, not a hang-up
             message = redact(f"the chaos gateway failed: {type(exc).__name__}: {exc}")[:500]
             await send_json(send, 500, error_body(wire, 500, message))
+
+    def _next_number(self) -> int:
+        """The number of the answer about to go out (ids are numbered by it)."""
+        self._answered += 1
+        return self._answered
 
     def _with_request_id(self, send: Any) -> Any:
         """`send`, adding the request id both APIs put on every answer (SDK errors show it)."""

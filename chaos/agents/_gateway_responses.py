@@ -15,7 +15,7 @@ whole input.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from chaos.agents._gateway_http import Refused, send_events, send_json
@@ -35,9 +35,11 @@ __all__ = ["answer_responses", "response_events"]
 PIECE = 24
 
 
-async def answer_responses(backend: Any, agent: str | None, body: Any, number: int,
-                           send: Any) -> None:
+async def answer_responses(backend: Any, agent: str | None, body: Any,
+                           number: Callable[[], int], send: Any) -> None:
     """Answer one parsed Responses request through `backend` (a `ModelBackend`).
+
+    `number()` numbers the answer (its ids), once the model answered.
 
     Raises:
         Refused: A request the API refuses (400).
@@ -51,10 +53,11 @@ async def answer_responses(backend: Any, agent: str | None, body: Any, number: i
         raise Refused(400, f"Invalid request: {exc}") from None
     turn = await backend.call_model(agent, messages, tools,
                                     options=options_from_responses(body))
+    numbered = number()
     if body.get("stream") is True:
-        await send_events(send, response_events(body, turn, number))
+        await send_events(send, response_events(body, turn, numbered))
     else:
-        await send_json(send, 200, response_body(body, turn, number))
+        await send_json(send, 200, response_body(body, turn, numbered))
 
 
 def _pieces(text: str) -> list[str]:
