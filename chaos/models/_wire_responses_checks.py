@@ -144,8 +144,8 @@ def _tools(body: dict[str, Any]) -> str | None:
         if parameters is not None and not isinstance(parameters, dict):
             return f"Invalid type for 'tools[{i}].parameters': expected an object, but got " \
                    f"{_kind(parameters)} instead."
-        if tool.get("strict") is not False and (
-                problem := _strict_schema(parameters or {"type": "object"})):
+        if parameters is not None and tool.get("strict") is not False and (
+                problem := _strict_schema(parameters)):
             return f"Invalid schema for function '{tool['name']}': {problem}"
     return None
 
