@@ -348,3 +348,35 @@ def test_an_agents_sdk_command_on_its_defaults_gets_the_built_in_chains_verdicts
     own = verdicts(agent=(sys.executable, str(script)))
     assert own == verdicts()
     assert [status for _, status, *_ in own] == ["completed"] * 4
+
+
+def test_an_agents_sdk_run_chaining_responses_is_told_to_send_the_whole_input():
+    """`auto_previous_response_id=True` (not the default) needs state the gateway keeps not."""
+    pytest.importorskip("agents")
+    import asyncio
+
+    from openai import AsyncOpenAI
+
+    from agents import Agent, OpenAIResponsesModel, Runner, function_tool, set_tracing_disabled
+
+    set_tracing_disabled(True)
+
+    @function_tool
+    def write_file(path: str, content: str) -> str:
+        """Write a file."""
+        return "ok"
+
+    async def runs(base_url, key):
+        async with AsyncOpenAI(base_url=base_url, api_key=key, max_retries=0) as client:
+            agent = Agent(name="a", tools=[write_file],
+                          model=OpenAIResponsesModel(model="m", openai_client=client))
+            with pytest.raises(openai.BadRequestError, match="send the whole conversation"):
+                await Runner.run(agent, "go", auto_previous_response_id=True)
+            return (await Runner.run(agent, "go")).final_output
+
+    with serve_gateway(lambda: FakeBackend([TOOL_TURN, TEXT_TURN])) as gateway:
+        final = asyncio.run(runs(gateway.openai_base_url, gateway.key))
+        # Refused at its second call; the same agent on the SDK's default (the whole input
+        # each time) runs to its answer.
+        assert len(gateway.backend.calls) == 2
+        assert final == TEXT_TURN.text
