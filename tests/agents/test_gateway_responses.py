@@ -355,9 +355,8 @@ def test_an_agents_sdk_run_chaining_responses_is_told_to_send_the_whole_input():
     pytest.importorskip("agents")
     import asyncio
 
-    from openai import AsyncOpenAI
-
     from agents import Agent, OpenAIResponsesModel, Runner, function_tool, set_tracing_disabled
+    from openai import AsyncOpenAI
 
     set_tracing_disabled(True)
 
