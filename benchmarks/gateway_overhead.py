@@ -3,7 +3,9 @@
 One episode (sports profile, scripted/careful); the entry agent's first model call (the brief
 and the chain's tools) is made N times: by `EpisodeSession.call_model` directly (the built-in
 chain's path: provider faults, simulated latency, usage, trace), then through the gateway with
-the official SDKs (OpenAI and Anthropic, plain and streaming) over HTTP on 127.0.0.1. The
+the official SDKs (OpenAI Chat Completions and Responses, Anthropic; plain and streaming) over
+HTTP on 127.0.0.1. A Responses answer echoes the request's tools (as the API does: three times
+in a stream), which the SDK parses each time: its calls cost more on the client side. The
 gateway runs under uvicorn in a thread of this process, as `chaos run --agent` serves it; the
 SDK clients share the process (the GIL) here, where an agent's process would not.
 Usage: python benchmarks/gateway_overhead.py [N]
@@ -84,6 +86,8 @@ def main() -> None:
     schemas = session.tool_schemas(None)
     oa_tools = [{"type": "function", "function": {"name": t.name, "description": t.description,
                                                   "parameters": t.parameters}} for t in schemas]
+    rs_tools = [{"type": "function", "name": t.name, "description": t.description,
+                 "parameters": t.parameters, "strict": False} for t in schemas]
     an_tools = [{"name": t.name, "description": t.description, "input_schema": t.parameters}
                 for t in schemas]
     brief = [{"role": "user", "content": session.brief}]
@@ -93,6 +97,10 @@ def main() -> None:
         "openai": lambda: oa.chat.completions.create(model="m", messages=brief, tools=oa_tools),
         "openai stream": lambda: list(oa.chat.completions.create(
             model="m", messages=brief, tools=oa_tools, stream=True)),
+        "responses": lambda: oa.responses.create(model="m", input=session.brief,
+                                                 tools=rs_tools),
+        "responses stream": lambda: list(oa.responses.create(
+            model="m", input=session.brief, tools=rs_tools, stream=True)),
         "anthropic": lambda: an.messages.create(model="m", max_tokens=100, messages=brief,
                                                 tools=an_tools),
         "anthropic stream": lambda: list(an.messages.create(

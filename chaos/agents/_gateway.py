@@ -11,6 +11,7 @@ connection as a connection the gateway closes without answering.
 | path | what |
 |---|---|
 | `POST /v1/chat/completions` | OpenAI Chat Completions (base URL `http://HOST:PORT/v1`) |
+| `POST /v1/responses` | OpenAI Responses (the Agents SDK's default; `_gateway_responses`) |
 | `POST /v1/messages` | Anthropic Messages (base URL `http://HOST:PORT`) |
 | `GET /v1/models`, `GET /v1/models/{id}` | the model under test, in the asking SDK's format |
 | `POST /v1/messages/count_tokens` | an estimate (four characters a token), no model call |
@@ -19,7 +20,7 @@ connection as a connection the gateway closes without answering.
 Without the `/agents/<name>` prefix, calls are the whole chain's (agent None). Every request
 carries the gateway's key (`Authorization: Bearer KEY` or `x-api-key: KEY`).
 
-Plain ASGI: no framework is needed for five routes, and the app mounts beside any other.
+Plain ASGI: no framework is needed for six routes, and the app mounts beside any other.
 """
 
 from __future__ import annotations
@@ -138,6 +139,11 @@ class GatewayEndpoint:
                 return  # the client went away
             if route[0] == "chat":
                 await self._chat(agent, body, send)
+            elif route[0] == "responses":
+                from chaos.agents._gateway_responses import answer_responses
+
+                await answer_responses(self.backend, agent, _parse(body, "openai"),
+                                       self._next_number, send)
             elif route[0] == "count":
                 await send_json(send, 200, _count_tokens(body))
             else:
@@ -150,6 +156,11 @@ class GatewayEndpoint:
         except Exception as exc:  # a bug behind the gateway: the API's 500, not a hang-up
             message = redact(f"the chaos gateway failed: {type(exc).__name__}: {exc}")[:500]
             await send_json(send, 500, error_body(wire, 500, message))
+
+    def _next_number(self) -> int:
+        """The number of the answer about to go out (ids are numbered by it)."""
+        self._answered += 1
+        return self._answered
 
     def _with_request_id(self, send: Any) -> Any:
         """`send`, adding the request id both APIs put on every answer (SDK errors show it)."""
@@ -247,17 +258,18 @@ def _route_path(scope: dict[str, Any]) -> str:
 
 
 def _route(method: str, path: str) -> tuple[str, str | None]:
-    """The route of a request: (`chat` | `messages` | `count` | `models`, a model asked for)."""
+    """The route of a request (`chat`, `responses`, `messages`, `count`, `models`) and model."""
     routes = {"/v1/chat/completions": ("POST", "chat"), "/v1/messages": ("POST", "messages"),
+              "/v1/responses": ("POST", "responses"),
               "/v1/messages/count_tokens": ("POST", "count"), "/v1/models": ("GET", "models")}
     wanted = None
     if path.startswith("/v1/models/") and len(path) > len("/v1/models/"):
         path, wanted = "/v1/models", unquote(path[len("/v1/models/"):])
-    if path in ("/v1/responses", "/v1/completions"):
+    if path == "/v1/completions" or path.startswith("/v1/responses/"):
         raise Refused(404, f"Invalid URL ({method} {path}): the chaos gateway speaks Chat "
-                            "Completions (/v1/chat/completions) and Messages (/v1/messages). "
-                            "In the OpenAI Agents SDK: set_default_openai_api("
-                            "'chat_completions'), or OpenAIChatCompletionsModel.")
+                            "Completions (/v1/chat/completions), Responses (POST "
+                            "/v1/responses; it keeps no responses to get, cancel or list) "
+                            "and Messages (/v1/messages).")
     if path not in routes:
         raise Refused(404, f"Invalid URL ({method} {path})")
     allowed, name = routes[path]

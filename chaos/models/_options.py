@@ -12,6 +12,11 @@ holds them in a neutral shape, so a remote model of either wire family gets what
   compatible models only;
 - `anthropic`: Messages' own (`top_k`), passed on to Anthropic models only.
 
+The Responses API's (`chaos.models._wire_responses.options_from_responses`) map onto the same
+shape: `max_output_tokens` is `max_tokens`, `text.format` the `openai` `response_format`,
+`text.verbosity` its `verbosity`, `reasoning.effort` its `reasoning_effort`; `include`,
+`store`, `truncation`, `top_logprobs`, `max_tool_calls` and `reasoning.summary` are dropped.
+
 Dropped (the gateway answers without them): `stream`/`stream_options` (the gateway streams
 itself), `n` above 1 is refused, `logprobs`/`top_logprobs`, `user`, `metadata`, `store`,
 `service_tier`, prompt-cache settings, `safety_identifier`, `web_search_options`,

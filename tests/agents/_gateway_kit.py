@@ -317,3 +317,67 @@ def ask_anthropic(base_url: str, key: str, mode: str = "create", max_retries: in
             return events(client.messages.create(stream=True, **request))
         with client.messages.stream(**request) as stream:
             return answer(stream.get_final_message())
+
+
+RESPONSES_TOOLS = [{"type": "function", "name": "write_file", "description": "Write a file.",
+                    "strict": False,
+                    "parameters": OPENAI_TOOLS[0]["function"]["parameters"]}]
+
+
+def responses_tools(schemas: Any) -> list[dict[str, Any]]:
+    """A session's tool schemas as Responses function tools (not strict: as MCP tools go)."""
+    return [{"type": "function", "name": t.name, "description": t.description,
+             "parameters": t.parameters, "strict": False} for t in schemas]
+
+
+def ask_responses(base_url: str, key: str, mode: str = "create", max_retries: int = 0,
+                  **request: Any) -> Answer:
+    """One Responses call through the official SDK, asked the way `mode` says.
+
+    `finish` is the response's status (`completed`, `incomplete`).
+    """
+    import openai
+
+    request.setdefault("model", "scripted/careful")
+
+    def answer(response: Any) -> Answer:
+        text = "".join(p.text for item in response.output if item.type == "message"
+                       for p in item.content if p.type == "output_text")
+        calls = [(i.call_id, i.name, _parsed(i.arguments)) for i in response.output
+                 if i.type == "function_call"]
+        usage = response.usage
+        return Answer(text, calls, response.status,
+                      (usage.input_tokens, usage.output_tokens) if usage else None)
+
+    def events(stream: Any) -> Answer:
+        final, numbers = None, []
+        for event in stream:
+            numbers.append(event.sequence_number)
+            if event.type in ("response.completed", "response.incomplete"):
+                final = event.response
+        assert numbers == list(range(len(numbers)))  # the SDK's accumulators rely on order
+        return answer(final)
+
+    if mode.startswith("async"):
+        async def go() -> Answer:
+            async with openai.AsyncOpenAI(base_url=base_url, api_key=key,
+                                          max_retries=max_retries) as client:
+                if mode == "async create":
+                    return answer(await client.responses.create(**request))
+                if mode == "async stream":
+                    stream = await client.responses.create(stream=True, **request)
+                    return events([e async for e in stream])
+                async with client.responses.stream(**request) as stream:
+                    async for _ in stream:
+                        pass
+                    return answer(await stream.get_final_response())
+        return asyncio.run(go())
+    with openai.OpenAI(base_url=base_url, api_key=key, max_retries=max_retries) as client:
+        if mode == "create":
+            return answer(client.responses.create(**request))
+        if mode == "stream":
+            return events(client.responses.create(stream=True, **request))
+        with client.responses.stream(**request) as stream:
+            for _ in stream:
+                pass
+            return answer(stream.get_final_response())

@@ -263,10 +263,10 @@ def test_an_episode_that_is_over_tells_the_sdk_not_to_retry(fake):
     assert len(fake.backend.calls) == 1  # x-should-retry: false, and the SDK obeyed
 
 
-def test_the_responses_api_is_refused_with_the_way_to_chat_completions(fake):
-    with pytest.raises(openai.NotFoundError, match="set_default_openai_api"):
+def test_the_legacy_completions_api_is_a_404_naming_the_apis_served(fake):
+    with pytest.raises(openai.NotFoundError, match="Responses"):
         openai.OpenAI(base_url=fake.openai_base_url, api_key=fake.key, max_retries=0
-                      ).responses.create(model="m", input="hi")
+                      ).completions.create(model="m", prompt="hi")
 
 
 def test_anthropic_token_counts_are_answered_without_a_model_call(fake):

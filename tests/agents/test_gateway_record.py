@@ -12,8 +12,10 @@ from chaos.models.loopback import LoopbackServer
 from tests.agents._gateway_kit import (
     ask_anthropic,
     ask_openai,
+    ask_responses,
     openai_tools,
     profile_with,
+    responses_tools,
     serve_gateway,
     session_backend,
 )
@@ -109,6 +111,47 @@ def test_the_agents_options_reach_a_remote_model_of_either_family(loopback, seen
         {"model": "careful", "max_tokens": 200, "stop_sequences": ["END"],
          "tool_choice": {"type": "any"}},
     ]
+
+
+def ask_responses_api(gateway):
+    """One Responses call on the brief, with the options the Agents SDK may set."""
+    session = gateway.backend
+    return ask_responses(gateway.openai_base_url, gateway.key, "stream",
+                         instructions="You are careful.", input=session.brief,
+                         tools=responses_tools(session.tool_schemas(None)),
+                         max_output_tokens=300, temperature=1.5, tool_choice="required",
+                         parallel_tool_calls=False, reasoning={"effort": "low"},
+                         include=["reasoning.encrypted_content"], store=False)
+
+
+def test_a_responses_calls_options_reach_a_remote_model_of_either_family(loopback, seen):
+    seen.bodies.clear()
+    for provider in ("openai", "anthropic"):
+        with remote(loopback, provider) as gateway:
+            answer = ask_responses_api(gateway)
+            assert answer.calls and answer.finish == "completed"
+            run = gateway.run(gateway.backend.close())
+            assert run.result.usage.input_tokens == answer.usage[0] > 0
+    assert loopback.refusals == []
+    options = [{k: v for k, v in body.items() if k not in ("messages", "tools", "system")}
+               for _provider, body in seen.bodies]
+    assert options == [
+        {"model": "careful", "max_tokens": 300, "temperature": 1.5,
+         "tool_choice": "required", "parallel_tool_calls": False, "reasoning_effort": "low"},
+        {"model": "careful", "max_tokens": 300, "temperature": 1.0,
+         "tool_choice": {"type": "any", "disable_parallel_tool_use": True}},
+    ]
+
+
+def test_a_responses_call_recorded_is_replayed_with_the_same_answer(loopback, tmp_path):
+    cassettes = tmp_path / "cassettes"
+    with remote(loopback, "openai", record=cassettes) as gateway:
+        recorded = ask_responses_api(gateway)
+        gateway.run(gateway.backend.close())
+    requests = loopback.requests
+    with remote(loopback, "openai", replay=cassettes) as gateway:
+        assert ask_responses_api(gateway) == recorded
+    assert loopback.requests == requests
 
 
 def test_recorded_through_the_gateway_replayed_through_it_the_same_answers(loopback, tmp_path):
