@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -93,6 +94,9 @@ def agent_environment(session: Any, endpoints: Any, task_file: Path,
     return env
 
 
+_LINE_OPENS = re.compile(r"^[ \t\r\f\v]*\{", re.MULTILINE)
+
+
 def answer_on_stdout(text: str) -> dict[str, Any] | None:
     """The last JSON object printed on stdout, or None.
 
@@ -101,17 +105,14 @@ def answer_on_stdout(text: str) -> dict[str, Any] | None:
     answer: noise such as `{}` in binary output must not pass for one.
     """
     decoder = json.JSONDecoder()
-    starts, at = [], 0
-    while (at := text.find("{", at)) != -1:
-        line_start = text.rfind("\n", 0, at) + 1
-        if not text[line_start:at].strip():
-            starts.append(at)
-        at += 1
+    # Only the first `{` of a line can start an object printed on its own: one pass, however
+    # many braces a line holds (a scan per brace was quadratic on a line of a million).
+    starts = [m.end() - 1 for m in _LINE_OPENS.finditer(text)]
     best: tuple[int, int, dict[str, Any]] | None = None
     for start in reversed(starts[-_MAX_CANDIDATES:]):
         try:
             value, end = decoder.raw_decode(text, start)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested past Python's limit
             continue
         line_end = text.find("\n", end)
         if text[end:len(text) if line_end == -1 else line_end].strip():

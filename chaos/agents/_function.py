@@ -202,6 +202,18 @@ async def run_function_agent(session: Any, spec: str, folder: Path | None, timeo
     return await session.close(crashed=reason and redact(reason), agent=agent)
 
 
+class AgentExited(Exception):
+    """The agent function called `sys.exit` (argparse, click): its episode ends, not the run."""
+
+
+async def _guarded(call: Awaitable[Any]) -> Any:
+    """Await the agent, its `SystemExit` turned into an error of its own episode."""
+    try:
+        return await call
+    except SystemExit as exc:
+        raise AgentExited(f"SystemExit({exc.code!r}): the function called sys.exit") from None
+
+
 async def _not_awaitable(value: Any) -> Any:
     raise TypeError(f"the agent function returned {type(value).__name__}, not a coroutine: "
                     "write it as `async def agent(task, tools, model_base_url)`")
@@ -213,7 +225,8 @@ async def _await_agent(call: Awaitable[Any], session: Any, timeout_s: float,
 
     None: it returned nothing, or its answer is in (or the episode ended) already.
     """
-    task = asyncio.ensure_future(call)
+    task = asyncio.ensure_future(_guarded(call))
+    started = time.monotonic()
     done_waiter = asyncio.ensure_future(session.done.wait())
     try:
         finished, _ = await asyncio.wait({task, done_waiter}, timeout=timeout_s,
@@ -230,6 +243,11 @@ async def _await_agent(call: Awaitable[Any], session: Any, timeout_s: float,
             text = f"{type(exc).__name__}: {exc}"
             return f"agent function raised {text[:1500]}"
         value = task.result()
+        if (blocked := time.monotonic() - started) > timeout_s + grace_s:
+            # It returned, but only after blocking the loop past its time (no await to
+            # cancel it at): its answer came too late, as a command's would.
+            return (f"agent function did not return within {timeout_s:g} s (it held the "
+                    f"event loop {blocked:.0f} s: await, never block)")
         if session.answered or session.ended is not None:
             return None
         if value is None or isinstance(value, dict):

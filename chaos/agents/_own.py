@@ -21,6 +21,8 @@ async def run_own_agent(session: Any, chain: Any) -> Any:
     timeout_s = chain.timeout_s or session.profile.limits.episode_timeout_s
     key = new_gateway_key()
     folder = agent_folder_of(session.plan.profile_path, chain)
+    if session.ended is not None:  # the episode could not be set up: no agent to run
+        return without_secret(await session.close(), key)
     try:
         if chain.command is not None:
             from chaos.agents._command import run_command_agent

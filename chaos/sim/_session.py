@@ -198,8 +198,8 @@ class EpisodeSession:
             call_id: The client's id for the call (one is made when None).
         """
         async with self._lock:
-            if self.ended is not None:
-                return ToolOutcome(f"error: the episode is over: {self.ended}", False)
+            if refused := self._refusal(agent, [name, call_id, arguments]):
+                return ToolOutcome(refused, False)
             who, spec = self.agent_spec(agent)
             invocation = self._invocation(who, agent)
             self._tool_calls += 1
@@ -228,8 +228,9 @@ class EpisodeSession:
             ProviderError: The provider's (or a provider fault's) error, to pass on as is.
         """
         async with self._lock:
-            if self.ended is not None:
-                raise ProviderError(f"the episode is over: {self.ended}", 409)
+            if self._closed or self.ended is not None:
+                raise ProviderError(f"the episode is over: {self.ended or 'it is judged'}",
+                                    409)
             who, _spec = self.agent_spec(agent)
             self._model_calls += 1
             limit = self.profile.limits.steps_per_agent * len(self.profile.chain.agents)
@@ -247,6 +248,18 @@ class EpisodeSession:
             if not await self._drive(process, provider_errors=True):
                 raise ProviderError(f"the episode is over: {self.ended}", 409)
             return process.value
+
+    def _refusal(self, agent: str | None, arguments: Any) -> str | None:
+        """Why an outside tool call cannot run (the text the client gets), or None."""
+        if self._closed:
+            return "error: the episode is over: it has been judged"
+        if self.ended is not None:
+            return f"error: the episode is over: {self.ended}"
+        if self.runner.final is not None and (agent is None or agent == self.entry):
+            # As in the built-in chain, the entry's finish ends its work: nothing after it
+            # may change what is judged.
+            return "error: the episode is over: the entry agent has answered (finish)"
+        return _arguments_problem(arguments)
 
     def end(self, reason: str) -> None:
         """Stop taking calls: the episode has crashed for `reason` (the first reason stays)."""
@@ -337,6 +350,36 @@ class EpisodeSession:
             return finish_episode(self, reason, **extra)
         finally:
             await self._close_adapters()
+
+
+#: Deepest nesting of an outside call's arguments (no tool takes more than a few levels).
+MAX_ARGUMENT_DEPTH = 64
+
+
+def _arguments_problem(value: Any) -> str | None:
+    """Why no tool could take these arguments, or None.
+
+    Nested past `MAX_ARGUMENT_DEPTH`, or text that is not Unicode (a lone surrogate, which
+    JSON allows and no file, mail or trace can hold).
+    """
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_ARGUMENT_DEPTH:
+            return (f"error: arguments nested deeper than {MAX_ARGUMENT_DEPTH} levels; no tool "
+                    "takes such arguments")
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return ("error: arguments hold text that is not Unicode (a lone surrogate "
+                        "such as \\ud800); send valid UTF-8 text")
+        elif isinstance(item, dict):
+            stack.extend((k, depth + 1) for k in item)
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend((v, depth + 1) for v in item)
+    return None
 
 
 def _failed(trace: list[Any]) -> bool:
