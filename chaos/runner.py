@@ -109,6 +109,23 @@ async def bounded_episode(plan: EpisodePlan, loaded: LoadedProfile, world: Any,
             watchdog.finished(plan.key)
 
 
+#: Seconds an own agent's episode gets past its agent's timeout: to end the process group
+#: (SIGTERM, then SIGKILL), let an answered agent exit, and judge.
+OWN_AGENT_MARGIN_S = 15.0
+
+
+def episode_timeout(profile: Profile) -> float:
+    """An episode's wall-clock bound in seconds.
+
+    `limits.episode_timeout_s`; for a team's own agent, its timeout plus the time to end it
+    and judge, so that its own timeout speaks first and its episode keeps its trace.
+    """
+    limit = profile.limits.episode_timeout_s
+    if profile.chain.runs_own_agent:
+        return (profile.chain.timeout_s or limit) + OWN_AGENT_MARGIN_S
+    return limit
+
+
 def sends_mail(profile: Profile) -> bool:
     """Whether some agent of the chain can send mail (the run then needs a mail server)."""
     return any("send_email" in agent.tools for agent in profile.chain.agents.values())
@@ -178,7 +195,7 @@ def run_profiles(
             if isinstance(world, str):
                 run = crashed_run(plan, world)
             else:
-                timeout = options.episode_timeout_s or loaded.profile.limits.episode_timeout_s
+                timeout = options.episode_timeout_s or episode_timeout(loaded.profile)
                 run = await bounded_episode(plan, loaded, world, mail, timeout, watchdog,
                                             record=options.record, replay=options.replay,
                                             only_faults=options.only_faults)

@@ -79,7 +79,7 @@ def agent_environment(session: Any, endpoints: Any, task_file: Path,
         "OPENAI_API_KEY": endpoints.key,
         "ANTHROPIC_API_KEY": endpoints.key,
         "CHAOS_GATEWAY_KEY": endpoints.key,
-        "CHAOS_MODEL": plan.model,
+        "CHAOS_MODEL": session.model_name(None),
         "CHAOS_TASK_FILE": str(task_file),
         "CHAOS_EPISODE": plan.key,
         "CHAOS_SEED": str(plan.seed),
@@ -138,7 +138,8 @@ def command_reason(outcome: Any, timeout_s: float) -> str | None:
     if outcome.start_error is not None:
         return f"agent command could not start: {outcome.start_error}"
     if outcome.timed_out:
-        return f"agent command did not exit within {timeout_s:g} s (process group ended)"
+        return (f"agent command did not exit within {timeout_s:g} s (process group ended); "
+                "raise the limit with --agent-timeout SECONDS or chain.timeout_s")
     code = outcome.exit_code
     if code is None or code == 0:
         return None

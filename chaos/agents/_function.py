@@ -50,7 +50,7 @@ class EpisodeTools:
         self.agent_name = agent
         self.entry: str = session.entry
         self.agents: tuple[str, ...] = tuple(session.agents)
-        self.model: str = session.plan.model
+        self.model: str = session.model_name(None)
 
     @property
     def schemas(self) -> list[dict[str, Any]]:
@@ -243,7 +243,7 @@ async def _await_agent(call: Awaitable[Any], session: Any, timeout_s: float,
             text = f"{type(exc).__name__}: {exc}"
             return f"agent function raised {text[:1500]}"
         value = task.result()
-        if (blocked := time.monotonic() - started) > timeout_s + grace_s:
+        if (blocked := time.monotonic() - started) > timeout_s:
             # It returned, but only after blocking the loop past its time (no await to
             # cancel it at): its answer came too late, as a command's would.
             return (f"agent function did not return within {timeout_s:g} s (it held the "

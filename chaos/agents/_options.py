@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import shlex
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,43 @@ def agent_command(agent: str | None) -> tuple[str, ...] | None:
     if not argv:
         raise InputError("--agent is empty; give the command that runs your agent, e.g. "
                          "--agent \"python my_agent.py\"")
+    if problem := _shell_syntax(argv):
+        raise InputError(f"--agent {agent!r}: {problem}")
+    if problem := _missing_program(argv[0]):
+        raise InputError(f"--agent {agent!r}: {problem}")
     return argv
+
+
+#: Words a shell would read as its own syntax; chaos starts the command without a shell.
+_SHELL_WORDS = {"|", "||", "&&", ";", "&", ">", ">>", "<", "2>", "2>&1", "&>", "$("}
+
+
+def _shell_syntax(argv: Sequence[str]) -> str | None:
+    """Why `argv` reads as shell syntax chaos would pass on as arguments, or None."""
+    import re
+
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", argv[0]):
+        return (f"starts with a variable assignment ({argv[0]!r}), which only a shell "
+                "understands; chaos runs the command without one: write `env "
+                f"{argv[0]} ...`, or set it in chain.env")
+    if words := [w for w in argv if w in _SHELL_WORDS]:
+        return (f"holds {words[0]!r}, which only a shell understands; chaos runs the command "
+                "without one: wrap it, --agent \"sh -c '...'\", or write a script")
+    return None
+
+
+def _missing_program(program: str) -> str | None:
+    """Why `program` cannot be started from the current folder, or None."""
+    import shutil
+
+    if "/" in program:
+        if not Path(program).is_file():
+            return f"{program}: no such file (run from {os.getcwd()}); check the path"
+        return None
+    if shutil.which(program) is None:
+        return (f"{program}: no such program on PATH; give its path, or activate the "
+                "environment that has it")
+    return None
 
 
 def agent_function_option(agent: str | None, function: str | None) -> str | None:

@@ -65,7 +65,8 @@ time.sleep(600)
                   arms=("clean",))
     episode = results.episodes[0]
     assert episode.status == "crashed"
-    assert episode.error == "agent command did not exit within 1 s (process group ended)"
+    assert episode.error.startswith(
+        "agent command did not exit within 1 s (process group ended); raise")
     assert episode.agent.exit_code is None
     for pid in map(int, pids.read_text().split()):
         assert not alive(pid)
@@ -235,11 +236,18 @@ def test_cli_agent_options_are_checked(tmp_path):
     runner = CliRunner()
     result = runner.invoke(main, ["run", str(RELEASE), "--agent", "python 'open"])
     assert result.exit_code == 2 and "cannot split it as a shell would" in result.output
-    result = runner.invoke(main, ["run", str(RELEASE), "--agent", "x", "--agent-function",
-                                  "m:f"])
+    result = runner.invoke(main, ["run", str(RELEASE), "--agent", sys.executable,
+                                  "--agent-function", "m:f"])
     assert result.exit_code == 2 and "keep one" in result.output
     result = runner.invoke(main, ["run", str(RELEASE), "--agent-function", "not a function"])
     assert result.exit_code == 2 and "MODULE:ATTR" in result.output
+    # Started without a shell: what only a shell reads is refused with the way out, as is a
+    # program that is not there (before any episode runs).
+    for command, says in [("LEVEL=1 python a.py", "env LEVEL=1"), ("python a.py > log", "sh -c"),
+                          ("no-such-agent-program-x", "no such program on PATH"),
+                          ("./no/such/agent.py", "no such file")]:
+        result = runner.invoke(main, ["run", str(RELEASE), "--agent", command])
+        assert result.exit_code == 2 and says in result.output, (command, result.output)
     sports = str(RELEASE.parent.parent.parent / "profiles" / "sports-production.yaml")
     result = runner.invoke(main, ["run", sports, "--agent-timeout", "5"])
     assert result.exit_code == 2 and "has no agent command to time" in result.output
@@ -316,7 +324,8 @@ def test_agent_timeout_overrides_the_chains_and_stays_in_the_reproduce_command(t
     loaded = release_profile(tmp_path, command=["never-run"], timeout_s=600)
     results = run(loaded, seed=0, arms=("clean",), agent=tuple(command), agent_timeout_s=0.5)
     episode = results.episodes[0]
-    assert episode.error == "agent command did not exit within 0.5 s (process group ended)"
+    assert episode.error.startswith(
+        "agent command did not exit within 0.5 s (process group ended); raise")
     assert episode.reproduce.endswith(" --agent-timeout 0.5")
     assert "--agent " in episode.reproduce and "slow.py" in episode.reproduce
 

@@ -85,6 +85,10 @@ def _cannot(step: Any) -> Step:
 
     A generator, so the tool's answer can be sent to it as to any other policy.
     """
+    if step is None:  # no `Brief: {...}` in the conversation: nothing says what to do
+        yield ("finish", {"result": "scripted agent found no task brief: a scripted model "
+                                    "acts on the brief chaos gives (`Brief: {...}`, in "
+                                    "CHAOS_TASK); send it as the first user message"})
     yield ("finish", {"result": f"scripted agent cannot do step {step!r}"})
 
 
