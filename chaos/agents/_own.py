@@ -36,6 +36,8 @@ async def run_own_agent(session: Any, chain: Any) -> Any:
     except Exception as exc:  # serving failed (no port left...): this episode only
         if os.environ.get("CHAOS_DEBUG") or getattr(session, "_closed", False):
             raise
+        while isinstance(exc, ExceptionGroup) and exc.exceptions:  # a task group's: the cause
+            exc = exc.exceptions[0]
         run = await session.close(crashed="chaos could not serve the episode to the agent: "
                                           f"{type(exc).__name__}: {exc}")
     return without_secret(run, key)
