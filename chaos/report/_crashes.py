@@ -30,9 +30,19 @@ def shown_reason(text: str | None, limit: int = REASON_LIMIT) -> str:
     """
     if not text:
         return "no reason recorded"
-    shown = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
-                    for c in text)
-    return shown if len(shown) <= limit else shown[:limit - 1] + "…"
+
+    def printable(part: str) -> str:
+        return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                       for c in part)
+
+    shown = printable(text)
+    if len(shown) <= limit:
+        return shown
+    # A quoted traceback ends with what went wrong: keep its last line beside the start.
+    last = printable(text.rstrip().rsplit("\n", 1)[-1].strip()) if "\n" in text.strip() else ""
+    if last and len(last) < limit // 2:
+        return shown[:limit - len(last) - 3] + " … " + last
+    return shown[:limit - 1] + "…"
 
 
 def _arms(results: RunResults) -> list[tuple[str, str, str, dict[str, Any]]]:
