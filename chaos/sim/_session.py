@@ -30,7 +30,7 @@ from chaos.mail import MailServer
 from chaos.models import Message, ModelTurn, ProviderError, ToolCall, ToolSchema, model_spec
 from chaos.models._faults import ModelFaultRules
 from chaos.profile import AgentSpec, Profile
-from chaos.sim._chain import ChainRunner, StepLimitReached
+from chaos.sim._chain import ChainRunner, StepLimitReached, _cap
 from chaos.sim._driver import DeadlineExceeded, SimDriver
 from chaos.sim._monitor import FaultMonitor
 from chaos.sim._plan import EpisodePlan
@@ -280,7 +280,7 @@ class EpisodeSession:
             self._open[key] = f"{who}#{count}"
             entry = who == self.entry
             self.runner.emit("agent_started", agent=who, invocation=self._open[key],
-                             parent=None, task=self.brief[:8192] if entry else "")
+                             parent=None, task=_cap(self.brief) if entry else "")
         return self._open[key]
 
     def _finish(self, who: str, invocation: str, answer: Any, outermost: bool) -> None:
