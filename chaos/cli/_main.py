@@ -57,7 +57,8 @@ def main() -> None:
     """chaos: inject production faults into LLM agent chains and see who catches them.
 
     Exit codes: 0 success, 1 a gate failed, 2 the input was wrong, 3 chaos itself
-    failed, 4 a model completed no episode (run, sweep), 130 interrupted (Ctrl-C).
+    failed, 4 a model completed no episode (run, sweep), 5 recommend: undecided, 130
+    interrupted (Ctrl-C).
     """
 
 
@@ -70,6 +71,7 @@ def _register() -> None:
         mcp,
         models,
         new,
+        recommend,
         report,
         run,
         schema,

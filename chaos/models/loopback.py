@@ -9,6 +9,9 @@ The model name in a request picks the policy (`careful`, `naive`...), so `openai
 `base_url: http://127.0.0.1:PORT/v1`, or `anthropic/careful` with `base_url:
 http://127.0.0.1:PORT`, runs the real SDK, over real HTTP, against a known reference agent. The
 tests and the concurrency benchmark use it; it needs no key and reaches no network.
+`aliases={"cheap-careful": "careful"}` serves a policy under another model name too (answers
+name the model asked for), so one run can hold several priced models of one behaviour, as in
+`python -m chaos.models.loopback --alias cheap-careful=careful`.
 """
 
 from __future__ import annotations
@@ -90,9 +93,13 @@ class _Handler(BaseHTTPRequestHandler):
         if not (openai or anthropic):
             self._send(404, error_body("openai", 404, f"no route {self.path}"))
             return
-        if model not in policies:
+        policy = self.server.aliases.get(model, model)
+        if policy not in policies:
             message = f"The model `{model}` does not exist (scripted policies: "
-            message += ", ".join(policies.names()) + ")"
+            message += ", ".join(policies.names())
+            if self.server.aliases:
+                message += "; aliases: " + ", ".join(sorted(self.server.aliases))
+            message += ")"
             self._send(404, error_body(wire, 404, message, "model_not_found"))
             return
         check = openai_problem if openai else anthropic_problem
@@ -102,13 +109,14 @@ class _Handler(BaseHTTPRequestHandler):
             return
         try:
             if openai:
-                turn = _answer(model, messages_from_openai(body), tools_from_openai(body))
+                turn = _answer(policy, messages_from_openai(body), tools_from_openai(body))
                 answer = openai_response(model, turn, number)
             else:
-                turn = _answer(model, messages_from_anthropic(body), tools_from_anthropic(body))
+                turn = _answer(policy, messages_from_anthropic(body),
+                               tools_from_anthropic(body))
                 answer = anthropic_response(model, turn, number)
         except Exception as exc:  # a policy's bug: answered as a real API's 500, not a hang-up
-            message = f"the scripted policy {model} failed: {type(exc).__name__}: {exc}"
+            message = f"the scripted policy {policy} failed: {type(exc).__name__}: {exc}"
             self._send(500, error_body(wire, 500, message))
             return
         status, sent = 200, answer
@@ -128,9 +136,11 @@ class _Server(ThreadingHTTPServer):
     # to retry: far from a real API's behaviour.
     request_queue_size = 1024
 
-    def __init__(self, delay_s: float, reshape: Reshape | None = None) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+    def __init__(self, delay_s: float, reshape: Reshape | None = None,
+                 aliases: dict[str, str] | None = None, port: int = 0) -> None:
+        super().__init__(("127.0.0.1", port), _Handler)
         self.delay_s = delay_s
+        self.aliases = dict(aliases or {})
         self.reshape = reshape
         self.requests = 0
         self.refusals: list[str] = []
@@ -153,10 +163,17 @@ class LoopbackServer:
     Args:
         delay_s: Wall-clock time each call takes (to stand in for a remote model).
         reshape: Rewrites each answer before it leaves (see `Reshape`).
+        aliases: Model names served by a scripted policy: `{"cheap-careful": "careful"}`
+            answers requests for `cheap-careful` as `careful` does (a priced stand-in).
+
+    Raises:
+        ValueError: An alias names no scripted policy.
     """
 
-    def __init__(self, delay_s: float = 0.0, reshape: Reshape | None = None) -> None:
-        self._server = _Server(delay_s, reshape)
+    def __init__(self, delay_s: float = 0.0, reshape: Reshape | None = None,
+                 aliases: dict[str, str] | None = None) -> None:
+        _check_aliases(aliases or {})
+        self._server = _Server(delay_s, reshape, aliases)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -202,15 +219,37 @@ class LoopbackServer:
         self.stop()
 
 
+def _check_aliases(aliases: dict[str, str]) -> None:
+    for name, policy in sorted(aliases.items()):
+        if policy not in policies:
+            raise ValueError(f"alias {name}={policy}: no scripted policy {policy!r} (policies: "
+                             f"{', '.join(policies.names())})")
+
+
 def serve(argv: list[str] | None = None) -> None:
-    """`python -m chaos.models.loopback [DELAY_S]`: serve until killed, in its own process.
+    """`python -m chaos.models.loopback [DELAY_S] [--port N] [--alias NAME=POLICY]...`.
 
-    Prints the port on its first line, so a parent process (a benchmark) can connect.
+    Serves until killed, in its own process, on `--port` (default: any free one). Prints the
+    port on its first line, so a parent process (a benchmark) can connect.
     """
-    import sys
+    import argparse
 
-    args = sys.argv[1:] if argv is None else argv
-    server = _Server(float(args[0]) if args else 0.0)
+    parser = argparse.ArgumentParser(prog="python -m chaos.models.loopback")
+    parser.add_argument("delay_s", nargs="?", type=float, default=0.0)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--alias", action="append", default=[], metavar="NAME=POLICY")
+    args = parser.parse_args(argv)
+    aliases = {}
+    for alias in args.alias:
+        name, sep, policy = alias.partition("=")
+        if not sep or not name:
+            parser.error(f"--alias {alias}: write NAME=POLICY, e.g. cheap-careful=careful")
+        aliases[name] = policy
+    try:
+        _check_aliases(aliases)
+    except ValueError as exc:
+        parser.error(str(exc))
+    server = _Server(args.delay_s, aliases=aliases, port=args.port)
     print(server.server_address[1], flush=True)
     server.serve_forever()
 
