@@ -51,6 +51,31 @@ summary
                                                   and the value compared: point|lower|upper
     successes, trials, value, low, high           the count, the rate, its interval
     passed, message                               the verdict and its one-line explanation
+  recommendation                                  chaos.recommend; only when a profile ran
+                                                  >= 2 models: default baseline, the run's
+                                                  gates decided strictly, alpha 0.05
+    version, answer                               1; switch|stay|undecided|no_baseline|
+                                                  nothing_to_compare
+    switch, every_profile                         the model to switch to; every model that
+                                                  qualifies, priced and cheaper, on every
+                                                  profile compared (cheapest first)
+    confidence, alpha, gates_from, gated          strict; the paired tests' level; run|file
+    profiles: {<profile>: ...}                    sorted by profile name
+      status, baseline, baseline_chosen, switch   switch|stay|undecided|no_baseline|one_model
+      ranking, note                               qualifying models by cost; how judged
+      models: [...]                               baseline, qualifying, undecided, rejected
+        model, verdict, cost_per_episode_usd      baseline|qualifies|undecided|rejected;
+                                                  chaos-arm mean (clean arm without one)
+        priced, saving_usd, saving_pct            cost > 0; baseline cost - this one's
+        more_seeds, reasons                       seeds that would settle it; the evidence
+        gates: [...]                              metric, fault, arm, op, threshold,
+                                                  successes, trials, low, high,
+                                                  decision (pass|fail|undecided),
+                                                  more_seeds, evidence
+        worse: [...]                              paired rows significantly worse than the
+                                                  baseline: metric, subject, worse_when,
+                                                  candidate, baseline, pairs, p_value,
+                                                  evidence
 ```
 
 - **pass^k** (Yao et al. 2024, "τ-bench"): the mean over tasks of C(c, k) / C(n, k) for a task

@@ -217,9 +217,10 @@ def run_profiles(
     refs = [ProfileRef(name=p.profile.name, path=p.path, sha256=p.sha256) for p in profiles]
     done = [r for r in results if r is not None]
     from chaos.gates import evaluate_gates, with_gates
+    from chaos.recommend import with_recommendation
 
     run = RunResults(profiles=refs, episodes=done, summary=summarize(done))
-    return with_gates(run, evaluate_gates(run, profiles))
+    return with_recommendation(with_gates(run, evaluate_gates(run, profiles)))
 
 
 def _check_only_faults(profiles: Sequence[LoadedProfile], only: tuple[str, ...] | None) -> None:

@@ -164,6 +164,10 @@ def run_command(profiles: tuple[str, ...], models: tuple[str, ...], episodes: in
         console.print("report.html: pip install 'chaos-sim[html]' (plotly) to get the HTML "
                       f"report, then: chaos report {run_dir}", soft_wrap=True, highlight=False,
                       markup=False)
+    from chaos.recommend import run_recommend_line
+
+    if (line := run_recommend_line(results, str(run_dir))) is not None:
+        console.print(line, soft_wrap=True, highlight=False, markup=False)
     failed = [gate for gate in gates if not gate["passed"]]
     for gate in gates:
         # Gate lines name models and fault kinds from the profile: printed as text, not markup.

@@ -246,6 +246,10 @@ def _print(console: Any, outcome: Any) -> None:
     if not html_available():
         say("report.html: pip install 'chaos-sim[html]' (plotly) for the HTML report, then: "
             f"chaos report {outcome.run_dir}")
+    from chaos.recommend import run_recommend_line
+
+    if (line := run_recommend_line(results, str(outcome.run_dir))) is not None:
+        say(line)
     for gate in outcome.gates:
         console.print(Text(gate.message, style="green" if gate.passed else "bold red"),
                       soft_wrap=True, highlight=False)

@@ -36,7 +36,9 @@ from chaos.recommend._render import (
     answer_lines,
     recommend_line,
     recommendation_json,
+    run_recommend_line,
     summary_recommendation,
+    with_recommendation,
 )
 
 __all__ = [
@@ -62,9 +64,11 @@ __all__ = [
     "recommend",
     "recommend_line",
     "recommendation_json",
+    "run_recommend_line",
     "run_summary",
     "seeds_to_settle",
     "summary_recommendation",
     "sweep_summary",
+    "with_recommendation",
     "worse_rows",
 ]

@@ -139,7 +139,8 @@ class ProfileAnswer:
         """The profile's answer as the recommendation's JSON lists it."""
         return {"status": self.status, "baseline": self.baseline,
                 "baseline_chosen": self.baseline_chosen, "switch": self.switch,
-                "ranking": [m.model for m in self.models if m.verdict == "qualifies"],
+                "ranking": [m.model for m in self.models
+                            if m.verdict == "qualifies" and self.baseline is not None],
                 "note": self.note, "models": [m.to_json() for m in self.models]}
 
 

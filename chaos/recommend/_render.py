@@ -11,8 +11,10 @@ import json
 from typing import Any, Literal
 
 from chaos.recommend._models import ModelAnswer, ProfileAnswer, Recommendation
+from chaos.results import RunResults
 
-__all__ = ["answer_lines", "recommend_line", "recommendation_json", "summary_recommendation"]
+__all__ = ["answer_lines", "recommend_line", "recommendation_json", "run_recommend_line",
+           "summary_recommendation", "with_recommendation"]
 
 Style = Literal["answer", "good", "bad", "unsure", "plain"]
 
@@ -100,7 +102,7 @@ def recommend_line(rec: Recommendation, run_dir: str = "RUN_DIR") -> str:
     base = ", ".join(sorted({p.baseline for p in rec.profiles if p.baseline}))
     if rec.answer == "switch":
         return (f"recommend: switch from {base} to {rec.switch} (qualifies on every profile; "
-                "details: chaos recommend {run_dir})")
+                f"details: chaos recommend {run_dir})")
     if rec.answer == "undecided":
         return (f"recommend: undecided against {base}: a cheaper model needs more seeds "
                 f"(chaos recommend {run_dir})")
@@ -128,3 +130,21 @@ def summary_recommendation(summary: dict[str, Any]) -> dict[str, Any] | None:
     if not any(len(body["models"]) >= 2 for body in summary["profiles"].values()):
         return None
     return recommend(summary).to_json()
+
+
+def with_recommendation(results: RunResults) -> RunResults:
+    """The results with `summary.recommendation` added (after the gates are judged)."""
+    recommendation = summary_recommendation(results.summary)
+    if recommendation is None:
+        return results
+    summary = {**results.summary, "recommendation": recommendation}
+    return results.model_copy(update={"summary": summary})
+
+
+def run_recommend_line(results: RunResults, run_dir: str) -> str | None:
+    """The `recommend:` line for a finished run or sweep; None when no profile ran 2 models."""
+    from chaos.recommend._answer import recommend
+
+    if "recommendation" not in results.summary:
+        return None
+    return recommend_line(recommend(results.summary), run_dir)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from chaos.gates import GateResult
+from chaos.recommend import summary_recommendation
 from chaos.results import RESULTS_VERSION, EpisodeResult, ProfileRef, RunResults
 from chaos.sweep._matrix import SweepMatrix
 from chaos.sweep._store import SweepStore, is_failing_data
@@ -132,6 +133,8 @@ def write_sweep_results(run_dir: Path, store: SweepStore, sweep_id: str, matrix:
             summary = builder.summary()
             gates = gates_from_summary(summary, matrix.profiles)
             summary["gates"] = [g.to_json() for g in gates]
+            if (recommendation := summary_recommendation(summary)) is not None:
+                summary["recommendation"] = recommendation
             out.write(("\n  ]" if count else "]") + ',\n  "summary": ' + _indented(summary, 1)
                       + "\n}\n")
     except OSError as exc:  # a full disk: no half file left behind; name the file the user knows
