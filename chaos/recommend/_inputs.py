@@ -133,8 +133,14 @@ def load_gates_file(path: str) -> GatesSpec:
     doc, errors = parse_document(text, path)
     if doc is None or errors:
         problem = errors[0]
-        raise ProfileError(problem.message.replace("profile", "gates file"), problem.path,
-                           problem.line, problem.column)
+        example = ("write gates such as `propagated: {max: 0.05, confidence: strict}` (see "
+                   "profiles/gates/switch.yaml)")
+        if problem.message.startswith("profile is empty"):
+            raise ProfileError(f"the gates file is empty; {example}", path, 1, 1)
+        if problem.message.startswith("a profile must be a mapping"):
+            raise ProfileError(f"a gates file is a mapping of metric to gate; {example}",
+                               problem.path, problem.line, problem.column)
+        raise problem
     data = _construct(doc.root)
     if isinstance(data, dict) and "gates" in data and len(data) == 1:
         data, root = data["gates"], doc.root.value[0][1]  # a whole `gates:` block pasted
@@ -175,9 +181,18 @@ def judge_gates(summary: dict[str, Any], gates: GatesSpec) -> list[GateResult]:
     A profile where no fault was injected in any episode (a clean rubric) gets the set's
     episode gates only, on the clean arm when no chaos arm ran: a fault-outcome gate there
     would have nothing to count, ever.
+
+    Raises:
+        InputError: `per_model` names a model the run did not run.
     """
+    from chaos._registry import did_you_mean
     from chaos.sweep._summary import gates_from_summary
 
+    ran = sorted({m for body in summary["profiles"].values() for m in body["models"]})
+    for model in sorted(gates.per_model):
+        if model not in ran:
+            raise InputError(f"--gates: per_model names {model}, which this run did not run"
+                             f"{did_you_mean(model, ran)} (models: {', '.join(ran)})")
     sources = []
     for name in sorted(summary["profiles"]):
         models = list(summary["profiles"][name]["models"].values())
