@@ -156,3 +156,14 @@ def test_help_documents_the_exit_codes():
     out = " ".join(CliRunner().invoke(main, ["recommend", "--help"]).output.split())
     assert "0 a cheaper model qualifies on every profile" in out
     assert "5 none does yet but a cheaper one is undecided" in out
+
+
+def test_the_readme_example_profiles_price_the_three_models():
+    from chaos.profile import load_profile
+    from tests.conftest import REPO
+
+    for name in ("production", "rubric"):
+        loaded = load_profile(REPO / "examples" / "switch" / f"{name}.yaml")
+        prices = {m.id: m.price.input_per_mtok for m in loaded.profile.models}
+        assert prices == {"openai/frontier-pro": 5.0, "openai/mini-careful": 0.4,
+                          "anthropic/mini-careless": 0.25}
