@@ -102,7 +102,7 @@ def _judge_model(model: str, stats: dict[str, Any], gates: Sequence[GateResult],
     else:
         verdict = "qualifies"
     estimates = [v.more_seeds for v in undecided]
-    more = None if not estimates or None in estimates else max(e for e in estimates if e)
+    more = None if not estimates or None in estimates else max(estimates)  # type: ignore[type-var]
     return ModelAnswer(model, verdict, cost, saving, pct, tuple(reasons),  # type: ignore[arg-type]
                        tuple(verdicts), tuple(worse), more)
 

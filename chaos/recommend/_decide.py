@@ -60,7 +60,11 @@ def _bounds(rate: float, trials: float) -> tuple[float, float]:
     denom = 1 + z2 / trials
     centre = (rate + z2 / (2 * trials)) / denom
     half = Z95 * math.sqrt(rate * (1 - rate) / trials + z2 / (4 * trials * trials)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # At 0 and 1 the bound is exactly 0 or 1, as `wilson_interval` has it: rounding error must
+    # not lift a 0 % rate off a `max: 0` threshold.
+    low = 0.0 if rate == 0 else max(0.0, centre - half)
+    high = 1.0 if rate == 1 else min(1.0, centre + half)
+    return low, high
 
 
 def _settled(gate: GateResult, rate: float, trials: float) -> bool:
@@ -88,9 +92,9 @@ def seeds_to_settle(gate: GateResult, trials_per_seed: float) -> int | None:
     """
     if gate.trials == 0 or trials_per_seed <= 0:
         return None
-    rate = gate.successes / gate.trials
-    if _settled(gate, rate, gate.trials):
+    if gate_decision(gate) != "undecided":
         return 0
+    rate = gate.successes / gate.trials
     if rate == gate.threshold:
         return None
 

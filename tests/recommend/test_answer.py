@@ -204,3 +204,14 @@ def test_the_json_is_versioned_and_byte_stable():
     assert list(data) == ["version", "answer", "switch", "every_profile", "confidence",
                           "alpha", "gates_from", "gated", "profiles"]
     assert first.endswith("}\n")
+
+
+def test_a_gate_no_seed_count_can_settle_says_so_instead_of_an_estimate():
+    # episodes_crashed {max: 0}: 0 of 6 crashed sits on the threshold for ever.
+    gates = [gate_json(m, 0, 6, op="max", threshold=0.0, metric="episodes_crashed")
+             for m in ("pro", "mini")]
+    s = summary({"pro": model(1.0, episodes=6), "mini": model(0.2, episodes=6)}, gates=gates)
+    mini = recommend(s).profile("p").model("mini")
+    assert mini.verdict == "undecided" and mini.more_seeds is None
+    assert mini.reasons == ("undecided, cannot settle at this rate: episodes_crashed (chaos "
+                            "arm) 0/6 [0.00, 0.39] straddles max 0",)

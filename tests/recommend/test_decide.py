@@ -84,6 +84,15 @@ def test_a_rate_on_the_threshold_cannot_be_settled():
     assert seeds_to_settle(gate(0, 20, "max", 0.0), 1.0) is None
 
 
+def test_a_zero_rate_against_a_zero_maximum_cannot_be_settled_and_never_fails():
+    # 0 crashes of 6 against max 0: the upper bound never reaches 0, the lower bound is 0.
+    crashed = gate(0, 6, "max", 0.0, "episodes_crashed", None)
+    assert gate_decision(crashed) == "undecided"
+    assert seeds_to_settle(crashed, 1.0) is None
+    assert gate_decision(gate(6, 6, "min", 1.0)) == "undecided"
+    assert seeds_to_settle(gate(6, 6, "min", 1.0), 1.0) is None
+
+
 def test_no_data_and_a_hopeless_margin_give_no_estimate():
     assert seeds_to_settle(gate(0, 0), 1.0) is None
     # 5001/10000 against max 0.5: ~100 million trials would be needed, past the cap.
