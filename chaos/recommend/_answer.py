@@ -131,6 +131,10 @@ def _profile(name: str, body: dict[str, Any], gates: Sequence[GateResult],
         return ProfileAnswer(name, "one_model", None, None, None, (),
                              f"one model ran ({only}): nothing to compare")
     baseline, note = _pick_baseline(models, wanted)
+    if baseline is not None and not _completed(models[baseline])[0]:
+        baseline, note = None, (f"no baseline: {baseline} completed no episode (every one "
+                                "crashed), so nothing can be compared with it; name another "
+                                "with --baseline MODEL")
     if not gated and baseline is not None:
         note += "; no gates: judged against the baseline only (pass --gates FILE to judge gates)"
     chosen = None if baseline is None else ("--baseline" if wanted else "most expensive")

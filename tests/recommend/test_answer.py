@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from chaos.recommend import recommend, recommendation_json
 from chaos.stats import mcnemar_exact
@@ -215,3 +217,33 @@ def test_a_gate_no_seed_count_can_settle_says_so_instead_of_an_estimate():
     assert mini.verdict == "undecided" and mini.more_seeds is None
     assert mini.reasons == ("undecided, cannot settle at this rate: episodes_crashed (chaos "
                             "arm) 0/6 [0.00, 0.39] straddles max 0",)
+
+
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30),
+                          st.sampled_from(["min", "max"]),
+                          st.sampled_from([0.0, 0.05, 0.5, 0.7, 1.0]),
+                          st.sampled_from(["handled", "episodes_crashed", "propagated"])),
+                min_size=1, max_size=6),
+       st.lists(st.floats(0, 2, allow_nan=False), min_size=2, max_size=4),
+       st.integers(0, 10), st.integers(0, 10))
+def test_any_counts_give_an_answer_never_an_error(gates, costs, a_only, b_only):
+    names = [f"m{i}" for i in range(len(costs))]
+    models = {n: model(c, episodes=5) for n, c in zip(names, costs, strict=True)}
+    decoy = paired(max(1, a_only + b_only), a_only, b_only, a_only, b_only)
+    comparisons = [comparison(a, b, decoy) for i, a in enumerate(names) for b in names[i + 1:]]
+    judged = [gate_json(names[i % len(names)], min(s, t), t, op, threshold, metric)
+              for i, (s, t, op, threshold, metric) in enumerate(gates)]
+    rec = recommend(summary(models, comparisons, judged))
+    assert rec.exit_code in (0, 1, 2, 5)
+    for profile in rec.profiles:
+        for m in profile.models:
+            assert m.verdict != "undecided" or m.reasons
+            assert m.more_seeds is None or m.more_seeds >= 1
+    json.loads(recommendation_json(rec))
+
+
+def test_a_baseline_that_completed_nothing_is_no_baseline():
+    s = summary({"pro": model(0.0, episodes=3, crashed=3), "mini": model(0.2)})
+    rec = recommend(s, baseline="pro")
+    assert rec.answer == "no_baseline"
+    assert "pro completed no episode (every one crashed)" in rec.profiles[0].note

@@ -32,7 +32,23 @@ def scripted(tmp_path_factory) -> dict[str, Path]:
                                  "--report-limit", "3", "--quiet"])
     assert sweep.exit_code == 0, sweep.output
     return {"run": folder / "run", "sweep": folder / "sweep", "store": folder / "h.db",
-            "profile": profile, "run_output": Path(run.output)}
+            "profile": profile, "outputs": run.output + sweep.output}
+
+
+def test_run_and_sweep_print_one_recommend_line(scripted):
+    line = "recommend: no baseline by price (no price: set, or a tie); chaos recommend "
+    assert scripted["outputs"].count(line) == 2
+    assert f"{line}{scripted['run']} --baseline MODEL" in scripted["outputs"]
+
+
+def test_model_names_are_printed_as_text_not_markup(scripted, tmp_path):
+    run = tmp_path / "run"
+    shutil.copytree(scripted["run"], run)
+    results = run / "results.json"
+    results.write_text(results.read_text().replace("scripted/naive", "scripted/[bold]n[/bold]"))
+    code, out = recommend_cli(str(run), "--baseline", "scripted/careful")
+    assert code == 1, out
+    assert "no        scripted/[bold]n[/bold]" in out
 
 
 def test_unpriced_models_have_no_baseline_by_price_and_the_error_says_what_to_name(scripted):
