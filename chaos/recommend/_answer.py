@@ -131,7 +131,10 @@ def _profile(name: str, body: dict[str, Any], gates: Sequence[GateResult],
         return ProfileAnswer(name, "one_model", None, None, None, (),
                              f"one model ran ({only}): nothing to compare")
     baseline, note = _pick_baseline(models, wanted)
-    if baseline is not None and not _completed(models[baseline])[0]:
+    if baseline is not None and baseline not in models:
+        baseline, note = None, (f"no baseline: {baseline} did not run in this profile; name one "
+                                f"of {', '.join(sorted(models))} with --baseline MODEL")
+    elif baseline is not None and not _completed(models[baseline])[0]:
         baseline, note = None, (f"no baseline: {baseline} completed no episode (every one "
                                 "crashed), so nothing can be compared with it; name another "
                                 "with --baseline MODEL")
@@ -175,8 +178,8 @@ def recommend(summary: dict[str, Any], gates: Sequence[GateResult] | None = None
         gates_from: Where the gates came from, for the JSON (`run` or a file).
 
     Returns:
-        The recommendation. It does not check that `baseline` ran: the caller does
-        (`chaos.recommend.check_baseline`).
+        The recommendation; a profile where `baseline` did not run has no baseline
+        (`chaos.recommend.check_baseline` refuses such a name up front).
     """
     if gates is None:
         from chaos.recommend._decide import gate_from_json

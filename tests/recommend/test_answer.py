@@ -247,3 +247,9 @@ def test_a_baseline_that_completed_nothing_is_no_baseline():
     rec = recommend(s, baseline="pro")
     assert rec.answer == "no_baseline"
     assert "pro completed no episode (every one crashed)" in rec.profiles[0].note
+
+
+def test_a_baseline_that_did_not_run_in_a_profile_is_no_baseline_there():
+    rec = recommend(summary({"pro": model(1.0), "mini": model(0.2)}), baseline="other")
+    assert rec.answer == "no_baseline"
+    assert "other did not run in this profile; name one of mini, pro" in rec.profiles[0].note
