@@ -183,3 +183,24 @@ def test_the_readme_example_profiles_price_the_three_models():
         prices = {m.id: m.price.input_per_mtok for m in loaded.profile.models}
         assert prices == {"openai/frontier-pro": 5.0, "openai/mini-careful": 0.4,
                           "anthropic/mini-careless": 0.25}
+
+
+def test_a_gates_file_judged_on_the_summary_equals_gates_judged_on_the_episodes(scripted):
+    # --gates judges the summary's counts (so a sweep listing some episodes is judged on all);
+    # it must give what `chaos run` gives for the same gates on the episodes.
+    import dataclasses
+
+    from chaos.gates import evaluate_gates
+    from chaos.profile import load_profile
+    from chaos.recommend import judge_gates, load_gates_file
+    from chaos.report import load_results
+    from tests.conftest import REPO
+
+    gates = load_gates_file(str(REPO / "profiles" / "gates" / "switch.yaml"))
+    gates = gates.model_copy(update={"per_model": {"scripted/naive": gates}})
+    loaded = load_profile(scripted["profile"])
+    profile = loaded.profile.model_copy(update={"gates": gates})
+    results = load_results(scripted["run"])
+    by_episodes = evaluate_gates(results, [dataclasses.replace(loaded, profile=profile)])
+    assert judge_gates(results.summary, gates) == by_episodes
+    assert len(by_episodes) == 10
