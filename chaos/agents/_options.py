@@ -126,21 +126,33 @@ def with_agent(loaded: Any, options: Any) -> Any:
     return loaded
 
 
-def check_installed() -> None:
+#: What serving an own agent imports: the MCP server, and the HTTP server both sides share.
+SERVING_PACKAGES = ("mcp.server.lowlevel", "uvicorn", "starlette")
+
+
+def check_installed(what: str = "running your own agent",
+                    packages: tuple[str, ...] = SERVING_PACKAGES) -> None:
     """Fail before anything runs when the packages serving an own agent are missing.
+
+    Args:
+        what: What needs them, for the message.
+        packages: The import names needed.
 
     Raises:
         chaos.errors.InputError: Naming the extra to install.
     """
-    import importlib.util
+    import importlib
 
     from chaos.errors import InputError
 
-    missing = [name for name in ("mcp", "uvicorn", "starlette")
-               if importlib.util.find_spec(name) is None]
+    missing = []
+    for name in packages:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            missing.append(name.split(".")[0])
     if missing:
-        raise InputError(f"running your own agent needs {', '.join(missing)}: pip install "
-                         "'chaos-sim[agents]'")
+        raise InputError(f"{what} needs {', '.join(missing)}: pip install 'chaos-sim[agents]'")
 
 
 def agent_folder_of(profile_path: str, chain: Any) -> Path:
