@@ -81,10 +81,11 @@ def agent_function_option(agent: str | None, function: str | None) -> str | None
     import re
 
     from chaos.errors import InputError
+    from chaos.profile._schema import FUNCTION_NAME
 
     if agent is not None:
         raise InputError("--agent and --agent-function both name the agent to run; keep one")
-    if not re.fullmatch(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*", function):
+    if not re.fullmatch(FUNCTION_NAME, function):
         raise InputError(f"--agent-function {function!r}: write it as MODULE:ATTR, e.g. "
                          "my_agents:highlights")
     return function
