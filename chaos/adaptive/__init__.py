@@ -26,6 +26,7 @@ from chaos.adaptive._sequence import (
     confidence_sequence,
     log_mixture_martingale,
 )
+from chaos.adaptive._simulate import Simulation, simulate
 
 __all__ = [
     "DEFAULT_MAX_EPISODES",
@@ -40,6 +41,7 @@ __all__ = [
     "RoundPlan",
     "RoundRun",
     "SequenceInterval",
+    "Simulation",
     "closing_lines",
     "confidence_sequence",
     "decide_gate",
@@ -50,4 +52,5 @@ __all__ = [
     "require_gates",
     "round_line",
     "run_until_decided",
+    "simulate",
 ]

@@ -23,6 +23,7 @@ thresholds sit (propagated at most 0.05, handled at least 0.9).
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -67,8 +68,12 @@ def log_mixture_martingale(successes: int, trials: int, rate: float) -> float:
         rate: The rate tested, in [0, 1].
     """
     a, b = PRIOR
+    return _log_martingale(_log_beta(a + successes, b + trials - successes) - _log_beta(a, b),
+                           successes, trials, rate)
+
+
+def _log_martingale(log_mix: float, successes: int, trials: int, rate: float) -> float:
     failures = trials - successes
-    log_mix = _log_beta(a + successes, b + failures) - _log_beta(a, b)
     if (rate <= 0.0 and successes) or (rate >= 1.0 and failures):
         return math.inf
     log_like = ((successes * math.log(rate) if successes else 0.0)
@@ -76,17 +81,19 @@ def log_mixture_martingale(successes: int, trials: int, rate: float) -> float:
     return log_mix - log_like
 
 
-def _edge(successes: int, trials: int, inside: float, outside: float, level: float) -> float:
+def _edge(log_mix: float, successes: int, trials: int, inside: float, outside: float,
+          level: float) -> float:
     """The point between `inside` (in the set) and `outside` (not in it) where the set ends."""
     for _ in range(_STEPS):
         middle = (inside + outside) / 2
-        if log_mixture_martingale(successes, trials, middle) < level:
+        if _log_martingale(log_mix, successes, trials, middle) < level:
             inside = middle
         else:
             outside = middle
     return inside
 
 
+@functools.lru_cache(maxsize=4096)
 def confidence_sequence(successes: int, trials: int, alpha: float = 0.05) -> SequenceInterval:
     """The interval {p : M_n(p) < 1/alpha} after `successes` of `trials`.
 
@@ -108,12 +115,16 @@ def confidence_sequence(successes: int, trials: int, alpha: float = 0.05) -> Seq
     if trials == 0:
         return SequenceInterval(0, 0, alpha, 0.0, 1.0)
     level = math.log(1.0 / alpha)
+    a, b = PRIOR
+    log_mix = _log_beta(a + successes, b + trials - successes) - _log_beta(a, b)
+
+    def inside(rate: float) -> bool:
+        return _log_martingale(log_mix, successes, trials, rate) < level
+
     # The maximum likelihood rate has the smallest M_n; it is inside unless alpha is huge.
     centre = successes / trials
-    if log_mixture_martingale(successes, trials, centre) >= level:
+    if not inside(centre):
         return SequenceInterval(successes, trials, alpha, centre, centre)
-    low = 0.0 if log_mixture_martingale(successes, trials, 0.0) < level else _edge(
-        successes, trials, centre, 0.0, level)
-    high = 1.0 if log_mixture_martingale(successes, trials, 1.0) < level else _edge(
-        successes, trials, centre, 1.0, level)
+    low = 0.0 if inside(0.0) else _edge(log_mix, successes, trials, centre, 0.0, level)
+    high = 1.0 if inside(1.0) else _edge(log_mix, successes, trials, centre, 1.0, level)
     return SequenceInterval(successes, trials, alpha, low, high)

@@ -30,10 +30,10 @@ _OPTIONS = [
     click.option("--budget-usd", type=click.FloatRange(min=0), default=None, metavar="X",
                  help="With --until-decided: never start a round whose estimated cost (cost "
                       "per episode so far) would take the spending past X dollars."),
-    click.option("--alpha", type=click.FloatRange(min=0, max=0.5, min_open=True),
+    click.option("--alpha", type=click.FloatRange(min=0, max=0.2, min_open=True),
                  default=None,
                  help="With --until-decided: the error rate of each gate decision (default "
-                      "0.05)."),
+                      "0.05, at most 0.2)."),
 ]
 
 
