@@ -65,11 +65,21 @@ def closing_lines(summary: dict[str, Any]) -> list[str]:
     for model in open_:
         lines.append(f"undecided: {model['model']} ({model['reason']}) after {model['seeds']} "
                      f"seeds [{model['profile']}]")
+        if any(_unpassable(g) for g in model["gates"] if g["decision"] == "undecided"):
+            lines.append("  a gate of max 0 (or min 1) can only be decided fail: no number of "
+                         "seeds shows a rate is exactly 0; write a small rate such as max: 0.01 "
+                         "to let it pass")
     episodes = summary["episodes"]
     lines.append(f"saved {episodes['saved']} of {episodes['fixed_n']} paid episodes against a "
                  f"fixed-n run ({summary['max_episodes']} seeds for every model); ran "
                  f"{episodes['run']}, spent ${summary['cost_usd']['spent']:.4f}")
     return lines
+
+
+def _unpassable(gate: dict[str, Any]) -> bool:
+    """Whether no count can decide this gate `pass` (a rate shown exactly 0 or exactly 1)."""
+    return (gate["op"] == "max" and gate["threshold"] <= 0) or (
+        gate["op"] == "min" and gate["threshold"] >= 1)
 
 
 def run_until_decided(

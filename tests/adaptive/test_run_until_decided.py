@@ -108,3 +108,36 @@ def test_alpha_is_stated_in_results_and_bounded(tmp_path):
     assert adaptive(out)["alpha"] == 0.01
     refused = run(profile, "--until-decided", "--alpha", "0.5", "--out", tmp_path / "x")
     assert refused.exit_code == 2 and "0.5" in refused.output
+
+
+def test_a_max_0_gate_is_said_to_be_unpassable_when_it_keeps_a_model_undecided(tmp_path):
+    profile = gated_profile(tmp_path, gates="  propagated: {max: 0, fault: fs.decoy}\n",
+                            models="  - scripted/careful\n")
+    result = run(profile, "--until-decided", "--episodes", 2, "--max-episodes", 4,
+                 "--out", tmp_path / "run")
+    assert result.exit_code == 0, result.output
+    assert "undecided: scripted/careful (propagated (fs.decoy) max 0: 0/4 [" in result.output
+    assert "a gate of max 0 (or min 1) can only be decided fail" in result.output
+
+
+def test_ctrl_c_in_a_later_round_keeps_the_finished_rounds_traces_and_writes_no_results(
+        tmp_path, monkeypatch):
+    import chaos.runner
+
+    real = chaos.runner.run_profiles
+    calls = []
+
+    def interrupted_in_round_2(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(chaos.runner, "run_profiles", interrupted_in_round_2)
+    out = tmp_path / "run"
+    result = run(gated_profile(tmp_path, models=TWO), "--until-decided", "--episodes", 4,
+                 "--out", out)
+    assert result.exit_code == 130
+    assert "interrupted: 16 of 16 episode(s) finished" in result.output
+    assert len(list(out.rglob("*.jsonl"))) == 16
+    assert not (out / "results.json").exists()
