@@ -62,7 +62,8 @@ summary
       gates: [...]                                metric, fault, arm, op, threshold,
                                                   successes, trials, low, high (the sequence's
                                                   interval), decision, round
-    stopped                                       decided | max_episodes | budget
+    stopped                                       decided | max_episodes | budget |
+                                                  last_seed (no seed past 2**53 - 1)
     cut                                           the round the budget did not start, or null:
                                                   round, runs, episodes, estimated_cost_usd,
                                                   spent_usd

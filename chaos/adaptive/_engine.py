@@ -11,6 +11,7 @@ import math
 from collections.abc import Sequence
 from typing import Any, Literal
 
+from chaos._seeding import MAX_SEED
 from chaos.adaptive._decide import ModelTrack
 from chaos.adaptive._rounds import (
     AdaptiveSettings,
@@ -76,6 +77,7 @@ class AdaptiveRun:
         self.rounds: list[tuple[RoundPlan, float]] = []
         self.seeds_run: list[list[int]] = [[] for _ in profiles]
         self.cut: Cut | None = None
+        self.out_of_seeds = False
 
     @property
     def spent(self) -> float:
@@ -96,9 +98,13 @@ class AdaptiveRun:
             if not done:
                 seeds = first
             else:
+                # Seeds stop at the largest one a plan accepts: past it, the max is reached.
                 after = max(done) + 1
-                seeds = tuple(range(after, after + target - len(done)))
-            runs.append(RoundRun(index, seeds, models))
+                seeds = tuple(range(after, min(after + target - len(done), MAX_SEED + 1)))
+            if seeds:
+                runs.append(RoundRun(index, seeds, models))
+            else:
+                self.out_of_seeds = True
         if not runs:
             return None
         episodes = sum(len(r.seeds) * len(r.models) * self.arms[r.profile] for r in runs)
@@ -154,11 +160,13 @@ class AdaptiveRun:
         return RunResults(profiles=self.refs(), episodes=self.episodes, summary={})
 
     @property
-    def stopped(self) -> Literal["decided", "max_episodes", "budget"]:
+    def stopped(self) -> Literal["decided", "max_episodes", "budget", "last_seed"]:
         """Why the run ended."""
         if self.cut is not None:
             return "budget"
-        return "decided" if all(not t.open for t in self.tracks.values()) else "max_episodes"
+        if all(not t.open for t in self.tracks.values()):
+            return "decided"
+        return "last_seed" if self.out_of_seeds else "max_episodes"
 
     def fixed_n(self) -> int:
         """Episodes the fixed-n design runs: max_episodes seeds for every model."""

@@ -6,10 +6,10 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from chaos._seeding import MAX_SEED
 from chaos.adaptive._decide import ModelTrack
 from chaos.adaptive._engine import AdaptiveRun, require_gates
 from chaos.adaptive._rounds import AdaptiveSettings, RoundPlan
-from chaos.errors import InputError
 
 if TYPE_CHECKING:
     from chaos.profile import LoadedProfile
@@ -59,6 +59,9 @@ def closing_lines(summary: dict[str, Any]) -> list[str]:
                      f"{cut['round']} ({cut['episodes']} episodes, est. "
                      f"${cut['estimated_cost_usd']:.4f}) would pass it (${cut['spent_usd']:.4f} "
                      "spent); it was not started")
+    elif summary["stopped"] == "last_seed":
+        lines.append(f"until-decided: stopped at seed {MAX_SEED}, the largest there is; start "
+                     "from a lower --seed")
     else:
         lines.append(f"until-decided: stopped at --max-episodes {summary['max_episodes']} "
                      "seeds per model")
@@ -115,9 +118,6 @@ def run_until_decided(
     from chaos.runner import run_profiles
 
     require_gates(profiles)
-    if options.arms and not any(p.profile.faults for p in profiles) and options.arms == (
-            "chaos",):
-        raise InputError("nothing to run with --arm chaos: the profiles have no faults")
     models = [tuple(options.models) or tuple(m.id for m in p.profile.models) for p in profiles]
     first = [_first_seeds(p, options) for p in profiles]
     arms = [len([a for a in options.arms if p.profile.faults or a == "clean"])

@@ -141,3 +141,15 @@ def test_ctrl_c_in_a_later_round_keeps_the_finished_rounds_traces_and_writes_no_
     assert "interrupted: 16 of 16 episode(s) finished" in result.output
     assert len(list(out.rglob("*.jsonl"))) == 16
     assert not (out / "results.json").exists()
+
+
+def test_rounds_stop_at_the_largest_seed_and_say_so(tmp_path):
+    from chaos._seeding import MAX_SEED
+
+    out = tmp_path / "run"
+    result = run(gated_profile(tmp_path, models="  - scripted/careful\n"), "--until-decided",
+                 "--episodes", 4, "--seed", MAX_SEED - 5, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert f"round 2: seeds {MAX_SEED - 1}-{MAX_SEED} for 1 model" in result.output
+    assert f"until-decided: stopped at seed {MAX_SEED}, the largest there is" in result.output
+    assert adaptive(out)["stopped"] == "last_seed"
