@@ -58,7 +58,8 @@ summary
     rounds: [...]                                 in order: round, runs [{profile, seeds,
                                                   models}], episodes, cost_usd
     models: [...]                                 per profile and model: decision (pass|fail|
-                                                  undecided|no_gates), round, seeds, reason,
+                                                  undecided|no_gates|nothing_completed),
+                                                  round, seeds, reason,
       gates: [...]                                metric, fault, arm, op, threshold,
                                                   successes, trials, low, high (the sequence's
                                                   interval), decision, round

@@ -101,8 +101,9 @@ class ModelTrack:
         model: The model id.
         gates: Its gates, in `evaluate_gates` order.
         seeds: Seeds it ran so far.
-        decision: `pass`, `fail`, `undecided`, or `no_gates` (nothing to decide: it runs the
-            first round only).
+        decision: `pass`, `fail`, `undecided`, `no_gates` (nothing to decide: it runs the
+            first round only), or `nothing_completed` (every episode of its first round
+            crashed: more seeds would crash too; exit 4 says so).
         round: The round the model was decided in.
     """
 
@@ -110,7 +111,8 @@ class ModelTrack:
     model: str
     gates: list[GateTrack] = field(default_factory=list)
     seeds: int = 0
-    decision: Literal["pass", "fail", "undecided", "no_gates"] = "undecided"
+    decision: Literal["pass", "fail", "undecided", "no_gates",
+                      "nothing_completed"] = "undecided"
     round: int | None = None
 
     @property
@@ -118,12 +120,23 @@ class ModelTrack:
         """Whether more seeds could still decide it."""
         return self.decision == "undecided"
 
-    def update(self, judged: list[GateResult], alpha: float, round_number: int) -> None:
-        """Judge the model's gates after `round_number`; decide the model when it can be."""
+    def update(self, judged: list[GateResult], alpha: float, round_number: int,
+               completed: int = 1) -> None:
+        """Judge the model's gates after `round_number`; decide the model when it can be.
+
+        Args:
+            judged: Its gates judged on every episode so far.
+            alpha: The error rate of each gate decision.
+            round_number: The round just run.
+            completed: Its episodes so far that did not crash.
+        """
         if not self.open:
             return
         if not judged:
             self.decision, self.round = "no_gates", round_number
+            return
+        if not completed:
+            self.decision, self.round = "nothing_completed", round_number
             return
         if not self.gates:
             self.gates = [GateTrack(g) for g in judged]
@@ -142,6 +155,8 @@ class ModelTrack:
         """
         if self.decision == "no_gates":
             return "no gate judges this model"
+        if self.decision == "nothing_completed":
+            return "every episode crashed: fix the model or endpoint, then run again"
         wanted = "fail" if self.decision == "fail" else "undecided"
         shown = [t for t in self.gates if t.decision == wanted] or self.gates
         parts = []

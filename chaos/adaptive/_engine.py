@@ -134,7 +134,10 @@ class AdaptiveRun:
         for run in plan.runs:
             for model in run.models:
                 track = self.tracks[(self.names[run.profile], model)]
-                track.update(gates[(track.profile, model)], self.settings.alpha, plan.number)
+                completed = sum(e.status != "crashed"
+                                for e in self.by_model.get((track.profile, model), []))
+                track.update(gates[(track.profile, model)], self.settings.alpha, plan.number,
+                             completed)
                 if not track.open:
                     decided.append(track)
         return decided

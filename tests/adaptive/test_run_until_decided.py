@@ -153,3 +153,30 @@ def test_rounds_stop_at_the_largest_seed_and_say_so(tmp_path):
     assert f"round 2: seeds {MAX_SEED - 1}-{MAX_SEED} for 1 model" in result.output
     assert f"until-decided: stopped at seed {MAX_SEED}, the largest there is" in result.output
     assert adaptive(out)["stopped"] == "last_seed"
+
+
+def test_a_model_whose_every_episode_crashes_gets_no_more_rounds_and_exits_4(tmp_path):
+    from chaos.models.scripted import policy
+
+    @policy("test-adaptive-crashes")
+    def crashes(brief, ctx):
+        raise RuntimeError("endpoint said no")
+
+    out = tmp_path / "run"
+    result = run(gated_profile(tmp_path, models="  - scripted/test-adaptive-crashes\n"),
+                 "--until-decided", "--episodes", 2, "--max-episodes", 64, "--out", out)
+    assert result.exit_code == 4, result.output
+    assert "round 2" not in result.output
+    assert ("round 1 decided: scripted/test-adaptive-crashes nothing completed (every episode "
+            "crashed: fix the model or endpoint, then run again)") in result.output
+    assert adaptive(out)["models"][0]["decision"] == "nothing_completed"
+
+
+@pytest.mark.parametrize("command", ["run", "sweep"])
+def test_help_states_the_rule_and_its_error_rate(command):
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(main, [command, "--help"])
+    text = " ".join(result.output.split())
+    assert "--until-decided" in text and "--max-episodes N" in text and "--budget-usd X" in text
+    assert "anytime-valid confidence sequence" in text
+    assert "each decision is wrong with probability at most --alpha" in text
+    assert "(default 0.05, at most 0.2)" in text
