@@ -67,6 +67,12 @@ def test_the_max_stops_a_model_that_needs_more_seeds_and_says_it_is_undecided(tm
     assert summary["stopped"] == "max_episodes"
     assert summary["models"][0]["decision"] == "undecided"
     assert summary["episodes"] == {"run": 20, "fixed_n": 20, "saved": 0}
+    # `chaos report` tells it again from results.json.
+    again = CliRunner(env={"COLUMNS": "200"}).invoke(main, ["report", str(out), "--format",
+                                                            "terminal"])
+    assert again.exit_code == 0, again.output
+    assert "until-decided: stopped at --max-episodes 10 seeds per model" in again.output
+    assert "saved 0 of 20 paid episodes against a fixed-n run" in again.output
 
 
 def test_the_same_inputs_take_the_same_rounds_and_write_the_same_bytes(tmp_path):
