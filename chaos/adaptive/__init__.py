@@ -13,6 +13,7 @@ from chaos.adaptive._decide import Decision, GateTrack, ModelTrack, decide_gate,
 from chaos.adaptive._engine import RULE, AdaptiveRun, require_gates
 from chaos.adaptive._rounds import (
     DEFAULT_MAX_EPISODES,
+    MAX_ALPHA,
     AdaptiveSettings,
     Cut,
     RoundPlan,
@@ -30,6 +31,7 @@ from chaos.adaptive._simulate import Simulation, simulate
 
 __all__ = [
     "DEFAULT_MAX_EPISODES",
+    "MAX_ALPHA",
     "PRIOR",
     "RULE",
     "AdaptiveRun",

@@ -21,12 +21,14 @@ from dataclasses import dataclass
 from chaos.adaptive._decide import ModelTrack
 from chaos.results import EpisodeResult
 
-__all__ = ["DEFAULT_MAX_EPISODES", "AdaptiveSettings", "Cut", "RoundPlan", "RoundRun",
+__all__ = ["DEFAULT_MAX_EPISODES", "MAX_ALPHA", "AdaptiveSettings", "Cut", "RoundPlan", "RoundRun",
            "next_seed_count"]
 
 #: Seeds per model at most, by default: enough for a model with no failure to pass a gate of
 #: `max: 0.05` (the sequence's upper end reaches 0.05 after ~115 clean seeds at alpha 0.05).
 DEFAULT_MAX_EPISODES = 200
+#: The largest error rate accepted (see `AdaptiveSettings`).
+MAX_ALPHA = 0.2
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,16 @@ class AdaptiveSettings:
     alpha: float = 0.05
     max_episodes: int = DEFAULT_MAX_EPISODES
     budget_usd: float | None = None
+
+    def __post_init__(self) -> None:
+        # Above 0.2 the sequence can be narrower than the Wilson interval gates judge, and a
+        # decision could then disagree with `confidence: strict` on the same counts.
+        if not 0.0 < self.alpha <= MAX_ALPHA:
+            raise ValueError(f"alpha {self.alpha} must lie in (0, {MAX_ALPHA}]")
+        if self.max_episodes < 1:
+            raise ValueError(f"max_episodes {self.max_episodes} must be at least 1")
+        if self.budget_usd is not None and self.budget_usd < 0:
+            raise ValueError(f"budget_usd {self.budget_usd} must not be negative")
 
 
 @dataclass(frozen=True)
