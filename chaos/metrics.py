@@ -76,6 +76,25 @@ summary
                                                   baseline: metric, subject, worse_when,
                                                   candidate, baseline, pairs, p_value,
                                                   evidence
+  adaptive                                        only with --until-decided (chaos.adaptive)
+    rule, alpha, error_rate                       the sequential rule, its error rate per
+                                                  gate decision, in words
+    growth, max_episodes, budget_usd              doubling; seeds per model at most; USD
+    rounds: [...]                                 in order: round, runs [{profile, seeds,
+                                                  models}], episodes, cost_usd
+    models: [...]                                 per profile and model: decision (pass|fail|
+                                                  undecided|no_gates|nothing_completed),
+                                                  round, seeds, reason,
+      gates: [...]                                metric, fault, arm, op, threshold,
+                                                  successes, trials, low, high (the sequence's
+                                                  interval), decision, round
+    stopped                                       decided | max_episodes | budget |
+                                                  last_seed (no seed past 2**53 - 1)
+    cut                                           the round the budget did not start, or null:
+                                                  round, runs, episodes, estimated_cost_usd,
+                                                  spent_usd
+    episodes: {run, fixed_n, saved}               vs max_episodes seeds for every model
+    cost_usd: {spent, fixed_n_estimate}
 ```
 
 - **pass^k** (Yao et al. 2024, "τ-bench"): the mean over tasks of C(c, k) / C(n, k) for a task
