@@ -216,10 +216,11 @@ def run_profiles(
         _run_loop(main())
     refs = [ProfileRef(name=p.profile.name, path=p.path, sha256=p.sha256) for p in profiles]
     done = [r for r in results if r is not None]
+    from chaos.coverage import with_coverage
     from chaos.gates import evaluate_gates, with_gates
 
     run = RunResults(profiles=refs, episodes=done, summary=summarize(done))
-    return with_gates(run, evaluate_gates(run, profiles))
+    return with_coverage(with_gates(run, evaluate_gates(run, profiles)), profiles)
 
 
 def _check_only_faults(profiles: Sequence[LoadedProfile], only: tuple[str, ...] | None) -> None:

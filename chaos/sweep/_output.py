@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from chaos.coverage import CoverageBuilder
 from chaos.gates import GateResult
 from chaos.results import RESULTS_VERSION, EpisodeResult, ProfileRef, RunResults
 from chaos.sweep._matrix import SweepMatrix
@@ -104,6 +105,7 @@ def write_sweep_results(run_dir: Path, store: SweepStore, sweep_id: str, matrix:
                            "episodes": "@"}, indent=2, ensure_ascii=False)
     head = skeleton[:skeleton.rindex('"@"')]
     builder = SummaryBuilder()
+    coverage = CoverageBuilder()
     keep_all = matrix.total <= report_limit
     kept: list[str] = []
     baselines: set[tuple[str, str, str]] = set()
@@ -118,6 +120,7 @@ def write_sweep_results(run_dir: Path, store: SweepStore, sweep_id: str, matrix:
                 for group in _seed_groups(store, sweep_id, matrix, index):
                     builder.add_seed(loaded.profile.name, [data for data, _ in group])
                     for data, text in group:
+                        coverage.add(data)
                         out.write(("," if count else "") + "\n    " + _indented(data, 2))
                         count += 1
                         if keep_all:
@@ -132,6 +135,7 @@ def write_sweep_results(run_dir: Path, store: SweepStore, sweep_id: str, matrix:
             summary = builder.summary()
             gates = gates_from_summary(summary, matrix.profiles)
             summary["gates"] = [g.to_json() for g in gates]
+            summary["coverage"] = coverage.coverage(matrix.profiles)
             out.write(("\n  ]" if count else "]") + ',\n  "summary": ' + _indented(summary, 1)
                       + "\n}\n")
     except OSError as exc:  # a full disk: no half file left behind; name the file the user knows

@@ -1,0 +1,15 @@
+"""Fault coverage: what the faults reached, what never fired and why, what no fault touched.
+
+Per fault per episode, `fault_reach` records (on `FaultResult.reached`) the agents, tools,
+files, tags and sinks a fired fault reached, or why it never fired. `CoverageBuilder` counts
+those over a run, one episode at a time, into results.json's `summary.coverage`, with the
+parts of the chain no fault touched; `predict_coverage` says the same before a run
+(`chaos explain`).
+"""
+
+from chaos.coverage._parts import SIGNAL_TOOLS, ChainParts, chain_parts, tool_sink
+from chaos.coverage._reach import MODEL_CALL, fault_reach, selector_text
+from chaos.coverage._summary import CoverageBuilder, coverage_summary, with_coverage
+
+__all__ = ["MODEL_CALL", "SIGNAL_TOOLS", "ChainParts", "CoverageBuilder", "chain_parts",
+           "coverage_summary", "fault_reach", "selector_text", "tool_sink", "with_coverage"]
