@@ -75,13 +75,15 @@ class FaultReach(_Record):
         sinks: Where its taint left: `mail`, `upload`, `sms`, `write`, `answer`, or a
             plugin sink's name.
         never: Why it never fired (only when it did not).
+
+    Empty lists are left out of the file, so a fault that never fired is `{"never": ...}`.
     """
 
-    agents: list[str] = []
-    tools: list[str] = []
-    files: list[str] = []
-    tags: list[str] = []
-    sinks: list[str] = []
+    agents: list[str] = Field([], exclude_if=lambda value: not value)
+    tools: list[str] = Field([], exclude_if=lambda value: not value)
+    files: list[str] = Field([], exclude_if=lambda value: not value)
+    tags: list[str] = Field([], exclude_if=lambda value: not value)
+    sinks: list[str] = Field([], exclude_if=lambda value: not value)
     never: NeverFired | None = Field(None, exclude_if=lambda value: value is None)
 
 

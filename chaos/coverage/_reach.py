@@ -60,8 +60,8 @@ def _never(active: ActiveFault, crashed: str | None, end_ms: int) -> NeverFired:
     if active.taint is None:
         if trigger.skipped:
             return NeverFired(code="probability_skipped",
-                              why=f"its seeded draw {trigger.drawn:.3f} is not under "
-                                  f"probability {spec.probability}: this episode skipped it")
+                              why=f"its seeded draw {trigger.drawn:.3f} is not under its "
+                                  f"probability {spec.probability}")
         if trigger.outside and not trigger.seen:
             return NeverFired(code="outside_window",
                               why=f"its event came only outside its window [{spec.window[0]}, "  # type: ignore[index]
@@ -87,16 +87,15 @@ def _no_trigger(spec: Any, seen: int, end_ms: int) -> str:
     by = f" by {spec.agent}" if spec.agent else ""
     short = f" (only {seen} of the {spec.nth} needed)" if seen else ""
     if spec.when == "time":
-        return (f"the episode ended at {end_ms} ms, before its time ({spec.at_ms} ms): "
-                "its trigger never came")
+        return f"the episode ended at {end_ms} ms, before its time ({spec.at_ms} ms)"
     if spec.when == "tool_call":
         on = f" on a path matching {spec.path}" if spec.path else ""
-        return f"no {spec.tool or 'tool'} call{by}{on} came{short}: its trigger never came"
+        return f"no {spec.tool or 'tool'} call{by}{on} came{short}"
     if spec.when == "model_call":
-        return f"no model call{by} came{short}: its trigger never came"
+        return f"no model call{by} came{short}"
     if spec.when == "delegation":
         to = f" to {spec.to}" if spec.to else ""
-        return f"no hand-off{by and ' from ' + spec.agent}{to} came{short}: its trigger never came"
+        return f"no hand-off{by and ' from ' + spec.agent}{to} came{short}"
     return "its trigger never came"
 
 
