@@ -82,8 +82,9 @@ def prediction_lines(prediction: dict[str, Any]) -> list[str]:
     out = ["  can reach: " + _parts(prediction["can_reach"], ("agents", "tools", "tags",
                                                               "sinks"))]
     for row in prediction["cannot_fire"]:
+        # The words say the reason in full (`trigger never came` is in them, or the draw).
         out.append(f"  cannot fire: {_safe(row['fault'])} ({_safe(row['kind'])}): "
-                   f"{REASON_WORDS.get(row['code'], row['code'])}: {_safe(row['why'])}")
+                   f"{_safe(row['why'])}")
     out.append("  no fault can touch: " + _parts(prediction["untouchable"],
                                                  ("agents", "tools", "sinks", "tags")))
     return out
