@@ -7,11 +7,11 @@ parts of the chain no fault touched; `predict_coverage` says the same before a r
 (`chaos explain`).
 """
 
-from chaos.coverage._parts import SIGNAL_TOOLS, ChainParts, chain_parts, tool_sink
+from chaos.coverage._parts import SIGNAL_TOOLS, ChainParts, chain_parts, tool_sink, world_tags
 from chaos.coverage._reach import MODEL_CALL, fault_reach, selector_text
 from chaos.coverage._summary import CoverageBuilder, coverage_summary, with_coverage
 from chaos.coverage._text import REASON_WORDS, coverage_lines, prediction_lines
 
 __all__ = ["MODEL_CALL", "REASON_WORDS", "SIGNAL_TOOLS", "ChainParts", "CoverageBuilder",
            "chain_parts", "coverage_lines", "coverage_summary", "fault_reach",
-           "prediction_lines", "selector_text", "tool_sink", "with_coverage"]
+           "prediction_lines", "selector_text", "tool_sink", "with_coverage", "world_tags"]

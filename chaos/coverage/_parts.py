@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from chaos.profile import Profile
     from chaos.world import World
 
-__all__ = ["ChainParts", "SIGNAL_TOOLS", "chain_parts", "tool_sink"]
+__all__ = ["ChainParts", "SIGNAL_TOOLS", "chain_parts", "tool_sink", "world_tags"]
 
 #: Tools that only signal (no file, message or hand-off a fault acts on or taints).
 SIGNAL_TOOLS = frozenset({"report_issue", "finish", "wait"})
@@ -54,12 +54,19 @@ class ChainParts:
                             for k in ("agents", "tools", "sinks", "tags")))
 
 
-def chain_parts(profile: Profile, world: World | None) -> ChainParts:
-    """The parts of `profile` (with `world`'s tags; none without a world)."""
+def world_tags(world: World) -> list[str]:
+    """Every tag a file of `world` carries, sorted."""
+    return sorted({tag for f in world.files.values() for tag in f.tags})
+
+
+def chain_parts(profile: Profile, world: World | None, tags: list[str] | None = None
+                ) -> ChainParts:
+    """The parts of `profile`, with `tags` (else `world`'s; none without either)."""
     agents = profile.chain.agents
     tools = sorted({t for spec in agents.values() for t in spec.tools})
     sinks = sorted({s for t in tools if (s := tool_sink(t)) is not None} | {"answer"})
-    tags = sorted({tag for f in world.files.values() for tag in f.tags}) if world else []
+    if tags is None:
+        tags = world_tags(world) if world is not None else []
     return ChainParts(agents=sorted(agents), tools=[t for t in tools if t not in SIGNAL_TOOLS],
                       sinks=sinks, tags=tags)
 

@@ -8,7 +8,7 @@ touched needs the chain and the world, so `coverage` takes the loaded profiles, 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from chaos.coverage._parts import chain_parts, world_of
@@ -101,16 +101,29 @@ class CoverageBuilder:
                 fault.with_files += 1
                 profile.files.update(reached["files"])
 
-    def coverage(self, profiles: Sequence[LoadedProfile]) -> dict[str, Any]:
-        """`summary.coverage` for the profiles fed (others: left out), sorted by name."""
+    def first_seeds(self) -> dict[str, int]:
+        """Per profile fed, its lowest chaos-arm seed: whose world's tags coverage lists."""
+        return {name: p.first_seed for name, p in self._profiles.items()
+                if p.first_seed is not None}
+
+    def coverage(self, profiles: Sequence[LoadedProfile],
+                 tags: Mapping[str, list[str]] | None = None) -> dict[str, Any]:
+        """`summary.coverage` for the profiles fed (others: left out), sorted by name.
+
+        Args:
+            profiles: The loaded profiles (their chains, and worlds).
+            tags: Per profile, the tags of its first seed's world (`first_seeds`), when the
+                caller has that world at hand; else that world is built again.
+        """
         by_name = {loaded.profile.name: loaded.profile for loaded in profiles}
         out: dict[str, Any] = {}
         for name in sorted(self._profiles):
             if name in by_name:
-                out[name] = self._profile(self._profiles[name], by_name[name])
+                out[name] = self._profile(self._profiles[name], by_name[name],
+                                          (tags or {}).get(name))
         return {"profiles": out}
 
-    def _profile(self, data: _Profile, profile: Any) -> dict[str, Any]:
+    def _profile(self, data: _Profile, profile: Any, tags: list[str] | None) -> dict[str, Any]:
         specs = {spec.id: spec for spec in profile.faults}
         faults: dict[str, Any] = {}
         targets: dict[str, int] = {}
@@ -145,8 +158,10 @@ class CoverageBuilder:
                                         "episodes": fm.episodes, "reasons": _sorted(fm.never),
                                         "why": fm.why[top]})
         reached_names = {part: set(data.counts[part]) for part in _PARTS}
-        world = world_of(profile, data.first_seed) if data.first_seed is not None else None
-        untouched = chain_parts(profile, world).minus(reached_names)
+        world = None
+        if tags is None and data.first_seed is not None:
+            world = world_of(profile, data.first_seed)
+        untouched = chain_parts(profile, world, tags).minus(reached_names)
         return {
             "faults": faults,
             "reached": {
@@ -162,17 +177,21 @@ class CoverageBuilder:
         }
 
 
-def coverage_summary(episodes: Iterable[EpisodeResult],
-                     profiles: Sequence[LoadedProfile]) -> dict[str, Any]:
-    """`summary.coverage` of these episodes (the builder fed each, in order)."""
+def coverage_summary(episodes: Iterable[EpisodeResult], profiles: Sequence[LoadedProfile],
+                     tags: Mapping[str, list[str]] | None = None) -> dict[str, Any]:
+    """`summary.coverage` of these episodes (the builder fed each, in order).
+
+    `tags`: per profile, its first chaos seed's world tags, if known (see `CoverageBuilder`).
+    """
     builder = CoverageBuilder()
     for episode in episodes:
         builder.add(episode.model_dump(mode="json", include={"profile", "model", "seed", "arm",
                                                              "faults"}))
-    return builder.coverage(profiles)
+    return builder.coverage(profiles, tags)
 
 
-def with_coverage(results: RunResults, profiles: Sequence[LoadedProfile]) -> RunResults:
+def with_coverage(results: RunResults, profiles: Sequence[LoadedProfile],
+                  tags: Mapping[str, list[str]] | None = None) -> RunResults:
     """The results with `summary.coverage` set from their episodes and `profiles`."""
-    summary = {**results.summary, "coverage": coverage_summary(results.episodes, profiles)}
+    summary = {**results.summary, "coverage": coverage_summary(results.episodes, profiles, tags)}
     return results.model_copy(update={"summary": summary})
