@@ -45,7 +45,8 @@ def coverage_lines(summary: dict[str, Any]) -> list[str]:
     for name, body in summary.get("coverage", {}).get("profiles", {}).items():
         faults = body["faults"]
         fired = [f for f in faults.values() if f["fired"]]
-        out.append(f"coverage {_safe(name)}: {len(fired)} of {len(faults)} faults fired")
+        out.append(f"coverage {_safe(name)}: {len(fired)} of {len(faults)} faults fired at least "
+                   "once")
         reached = body["reached"]
         text = _parts({**reached, "targets": {f"{{{k}}}": n for k, n in
                                               reached.get("targets", {}).items()}},
