@@ -165,3 +165,17 @@ def test_a_crash_before_the_chain_met_a_fault_says_so(tmp_path):
     assert codes["never-drawn"] == "probability_skipped"  # the draw decides before any crash
     assert episode["faults"][0]["reached"]["never"]["why"].startswith("the episode crashed")
     EpisodeResult.model_validate(episode)
+
+
+def test_chaos_report_prints_the_coverage_block_again(blind_run, tmp_path):
+    out, output, _ = blind_run
+    copy_dir = tmp_path / "again"
+    import shutil
+
+    shutil.copytree(out, copy_dir)
+    result = chaos("report", str(copy_dir), "--format", "terminal")
+    assert result.exit_code == 0, result.output
+    block = [line for line in output.splitlines() if line.startswith(("coverage ", "  "))
+             and ("never fired" in line or "no fault touched" in line or
+                  line.startswith("coverage "))]
+    assert block and all(line in result.output.splitlines() for line in block)
