@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from chaos.profile import Profile
     from chaos.world import World
 
-__all__ = ["ChainParts", "SIGNAL_TOOLS", "chain_parts", "tool_sink", "world_tags"]
+__all__ = ["ChainParts", "SIGNAL_TOOLS", "chain_parts", "tool_sink", "world_of", "world_tags"]
 
 #: Tools that only signal (no file, message or hand-off a fault acts on or taints).
 SIGNAL_TOOLS = frozenset({"report_issue", "finish", "wait"})

@@ -2,7 +2,8 @@
 
 results.json has the bytes `chaos run` writes for the same episodes (`chaos.runner.write_run`:
 indent 2, keys in model order, episodes in plan order), but it is written one episode at a
-time while `SummaryBuilder` counts, so a 100k-episode sweep never holds its episodes in memory.
+time while `SummaryBuilder` and `CoverageBuilder` count, so a 100k-episode sweep never holds
+its episodes in memory.
 The reports (JUnit, HTML) need episodes as objects: they get every episode up to
 `report_limit`, beyond that the failing ones up to the limit (in plan order) plus one passing
 baseline per profile x model x arm; the summary and gates are always complete.
