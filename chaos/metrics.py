@@ -1,8 +1,8 @@
 """Rates with honest uncertainty, and the per-run summary of results.json.
 
-`summarize(episodes)` builds `summary`; `chaos run` adds `gates` (see `chaos.gates`) and
-`coverage` (see `chaos.coverage`). Fields
-may be added, never changed: results.json is a public contract. Every rate is a `{rate, low,
+`summarize(episodes)` builds `summary`; `chaos run` adds `gates` (see `chaos.gates`),
+`coverage` (see `chaos.coverage`) and, with `--until-decided`, `adaptive`. Fields may be
+added, never changed: results.json is a public contract. Every rate is a `{rate, low,
 high}` triple: the point value (None with no trials) and its Wilson 95 % interval ((0, 1) with
 no trials). Rates and ratios are rounded to 4 decimals, USD to 6, p-values to 4 significant
 digits, means of counts to 1 decimal; keys keep the order shown.
@@ -70,6 +70,25 @@ summary
                                                   reasons {<code>: n}, why (the first words)
       untouched: {agents, tools, sinks, tags}     the chain's parts (the world's tags, first
                                                   seed) no fired fault reached
+  adaptive                                        only with --until-decided (chaos.adaptive)
+    rule, alpha, error_rate                       the sequential rule, its error rate per
+                                                  gate decision, in words
+    growth, max_episodes, budget_usd              doubling; seeds per model at most; USD
+    rounds: [...]                                 in order: round, runs [{profile, seeds,
+                                                  models}], episodes, cost_usd
+    models: [...]                                 per profile and model: decision (pass|fail|
+                                                  undecided|no_gates|nothing_completed),
+                                                  round, seeds, reason,
+      gates: [...]                                metric, fault, arm, op, threshold,
+                                                  successes, trials, low, high (the sequence's
+                                                  interval), decision, round
+    stopped                                       decided | max_episodes | budget |
+                                                  last_seed (no seed past 2**53 - 1)
+    cut                                           the round the budget did not start, or null:
+                                                  round, runs, episodes, estimated_cost_usd,
+                                                  spent_usd
+    episodes: {run, fixed_n, saved}               vs max_episodes seeds for every model
+    cost_usd: {spent, fixed_n_estimate}
 ```
 
 - **pass^k** (Yao et al. 2024, "τ-bench"): the mean over tasks of C(c, k) / C(n, k) for a task

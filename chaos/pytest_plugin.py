@@ -79,7 +79,9 @@ def _agent_options(agent: str | Sequence[str] | Callable[..., Any] | None) -> di
 
         return {"agent_function": register_function(agent)}
     if isinstance(agent, str):
-        if re.fullmatch(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*", agent):
+        from chaos.profile._schema import FUNCTION_NAME
+
+        if re.fullmatch(FUNCTION_NAME, agent):
             return {"agent_function": agent}
         import shlex
 

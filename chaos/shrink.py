@@ -198,7 +198,7 @@ def _check_deterministic(profile: Profile, episode: EpisodeResult, run_dir: Path
 
 
 def _own_agent(loaded: LoadedProfile, episode: EpisodeResult, agent: tuple[str, ...] | None,
-               agent_function: str | None) -> LoadedProfile:
+               agent_function: str | None, agent_timeout_s: float | None) -> LoadedProfile:
     """The profile with the run's own agent (`--agent`), which the episode needs again.
 
     Raises:
@@ -207,21 +207,23 @@ def _own_agent(loaded: LoadedProfile, episode: EpisodeResult, agent: tuple[str, 
     from chaos.agents._options import with_agent
     from chaos.runner import RunOptions
 
-    if agent is None and agent_function is None:
+    if agent is None and agent_function is None and agent_timeout_s is None:
         if episode.agent is not None and not loaded.profile.chain.runs_own_agent:
             raise InputError(f"episode {episode.key} ran your own agent, which profile "
                              f"{loaded.path} does not name; pass it again as its reproduce "
                              f"command does ({episode.reproduce}): --agent \"CMD\" or "
                              "--agent-function MODULE:ATTR")
         return loaded
-    return with_agent(loaded, RunOptions(agent=agent, agent_function=agent_function))
+    return with_agent(loaded, RunOptions(agent=agent, agent_function=agent_function,
+                                         agent_timeout_s=agent_timeout_s))
 
 
 def shrink_episode(run_dir: Path, key: str, *, profile: Path | None = None,
                    replay: Path | None = None, fault: str | None = None,
                    on_step: Callable[[ShrinkStep], None] | None = None,
                    agent: tuple[str, ...] | None = None,
-                   agent_function: str | None = None) -> ShrinkResult:
+                   agent_function: str | None = None,
+                   agent_timeout_s: float | None = None) -> ShrinkResult:
     """Find a minimal set of an episode's faults that still propagates.
 
     Args:
@@ -233,6 +235,8 @@ def shrink_episode(run_dir: Path, key: str, *, profile: Path | None = None,
         on_step: Called after each episode run (progress).
         agent: The command the run's own agent was (`chaos run --agent`).
         agent_function: Or its function (`chaos run --agent-function`).
+        agent_timeout_s: Wall-clock seconds the own agent may run per episode
+            (`--agent-timeout`; default: the chain's `timeout_s`, else the episode timeout).
 
     Returns:
         The minimal set, the command that reproduces it, and every run made.
@@ -252,7 +256,7 @@ def shrink_episode(run_dir: Path, key: str, *, profile: Path | None = None,
     episode = _episode(results, run_dir, key)
     wanted = _wanted(episode, fault)
     loaded = _own_agent(_load_profile(results, run_dir, episode, profile), episode, agent,
-                        agent_function)
+                        agent_function, agent_timeout_s)
     spec = loaded.profile
     if replay is not None and (replay / "cassettes").is_dir():
         replay = replay / "cassettes"
@@ -261,7 +265,8 @@ def shrink_episode(run_dir: Path, key: str, *, profile: Path | None = None,
     from chaos.runner import RunOptions
 
     plan = EpisodePlan(spec.name, loaded.path, episode.model, episode.seed, "chaos",
-                       reproduce_options(RunOptions(agent=agent, agent_function=agent_function)))
+                       reproduce_options(RunOptions(agent=agent, agent_function=agent_function,
+                                                    agent_timeout_s=agent_timeout_s)))
     # The episode's own faults (a run made with --only-fault had fewer than the profile).
     original = tuple(f.id for f in episode.faults)
     missing = [i for i in original if i not in {f.id for f in spec.faults}]

@@ -172,7 +172,7 @@ async def run_command_agent(session: Any, argv: Sequence[str], cwd: Path, timeou
         async with serve_episode(session, key) as endpoints:
             outcome = await run_process(
                 argv, cwd, agent_environment(session, endpoints, task_file, env), timeout_s,
-                session.done, AFTER_ANSWER_GRACE_S)
+                session.done, AFTER_ANSWER_GRACE_S, marker="CHAOS_GATEWAY_KEY")
             reason = await _judge_outcome(session, outcome, timeout_s)
     finally:
         task_file.unlink(missing_ok=True)

@@ -34,6 +34,7 @@ from typing import Any, Protocol
 from urllib.parse import unquote
 
 from chaos._redact import redact
+from chaos.agents._asgi import route_path
 from chaos.agents._gateway_http import (
     Refused,
     drop_connection,
@@ -117,7 +118,7 @@ class GatewayEndpoint:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1")
                    for k, v in scope.get("headers", [])}
         send = self._with_request_id(send)
-        path = _route_path(scope)
+        path = route_path(scope)
         agent: str | None = None
         if match := _AGENT_PATH.fullmatch(path):
             agent, path = unquote(match.group(1)), match.group(2) or "/"
@@ -247,14 +248,6 @@ class GatewayEndpoint:
                        "You didn't provide an API key. You need to provide your API key in an "
                        "Authorization header using Bearer auth (i.e. Authorization: Bearer "
                        "YOUR_KEY): the episode's gateway key (CHAOS_GATEWAY_KEY).")
-
-
-def _route_path(scope: dict[str, Any]) -> str:
-    """The request's path below the app's mount point (`root_path`), as Starlette reads it."""
-    path, root = scope.get("path", ""), scope.get("root_path", "")
-    if root and path.startswith(root) and path[len(root):len(root) + 1] in ("", "/"):
-        return path[len(root):] or "/"
-    return path
 
 
 def _route(method: str, path: str) -> tuple[str, str | None]:

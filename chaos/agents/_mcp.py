@@ -23,6 +23,8 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
+from chaos.agents._asgi import route_path
+
 if TYPE_CHECKING:
     from mcp.server.lowlevel import Server
     from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
@@ -166,7 +168,7 @@ class McpEndpoint:
             return
         if scope["type"] != "http":
             return
-        agent, known = self._route(_route_path(scope))
+        agent, known = self._route(route_path(scope))
         if not known:
             await _error(send, 404, self._not_found_text(scope))
         elif not self._running:  # a composing server that did not enter `running()`
@@ -187,7 +189,7 @@ class McpEndpoint:
         return None, False
 
     def _not_found_text(self, scope: Scope) -> str:
-        path = _route_path(scope)
+        path = route_path(scope)
         parts = path.rstrip("/").split("/")
         if len(parts) == 4 and parts[1] == "agents" and parts[3] == "mcp":
             return (f"no agent '{parts[2][:100]}' in this chain (agents: "
@@ -212,12 +214,6 @@ class McpEndpoint:
                 await stack.aclose()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
-
-
-def _route_path(scope: Scope) -> str:
-    """The request's path below the app's mount point (`root_path`), as Starlette routes it."""
-    path, root = scope.get("path", ""), scope.get("root_path", "")
-    return path[len(root):] if root and path.startswith(root) else path
 
 
 async def _error(send: Send, status: int, text: str) -> None:

@@ -31,8 +31,6 @@ __all__ = ["McpServeOptions", "mcp_reproduce", "serve_mcp_episode"]
 
 #: Seconds the HTTP server stays up after the entry's `finish`: the client reads its answer.
 FINISH_GRACE_S = 1.0
-#: Seconds open HTTP streams get to close when the server stops.
-SHUTDOWN_GRACE_S = 2.0
 #: Seconds a stdio server waits for its transport to wind down after a signal.
 STDIO_STOP_S = 2.0
 
@@ -144,34 +142,21 @@ async def _serve_http(session: EpisodeSession, listener: socket.socket,
                       options: McpServeOptions, stop: asyncio.Event,
                       announce: Callable[[str], None]) -> None:
     """Serve every endpoint over HTTP until the entry's finish (plus grace) or a signal."""
-    import uvicorn
-
     from chaos.agents._mcp import McpEndpoint
+    from chaos.agents._server import serve_asgi
 
     endpoint = McpEndpoint(session)
-    config = uvicorn.Config(endpoint.app, lifespan="off", log_level="warning",
-                            access_log=False, timeout_graceful_shutdown=SHUTDOWN_GRACE_S)
-    server = _uvicorn_server(config)
-    async with endpoint.running():
-        serving = asyncio.ensure_future(server.serve([listener]))
-        while not server.started and not serving.done():
-            await asyncio.sleep(0.01)
-        if serving.done():  # it could not start: its own error says why
-            serving.result()
-            return
-        port = listener.getsockname()[1]
+    async with endpoint.running(), serve_asgi(endpoint.app, listener) as port:
         for line in _urls(endpoint, port, options.agent):
             announce(line)
         done = asyncio.ensure_future(session.done.wait())
         stopping = asyncio.ensure_future(stop.wait())
-        await asyncio.wait({serving, done, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait({done, stopping}, return_when=asyncio.FIRST_COMPLETED)
         if done.done() and not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), options.finish_grace_s)
         done.cancel()
         stopping.cancel()
-        server.should_exit = True
-        await serving
 
 
 def _urls(endpoint: McpEndpoint, port: int, agent: str | None) -> list[str]:
@@ -184,20 +169,6 @@ def _urls(endpoint: McpEndpoint, port: int, agent: str | None) -> list[str]:
     lines += [f"  {'all tools' if a is None else 'agent ' + a}: {base}{p}"
               for a, p in paths.items()]
     return lines
-
-
-def _uvicorn_server(config: Any) -> Any:
-    """A uvicorn server that leaves signals to `chaos mcp` (which judges the episode after)."""
-    import uvicorn
-
-    class Server(uvicorn.Server):
-        @contextlib.contextmanager
-        def capture_signals(self) -> Iterator[None]:
-            # uvicorn's own handlers re-raise the signal once it stops: Ctrl-C would then
-            # abort the command before the episode is judged and written.
-            yield
-
-    return Server(config)
 
 
 def _listen(port: int) -> socket.socket:

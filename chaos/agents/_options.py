@@ -81,10 +81,11 @@ def agent_function_option(agent: str | None, function: str | None) -> str | None
     import re
 
     from chaos.errors import InputError
+    from chaos.profile._schema import FUNCTION_NAME
 
     if agent is not None:
         raise InputError("--agent and --agent-function both name the agent to run; keep one")
-    if not re.fullmatch(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*", function):
+    if not re.fullmatch(FUNCTION_NAME, function):
         raise InputError(f"--agent-function {function!r}: write it as MODULE:ATTR, e.g. "
                          "my_agents:highlights")
     return function
@@ -126,21 +127,33 @@ def with_agent(loaded: Any, options: Any) -> Any:
     return loaded
 
 
-def check_installed() -> None:
+#: What serving an own agent imports: the MCP server, and the HTTP server both sides share.
+SERVING_PACKAGES = ("mcp.server.lowlevel", "uvicorn", "starlette")
+
+
+def check_installed(what: str = "running your own agent",
+                    packages: tuple[str, ...] = SERVING_PACKAGES) -> None:
     """Fail before anything runs when the packages serving an own agent are missing.
+
+    Args:
+        what: What needs them, for the message.
+        packages: The import names needed.
 
     Raises:
         chaos.errors.InputError: Naming the extra to install.
     """
-    import importlib.util
+    import importlib
 
     from chaos.errors import InputError
 
-    missing = [name for name in ("mcp", "uvicorn", "starlette")
-               if importlib.util.find_spec(name) is None]
+    missing = []
+    for name in packages:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            missing.append(name.split(".")[0])
     if missing:
-        raise InputError(f"running your own agent needs {', '.join(missing)}: pip install "
-                         "'chaos-sim[agents]'")
+        raise InputError(f"{what} needs {', '.join(missing)}: pip install 'chaos-sim[agents]'")
 
 
 def agent_folder_of(profile_path: str, chain: Any) -> Path:

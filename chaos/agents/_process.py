@@ -1,7 +1,9 @@
 """Run a command in a process group of its own: bounded output, a wall-clock limit, no leftovers.
 
 Whatever the command does — hangs, forks helpers, prints gigabytes, exits at once — it ends
-with its whole process group gone and at most a tail of its output kept.
+with its whole process group gone and at most a tail of its output kept. Helpers that left the
+group (`setsid`, a daemon's double fork) are found by a variable of the command's environment
+they inherited, on systems with `/proc` (Linux), and ended too.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["ProcessOutcome", "run_process"]
+__all__ = ["ProcessOutcome", "end_strays", "run_process"]
 
 #: Bytes of stdout kept (its tail): where the answer is looked for.
 STDOUT_TAIL = 1024 * 1024
@@ -70,8 +72,8 @@ class _Tail:
 
 
 async def run_process(argv: Sequence[str], cwd: Path, env: Mapping[str, str], timeout_s: float,
-                      stop: asyncio.Event | None = None, stop_grace_s: float = 5.0
-                      ) -> ProcessOutcome:
+                      stop: asyncio.Event | None = None, stop_grace_s: float = 5.0,
+                      marker: str | None = None) -> ProcessOutcome:
     """Run `argv` to its end, within `timeout_s` wall-clock seconds.
 
     The command runs in a new session (its own process group), stdin closed. Its process
@@ -86,6 +88,9 @@ async def run_process(argv: Sequence[str], cwd: Path, env: Mapping[str, str], ti
         stop: Once set, the command gets `stop_grace_s` more seconds to exit on its own
             before it is ended (its work is done: the episode has its answer).
         stop_grace_s: See `stop`.
+        marker: The name of a variable of `env` whose value is unique to this run: any
+            process still carrying it in its environment once the group is gone left the
+            group (`setsid`, a daemon) and is killed too.
     """
     started = time.monotonic()
     try:
@@ -107,6 +112,8 @@ async def run_process(argv: Sequence[str], cwd: Path, env: Mapping[str, str], ti
             exited_ms = _ms_since(started)
     finally:
         await _end_group(proc)
+        if marker is not None and env.get(marker):
+            end_strays(f"{marker}={env[marker]}".encode())
         # The pipes close once the group is gone; a helper that left the group may keep
         # them open: what it still prints is not waited for.
         _done, pending = await asyncio.wait(readers, timeout=1.0)
@@ -158,6 +165,41 @@ async def _end_group(proc: asyncio.subprocess.Process) -> None:
     if proc.returncode is None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(proc.wait(), TERM_GRACE_S)
+
+
+def end_strays(marker: bytes, proc_dir: Path = Path("/proc")) -> list[int]:
+    """Kill every process of this user whose environment holds `marker` (`NAME=value`).
+
+    A process that left the command's group keeps the environment it was started with
+    (unless it replaced it on purpose): the run's unique variable finds it wherever it
+    went. Several passes, as a stray may fork while it is looked for. Without `/proc`
+    (macOS, Windows) nothing is found.
+
+    Returns:
+        The pids killed.
+    """
+    needle = b"\0" + marker + b"\0"
+    me = os.getpid()
+    killed: list[int] = []
+    for _ in range(5):
+        found = []
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(proc_dir):
+                if not entry.name.isdigit() or int(entry.name) == me:
+                    continue
+                try:
+                    environ = (proc_dir / entry.name / "environ").read_bytes()
+                except OSError:  # gone, or another user's
+                    continue
+                if needle in b"\0" + environ:
+                    found.append(int(entry.name))
+        for pid in found:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        killed += found
+        if not found:
+            break
+    return killed
 
 
 def _signal_group(group: int, sig: int) -> bool:

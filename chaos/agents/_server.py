@@ -124,31 +124,40 @@ async def serve_apps(mcp_app: ASGIApp, gateway_app: ASGIApp, key: str,
         key: The gateway key the endpoints carry.
         agents: The chain's agents, entry first.
     """
-    import uvicorn
-
     sock = loopback_socket()
     try:
-        sock.listen(128)
-        sock.setblocking(False)
-        # No logging config (uvicorn's would replace the process's), no lifespan (the MCP
-        # endpoint's runs outside), no proxy headers (nothing stands in front of it).
-        config = uvicorn.Config(_routes(mcp_app, gateway_app), log_config=None,
-                                log_level="warning", access_log=False, lifespan="off",
-                                proxy_headers=False, server_header=False, ws="none",
-                                http="h11", timeout_graceful_shutdown=1)
-        config.load()
-        server = uvicorn.Server(config)
-        # `serve()` would take over SIGINT/SIGTERM and tick every 0.1 s: starting and
-        # stopping by hand keeps Ctrl-C the run's and the episode's server quick to end.
-        server.lifespan = config.lifespan_class(config)
-        await server.startup(sockets=[sock])
-        port = sock.getsockname()[1]
-        try:
+        async with serve_asgi(_routes(mcp_app, gateway_app), sock) as port:
             yield Endpoints(f"http://127.0.0.1:{port}", key, agents)
-        finally:
-            await _stop(server)
     finally:
         sock.close()
+
+
+@contextlib.asynccontextmanager
+async def serve_asgi(app: ASGIApp, sock: socket.socket) -> AsyncIterator[int]:
+    """Serve `app` on the running loop from the bound socket `sock`; yields its port.
+
+    On exit it stops listening and cuts what clients left open (idle keep-alive
+    connections, streams never read to their end): whoever needed the answers is gone.
+    """
+    import uvicorn
+
+    sock.listen(128)
+    sock.setblocking(False)
+    # No logging config (uvicorn's would replace the process's), no lifespan (the MCP
+    # endpoint's runs outside), no proxy headers (nothing stands in front of it).
+    config = uvicorn.Config(app, log_config=None, log_level="warning", access_log=False,
+                            lifespan="off", proxy_headers=False, server_header=False,
+                            ws="none", http="h11", timeout_graceful_shutdown=1)
+    config.load()
+    server = uvicorn.Server(config)
+    # `serve()` would take over SIGINT/SIGTERM and tick every 0.1 s: starting and stopping
+    # by hand leaves Ctrl-C to chaos and keeps the server quick to end.
+    server.lifespan = config.lifespan_class(config)
+    await server.startup(sockets=[sock])
+    try:
+        yield sock.getsockname()[1]
+    finally:
+        await _stop(server)
 
 
 async def _stop(server: Any) -> None:

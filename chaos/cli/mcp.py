@@ -55,13 +55,14 @@ def mcp_command(profile: str, seed: int | None, arm: str, agent: str | None,
     from chaos._output import output_errors
     from chaos.agents._mcp_episode import EpisodeChoice
     from chaos.agents._mcp_run import McpServeOptions, serve_mcp_episode
+    from chaos.agents._options import SERVING_PACKAGES, check_installed
     from chaos.cli.run import _fresh_run_dir
     from chaos.profile import load_profile
 
     if port and not http:
         raise InputError(f"--port {port}: the port is for --http; add --http, or leave out "
                          "--port for stdio")
-    _require_sdk(http)
+    check_installed("chaos mcp", SERVING_PACKAGES if http else SERVING_PACKAGES[:1])
     loaded = load_profile(profile)
     if out is not None and (out / "results.json").exists():
         raise InputError(f"--out {out} already holds a run; choose another directory or "
@@ -79,22 +80,6 @@ def mcp_command(profile: str, seed: int | None, arm: str, agent: str | None,
     run = serve_mcp_episode(loaded, options, lambda line: click.echo(line, err=True), judged)
     click.echo(verdict_line(run.result), err=True)
     click.echo(f"results: {written[0]}", err=True)
-
-
-def _require_sdk(http: bool) -> None:
-    """The `mcp` SDK (and uvicorn for --http) must be installed: the `agents` extra.
-
-    Raises:
-        InputError: Naming the extra to install.
-    """
-    try:
-        import mcp.server.lowlevel  # noqa: F401
-
-        if http:
-            import uvicorn  # noqa: F401
-    except ImportError as exc:
-        raise InputError(f"chaos mcp needs the mcp SDK ({exc}); install it with: pip install "
-                         "'chaos-sim[agents]'") from exc
 
 
 def _write(run_dir: Path, loaded: LoadedProfile, run: EpisodeRun) -> Path:

@@ -60,6 +60,11 @@ def report_command(run_dir: Path, formats: tuple[str, ...], otel_content: bool) 
         for line in [*coverage_lines(results.summary), *crash_lines(results),
                      *failure_lines(results)]:
             console.print(line, soft_wrap=True, highlight=False, markup=False)
+        if "adaptive" in results.summary:  # a --until-decided run: how it stopped, the saving
+            from chaos.adaptive import closing_lines
+
+            for line in closing_lines(results.summary["adaptive"]):
+                console.print(line, soft_wrap=True, highlight=False, markup=False)
     names = {file: fmt for fmt, file in REPORT_FILES.items()}
     for path in write_reports(run_dir, results, chosen, otel_content=otel_content):
         fmt = names[path.relative_to(run_dir).as_posix()]

@@ -6,11 +6,13 @@ import dataclasses
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
 from chaos._output import output_errors
 from chaos._seeding import MAX_EPISODES, MAX_SEED
+from chaos.cli._adaptive import adaptive_options
 from chaos.cli._interrupt import interrupted_run
 from chaos.cli._main import main
 from chaos.errors import InputError
@@ -73,12 +75,13 @@ def _fresh_run_dir(names: list[str]) -> Path:
               help="Module to import first (a policy, fault or tool kept in your repository; "
                    "installed plugins load by themselves).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@adaptive_options
 def run_command(profiles: tuple[str, ...], models: tuple[str, ...], episodes: int | None,
                 seed: int | None, arm: str, only_faults: tuple[str, ...], out: Path | None,
                 concurrency: int, episode_timeout_s: float | None, agent: str | None,
                 agent_function: str | None, agent_timeout_s: float | None, record: bool,
                 replay: Path | None, otel: bool, otel_content: bool, plugins: tuple[str, ...],
-                quiet: bool) -> None:
+                quiet: bool, adaptive: Any = None) -> None:
     """Run PROFILES and print, per model and fault kind, how the chain fared.
 
     Exit codes: 0 every gate of the profiles passed (or there are none), 1 a gate failed,
@@ -86,6 +89,12 @@ def run_command(profiles: tuple[str, ...], models: tuple[str, ...], episodes: in
     completed no episode of a profile (every one crashed: a wrong endpoint, a refused
     connection; 4 wins over 1), 130 interrupted (the traces of finished episodes are kept;
     no results.json).
+
+    With --until-decided, seeds run in rounds until every gate of every model is decided
+    (each decision wrong with probability at most --alpha, 0.05 by default), within
+    --max-episodes seeds per model and --budget-usd; results.json gets summary.adaptive and
+    the run prints each round and the episodes saved against a fixed-n run. The exit codes
+    stay those above (the gates are judged on every episode, as written in the profile).
     """
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
@@ -145,7 +154,16 @@ def run_command(profiles: tuple[str, ...], models: tuple[str, ...], episodes: in
 
         with output_errors("--out", "traces of finished episodes are kept", run_dir), \
                 interrupted_run(run_dir, count):
-            results = run_profiles(loaded, options, on_episode=finished, on_planned=planned)
+            if adaptive is None:
+                results = run_profiles(loaded, options, on_episode=finished,
+                                       on_planned=planned)
+            else:
+                from chaos.adaptive import run_until_decided
+
+                results = run_until_decided(loaded, options, adaptive, finished, planned,
+                                            lambda line: console.print(
+                                                line, soft_wrap=True, highlight=False,
+                                                markup=False))
     gates = results.summary["gates"]  # judged by run_profiles, as results.json holds them
     formats = ["junit", *(["html"] if html_available() else []),
                *(["otel"] if otel or otel_content else [])]
@@ -161,6 +179,11 @@ def run_command(profiles: tuple[str, ...], models: tuple[str, ...], episodes: in
         console.print(line, soft_wrap=True, highlight=False, markup=False)
     for line in [*crash_lines(results), *failure_lines(results)]:
         console.print(line, soft_wrap=True, highlight=False, markup=False)
+    if adaptive is not None:
+        from chaos.adaptive import closing_lines
+
+        for line in closing_lines(results.summary["adaptive"]):
+            console.print(line, soft_wrap=True, highlight=False, markup=False)
     console.print(f"results: {path}", soft_wrap=True, highlight=False, markup=False)
     for report in reports:
         console.print(f"report: {report}", soft_wrap=True, highlight=False, markup=False)

@@ -27,10 +27,14 @@ from chaos.cli._main import main
                    "subset; the episode's reproduce command names it.")
 @click.option("--agent-function", "agent_function", metavar="MODULE:ATTR",
               help="Or the run's agent function (`chaos run --agent-function`).")
+@click.option("--agent-timeout", "agent_timeout_s", type=click.FloatRange(min=0,
+              min_open=True), default=None, metavar="SECONDS",
+              help="Wall-clock seconds the agent may run per episode, as `chaos run "
+                   "--agent-timeout` (the episode's reproduce command names it).")
 @click.option("--quiet", is_flag=True, help="Print only the result, not each run.")
 def shrink_command(run_dir: Path, key: str, fault: str | None, profile: Path | None,
                    replay: Path | None, agent: str | None, agent_function: str | None,
-                   quiet: bool) -> None:
+                   agent_timeout_s: float | None, quiet: bool) -> None:
     """Shrink a propagating chaos episode of RUN_DIR to a minimal set of its faults.
 
     Runs the episode again (same profile, seed and model) with subsets of its faults — delta
@@ -51,7 +55,8 @@ def shrink_command(run_dir: Path, key: str, fault: str | None, profile: Path | N
 
     result = shrink_episode(run_dir, key, profile=profile, replay=replay, fault=fault,
                             on_step=progress, agent=agent_command(agent),
-                            agent_function=agent_function_option(agent, agent_function))
+                            agent_function=agent_function_option(agent, agent_function),
+                            agent_timeout_s=agent_timeout_s)
     runs = len(result.steps)
     click.echo(f"{result.key}: {len(result.faults)} of {len(result.original)} faults still "
                f"propagate {', '.join(sorted(set(result.wanted) & set(result.propagated)))} "

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from chaos._output import output_errors
+from chaos.cli._adaptive import adaptive_options
 from chaos.cli._main import main
 from chaos.errors import InputError
 
@@ -117,12 +118,14 @@ class _Counts:
                    "and a baseline each); results.json always holds all.")
 @click.option("--otel", is_flag=True, help="Also write the traces as OpenTelemetry spans.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@adaptive_options
 def sweep_command(sources: tuple[str, ...], models: tuple[str, ...], seeds: str | None,
                   arm: str | None, sweep_id: str | None, store: str | None, out: Path | None,
                   backend: str | None, workers: int | None, scheduler: str | None,
                   concurrency: int | None, episode_timeout_s: float | None,
                   batch_size: int | None, plugins: tuple[str, ...], resume: bool, traces: str,
-                  history: int, report_limit: int, otel: bool, quiet: bool) -> None:
+                  history: int, report_limit: int, otel: bool, quiet: bool,
+                  adaptive: Any = None) -> None:
     """Run a sweep: SWEEP.yaml, or PROFILES with --model and --seeds.
 
     Every finished episode is committed to the store as it arrives; run the same command
@@ -134,6 +137,11 @@ def sweep_command(sources: tuple[str, ...], models: tuple[str, ...], seeds: str 
     wrong (an unwritable or full --out or store too), 3 chaos itself failed, 4 a model
     completed no episode of a profile (every one crashed; 4 wins over 1), 130 interrupted
     (the stored episodes are kept).
+
+    With --until-decided the sweep's seeds are round 1; later rounds double the seeds for the
+    models still undecided (README: Adaptive seeds), under the same sweep id and store. Run
+    the same command again after a kill: the rounds are recomputed from the stored episodes
+    and only what is missing runs.
     """
     from rich.console import Console
 
@@ -147,7 +155,8 @@ def sweep_command(sources: tuple[str, ...], models: tuple[str, ...], seeds: str 
                            "batch_size": batch_size, "plugins": list(plugins)})
     formats = ("junit", "html", *(("otel",) if otel else ()))
     options = SweepOptions(resume=resume, out=out, traces=traces,  # type: ignore[arg-type]
-                           history=history, report_limit=report_limit, formats=formats)
+                           history=history, report_limit=report_limit, formats=formats,
+                           until_decided=adaptive)
     console = Console()
     if not console.is_terminal and "COLUMNS" not in os.environ:
         console = Console(width=160)  # logs and files: the tables' natural width
@@ -155,7 +164,7 @@ def sweep_command(sources: tuple[str, ...], models: tuple[str, ...], seeds: str 
     try:
         with output_errors("--out", "the store keeps every finished episode: run the same "
                            "command again to resume"):
-            outcome = _run(spec, options, quiet, stored)
+            outcome = _run(spec, options, quiet, stored, console)
     except KeyboardInterrupt:
         click.echo(f"interrupted: {stored['n']} episode(s) stored in this run are kept; run the "
                    "same command again to resume", err=True)
@@ -163,7 +172,7 @@ def sweep_command(sources: tuple[str, ...], models: tuple[str, ...], seeds: str 
     _print(console, outcome)
 
 
-def _run(spec: Any, options: Any, quiet: bool, stored: dict[str, int]) -> Any:
+def _run(spec: Any, options: Any, quiet: bool, stored: dict[str, int], console: Any) -> Any:
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -189,9 +198,12 @@ def _run(spec: Any, options: Any, quiet: bool, stored: dict[str, int]) -> Any:
                   disable=quiet, transient=True) as progress:
         task = progress.add_task(f"sweep {spec.id}", total=None, outcomes="")
 
+        told = {"resuming": False}
+
         def planned(total: int, done: int) -> None:
-            progress.update(task, total=total, completed=done)
-            if done and not quiet:
+            progress.update(task, total=total, completed=done + stored["n"])
+            if done and not quiet and not told["resuming"]:
+                told["resuming"] = True  # --until-decided plans once per round: say it once
                 progress.console.print(f"resuming sweep {spec.id}: {done} of {total} episodes "
                                        "stored already", markup=False, highlight=False)
 
@@ -202,7 +214,10 @@ def _run(spec: Any, options: Any, quiet: bool, stored: dict[str, int]) -> Any:
         def note(text: str) -> None:
             progress.console.print(text, markup=False, highlight=False)
 
-        return run_sweep(spec, options, SweepProgress(planned, episode, note))
+        def line(text: str) -> None:
+            console.print(text, soft_wrap=True, highlight=False, markup=False)
+
+        return run_sweep(spec, options, SweepProgress(planned, episode, note, line))
 
 
 def _print(console: Any, outcome: Any) -> None:
@@ -234,6 +249,11 @@ def _print(console: Any, outcome: Any) -> None:
         say(line)
     if outcome.complete:
         for line in failure_lines(results):
+            say(line)
+    if "adaptive" in results.summary:
+        from chaos.adaptive import closing_lines
+
+        for line in closing_lines(results.summary["adaptive"]):
             say(line)
     else:
         say(f"reports list {len(results.episodes)} of {outcome.total} episodes (the failing "

@@ -85,6 +85,8 @@ class AgentSpec(Strict):
 
 
 _DOTTED = r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*"
+#: A Python function named `module.path:attribute` (chain.function, --agent-function).
+FUNCTION_NAME = rf"{_DOTTED}:{_DOTTED}"
 #: Linux limits a path to 4095 bytes and a name to 255; a glob or path beyond fits no file.
 PATH_MAX = 4095
 NAME_MAX = 255
@@ -425,7 +427,7 @@ class UserToolSpec(Strict):
     @field_validator("callable")
     @classmethod
     def _module_and_name(cls, value: str) -> str:
-        if re.fullmatch(_DOTTED + ":" + _DOTTED, value) is None:
+        if re.fullmatch(FUNCTION_NAME, value) is None:
             raise ValueError(f"'{value}' is not module:function; write e.g. "
                              "mytools.media:checksum")
         return value
@@ -465,7 +467,7 @@ class ChainSpec(Strict):
     agents: dict[str, AgentSpec] = Field(max_length=MAX_AGENTS)
     command: list[Annotated[str, Field(min_length=1, max_length=PATH_MAX)]] | None = Field(
         None, min_length=1, max_length=1000)
-    function: str | None = Field(None, pattern=rf"^{_DOTTED}:{_DOTTED}$")
+    function: str | None = Field(None, pattern=rf"^{FUNCTION_NAME}$")
     timeout_s: float | None = Field(None, gt=0, le=AGENT_TIMEOUT_MAX_S)
     env: dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], str] = Field(
         {}, max_length=1000)

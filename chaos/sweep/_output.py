@@ -89,7 +89,8 @@ def _indented(value: Any, depth: int) -> str:
 
 
 def write_sweep_results(run_dir: Path, store: SweepStore, sweep_id: str, matrix: SweepMatrix,
-                        report_limit: int) -> SweepResults:
+                        report_limit: int,
+                        extra: dict[str, Any] | None = None) -> SweepResults:
     """Stream the sweep's results.json from the store and judge its gates.
 
     Args:
@@ -98,6 +99,7 @@ def write_sweep_results(run_dir: Path, store: SweepStore, sweep_id: str, matrix:
         sweep_id: The sweep.
         matrix: What the sweep runs (its episodes, in this order, make results.json).
         report_limit: Episodes the reports get at most.
+        extra: Keys added at the end of the summary (`adaptive`).
     """
     refs = [ProfileRef(name=p.profile.name, path=p.path, sha256=p.sha256)
             for p in matrix.profiles]
@@ -137,6 +139,7 @@ def write_sweep_results(run_dir: Path, store: SweepStore, sweep_id: str, matrix:
             gates = gates_from_summary(summary, matrix.profiles)
             summary["gates"] = [g.to_json() for g in gates]
             summary["coverage"] = coverage.coverage(matrix.profiles)
+            summary.update(extra or {})
             out.write(("\n  ]" if count else "]") + ',\n  "summary": ' + _indented(summary, 1)
                       + "\n}\n")
     except OSError as exc:  # a full disk: no half file left behind; name the file the user knows

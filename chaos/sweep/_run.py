@@ -45,6 +45,8 @@ class SweepOptions:
         report_limit: Episodes the JUnit and HTML reports list at most (results.json and the
             summary always hold all).
         formats: Report formats to write besides results.json (`junit`, `html`, `otel`).
+        until_decided: Run the seeds in rounds until every gate is decided
+            (`chaos.adaptive`); the matrix's seeds are round 1. None: the matrix as it is.
     """
 
     resume: bool = True
@@ -53,6 +55,7 @@ class SweepOptions:
     history: int = 10
     report_limit: int = 10_000
     formats: tuple[str, ...] = ("junit", "html")
+    until_decided: Any = None
 
 
 @dataclass
@@ -60,14 +63,17 @@ class SweepProgress:
     """Callbacks a front end (progress bars) hooks into; each optional.
 
     Attributes:
-        planned: (episodes in the sweep, already stored) once the plan is valid.
+        planned: (episodes in the sweep, already stored) once the plan is valid (with
+            --until-decided: at each round, the episodes planned so far).
         episode: Each episode stored now, as EpisodeResult JSON data.
         note: A line worth telling (a worker died, episodes are retried).
+        line: A line of the run's own output (--until-decided's rounds).
     """
 
     planned: Any = None
     episode: Any = None
     note: Any = None
+    line: Any = None
 
     def tell(self, text: str) -> None:
         """Pass a note on (or drop it when nobody listens)."""
@@ -234,19 +240,39 @@ def run_sweep(spec: SweepSpec, options: SweepOptions = SweepOptions(),
     run_dir = _run_dir(options.out, sweep_id)
     with SweepStore(spec.store or DEFAULT_STORE) as store:
         profiles = [(p.profile.name, p.path, p.sha256) for p in matrix.profiles]
-        stored = store.begin(sweep_id, profiles, _matrix_record(spec, matrix), options.resume)
+        adaptive = options.until_decided
+        if adaptive is not None:
+            from chaos.adaptive import require_gates
+
+            require_gates(matrix.profiles)  # before the store records anything
+        record = _matrix_record(spec, matrix)
+        if adaptive is not None:
+            record["until_decided"] = {"alpha": adaptive.alpha,
+                                       "max_episodes": adaptive.max_episodes,
+                                       "budget_usd": adaptive.budget_usd}
+        stored = store.begin(sweep_id, profiles, record, options.resume)
         done = store.keys(sweep_id) if stored else set()
         run_dir.mkdir(parents=True, exist_ok=True)
         (run_dir / MARKER).write_text(json.dumps({"sweep": sweep_id, "store": store.url})
                                       + "\n", encoding="utf-8")
-        if progress.planned:
-            progress.planned(matrix.total, sum(p.key in done for p in matrix.plans()))
         deliver = _Deliver(store, sweep_id, matrix, run_dir, options.traces, progress)
-        _execute(spec, matrix, done, deliver, options.traces, progress)
+        extra, total = None, matrix.total
+        if adaptive is None:
+            if progress.planned:
+                progress.planned(matrix.total, sum(p.key in done for p in matrix.plans()))
+            _execute(spec, matrix, done, deliver, options.traces, progress)
+        else:
+            from chaos.adaptive._sweep import sweep_rounds
+
+            matrix, summary, total = sweep_rounds(
+                matrix, adaptive, store, done,
+                lambda part: _execute(spec, part, done, deliver, options.traces, progress),
+                progress.planned, progress.line or (lambda _line: None))
+            extra = {"adaptive": summary}
         formats = [f for f in options.formats if f != "html" or html_available()]
         # Without report files the episodes are not needed as objects: keep only baselines.
         limit = options.report_limit if formats else 0
-        written = write_sweep_results(run_dir, store, sweep_id, matrix, limit)
+        written = write_sweep_results(run_dir, store, sweep_id, matrix, limit, extra)
         from chaos.sweep._history import write_history
 
         write_history(run_dir, store, options.history, sweep_id,
@@ -255,4 +281,4 @@ def run_sweep(spec: SweepSpec, options: SweepOptions = SweepOptions(),
         url = store.url
     reports = write_reports(run_dir, written.results, formats)
     return SweepOutcome(sweep_id, url, run_dir, written.path, written.results, written.gates,
-                        reports, matrix.total, deliver.ran, written.complete)
+                        reports, total, deliver.ran, written.complete)

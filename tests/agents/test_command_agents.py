@@ -307,6 +307,34 @@ print(json.dumps({ANSWER!r}))
     assert not alive(int(pid_file.read_text()))
 
 
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="strays are found through /proc")
+def test_helpers_that_leave_the_group_are_ended_too(tmp_path):
+    # setsid (a session of its own) and a daemon's double fork both escape the process group.
+    pid_file = tmp_path / "helpers"
+    command = script(tmp_path, "escapes.py", f"""
+import json, os, subprocess, sys, time
+sleeper = [sys.executable, "-c", "import time; time.sleep(600)"]
+alone = subprocess.Popen(sleeper, start_new_session=True, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+read, write = os.pipe()
+if os.fork() == 0:  # a daemon: fork, new session, fork again, the middle one exits
+    os.setsid()
+    if os.fork() == 0:
+        os.write(write, str(os.getpid()).encode())
+        time.sleep(600)
+    os._exit(0)
+daemon = int(os.read(read, 32))
+open({str(pid_file)!r}, "w").write(f"{{alone.pid}} {{daemon}}")
+print(json.dumps({ANSWER!r}))
+""")
+    results = run(release_profile(tmp_path, command=command), seed=0, arms=("clean",))
+    assert results.episodes[0].status == "completed"
+    pids = [int(p) for p in pid_file.read_text().split()]
+    assert len(pids) == 2
+    for pid in pids:
+        assert not alive(pid)
+
+
 def test_control_characters_an_agent_prints_do_not_reach_the_reason(tmp_path):
     command = script(tmp_path, "escape.py", r"""
 import sys

@@ -1,7 +1,9 @@
 """Function agents: `async def agent(task, tools, model_base_url)` run once per episode."""
 
 import pytest
+from click.testing import CliRunner
 
+from chaos.cli import main
 from chaos.errors import InputError
 from chaos.profile import load_profile
 from chaos.runner import RunOptions, run_profiles, trace_text
@@ -153,6 +155,10 @@ def test_an_episode_of_your_own_agent_shrinks_with_that_agent(tmp_path):
     shrunk = shrink_episode(out, key, agent_function=naive)
     assert shrunk.faults == ("stale",)
     assert shrunk.reproduce.endswith(f"--agent-function {naive} --only-fault stale")
+    timed = CliRunner().invoke(main, ["shrink", str(out), "--episode", key, "--agent-function",
+                                      naive, "--agent-timeout", "30", "--quiet"])
+    assert timed.exit_code == 0, timed.output
+    assert f"--agent-function {naive} --agent-timeout 30 --only-fault stale" in timed.output
 
 
 def test_a_function_agent_with_the_openai_sdk_matches_the_built_in_chains_verdicts(tmp_path):

@@ -1,0 +1,58 @@
+"""Adaptive seeds (`--until-decided`): run seeds in rounds until every gate is decided.
+
+Each gate's rate gets an anytime-valid confidence sequence (`confidence_sequence`): the true
+rate stays inside it at every round at once with probability at least 1 - alpha, so the
+decision it leads to (`decide_gate`: pass when the whole interval is on the passing side of
+the threshold, fail when it is all on the failing side) is wrong with probability at most
+alpha however many times the rounds looked. `AdaptiveRun` plans the rounds (doubling the
+seeds, only for undecided models, within `--max-episodes` and `--budget-usd`) and builds
+`summary.adaptive`; `run_until_decided` drives `chaos run` through it.
+"""
+
+from chaos.adaptive._decide import Decision, GateTrack, ModelTrack, decide_gate, gate_label
+from chaos.adaptive._engine import RULE, AdaptiveRun, require_gates
+from chaos.adaptive._rounds import (
+    DEFAULT_MAX_EPISODES,
+    MAX_ALPHA,
+    AdaptiveSettings,
+    Cut,
+    RoundPlan,
+    RoundRun,
+    next_seed_count,
+)
+from chaos.adaptive._run import closing_lines, decided_line, round_line, run_until_decided
+from chaos.adaptive._sequence import (
+    PRIOR,
+    SequenceInterval,
+    confidence_sequence,
+    log_mixture_martingale,
+)
+from chaos.adaptive._simulate import Simulation, simulate
+
+__all__ = [
+    "DEFAULT_MAX_EPISODES",
+    "MAX_ALPHA",
+    "PRIOR",
+    "RULE",
+    "AdaptiveRun",
+    "AdaptiveSettings",
+    "Cut",
+    "Decision",
+    "GateTrack",
+    "ModelTrack",
+    "RoundPlan",
+    "RoundRun",
+    "SequenceInterval",
+    "Simulation",
+    "closing_lines",
+    "confidence_sequence",
+    "decide_gate",
+    "decided_line",
+    "gate_label",
+    "log_mixture_martingale",
+    "next_seed_count",
+    "require_gates",
+    "round_line",
+    "run_until_decided",
+    "simulate",
+]
