@@ -179,3 +179,17 @@ def test_chaos_report_prints_the_coverage_block_again(blind_run, tmp_path):
              and ("never fired" in line or "no fault touched" in line or
                   line.startswith("coverage "))]
     assert block and all(line in result.output.splitlines() for line in block)
+
+
+def test_an_until_decided_run_has_coverage_too(tmp_path):
+    gated = BLIND_SPOTS.parents[2] / "examples" / "gates.yaml"
+    out = tmp_path / "adaptive"
+    result = chaos("run", str(gated), "--until-decided", "--max-episodes", "2", "--model",
+                   "scripted/naive", "--quiet", "--out", str(out))
+    assert result.exit_code == 1, result.output  # the naive model fails the gates
+    summary = json.loads((out / "results.json").read_text(encoding="utf-8"))["summary"]
+    assert list(summary) == ["profiles", "gates", "coverage", "adaptive"]
+    coverage = summary["coverage"]["profiles"]["sports-production-gated"]
+    assert "qa" in coverage["untouched"]["agents"]
+    assert "coverage sports-production-gated: 6 of 6 faults fired at least once" in \
+        result.output.splitlines()
