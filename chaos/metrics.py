@@ -1,7 +1,8 @@
 """Rates with honest uncertainty, and the per-run summary of results.json.
 
-`summarize(episodes)` builds `summary`; `chaos run` adds `gates` (see `chaos.gates`). Fields
-may be added, never changed: results.json is a public contract. Every rate is a `{rate, low,
+`summarize(episodes)` builds `summary`; `chaos run` adds `gates` (see `chaos.gates`),
+`coverage` (see `chaos.coverage`) and, with `--until-decided`, `adaptive`. Fields may be
+added, never changed: results.json is a public contract. Every rate is a `{rate, low,
 high}` triple: the point value (None with no trials) and its Wilson 95 % interval ((0, 1) with
 no trials). Rates and ratios are rounded to 4 decimals, USD to 6, p-values to 4 significant
 digits, means of counts to 1 decimal; keys keep the order shown.
@@ -76,6 +77,24 @@ summary
                                                   baseline: metric, subject, worse_when,
                                                   candidate, baseline, pairs, p_value,
                                                   evidence
+  coverage                                        fault coverage (chaos.coverage), chaos arm
+    profiles: {<profile>: ...}                    profiles whose chaos arm ran, sorted
+      faults: {<fault id>: ...}                   sorted by id; every model pooled
+        kind, target                              the target selector as written, or null
+        episodes, fired                           chaos episodes with it, and those it fired in
+        never: {<code>: n}                        why it did not fire (codes below)
+        reached: {agents, tools, tags, sinks}     names it reached in any episode
+        models: {<model id>: {episodes, fired, never}}
+      reached                                     over the fired faults, per episode
+        agents, tools, tags, sinks: {<name>: n}   fired faults that reached each
+        targets: {<selector>: n}                  fired faults whose target files (by the
+                                                  fault's glob/tag) the chain reached
+        files                                     distinct world files reached
+      never_fired: [...]                          a fault that fired for none of a model's
+                                                  episodes: fault, kind, model, episodes,
+                                                  reasons {<code>: n}, why (the first words)
+      untouched: {agents, tools, sinks, tags}     the chain's parts (the world's tags, first
+                                                  seed) no fired fault reached
   adaptive                                        only with --until-decided (chaos.adaptive)
     rule, alpha, error_rate                       the sequential rule, its error rate per
                                                   gate decision, in words
@@ -110,6 +129,12 @@ summary
   test on those discordant pairs (1.0 with none).
 - **comparisons**: difference = a's rate - b's rate over the same units; a_only / b_only count
   the units only a / only b succeeded on (for `propagated`: only a / only b propagated).
+- **coverage**: each chaos-arm fault result carries `reached` (`FaultReach`: the agents, tools,
+  files, tags and sinks it reached, judged from the trace and the end state), or, when it never
+  fired, `reached.never` {code, why}. Codes: `trigger_never_came`, `probability_skipped`,
+  `outside_window`, `no_target`, `never_touched`, `crashed_first`. `chaos run` and a sweep
+  build it with one builder (`chaos.coverage.CoverageBuilder`), after the summary, with the
+  loaded profiles; untouched tools leave out the signals (report_issue, finish, wait).
 """
 
 from __future__ import annotations

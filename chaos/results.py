@@ -13,7 +13,9 @@ __all__ = [
     "RESULTS_VERSION",
     "AgentRunResult",
     "EpisodeResult",
+    "FaultReach",
     "FaultResult",
+    "NeverFired",
     "ProfileRef",
     "RunResults",
     "TaskResult",
@@ -42,6 +44,49 @@ class TaskResult(_Record):
     reasons: list[str]
 
 
+#: Why a fault never fired in an episode (`NeverFired.code`).
+NeverFiredCode = Literal["trigger_never_came", "probability_skipped", "outside_window",
+                         "no_target", "never_touched", "crashed_first"]
+
+
+class NeverFired(_Record):
+    """Why a fault never fired in one episode: a code to count, and words to read.
+
+    Codes: `trigger_never_came` (no matching tool call, model call or hand-off, or the
+    episode ended before its time), `probability_skipped` (its seeded draw skipped it),
+    `outside_window` (its event came only outside its window), `no_target` (nothing in this
+    world matched its target selector), `never_touched` (it took effect, but the chain never
+    met what it altered), `crashed_first` (the episode crashed before the chain met it).
+    """
+
+    code: NeverFiredCode
+    why: str
+
+
+class FaultReach(_Record):
+    """What one fault reached in one episode, judged from the trace and the end state.
+
+    Attributes:
+        agents: The agents that met it (a tool call of theirs touched what it altered, or
+            it acted on their call or hand-off).
+        tools: The tools through which it acted or its tainted data was read.
+        files: Its target files (world paths), when it fired.
+        tags: Those files' tags.
+        sinks: Where its taint left: `mail`, `upload`, `sms`, `write`, `answer`, or a
+            plugin sink's name.
+        never: Why it never fired (only when it did not).
+
+    Empty lists are left out of the file, so a fault that never fired is `{"never": ...}`.
+    """
+
+    agents: list[str] = Field([], exclude_if=lambda value: not value)
+    tools: list[str] = Field([], exclude_if=lambda value: not value)
+    files: list[str] = Field([], exclude_if=lambda value: not value)
+    tags: list[str] = Field([], exclude_if=lambda value: not value)
+    sinks: list[str] = Field([], exclude_if=lambda value: not value)
+    never: NeverFired | None = Field(None, exclude_if=lambda value: value is None)
+
+
 class FaultResult(_Record):
     """One fault's outcome in one episode.
 
@@ -57,6 +102,8 @@ class FaultResult(_Record):
     detected_by: str | None
     time_to_detection_ms: int | None
     evidence: list[str]
+    #: What it reached (`chaos.coverage`); None in results written before chaos recorded it.
+    reached: FaultReach | None = Field(None, exclude_if=lambda value: value is None)
 
 
 class UsageResult(_Record):

@@ -16,6 +16,7 @@ from chaos._output import write_atomic
 from chaos._seeding import MAX_EPISODES, MAX_SEED
 from chaos._watchdog import EpisodeHung, LoopWatchdog
 from chaos._world_cache import WorldCache, build_world
+from chaos.coverage import with_coverage, world_tags
 from chaos.errors import InputError
 from chaos.mail import MailServer
 from chaos.metrics import summarize
@@ -185,6 +186,12 @@ def run_profiles(
     if on_planned:
         on_planned(len(work))
     results: list[EpisodeResult | None] = [None] * len(work)
+    first_chaos: dict[str, int] = {}  # per profile, the seed whose world's tags coverage lists
+    for loaded, plan in work:
+        if plan.arm == "chaos":
+            name = loaded.profile.name
+            first_chaos[name] = min(first_chaos.get(name, plan.seed), plan.seed)
+    tags: dict[str, list[str]] = {}
     order = start_order(work, options.concurrency)
     worlds = WorldCache([(work[i][0], work[i][1].seed) for i in order])
 
@@ -192,6 +199,11 @@ def run_profiles(
                   mail: MailServer | None, gate: asyncio.Semaphore) -> None:
         async with gate:
             world = await worlds.take(loaded, plan.seed)
+            if not isinstance(world, str) and plan.arm == "chaos" \
+                    and plan.seed == first_chaos[loaded.profile.name]:
+                # Coverage lists the tags of this world no fault touched: read them while the
+                # world is at hand rather than build it again.
+                tags[loaded.profile.name] = world_tags(world)
             if isinstance(world, str):
                 run = crashed_run(plan, world)
             else:
@@ -220,7 +232,8 @@ def run_profiles(
     from chaos.recommend import with_recommendation
 
     run = RunResults(profiles=refs, episodes=done, summary=summarize(done))
-    return with_recommendation(with_gates(run, evaluate_gates(run, profiles)))
+    run = with_recommendation(with_gates(run, evaluate_gates(run, profiles)))
+    return with_coverage(run, profiles, tags)
 
 
 def _check_only_faults(profiles: Sequence[LoadedProfile], only: tuple[str, ...] | None) -> None:

@@ -112,6 +112,7 @@ def run_until_decided(
     Raises:
         InputError: A profile has no gates, or options are out of range.
     """
+    from chaos.coverage import with_coverage
     from chaos.gates import evaluate_gates, with_gates
     from chaos.metrics import summarize
     from chaos.recommend import with_recommendation
@@ -144,7 +145,8 @@ def run_until_decided(
         say(decided_line(plan, state.record(plan, episodes), state))
     done = state.ordered_episodes()
     run = RunResults(profiles=state.refs(), episodes=done, summary=summarize(done))
-    run = with_recommendation(with_gates(run, evaluate_gates(run, profiles)))
+    run = with_coverage(with_recommendation(with_gates(run, evaluate_gates(run, profiles))),
+                        profiles)
     return run.model_copy(update={"summary": {**run.summary, "adaptive": state.summary()}})
 
 

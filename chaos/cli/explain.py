@@ -152,6 +152,12 @@ def _render(console: Console, plan: ProfileExplanation) -> None:
             status.append(_text("\n" + warning, "yellow"))
         faults.add_row(cell, _text(targets), _text(fault.when), status)
     console.print(faults if plan.faults else "faults: none (a run has only the clean arm)")
+    if plan.faults and plan.coverage is not None:
+        from chaos.coverage import prediction_lines
+
+        line(("coverage ", "bold"), f"(seed {plan.seed}, before a run)")
+        for text in prediction_lines(plan.coverage.model_dump(mode="json")):
+            line(_text(text))
 
     console.print()
     line(("models ", "bold"), _text(", ".join(m["id"] for m in plan.models)))

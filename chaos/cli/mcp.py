@@ -94,6 +94,9 @@ def _write(run_dir: Path, loaded: LoadedProfile, run: EpisodeRun) -> Path:
     results = RunResults(profiles=[ref], episodes=[run.result],
                          summary=summarize([run.result]))
     results = with_gates(results, evaluate_gates(results, [loaded]))
+    from chaos.coverage import with_coverage
+
+    results = with_coverage(results, [loaded])
     run_dir.mkdir(parents=True, exist_ok=True)
     write_trace(run_dir, run)
     path = write_run(run_dir, results)

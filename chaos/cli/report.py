@@ -55,7 +55,10 @@ def report_command(run_dir: Path, formats: tuple[str, ...], otel_content: bool) 
         for table in [*outcome_tables(results), profile_comparison(results)]:
             if table is not None:
                 console.print(table)
-        for line in [*crash_lines(results), *failure_lines(results)]:
+        from chaos.coverage import coverage_lines
+
+        for line in [*coverage_lines(results.summary), *crash_lines(results),
+                     *failure_lines(results)]:
             console.print(line, soft_wrap=True, highlight=False, markup=False)
         if "adaptive" in results.summary:  # a --until-decided run: how it stopped, the saving
             from chaos.adaptive import closing_lines

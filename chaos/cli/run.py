@@ -173,6 +173,10 @@ def run_command(profiles: tuple[str, ...], models: tuple[str, ...], episodes: in
     for table in [*outcome_tables(results), profile_comparison(results)]:
         if table is not None:
             console.print(table)
+    from chaos.coverage import coverage_lines
+
+    for line in coverage_lines(results.summary):  # names from profiles: text, not markup
+        console.print(line, soft_wrap=True, highlight=False, markup=False)
     for line in [*crash_lines(results), *failure_lines(results)]:
         console.print(line, soft_wrap=True, highlight=False, markup=False)
     if adaptive is not None:

@@ -241,6 +241,10 @@ def _print(console: Any, outcome: Any) -> None:
     for table in [*outcome_tables(results), profile_comparison(results)]:
         if table is not None:
             console.print(table)
+    from chaos.coverage import coverage_lines
+
+    for line in coverage_lines(results.summary):
+        say(line)
     for line in crash_lines(results):
         say(line)
     if outcome.complete:

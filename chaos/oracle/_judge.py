@@ -17,7 +17,8 @@ from chaos.sim import ActiveFault, IssueReported
 from chaos.tasks import EndState, Shipped, TaskKind, TaskVerdict
 from chaos.world import EpisodeFs
 
-__all__ = ["FaultVerdict", "judge_fault", "judge_task", "plugin_shipped", "plugin_text"]
+__all__ = ["FaultVerdict", "judge_fault", "judge_task", "plugin_shipped", "plugin_text",
+           "sink_name"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class FaultVerdict:
         detected_by: The agent whose signal first named it, if any.
         time_to_detection_ms: Simulated ms from first touch to that signal.
         evidence: Why the oracle decided so (paths that left, signals seen).
+        sinks: Where its taint left (`sink_name`), when it propagated.
     """
 
     id: str
@@ -41,6 +43,26 @@ class FaultVerdict:
     detected_by: str | None
     time_to_detection_ms: int | None
     evidence: list[str]
+    sinks: tuple[str, ...] = ()
+
+
+#: What the task kinds call their sinks, in the words coverage counts them by: a manifest or
+#: report is the final answer's, a written output file is `write`.
+_SINK_NAMES = {"manifest": "answer", "report": "answer", "final answer": "answer",
+               "file": "write"}
+
+
+def sink_name(where: str) -> str:
+    """The sink a `Shipped.sink` or an outbound text's place names, as coverage counts it.
+
+    `mail`, `upload`, `sms`, `write`, `answer`, or a plugin sink's own name
+    (`upload:video-host` is `upload`; `mail to a@b: body` is `mail`; `file /out.csv` is
+    `write`; `acme_board:#ops: text` is `acme_board`).
+    """
+    if where.startswith("final answer"):
+        return "answer"
+    head = where.split(":", 1)[0].split(" ", 1)[0]
+    return _SINK_NAMES.get(head, head)
 
 
 def judge_task(task: TaskKind, end: EndState, crashed: str | None) -> TaskVerdict:
@@ -129,20 +151,23 @@ def plugin_text(end: EndState) -> list[tuple[str, str]]:
             for record in end.sinks.records[name] if record.text]
 
 
-def _leaks(active: ActiveFault, task: TaskKind, end: EndState) -> list[str]:
-    """What of this fault's taint reached a sink (the task's and plugins'), as evidence lines.
+def _leaks(active: ActiveFault, task: TaskKind, end: EndState) -> tuple[list[str], list[str]]:
+    """What of this fault's taint reached a sink (the task's and plugins'), and where.
 
-    Paths and bytes by what left; text values (`Taint.values`) by every outbound text the task
-    names (`TaskKind.outbound_text`) and every plugin sink's message.
+    Returns evidence lines and the sinks (`sink_name`) reached. Paths and bytes by what
+    left; text values (`Taint.values`) by every outbound text the task names
+    (`TaskKind.outbound_text`) and every plugin sink's message.
     """
     taint = active.taint
     assert taint is not None
-    leaked = []
+    leaked, sinks = [], set()
     for s in task.shipped(end) + plugin_shipped(end):
         if s.path in taint.paths or (s.digest is not None and s.digest in taint.digests):
             leaked.append(f"{s.sink}: {s.path} (tainted)")
+            sinks.add(sink_name(s.sink))
         elif s.digest in taint.flagged and set(s.findings) & set(taint.flagged[s.digest]):
             leaked.append(f"{s.sink}: {s.path} arrived with {', '.join(s.findings)}")
+            sinks.add(sink_name(s.sink))
     # Something wrong standing for a target is this fault's doing only if the chain met the
     # fault: a chain that never touched it ships the same wrong thing without it (its own
     # baseline mistake, which the clean arm shows), and that is no propagation of the fault.
@@ -152,9 +177,13 @@ def _leaks(active: ActiveFault, task: TaskKind, end: EndState) -> list[str]:
         else:
             state = "does not exist" if s.digest is None else "holds other bytes"
             leaked.append(f"{s.sink}: {s.path} stands for {s.subject} but {state}")
+        sinks.add(sink_name(s.sink))
     if taint.values:
-        leaked += value_leaks(task.outbound_text(end) + plugin_text(end), taint.values)
-    return sorted(set(leaked))
+        for where, text in task.outbound_text(end) + plugin_text(end):
+            if found := value_leaks([(where, text)], taint.values):
+                leaked += found
+                sinks.add(sink_name(where))
+    return sorted(set(leaked)), sorted(sinks)
 
 
 def judge_fault(active: ActiveFault, task: TaskKind, end: EndState,
@@ -176,7 +205,7 @@ def judge_fault(active: ActiveFault, task: TaskKind, end: EndState,
         return _judge_handoff_fault(active, trace or [], issues)
     # What left decides first: tainted data outside the organisation is propagated even when
     # no tool call was seen touching it (a race, or a path the agent guessed).
-    leaked = [] if crashed is not None else _leaks(active, task, end)
+    leaked, sinks = ([], []) if crashed is not None else _leaks(active, task, end)
     if not active.fired and not leaked:
         return FaultVerdict(fid, kind, False, FaultOutcome.NOT_TRIGGERED, None, None,
                             ["the chain never touched what this fault altered"])
@@ -196,7 +225,8 @@ def judge_fault(active: ActiveFault, task: TaskKind, end: EndState,
         return FaultVerdict(fid, kind, True, FaultOutcome.CRASHED, detected_by, ttd,
                             [f"episode crashed: {crashed}"])
     if leaked:
-        return FaultVerdict(fid, kind, True, FaultOutcome.PROPAGATED, detected_by, ttd, leaked)
+        return FaultVerdict(fid, kind, True, FaultOutcome.PROPAGATED, detected_by, ttd, leaked,
+                            tuple(sinks))
     if task.handled(end, taint.targets):
         return FaultVerdict(fid, kind, True, FaultOutcome.RECOVERED, detected_by, ttd,
                             ["the targeted part of the task was done right"])

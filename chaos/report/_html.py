@@ -157,7 +157,7 @@ def html_report(run_dir: Path, results: RunResults) -> str:
         models=sorted({e.model for e in results.episodes}),
         gates=gates_view(results.summary.get("gates")),
         run_extra=flatten({k: v for k, v in results.summary.items()
-                           if k not in ("profiles", "gates", "recommendation")}),
+                           if k not in ("profiles", "gates", "recommendation", "coverage")}),
         trend_charts=trend_charts, trend_sweeps=len(trend["sweeps"]) if trend else 0,
         colors=OUTCOME_COLORS, table_outcomes=TABLE_OUTCOMES,
         plotly_js=plotly_js, app_js=app_js,

@@ -187,6 +187,7 @@ def _result(plan: EpisodePlan, task: Any, end: EndState, faults: list[ActiveFaul
             env: simpy.Environment, only_faults: Collection[str] | None,
             extra: dict[str, Any]) -> EpisodeResult:
     """Judge the end state and the faults: the episode's result."""
+    from chaos.coverage import fault_reach
     from chaos.oracle import judge_fault, judge_handled, judge_task
 
     entry = runner.profile.chain.entry
@@ -206,6 +207,7 @@ def _result(plan: EpisodePlan, task: Any, end: EndState, faults: list[ActiveFaul
                 detected_by=v.detected_by,
                 time_to_detection_ms=v.time_to_detection_ms,
                 evidence=v.evidence,
+                reached=fault_reach(active, v, end.world, crashed, int(env.now)),
             )
         )
     return EpisodeResult(

@@ -33,6 +33,9 @@ class ActiveFault:
         touched: (seq, t_ms, agent) of the chain's first touch; None if never touched.
         hits: What the fault acted on outside the filesystem's access log (SMTP replies,
             filesystem rules, chain hand-offs), in order.
+        met: Every (agent, tool) that met the fault, first meeting first: the first touch
+            and each later call that touched what it altered or that it acted on (`tool` is
+            `(model call)` for a model call). What `chaos.coverage` reports as reached.
     """
 
     spec: FaultSpecBase
@@ -47,6 +50,9 @@ class ActiveFault:
     hits: list[str] = field(default_factory=list)
     #: Files the other faults of the episode target (with copies): what this one should spare.
     taken: frozenset[str] = frozenset()
+    met: dict[tuple[str, str], None] = field(default_factory=dict)
+    #: How many of `hits` a call has been credited with (new hits belong to the current call).
+    hits_seen: int = 0
 
     @property
     def fired(self) -> bool:
@@ -126,7 +132,11 @@ class FaultMonitor:
     def after_model(self, agent: str, seq: int, now_ms: int) -> None:
         """Mark provider faults that acted on the model call just made."""
         for active in self.faults:
-            if active.taint is not None and active.touched is None and active.hits:
+            if active.taint is None or len(active.hits) <= active.hits_seen:
+                continue
+            active.hits_seen = len(active.hits)
+            active.met.setdefault((agent, "(model call)"))
+            if active.touched is None:
                 active.touched = (seq, now_ms, agent)
                 self.emit("fault_touched", fault_id=active.spec.id, agent=agent,
                           tool="(model call)", call_id="", path=active.hits[0])
@@ -135,11 +145,19 @@ class FaultMonitor:
         """Mark faults whose altered paths this call's filesystem accesses touched."""
         accesses, self.fs.accesses = self.fs.accesses, []
         for active in self.faults:
-            if active.taint is None or active.touched is not None:
+            if active.taint is None:
+                continue
+            fresh = len(active.hits) > active.hits_seen
+            active.hits_seen = len(active.hits)
+            if active.touched is not None:
+                # Already met: note who else meets it (coverage), with the same rule.
+                if fresh or (active.taint.touch != "hit" and _first_hit(active, accesses)):
+                    active.met.setdefault((agent, tool))
                 continue
             hit = active.hits[0] if active.hits else (
                 None if active.taint.touch == "hit" else _first_hit(active, accesses))
             if hit is not None:
+                active.met.setdefault((agent, tool))
                 active.touched = (seq, now_ms, agent)
                 self.emit(
                     "fault_touched",

@@ -43,14 +43,26 @@ class TriggerState:
         self.rng = rng
         self.seen = 0
         self.spent = False
+        #: Events (or the start, or its moment) that matched but fell outside the window.
+        self.outside = 0
+        #: The seeded draw, once made (whether it took effect is `drawn < probability`).
+        self.drawn: float | None = None
 
     def _in_window(self, now_ms: int) -> bool:
         window = self.spec.window
-        return window is None or window[0] <= now_ms < window[1]
+        inside = window is None or window[0] <= now_ms < window[1]
+        self.outside += not inside
+        return inside
 
     def _draw(self) -> bool:
         # Always draw, even at p = 1, so adding a probability never shifts other draws.
-        return self.rng.random() < self.spec.probability
+        self.drawn = self.rng.random()
+        return self.drawn < self.spec.probability
+
+    @property
+    def skipped(self) -> bool:
+        """Whether the seeded draw was made and ruled the fault out."""
+        return self.drawn is not None and self.drawn >= self.spec.probability
 
     def at_start(self) -> bool:
         """Whether a `start` trigger takes effect (its window must hold time 0)."""
@@ -69,7 +81,7 @@ class TriggerState:
             path_matches: `(glob, arguments) -> bool`, for tool-call path filters.
         """
         spec = self.spec
-        if spec.when != event.kind or not self._in_window(now_ms):
+        if spec.when != event.kind:
             return False
         if spec.agent is not None and spec.agent != event.agent:
             return False
@@ -79,6 +91,9 @@ class TriggerState:
             if spec.path is not None and not path_matches(spec.path, event.arguments or {}):
                 return False
         if event.kind == "delegation" and spec.to is not None and spec.to != event.to:
+            return False
+        # The window is checked last, so `outside` counts only events that matched otherwise.
+        if not self._in_window(now_ms):
             return False
         self.seen += 1
         if self.spent or self.seen < spec.nth:

@@ -2,7 +2,8 @@
 
 results.json has the bytes `chaos run` writes for the same episodes (`chaos.runner.write_run`:
 indent 2, keys in model order, episodes in plan order), but it is written one episode at a
-time while `SummaryBuilder` counts, so a 100k-episode sweep never holds its episodes in memory.
+time while `SummaryBuilder` and `CoverageBuilder` count, so a 100k-episode sweep never holds
+its episodes in memory.
 The reports (JUnit, HTML) need episodes as objects: they get every episode up to
 `report_limit`, beyond that the failing ones up to the limit (in plan order) plus one passing
 baseline per profile x model x arm; the summary and gates are always complete.
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from chaos.coverage import CoverageBuilder
 from chaos.gates import GateResult
 from chaos.recommend import summary_recommendation
 from chaos.results import RESULTS_VERSION, EpisodeResult, ProfileRef, RunResults
@@ -107,6 +109,7 @@ def write_sweep_results(run_dir: Path, store: SweepStore, sweep_id: str, matrix:
                            "episodes": "@"}, indent=2, ensure_ascii=False)
     head = skeleton[:skeleton.rindex('"@"')]
     builder = SummaryBuilder()
+    coverage = CoverageBuilder()
     keep_all = matrix.total <= report_limit
     kept: list[str] = []
     baselines: set[tuple[str, str, str]] = set()
@@ -121,6 +124,7 @@ def write_sweep_results(run_dir: Path, store: SweepStore, sweep_id: str, matrix:
                 for group in _seed_groups(store, sweep_id, matrix, index):
                     builder.add_seed(loaded.profile.name, [data for data, _ in group])
                     for data, text in group:
+                        coverage.add(data)
                         out.write(("," if count else "") + "\n    " + _indented(data, 2))
                         count += 1
                         if keep_all:
@@ -137,6 +141,7 @@ def write_sweep_results(run_dir: Path, store: SweepStore, sweep_id: str, matrix:
             summary["gates"] = [g.to_json() for g in gates]
             if (recommendation := summary_recommendation(summary)) is not None:
                 summary["recommendation"] = recommendation
+            summary["coverage"] = coverage.coverage(matrix.profiles)
             summary.update(extra or {})
             out.write(("\n  ]" if count else "]") + ',\n  "summary": ' + _indented(summary, 1)
                       + "\n}\n")
