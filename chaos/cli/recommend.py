@@ -38,7 +38,8 @@ def recommend_command(run_dir: Path | None, sweep_id: str | None, store: str | N
     fault kind, handled, task success per arm; exact McNemar, each at --alpha) says it is
     worse. Qualifying models are ranked by cost per episode (chaos arm), with the saving. A
     gate whose interval straddles its threshold leaves the model undecided, with the seeds
-    that would settle it. Without gates, models are judged against the baseline only.
+    that would settle it. Without gates (the profiles' or --gates FILE) no model qualifies:
+    the paired comparisons can refuse a model, never qualify one (undecided, exit 5).
 
     Exit codes: 0 a cheaper model qualifies on every profile (switch), 1 none does and every
     cheaper one is decided (stay), 5 none does yet but a cheaper one is undecided (more seeds
@@ -68,7 +69,7 @@ def recommend_command(run_dir: Path | None, sweep_id: str | None, store: str | N
 
         opened = open_existing_store(store)
         try:
-            summary, gates, note = sweep_summary(opened, sweep_id)
+            summary, gates, note, loaded = sweep_summary(opened, sweep_id)
         finally:
             opened.close()
         notes += [note] if note else []
@@ -76,14 +77,15 @@ def recommend_command(run_dir: Path | None, sweep_id: str | None, store: str | N
         assert run_dir is not None
         if store is not None:
             raise InputError("--store is for --sweep ID; a run directory holds its results")
-        summary = run_summary(run_dir)
+        summary, loaded = run_summary(run_dir)
         gates = None
     spec = load_gates_file(gates_file) if gates_file is not None else None
     check_baseline(summary, baseline)
     if spec is not None:
-        gates = judge_gates(summary, spec)
+        gates, gate_notes = judge_gates(summary, spec, loaded)
+        notes += gate_notes
     result = recommend(summary, gates, baseline=baseline, alpha=alpha,
-                       gates_from=gates_file or "run")
+                       gates_from=gates_file or "run", notes=notes)
     if result.answer == "no_baseline":
         why = "; ".join(f"{p.profile}: {p.note}" for p in result.profiles
                         if p.status == "no_baseline")
@@ -92,8 +94,6 @@ def recommend_command(run_dir: Path | None, sweep_id: str | None, store: str | N
         click.echo(recommendation_json(result), nl=False)
         raise SystemExit(result.exit_code)
     console = Console()
-    for note in notes:
-        console.print(Text(f"note: {note}", style="yellow"), soft_wrap=True, highlight=False)
     for style, line in answer_lines(result):
         # Model ids and fault kinds come from profiles: text, never markup.
         console.print(Text(line, style=_STYLES[style]), soft_wrap=True, highlight=False)

@@ -10,7 +10,9 @@ some episodes is judged on all of them) and from gates judged on it. Per profile
 2. **Candidates** are every other model. One is **rejected** when it completed no episode,
    a gate fails strictly (`chaos.recommend.gate_decision`), or it is significantly worse than
    the baseline on a paired row (`chaos.recommend.worse_rows`); **undecided** when a gate's
-   interval straddles its threshold; else it **qualifies**.
+   interval straddles its threshold or has no data, when no gate is judged on it (the paired
+   tests can refuse, never qualify: a bar is needed to name a switch), or when the summary
+   never paired it with the baseline; else it **qualifies**.
 3. **Switch**: the cheapest qualifying model that costs less than the baseline and more than
    0 USD (a model at 0 USD has no price in the profile, as scripted reference agents: it is
    listed as qualifying but not named; set `price:` to rank it).
@@ -25,12 +27,19 @@ from chaos.gates import GateResult
 from chaos.profile._schema import EPISODE_METRICS
 from chaos.recommend._decide import gate_decision, seeds_to_settle
 from chaos.recommend._models import GateVerdict, ModelAnswer, ProfileAnswer, Recommendation
-from chaos.recommend._paired import worse_rows
+from chaos.recommend._paired import comparison_of, paired_notes, worse_rows
 
-__all__ = ["DEFAULT_ALPHA", "cost_per_episode", "recommend"]
+__all__ = ["DEFAULT_ALPHA", "NO_GATES", "NOT_COMPARED", "cost_per_episode", "recommend"]
 
 #: The significance level of each paired comparison.
 DEFAULT_ALPHA = 0.05
+#: Why a candidate with no gate is undecided: "not significantly worse" is no evidence of
+#: "good enough" (with few seeds the exact test cannot even reach alpha).
+NO_GATES = ("no gates: the baseline comparison alone can only refuse; pass --gates FILE "
+            "(profiles/gates/switch.yaml) or add gates: to the profile")
+#: Why a candidate the summary never paired with the baseline is undecided.
+NOT_COMPARED = ("not compared with the baseline (the summary holds no paired comparison of "
+                "the two): cannot tell whether it is worse; run both on the same seeds")
 _ORDER = {"baseline": 0, "qualifies": 1, "undecided": 2, "rejected": 3}
 
 
@@ -53,13 +62,17 @@ def _gate_verdicts(gates: Sequence[GateResult], stats: dict[str, Any]) -> list[G
     for gate in gates:
         decision = gate_decision(gate)
         more = None
+        no_data = None
+        if not gate.trials and not stats[gate.arm]["episodes"]:
+            no_data = (f"no {gate.arm} arm ran (run with --arm both)" if gate.arm == "chaos"
+                       else "no clean arm ran (run with --arm both)")
         if decision == "undecided":
             seeds = stats["chaos"]["episodes"] if gate.arm == "chaos" else stats["clean"][
                 "episodes"]
             per_seed = 1.0 if gate.metric in EPISODE_METRICS else (
                 gate.trials / seeds if seeds else 0.0)
             more = seeds_to_settle(gate, per_seed)
-        out.append(GateVerdict(gate, decision, more))
+        out.append(GateVerdict(gate, decision, more, no_data))
     return out
 
 
@@ -88,7 +101,18 @@ def _judge_model(model: str, stats: dict[str, Any], gates: Sequence[GateResult],
         reasons.append(f"no completed episode ({ran} of {ran} crashed)" if ran
                        else "no episode ran")
     reasons += [v.evidence for v in verdicts if v.decision == "fail"]
-    worse = [] if is_baseline or baseline is None else worse_rows(body, baseline, model, alpha)
+    worse: list[Any] = []
+    notes: list[str] = []
+    open_questions: list[str] = []
+    if not is_baseline and baseline is not None:
+        comparison = comparison_of(body, baseline, model)
+        if comparison is None:
+            open_questions.append(NOT_COMPARED)
+        else:
+            worse = worse_rows(body, baseline, model, alpha)
+            notes = paired_notes(comparison, alpha)
+        if not verdicts:
+            open_questions.append(NO_GATES)
     reasons += [w.evidence for w in worse]
     undecided = [v for v in verdicts if v.decision == "undecided"]
     if is_baseline:
@@ -96,15 +120,17 @@ def _judge_model(model: str, stats: dict[str, Any], gates: Sequence[GateResult],
         reasons += [_undecided_reason(v) for v in undecided]
     elif reasons:
         verdict = "rejected"
-    elif undecided:
+    elif undecided or open_questions:
         verdict = "undecided"
-        reasons += [_undecided_reason(v) for v in undecided]
+        reasons += open_questions + [_undecided_reason(v) for v in undecided]
     else:
         verdict = "qualifies"
     estimates = [v.more_seeds for v in undecided]
     more = None if not estimates or None in estimates else max(estimates)  # type: ignore[type-var]
+    if open_questions:
+        more = None  # no number of seeds answers them
     return ModelAnswer(model, verdict, cost, saving, pct, tuple(reasons),  # type: ignore[arg-type]
-                       tuple(verdicts), tuple(worse), more)
+                       tuple(verdicts), tuple(worse), more, tuple(notes), done)
 
 
 def _pick_baseline(models: dict[str, Any], wanted: str | None) -> tuple[str | None, str]:
@@ -139,7 +165,8 @@ def _profile(name: str, body: dict[str, Any], gates: Sequence[GateResult],
                                 "crashed), so nothing can be compared with it; name another "
                                 "with --baseline MODEL")
     if not gated and baseline is not None:
-        note += "; no gates: judged against the baseline only (pass --gates FILE to judge gates)"
+        note += ("; no gates: the baseline comparison can refuse a model but never qualify "
+                 "one (pass --gates FILE)")
     chosen = None if baseline is None else ("--baseline" if wanted else "most expensive")
     base_cost = None if baseline is None else cost_per_episode(models[baseline])
     answers = [_judge_model(m, models[m], [g for g in gates if g.model == m], baseline,
@@ -166,7 +193,7 @@ def _possible(answer: ModelAnswer | None) -> bool:
 
 def recommend(summary: dict[str, Any], gates: Sequence[GateResult] | None = None, *,
               baseline: str | None = None, alpha: float = DEFAULT_ALPHA,
-              gates_from: str = "run") -> Recommendation:
+              gates_from: str = "run", notes: Sequence[str] = ()) -> Recommendation:
     """The answer to "can we switch to the cheaper model?" for every profile of a run.
 
     Args:
@@ -176,6 +203,7 @@ def recommend(summary: dict[str, Any], gates: Sequence[GateResult] | None = None
             most expensive model.
         alpha: The significance level of each paired comparison (exact McNemar).
         gates_from: Where the gates came from, for the JSON (`run` or a file).
+        notes: What the reader must know about the gates (from `judge_gates`).
 
     Returns:
         The recommendation; a profile where `baseline` did not run has no baseline
@@ -210,4 +238,4 @@ def recommend(summary: dict[str, Any], gates: Sequence[GateResult] | None = None
     else:
         answer = "nothing_to_compare"
     return Recommendation(answer, every[0] if every else None, tuple(every), answers,  # type: ignore[arg-type]
-                          alpha, gates_from, gated)
+                          alpha, gates_from, gated, tuple(notes))

@@ -18,30 +18,39 @@ from chaos.errors import InputError, ProfileError
 from chaos.gates import GateResult
 from chaos.profile._schema import EPISODE_METRICS, OUTCOME_METRICS, GatesSpec
 
-__all__ = ["check_baseline", "judge_gates", "load_gates_file", "run_summary", "sweep_summary"]
+__all__ = ["check_baseline", "judge_gates", "load_gates_file", "profile_faults", "run_profiles",
+           "run_summary", "sweep_summary"]
 
 _SEEDS_PER_QUERY = 500
 
 
-def run_summary(run_dir: Path) -> dict[str, Any]:
-    """The summary of a run directory's results.json (gates included).
+def run_summary(run_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A run directory's summary (gates included), checked, and its unchanged profiles.
+
+    The profiles are those whose files still hold the bytes the run read (`run_profiles`).
 
     Raises:
-        InputError: No results.json, or not one chaos reads; the message names the file.
+        InputError: No results.json, not one chaos reads, or a summary field recommend reads
+            is missing, mistyped or not finite; the message names the file, the JSON path and
+            the fix.
     """
+    from chaos.recommend._checked import check_summary
     from chaos.report import load_results
 
-    return load_results(run_dir).summary
+    results = load_results(run_dir)
+    check_summary(results.summary, str(run_dir / "results.json"))
+    return results.summary, run_profiles(run_dir, results.profiles)
 
 
-def sweep_summary(store: Any, sweep_id: str) -> tuple[dict[str, Any], list[GateResult], str]:
+def sweep_summary(store: Any, sweep_id: str) -> tuple[dict[str, Any], list[GateResult], str,
+                                                     dict[str, Any]]:
     """A stored sweep's summary, built from every stored episode, and its own gates.
 
     The gates are those of the sweep's profile files, when they still hold the bytes the
     sweep ran (else none are judged, and the note says so).
 
     Returns:
-        (summary, gates, note).
+        (summary, gates, note, the profiles still as they ran by name).
 
     Raises:
         InputError: The store holds no such sweep (its latest ids are named).
@@ -67,6 +76,9 @@ def sweep_summary(store: Any, sweep_id: str) -> tuple[dict[str, Any], list[GateR
             for seed in sorted(by_seed):
                 builder.add_seed(profile, by_seed[seed])
     summary = builder.summary()
+    from chaos.recommend._checked import check_summary
+
+    check_summary(summary, f"--sweep {sweep_id}")
     loaded, missing = _sweep_profiles(store, sweep_id)
     gates = gates_from_summary(summary, loaded)
     summary["gates"] = [g.to_json() for g in gates]
@@ -74,7 +86,7 @@ def sweep_summary(store: Any, sweep_id: str) -> tuple[dict[str, Any], list[GateR
     if missing:
         note = (f"the gates of {', '.join(missing)} are not judged: the profile file is gone "
                 "or changed since the sweep; pass --gates FILE")
-    return summary, gates, note
+    return summary, gates, note, {p.profile.name: p for p in loaded}
 
 
 def _sweep_profiles(store: Any, sweep_id: str) -> tuple[list[Any], list[str]]:
@@ -156,34 +168,105 @@ def load_gates_file(path: str) -> GatesSpec:
         raise schema_errors(found, wrapped)[0] from None
 
 
-def _faultless_gates(gates: GatesSpec, chaos_ran: bool) -> GatesSpec:
-    """The gate set for a profile that injects no fault (a clean rubric).
-
-    Its fault-outcome gates are dropped (nothing to count, ever); when no chaos arm ran, its
-    episode gates count the clean arm, the only one there is.
-    """
+def _only_gates(gates: GatesSpec, keep: Any) -> GatesSpec:
+    """The gate set with only the outcome gates `keep(gate)` accepts (every set, per model)."""
 
     def adapt(own: Any) -> Any:
-        update: dict[str, Any] = dict.fromkeys(OUTCOME_METRICS, [])
-        if not chaos_ran:
-            for metric in EPISODE_METRICS:
-                update[metric] = [g.model_copy(update={"arm": "clean"})
-                                  for g in getattr(own, metric)]
-        return own.model_copy(update=update)
+        return own.model_copy(update={metric: [g for g in getattr(own, metric) if keep(g)]
+                                      for metric in OUTCOME_METRICS})
 
     return adapt(gates).model_copy(update={"per_model": {
         model: adapt(own) for model, own in gates.per_model.items()}})
 
 
-def judge_gates(summary: dict[str, Any], gates: GatesSpec) -> list[GateResult]:
+def _clean_arm_gates(gates: GatesSpec) -> GatesSpec:
+    """The gate set with its episode gates counting the clean arm (no chaos arm ran)."""
+
+    def adapt(own: Any) -> Any:
+        return own.model_copy(update={metric: [g.model_copy(update={"arm": "clean"})
+                                               for g in getattr(own, metric)]
+                                      for metric in EPISODE_METRICS})
+
+    return adapt(gates).model_copy(update={"per_model": {
+        model: adapt(own) for model, own in gates.per_model.items()}})
+
+
+def _outcome_gates(gates: GatesSpec) -> list[tuple[str, str | None]]:
+    """(metric, fault kind) of every outcome gate of the set, per-model sets included."""
+    sets = [gates, *gates.per_model.values()]
+    return [(metric, g.fault) for own in sets for metric in OUTCOME_METRICS
+            for g in getattr(own, metric)]
+
+
+def profile_faults(summary: dict[str, Any], loaded: dict[str, Any]) -> dict[str, set[str] | None]:
+    """Per profile of the summary, the fault kinds it injects; None when that cannot be told.
+
+    A profile whose file is loaded (unchanged since the run) tells its kinds; otherwise the
+    summary tells the kinds that were injected, when any was (a profile whose faults never
+    fired, or whose chaos arm did not run, cannot be told from a clean rubric).
+
+    Args:
+        summary: The run's summary.
+        loaded: Profile name -> its `LoadedProfile`, for the files still as they ran.
+    """
+    out: dict[str, set[str] | None] = {}
+    for name, body in summary["profiles"].items():
+        if name in loaded:
+            out[name] = {spec.kind for spec in loaded[name].profile.faults}
+            continue
+        injected = {kind for stats in body["models"].values()
+                    for kind, fault in (stats.get("faults") or {}).items()
+                    if isinstance(fault, dict) and fault.get("injected")}
+        out[name] = injected or None
+    return out
+
+
+def run_profiles(run_dir: Path, refs: list[Any]) -> dict[str, Any]:
+    """The profiles of a run whose files still hold the bytes the run read, by name.
+
+    A relative path is tried from the working directory, then from the run directory.
+    """
+    from chaos.profile import load_profile
+
+    loaded: dict[str, Any] = {}
+    for ref in refs:
+        for path in (Path(ref.path), run_dir / ref.path):
+            try:
+                profile = load_profile(path)
+            except (InputError, OSError):
+                continue
+            if profile.sha256 == ref.sha256:
+                loaded[ref.name] = profile
+                break
+    return loaded
+
+
+def judge_gates(summary: dict[str, Any], gates: GatesSpec,
+                loaded: dict[str, Any] | None = None) -> tuple[list[GateResult], list[str]]:
     """Judge one gate set on every profile of a summary (on its counts).
 
-    A profile where no fault was injected in any episode (a clean rubric) gets the set's
-    episode gates only, on the clean arm when no chaos arm ran: a fault-outcome gate there
-    would have nothing to count, ever.
+    Per profile, by what it injects (`profile_faults`):
+
+    - no fault at all (a clean rubric): the set's fault-outcome gates are not applied
+      (nothing to count, ever), and its episode gates count the clean arm when no chaos arm
+      ran; a note says so;
+    - faults: every gate is judged; a fault-outcome gate whose arm did not run is left with no
+      data (undecided, never dropped); a gate on a kind this profile does not inject is not
+      applied there, with a note;
+    - cannot be told (its file gone or changed, nothing injected): every gate is kept, and a
+      note says why they may have no data.
+
+    Args:
+        summary: The run's summary.
+        gates: The gate set (a gates file).
+        loaded: The run's profiles still as they ran, by name (`run_profiles`).
+
+    Returns:
+        (the judged gates, notes for the reader).
 
     Raises:
-        InputError: `per_model` names a model the run did not run.
+        InputError: `per_model` names a model the run did not run, or a gate names a fault
+            kind no profile of the run injects (with a did-you-mean).
     """
     from chaos._registry import did_you_mean
     from chaos.sweep._summary import gates_from_summary
@@ -193,14 +276,51 @@ def judge_gates(summary: dict[str, Any], gates: GatesSpec) -> list[GateResult]:
         if model not in ran:
             raise InputError(f"--gates: per_model names {model}, which this run did not run"
                              f"{did_you_mean(model, ran)} (models: {', '.join(ran)})")
+    kinds = profile_faults(summary, loaded or {})
+    known = sorted(set().union(*(k for k in kinds.values() if k)))
+    for metric, fault in _outcome_gates(gates):
+        if fault is not None and fault not in known:
+            listed = f"kinds in this run: {', '.join(known)}" if known else (
+                "this run injected no fault")
+            raise InputError(f"--gates: gate on {metric} of fault kind '{fault}', which no "
+                             f"fault of this run has{did_you_mean(fault, known)} ({listed}); "
+                             "fix the kind, or leave out `fault:` to pool every kind")
+    notes: list[str] = []
     sources = []
     for name in sorted(summary["profiles"]):
         models = list(summary["profiles"][name]["models"].values())
-        own = gates
-        if not any(stats["overall"]["injected"] for stats in models):
-            own = _faultless_gates(gates, any(s["chaos"]["episodes"] for s in models))
+        chaos_ran = any(s["chaos"]["episodes"] for s in models)
+        own, has = gates, kinds[name]
+        outcome = _outcome_gates(gates)
+        if has is not None and not has:
+            own = _only_gates(gates, lambda g: False)
+            if not chaos_ran:
+                own = _clean_arm_gates(own)
+            if outcome:
+                notes.append(f"{name} injects no fault (a clean rubric): the gates on "
+                             f"{_listed(outcome)} are not applied there"
+                             + ("; its episode gates count the clean arm" if not chaos_ran
+                                else ""))
+        elif has is not None:
+            absent = [(m, f) for m, f in outcome if f is not None and f not in has]
+            if absent:
+                own = _only_gates(gates, lambda g, has=has: g.fault is None or g.fault in has)
+                notes.append(f"{name} injects no {', '.join(sorted({f for _, f in absent}))} "
+                             f"fault: the gates on {_listed(absent)} are not applied there")
+            if outcome and not chaos_ran:
+                notes.append(f"{name} injects faults but no chaos arm ran: its gates on "
+                             f"{_listed(outcome)} have no data (run with --arm both)")
+        elif outcome:
+            notes.append(f"cannot tell whether {name} injects faults (its profile file is gone "
+                         "or changed since the run, and no fault was injected): its gates on "
+                         f"{_listed(outcome)} are kept, with no data")
         sources.append(_Gated(_Profile(name, own)))
-    return gates_from_summary(summary, sources)  # type: ignore[arg-type]
+    return gates_from_summary(summary, sources), notes  # type: ignore[arg-type]
+
+
+def _listed(gates: list[tuple[str, str | None]]) -> str:
+    return ", ".join(dict.fromkeys(metric + (f" {fault}" if fault else "")
+                                   for metric, fault in gates))
 
 
 def check_baseline(summary: dict[str, Any], baseline: str | None) -> None:

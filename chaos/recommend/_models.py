@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from chaos.gates import GateResult
-from chaos.recommend._decide import Decision, evidence
+from chaos.recommend._decide import Decision, evidence, gate_name
 from chaos.recommend._paired import WorseRow
 
 __all__ = ["EXIT_CODES", "RECOMMENDATION_VERSION", "GateVerdict", "ModelAnswer",
@@ -37,15 +37,22 @@ class GateVerdict:
         decision: pass, fail or undecided.
         more_seeds: For an undecided gate, the extra seeds that would settle it if its rate
             held (None: they cannot, or there is no data).
+        no_data: Why a gate has nothing to count, when the run tells more than "no data"
+            (`no chaos arm ran (run with --arm both)`).
     """
 
     gate: GateResult
     decision: Decision
     more_seeds: int | None = None
+    no_data: str | None = None
 
     @property
     def evidence(self) -> str:
         """`propagated fs.decoy 6/20 [0.15, 0.52] > max 0.05`."""
+        if self.no_data is not None:
+            g = self.gate
+            return (f"{gate_name(g)} has no data ({self.no_data}); {g.op} {g.threshold:g} "
+                    "cannot be judged")
         return evidence(self.gate)
 
     def to_json(self) -> dict[str, Any]:
@@ -72,6 +79,9 @@ class ModelAnswer:
         worse: The paired rows on which it is significantly worse than the baseline.
         more_seeds: For an undecided model, the extra seeds that would settle every gate
             (None: some gate cannot be settled at its rate).
+        notes: What the verdict does not say on its own (paired tests too small to ever
+            refuse, rows with no pairs).
+        completed: Episodes it completed (0: every one crashed, its cost says nothing).
     """
 
     model: str
@@ -83,6 +93,8 @@ class ModelAnswer:
     gates: tuple[GateVerdict, ...] = ()
     worse: tuple[WorseRow, ...] = ()
     more_seeds: int | None = None
+    notes: tuple[str, ...] = ()
+    completed: int = 1
 
     @property
     def priced(self) -> bool:
@@ -96,6 +108,7 @@ class ModelAnswer:
                 "priced": self.priced, "saving_usd": _usd(self.saving_usd),
                 "saving_pct": None if self.saving_pct is None else round(self.saving_pct, 1),
                 "more_seeds": self.more_seeds, "reasons": list(self.reasons),
+                "notes": list(self.notes), "completed_episodes": self.completed,
                 "gates": [g.to_json() for g in self.gates],
                 "worse": [w.to_json() for w in self.worse]}
 
@@ -156,7 +169,9 @@ class Recommendation:
         profiles: Per profile, by name.
         alpha: The significance level of each paired test.
         gates_from: `run` (the profiles' own gates) or the gates file used.
-        gated: Whether any gate was judged (without, only the baseline comparison counts).
+        gated: Whether any gate was judged (without, no model can qualify).
+        notes: What the reader must know about the gates (not applied to a profile, and why;
+            a profile file gone since the run).
     """
 
     answer: Answer
@@ -166,6 +181,7 @@ class Recommendation:
     alpha: float
     gates_from: str
     gated: bool
+    notes: tuple[str, ...] = ()
 
     @property
     def exit_code(self) -> int:
@@ -181,5 +197,5 @@ class Recommendation:
         return {"version": RECOMMENDATION_VERSION, "answer": self.answer,
                 "switch": self.switch, "every_profile": list(self.every_profile),
                 "confidence": "strict", "alpha": self.alpha, "gates_from": self.gates_from,
-                "gated": self.gated,
+                "gated": self.gated, "notes": list(self.notes),
                 "profiles": {p.profile: p.to_json() for p in self.profiles}}

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-__all__ = ["WorseRow", "comparison_of", "worse_rows"]
+__all__ = ["WorseRow", "comparison_of", "paired_notes", "worse_rows"]
 
 
 @dataclass(frozen=True)
@@ -112,3 +112,48 @@ def worse_rows(profile_summary: dict[str, Any], baseline: str, candidate: str,
     rows += [_row("task_success", arm, "lower", task[arm], is_a, alpha)
              for arm in ("chaos", "clean") if arm in task]
     return [r for r in rows if r is not None]
+
+
+def _rows(comparison: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(name, paired) for every row of a comparison, in `worse_rows` order."""
+    rows = [(f"propagated ({kind})", paired)
+            for kind, paired in sorted(comparison.get("propagated", {}).items())]
+    if "handled" in comparison and comparison["handled"] is not None:
+        rows.append(("handled (chaos arm)", comparison["handled"]))
+    task = comparison.get("task_success", {})
+    rows += [(f"task_success ({arm} arm)", task[arm]) for arm in ("chaos", "clean")
+             if arm in task]
+    return rows
+
+
+def paired_notes(comparison: dict[str, Any], alpha: float) -> list[str]:
+    """What "not significantly worse" means on this comparison's rows.
+
+    A row with no pairs compared nothing. A row with n pairs cannot reach p < alpha when even
+    n discordant pairs all one way give 2 * 0.5**n >= alpha (5 pairs or fewer at 0.05): there,
+    "not worse" means "could not tell".
+
+    Args:
+        comparison: One entry of `summary.profiles[<profile>].comparisons`.
+        alpha: The significance level of each row's test.
+
+    Returns:
+        One note per kind of gap (rows named), empty when every row can tell.
+    """
+    rows = _rows(comparison)
+    notes = []
+    empty = [name for name, paired in rows if not int(paired["pairs"])]
+    if empty:
+        notes.append(f"no pairs on {', '.join(empty)}: not compared with the baseline there")
+    small = sorted({int(p["pairs"]) for _, p in rows
+                    if int(p["pairs"]) and 2 * 0.5 ** int(p["pairs"]) >= alpha})
+    needed = 1
+    while 2 * 0.5 ** needed >= alpha:
+        needed += 1
+    for n in small:
+        names = [name for name, p in rows if int(p["pairs"]) == n]
+        shown = ", ".join(names) if len(names) <= 2 else f"{len(names)} paired rows"
+        notes.append(f"{shown}: {n} pair{'s' if n != 1 else ''} cannot show it worse at "
+                     f"alpha {alpha:g} (the smallest exact p is {2 * 0.5 ** n:.2g}; "
+                     f"{needed} needed): \"not worse\" there means \"could not tell\"")
+    return notes

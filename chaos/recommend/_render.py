@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Sequence
 from typing import Any, Literal
 
+from chaos.recommend._answer import NO_GATES, NOT_COMPARED
 from chaos.recommend._models import ModelAnswer, ProfileAnswer, Recommendation
 from chaos.results import RunResults
 
@@ -17,6 +19,18 @@ __all__ = ["answer_lines", "recommend_line", "recommendation_json", "run_recomme
            "summary_recommendation", "with_recommendation"]
 
 Style = Literal["answer", "good", "bad", "unsure", "plain"]
+
+#: Said when a gate is undecided: `chaos run`'s gate lines read the same counts two ways only.
+STRICT_NOTE = ("note: recommend decides each gate strictly, in three ways (pass: the whole "
+               "Wilson 95 % interval on the right side; fail: wholly on the wrong side; else "
+               "undecided); chaos run's gate lines are pass/fail at each gate's confidence, so "
+               "the same counts can read \"gate failed\" there and \"undecided\" here")
+
+
+def _safe(text: str) -> str:
+    """Control characters as escapes: model ids come from profiles (as `chaos.cli._text`)."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
+                   for ch in text)
 
 
 def _usd(value: float | None) -> str:
@@ -39,23 +53,32 @@ def _model_lines(m: ModelAnswer) -> list[tuple[Style, str]]:
     if m.verdict == "baseline":
         lines: list[tuple[Style, str]] = [("plain", f"  baseline  {m.model}: {cost}")]
         return lines + [("unsure", f"      {r}") for r in m.reasons]
-    if not m.priced and m.saving_usd:
+    if not m.completed:
+        # Nothing ran to the end: its cost (often 0) says nothing about its price.
+        cost = "cost unknown (no episode completed)"
+        m = dataclasses.replace(m, saving_usd=None)
+    elif not m.priced and m.saving_usd:
         # 0 USD against a priced baseline: no `price:` set (a scripted reference agent).
         cost = f"{cost} (no price set: not ranked; set price: in the profile)"
         m = dataclasses.replace(m, saving_usd=None)
+    notes = [("plain", f"      note: {n}") for n in m.notes]
     if m.verdict == "qualifies":
-        return [("good", f"  yes       {m.model}: {cost}{_saving(m)}")]
+        return [("good", f"  yes       {m.model}: {cost}{_saving(m)}"), *notes]
     if m.verdict == "undecided":
         if m.more_seeds is not None:
             more = f"{m.more_seeds} more seed{'s' if m.more_seeds != 1 else ''} would settle it"
+        elif not m.gates:
+            more = "no gate to qualify it by"
         elif any(g.decision == "undecided" and not g.gate.trials for g in m.gates):
             more = "a gate has no data"
+        elif any(r == NOT_COMPARED for r in m.reasons):
+            more = "not compared with the baseline"
         else:
             more = "more seeds cannot settle it at this rate"
         head = f"  undecided {m.model}: {cost}{_saving(m)}; {more}"
-        return [("unsure", head), *(("unsure", f"      {r}") for r in m.reasons)]
+        return [("unsure", head), *(("unsure", f"      {r}") for r in m.reasons), *notes]
     return [("bad", f"  no        {m.model}: {cost}{_saving(m)}"),
-            *(("bad", f"      {r}") for r in m.reasons)]
+            *(("bad", f"      {r}") for r in m.reasons), *notes]
 
 
 def _profile_lines(p: ProfileAnswer) -> list[tuple[Style, str]]:
@@ -72,7 +95,7 @@ def _profile_lines(p: ProfileAnswer) -> list[tuple[Style, str]]:
 
 def answer_lines(rec: Recommendation) -> list[tuple[Style, str]]:
     """(style, line) pairs: each profile's answer and models, then the run's answer."""
-    lines: list[tuple[Style, str]] = []
+    lines: list[tuple[Style, str]] = [("unsure", f"note: {n}") for n in rec.notes]
     for p in rec.profiles:
         lines += _profile_lines(p)
     compared = [p for p in rec.profiles if p.status in ("switch", "stay", "undecided")]
@@ -84,9 +107,11 @@ def answer_lines(rec: Recommendation) -> list[tuple[Style, str]]:
         where = "every profile" if len(compared) > 1 else compared[0].profile
         lines.append(("answer", f"answer: switch to {rec.switch}: it qualifies on {where}"
                                 f"{also}; {saving}"))
+    elif rec.answer == "undecided" and not rec.gated:
+        lines.append(("answer", f"answer: undecided: no gates to name a switch by; {NO_GATES}"))
     elif rec.answer == "undecided":
         lines.append(("answer", "answer: undecided: no cheaper model qualifies yet; run the "
-                                "seeds named above"))
+                                "seeds named above (or settle what they cannot: see above)"))
     elif rec.answer == "stay":
         lines.append(("answer", "answer: stay: no cheaper model qualifies on every profile"))
     elif rec.answer == "no_baseline":
@@ -94,18 +119,24 @@ def answer_lines(rec: Recommendation) -> list[tuple[Style, str]]:
                                 "--baseline MODEL"))
     else:
         lines.append(("answer", "answer: nothing to compare: no profile ran two models"))
-    return lines
+    if any(g.decision == "undecided" and g.gate.trials for p in rec.profiles
+           for m in p.models for g in m.gates):
+        lines.insert(-1, ("plain", STRICT_NOTE))
+    return [(style, _safe(line)) for style, line in lines]
 
 
-def recommend_line(rec: Recommendation, run_dir: str = "RUN_DIR") -> str:
-    """The one `recommend:` line `chaos run` and `chaos sweep` print, naming the run."""
+def _recommend_line(rec: Recommendation, run_dir: str) -> str:
     base = ", ".join(sorted({p.baseline for p in rec.profiles if p.baseline}))
     if rec.answer == "switch":
-        return (f"recommend: switch from {base} to {rec.switch} (qualifies on every profile; "
-                f"details: chaos recommend {run_dir})")
+        return (f"recommend: switch from {base} to {rec.switch} (qualifies on every profile, "
+                f"gates decided strictly; details: chaos recommend {run_dir})")
+    if rec.answer == "undecided" and not rec.gated:
+        return ("recommend: no gates to name a switch by (the baseline comparison alone can "
+                f"only refuse); chaos recommend {run_dir} --gates FILE "
+                "(profiles/gates/switch.yaml)")
     if rec.answer == "undecided":
-        return (f"recommend: undecided against {base}: a cheaper model needs more seeds "
-                f"(chaos recommend {run_dir})")
+        return (f"recommend: undecided against {base}: a cheaper model's gates are neither "
+                f"passed nor failed strictly yet (chaos recommend {run_dir})")
     if rec.answer == "stay":
         return (f"recommend: stay on {base}: no cheaper model qualifies "
                 f"(chaos recommend {run_dir})")
@@ -115,9 +146,28 @@ def recommend_line(rec: Recommendation, run_dir: str = "RUN_DIR") -> str:
     return "recommend: nothing to compare"
 
 
+def recommend_line(rec: Recommendation, run_dir: str = "RUN_DIR",
+                   failed_gates: Sequence[str] = ()) -> str:
+    """The one `recommend:` line `chaos run` and `chaos sweep` print, naming the run.
+
+    Args:
+        rec: The run's recommendation.
+        run_dir: The run directory, for the command shown.
+        failed_gates: Models whose gates failed in the run's own gate lines (pass/fail at
+            each gate's confidence): the line says the run's exit code 1 comes from them.
+    """
+    line = _recommend_line(rec, run_dir)
+    if failed_gates:
+        line += (f"; the exit code 1 is the run's gate lines failing for "
+                 f"{', '.join(failed_gates)} (pass/fail at each gate's confidence), not this "
+                 "answer")
+    return _safe(line)
+
+
 def recommendation_json(rec: Recommendation) -> str:
     """`chaos recommend --json`: stable bytes (key order fixed, indent 2, newline)."""
-    return json.dumps(rec.to_json(), indent=2, ensure_ascii=False) + "\n"
+    # allow_nan=False: a non-finite number is a bug upstream, never invalid JSON printed.
+    return json.dumps(rec.to_json(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def summary_recommendation(summary: dict[str, Any]) -> dict[str, Any] | None:
@@ -147,4 +197,6 @@ def run_recommend_line(results: RunResults, run_dir: str) -> str | None:
 
     if "recommendation" not in results.summary:
         return None
-    return recommend_line(recommend(results.summary), run_dir)
+    failed = sorted({g["model"] for g in results.summary.get("gates") or []
+                     if not g.get("passed", True)})
+    return recommend_line(recommend(results.summary), run_dir, failed)

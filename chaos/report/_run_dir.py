@@ -29,6 +29,24 @@ def _where(loc: tuple[int | str, ...]) -> str:
     return out or "(top level)"
 
 
+def _not_a_run_dir(run_dir: Path, path: Path) -> str:
+    """Why `run_dir` holds no readable results.json, and what to name instead."""
+    if run_dir.is_file():
+        if run_dir.suffix.lower() in (".yaml", ".yml"):
+            return (f"{run_dir} is a profile, not a run directory; run it first "
+                    f"(chaos run {run_dir} --out runs/NAME), then name runs/NAME")
+        if run_dir.name == "results.json":
+            return (f"{run_dir} is the results file itself; name the run directory that "
+                    f"holds it ({run_dir.parent})")
+        return (f"{run_dir} is a file, not a run directory; name the folder `chaos run "
+                "--out` wrote (it holds results.json and traces/)")
+    if path.is_dir():
+        return (f"{path} is a folder, not a results file; name a run directory written by "
+                "`chaos run` (its results.json is a file)")
+    return (f"{path}: no results.json here; name a run directory written by `chaos run` "
+            "(it holds results.json and traces/)")
+
+
 def load_results(run_dir: Path) -> RunResults:
     """Read `RUN_DIR/results.json` and validate it against `RunResults`.
 
@@ -38,9 +56,15 @@ def load_results(run_dir: Path) -> RunResults:
     """
     path = run_dir / "results.json"
     if not path.is_file():
-        raise InputError(f"{path}: no results.json here; name a run directory written by "
-                         "`chaos run` (it holds results.json and traces/)")
-    text = path.read_text(encoding="utf-8")
+        raise InputError(_not_a_run_dir(run_dir, path))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not a chaos results file (not UTF-8: {exc.reason} at byte "
+                         f"{exc.start}); rerun the episodes to write it again") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read it ({exc.strerror or exc}); check its "
+                         "permissions, or rerun the episodes to write it again") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -50,6 +74,12 @@ def load_results(run_dir: Path) -> RunResults:
     if isinstance(version, int) and version > RESULTS_VERSION:
         raise InputError(f"{path}: results version {version} was written by a newer chaos "
                          f"(this one reads version {RESULTS_VERSION}); upgrade chaos-sim")
+    summary = data.get("summary") if isinstance(data, dict) else None
+    if isinstance(summary, dict) and not isinstance(summary.get("profiles"), dict):
+        # Every reader (report, compare, recommend) starts from summary.profiles.
+        raise InputError(f"{path}: summary.profiles is missing or not a mapping of profile to "
+                         "its models (written by an older or another tool?); rerun the "
+                         "episodes with this chaos to write it again")
     try:
         return RunResults.model_validate(data)
     except ValidationError as exc:

@@ -16,26 +16,22 @@ SWITCH_GATES = str(REPO / "profiles" / "gates" / "switch.yaml")
 pytestmark = pytest.mark.slow
 
 
-def test_without_gates_it_names_the_careful_cheap_model_and_refuses_the_careless_one(
-        priced_run):
+def test_without_gates_it_refuses_the_careless_model_and_names_no_switch(priced_run):
     code, out = recommend_cli(str(priced_run))
-    assert code == 0, out
-    assert "answer: switch to openai/mini-careful: it qualifies on every profile" in out
+    assert code == 5, out  # a bar is needed to name a switch: undecided
+    assert "answer: undecided: no gates to name a switch by" in out
     assert "baseline openai/frontier-pro: the most expensive" in out
-    assert "no gates: judged against the baseline only" in out
+    assert "undecided openai/mini-careful" in out
     # Refused, with the paired evidence of production; the clean rubric alone let it through.
     assert "no        anthropic/mini-careless" in out
     assert (f"worse than baseline on propagated (fs.decoy): {SEEDS}/{SEEDS} vs 0/{SEEDS}, "
             "paired p=0.0039") in out
     code, data = recommend_json(str(priced_run))
     production = data["profiles"]["sports-production"]
-    rubric = data["profiles"]["sports-rubric"]
-    assert data["answer"] == "switch" and data["switch"] == "openai/mini-careful"
-    assert data["every_profile"] == ["openai/mini-careful"]
-    assert production["switch"] == "openai/mini-careful"
-    assert rubric["switch"] == "anthropic/mini-careless"  # the rubric's trap
+    assert data["answer"] == "undecided" and data["switch"] is None
+    assert data["every_profile"] == [] and data["gated"] is False
     careful = next(m for m in production["models"] if m["model"] == "openai/mini-careful")
-    assert careful["verdict"] == "qualifies" and careful["priced"]
+    assert careful["verdict"] == "undecided" and careful["priced"]
     assert careful["saving_usd"] > 0 and 80 < careful["saving_pct"] < 100
     careless = next(m for m in production["models"] if m["model"] == "anthropic/mini-careless")
     assert careless["verdict"] == "rejected"
@@ -46,7 +42,8 @@ def test_without_gates_it_names_the_careful_cheap_model_and_refuses_the_careless
 def test_with_the_switch_gates_the_evidence_is_the_gates_interval(priced_run):
     code, out = recommend_cli(str(priced_run), "--gates", SWITCH_GATES)
     assert code == 0, out
-    assert "answer: switch to openai/mini-careful" in out
+    assert "answer: switch to openai/mini-careful: it qualifies on every profile" in out
+    assert "no        anthropic/mini-careless" in out
     # Pooled over the 6 fault kinds: naive propagates 3 of the 6 on every seed.
     n = 6 * SEEDS
     assert f"propagated {n // 2}/{n} [0.37, 0.63] > max 0.1" in out
@@ -55,6 +52,8 @@ def test_with_the_switch_gates_the_evidence_is_the_gates_interval(priced_run):
     careful = next(m for m in data["profiles"]["sports-production"]["models"]
                    if m["model"] == "openai/mini-careful")
     assert [g["decision"] for g in careful["gates"]] == ["pass", "pass"]
+    assert data["answer"] == "switch" and data["switch"] == "openai/mini-careful"
+    assert data["profiles"]["sports-rubric"]["switch"] == "anthropic/mini-careless"  # the trap
     # The rubric injects no fault: only its episode gate, on the clean arm it runs.
     rubric = next(m for m in data["profiles"]["sports-rubric"]["models"]
                   if m["model"] == "openai/mini-careful")
@@ -75,8 +74,9 @@ def test_a_baseline_named_by_hand_and_a_stricter_alpha(priced_run):
 
 def test_the_run_prints_the_recommend_line_and_writes_the_answer(priced_run):
     printed = (priced_run / "run-output.txt").read_text(encoding="utf-8")
-    assert (f"recommend: switch from openai/frontier-pro to openai/mini-careful (qualifies "
-            f"on every profile; details: chaos recommend {priced_run})") in printed
+    assert ("recommend: no gates to name a switch by (the baseline comparison alone can only "
+            f"refuse); chaos recommend {priced_run} --gates FILE (profiles/gates/switch.yaml)"
+            ) in printed
     summary = json.loads((priced_run / "results.json").read_text(encoding="utf-8"))["summary"]
     code, data = recommend_json(str(priced_run))
     assert summary["recommendation"] == data

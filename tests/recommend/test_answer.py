@@ -43,6 +43,13 @@ def comparison(a: str, b: str, decoy: dict | None = None, handled: dict | None =
             "propagated": {"fs.decoy": decoy or paired(10, 0, 0, 0, 0)}}
 
 
+def passing(*models: str, profile: str = "p") -> list[dict]:
+    """A handled gate every named model passes strictly (10/10 [0.72, 1.00] >= min 0.5)."""
+    return [{"profile": profile, "model": m, "metric": "handled", "fault": None, "arm": "chaos",
+             "op": "min", "threshold": 0.5, "confidence": "strict", "judged_on": "lower",
+             "successes": 10, "trials": 10} for m in models]
+
+
 def summary(models: dict, comparisons: list | None = None, gates: list | None = None,
             name: str = "p") -> dict:
     return {"profiles": {name: {"models": models, "comparisons": comparisons or []}},
@@ -80,7 +87,7 @@ def test_a_candidate_that_propagates_less_or_handles_more_is_not_worse(baseline)
     handled = paired(10, 10 if cand_a else 2, 2 if cand_a else 10, 8 if cand_a else 0,
                      0 if cand_a else 8)
     s = summary({baseline: model(1.0, faults=10, propagated=8), candidate: model(0.1)},
-                [comparison(first, second, decoy, handled)])
+                [comparison(first, second, decoy, handled)], passing(candidate))
     rec = recommend(s)
     assert rec.profile("p").model(candidate).verdict == "qualifies"
     assert rec.answer == "switch" and rec.switch == candidate and rec.exit_code == 0
@@ -101,7 +108,7 @@ def test_not_significant_at_alpha_is_not_worse_and_alpha_is_per_comparison():
     decoy = paired(10, 0, 5, 0, 5)  # 5 discordant pairs: p = 0.0625
     s = summary({"a-base": model(1.0, faults=10), "b-cand": model(0.1, faults=10,
                                                                    propagated=5)},
-                [comparison("a-base", "b-cand", decoy)])
+                [comparison("a-base", "b-cand", decoy)], passing("b-cand"))
     assert recommend(s).profile("p").model("b-cand").verdict == "qualifies"
     assert recommend(s, alpha=0.1).profile("p").model("b-cand").verdict == "rejected"
 
@@ -129,7 +136,10 @@ def test_a_model_with_no_completed_episode_is_rejected_with_that_evidence():
 
 def test_unpriced_models_qualify_but_are_not_named_the_switch():
     s = summary({"openai/pro": model(1.0), "scripted/careful": model(0.0),
-                 "openai/mini": model(0.2)})
+                 "openai/mini": model(0.2)},
+                [comparison("openai/mini", "openai/pro"),
+                 comparison("openai/pro", "scripted/careful")],
+                passing("openai/mini", "scripted/careful"))
     rec = recommend(s)
     assert rec.switch == "openai/mini"
     assert rec.profile("p").model("scripted/careful").verdict == "qualifies"
@@ -139,15 +149,16 @@ def test_unpriced_models_qualify_but_are_not_named_the_switch():
 
 
 def gate_json(model_id: str, successes: int, trials: int, op: str = "min",
-              threshold: float = 0.7, metric: str = "handled") -> dict:
-    return {"profile": "p", "model": model_id, "metric": metric, "fault": None,
+              threshold: float = 0.7, metric: str = "handled", profile: str = "p") -> dict:
+    return {"profile": profile, "model": model_id, "metric": metric, "fault": None,
             "arm": "chaos", "op": op, "threshold": threshold, "confidence": "strict",
             "judged_on": "lower", "successes": successes, "trials": trials}
 
 
 def test_an_undecided_cheaper_model_makes_the_answer_undecided_with_its_estimate():
     gates = [gate_json("pro", 6, 6), gate_json("mini", 6, 6)]
-    s = summary({"pro": model(1.0, episodes=6), "mini": model(0.2, episodes=6)}, gates=gates)
+    s = summary({"pro": model(1.0, episodes=6), "mini": model(0.2, episodes=6)},
+                [comparison("mini", "pro")], gates=gates)
     rec = recommend(s)
     mini = rec.profile("p").model("mini")
     assert mini.verdict == "undecided" and mini.more_seeds == 3
@@ -164,9 +175,17 @@ def test_a_failed_gate_rejects_with_its_interval():
     assert mini.reasons == ("handled (chaos arm) 3/20 [0.05, 0.36] < min 0.8",)
 
 
-def test_without_gates_the_note_says_it_is_judged_against_the_baseline_only():
-    rec = recommend(summary({"pro": model(1.0), "mini": model(0.2)}))
-    assert "no gates: judged against the baseline only" in rec.profiles[0].note
+def test_without_gates_no_candidate_qualifies_the_comparison_can_only_refuse():
+    rec = recommend(summary({"pro": model(1.0), "mini": model(0.2)},
+                            [comparison("mini", "pro")]))
+    assert "no gates: the baseline comparison can refuse a model but never qualify one" in (
+        rec.profiles[0].note)
+    mini = rec.profile("p").model("mini")
+    assert mini.verdict == "undecided" and mini.more_seeds is None
+    assert mini.reasons == ("no gates: the baseline comparison alone can only refuse; pass "
+                            "--gates FILE (profiles/gates/switch.yaml) or add gates: to the "
+                            "profile",)
+    assert rec.answer == "undecided" and rec.exit_code == 5 and rec.switch is None
     assert rec.to_json()["gated"] is False
 
 
@@ -179,7 +198,9 @@ def test_multi_profile_the_switch_must_qualify_on_every_profile():
                                        comparison("mini", "z-cheap"),
                                        comparison("pro", "z-cheap", decoy)]},
         "rubric": {"models": {"pro": model(0.5), "mini": model(0.2), "z-cheap": model(0.05)},
-                   "comparisons": []}}, "gates": []}
+                   "comparisons": [comparison("mini", "pro"), comparison("pro", "z-cheap")]}},
+        "gates": [*passing("mini", "z-cheap", profile="production"),
+                  *passing("mini", "z-cheap", profile="rubric")]}
     rec = recommend(s)
     assert rec.profile("rubric").switch == "z-cheap"
     assert rec.profile("production").switch == "mini"
@@ -204,7 +225,7 @@ def test_the_json_is_versioned_and_byte_stable():
     data = json.loads(first)
     assert data["version"] == 1
     assert list(data) == ["version", "answer", "switch", "every_profile", "confidence",
-                          "alpha", "gates_from", "gated", "profiles"]
+                          "alpha", "gates_from", "gated", "notes", "profiles"]
     assert first.endswith("}\n")
 
 
@@ -212,7 +233,8 @@ def test_a_gate_no_seed_count_can_settle_says_so_instead_of_an_estimate():
     # episodes_crashed {max: 0}: 0 of 6 crashed sits on the threshold for ever.
     gates = [gate_json(m, 0, 6, op="max", threshold=0.0, metric="episodes_crashed")
              for m in ("pro", "mini")]
-    s = summary({"pro": model(1.0, episodes=6), "mini": model(0.2, episodes=6)}, gates=gates)
+    s = summary({"pro": model(1.0, episodes=6), "mini": model(0.2, episodes=6)},
+                [comparison("mini", "pro")], gates=gates)
     mini = recommend(s).profile("p").model("mini")
     assert mini.verdict == "undecided" and mini.more_seeds is None
     assert mini.reasons == ("undecided, cannot settle at this rate: episodes_crashed (chaos "

@@ -42,7 +42,8 @@ def test_the_answer_is_the_first_thing_on_the_page(browser, priced_run, tmp_path
     first = page.locator("h2").first
     assert first.inner_text() == "Can we switch to the cheaper model?"
     answer = page.locator("#recommendation .rec-answer")
-    assert answer.inner_text() == "Switch to openai/mini-careful"
+    # No gates in the run: the paired comparisons refuse the careless model, name no switch.
+    assert answer.inner_text().startswith("No gates to name a switch by")
     box = answer.bounding_box()
     assert box is not None and box["y"] < 900  # above the fold, before any table
     careless = page.locator("#recommendation tr", has_text="anthropic/mini-careless").first
@@ -56,7 +57,8 @@ def test_model_names_and_evidence_in_the_answer_run_nothing(browser, priced_run,
     path = run / "results.json"
     data = json.loads(path.read_text(encoding="utf-8"))
     rec = data["summary"]["recommendation"]
-    rec["switch"] = rec["every_profile"][0] = HOSTILE[0]
+    rec["switch"] = HOSTILE[0]
+    rec["every_profile"] = [HOSTILE[0]]
     profile = rec["profiles"]["sports-production"]
     profile["note"] = HOSTILE[1]
     profile["models"][1]["model"] = HOSTILE[2]
