@@ -110,7 +110,9 @@ def _judge_model(model: str, stats: dict[str, Any], gates: Sequence[GateResult],
             open_questions.append(NOT_COMPARED)
         else:
             worse = worse_rows(body, baseline, model, alpha)
-            notes = paired_notes(comparison, alpha)
+            chaos_ran = bool(stats["chaos"]["episodes"] and body["models"][baseline]["chaos"][
+                "episodes"])
+            notes = paired_notes(comparison, alpha, chaos_ran)
         if not verdicts:
             open_questions.append(NO_GATES)
     reasons += [w.evidence for w in worse]

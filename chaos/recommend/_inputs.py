@@ -282,7 +282,7 @@ def judge_gates(summary: dict[str, Any], gates: GatesSpec,
         if fault is not None and fault not in known:
             listed = f"kinds in this run: {', '.join(known)}" if known else (
                 "this run injected no fault")
-            raise InputError(f"--gates: gate on {metric} of fault kind '{fault}', which no "
+            raise InputError(f"--gates: gate on fault kind '{fault}' ({metric}), which no "
                              f"fault of this run has{did_you_mean(fault, known)} ({listed}); "
                              "fix the kind, or leave out `fault:` to pool every kind")
     notes: list[str] = []

@@ -126,7 +126,8 @@ def _rows(comparison: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return rows
 
 
-def paired_notes(comparison: dict[str, Any], alpha: float) -> list[str]:
+def paired_notes(comparison: dict[str, Any], alpha: float,
+                 chaos_ran: bool = True) -> list[str]:
     """What "not significantly worse" means on this comparison's rows.
 
     A row with no pairs compared nothing. A row with n pairs cannot reach p < alpha when even
@@ -136,13 +137,16 @@ def paired_notes(comparison: dict[str, Any], alpha: float) -> list[str]:
     Args:
         comparison: One entry of `summary.profiles[<profile>].comparisons`.
         alpha: The significance level of each row's test.
+        chaos_ran: Whether both models ran the chaos arm (else its rows are empty by design,
+            and not named).
 
     Returns:
         One note per kind of gap (rows named), empty when every row can tell.
     """
     rows = _rows(comparison)
     notes = []
-    empty = [name for name, paired in rows if not int(paired["pairs"])]
+    empty = [name for name, paired in rows if not int(paired["pairs"])
+             and (chaos_ran or name == "task_success (clean arm)")]
     if empty:
         notes.append(f"no pairs on {', '.join(empty)}: not compared with the baseline there")
     small = sorted({int(p["pairs"]) for _, p in rows

@@ -85,6 +85,9 @@ def _profile_lines(p: ProfileAnswer) -> list[tuple[Style, str]]:
     head = {"switch": f"switch to {p.switch}", "stay": "stay: no cheaper model qualifies",
             "undecided": "undecided: a cheaper model may qualify with more seeds",
             "no_baseline": "no baseline", "one_model": "nothing to compare"}[p.status]
+    if p.status == "undecided" and not any(
+            m.verdict == "undecided" and NO_GATES not in m.reasons for m in p.models):
+        head = "undecided: no gates to name a switch by"
     lines: list[tuple[Style, str]] = [("answer", f"{p.profile}: {head}")]
     if p.note:
         lines.append(("plain", f"  {p.note}"))
@@ -108,7 +111,8 @@ def answer_lines(rec: Recommendation) -> list[tuple[Style, str]]:
         lines.append(("answer", f"answer: switch to {rec.switch}: it qualifies on {where}"
                                 f"{also}; {saving}"))
     elif rec.answer == "undecided" and not rec.gated:
-        lines.append(("answer", f"answer: undecided: no gates to name a switch by; {NO_GATES}"))
+        lines.append(("answer", "answer: undecided: no gates to name a switch by; "
+                                f"{NO_GATES.removeprefix('no gates: ')}"))
     elif rec.answer == "undecided":
         lines.append(("answer", "answer: undecided: no cheaper model qualifies yet; run the "
                                 "seeds named above (or settle what they cannot: see above)"))

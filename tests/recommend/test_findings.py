@@ -16,6 +16,7 @@ from tests.conftest import REPO, SPORTS
 from tests.recommend.conftest import ALIASES, priced_profile, recommend_cli, recommend_json
 
 SWITCH_GATES = str(REPO / "profiles" / "gates" / "switch.yaml")
+GATES = "\ngates:\n  handled: {min: 0.7}\n"
 
 
 def _model(data: dict, profile: str, model: str) -> dict:
@@ -34,16 +35,21 @@ def few(tmp_path_factory) -> dict[str, Path]:
         with LoopbackServer(aliases=ALIASES) as server:
             profile = folder / "sports-production.yaml"
             profile.write_text(priced_profile("sports-production", server), encoding="utf-8")
-            for name, extra in (("both", []), ("clean", ["--arm", "clean"])):
-                result = CliRunner().invoke(main, ["run", str(profile), "--episodes", "3",
+            # Profile gates at point confidence: the careless model fails them (exit 1).
+            gated = folder / "gated.yaml"
+            gated.write_text(profile.read_text(encoding="utf-8") + GATES, encoding="utf-8")
+            for name, extra, path, exit_code in (
+                    ("both", [], profile, 0), ("clean", ["--arm", "clean"], profile, 0),
+                    ("gated", [], gated, 1)):
+                result = CliRunner().invoke(main, ["run", str(path), "--episodes", "3",
                                                    "--concurrency", "8", "--out",
                                                    str(folder / name), *extra])
-                assert result.exit_code == 0, result.output
+                assert result.exit_code == exit_code, result.output
                 outputs[name] = result.output
     finally:
         mp.undo()
     return {"both": folder / "both", "clean": folder / "clean", "profile": profile,
-            "output": outputs["both"]}
+            "output": outputs["both"], "gated_output": outputs["gated"]}
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +146,7 @@ def test_a_gates_file_kind_no_profile_injects_is_refused(scripted, tmp_path, kin
     code, out = recommend_cli(str(scripted["run"]), "--gates", str(gates), "--baseline",
                               "scripted/careful")
     assert code == 2, out
-    assert f"gate on propagated of fault kind '{kind}', which no fault of this run has" in out
+    assert f"gate on fault kind '{kind}' (propagated), which no fault of this run has" in out
     assert hint in out
 
 
@@ -316,17 +322,12 @@ def test_a_results_json_that_is_a_folder_says_so(tmp_path):
 
 # R9, R10: the run's exit code and recommend's three-way decision read consistently.
 
-def test_the_recommend_line_says_the_exit_code_comes_from_other_models_gates(few, tmp_path):
-    from chaos.recommend import run_recommend_line
-    from chaos.report import load_results
-
-    results = load_results(few["both"])
-    failed = {**_GATE, "model": "anthropic/mini-careless", "passed": False}
-    summary = {**results.summary, "gates": [failed]}
-    line = run_recommend_line(results.model_copy(update={"summary": summary}), "runs/x")
-    assert line is not None
-    assert ("the exit code 1 is the run's gate lines failing for anthropic/mini-careless "
-            "(pass/fail at each gate's confidence), not this answer") in line
+def test_the_recommend_line_says_the_exit_code_comes_from_other_models_gates(few):
+    printed = few["gated_output"]  # chaos run exited 1: the careless model failed its gates
+    line = next(x for x in printed.splitlines() if x.startswith("recommend:"))
+    assert ("the exit code 1 is the run's gate lines failing for anthropic/mini-careless, "
+            "scripted/hallucinator, scripted/mime-careless, scripted/naive (pass/fail at each "
+            "gate's confidence), not this answer") in line
 
 
 def test_an_undecided_gate_explains_the_strict_three_way_decision(few):
