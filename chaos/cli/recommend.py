@@ -57,6 +57,7 @@ def recommend_command(run_dir: Path | None, sweep_id: str | None, store: str | N
         recommend,
         recommendation_json,
         run_summary,
+        safe_text,
         sweep_summary,
     )
 
@@ -89,7 +90,7 @@ def recommend_command(run_dir: Path | None, sweep_id: str | None, store: str | N
     if result.answer == "no_baseline":
         why = "; ".join(f"{p.profile}: {p.note}" for p in result.profiles
                         if p.status == "no_baseline")
-        raise InputError(f"{why} (for example --baseline {_any_model(result)})")
+        raise InputError(safe_text(f"{why} (for example --baseline {_any_model(result)})"))
     if as_json:
         click.echo(recommendation_json(result), nl=False)
         raise SystemExit(result.exit_code)

@@ -20,6 +20,7 @@ from chaos.recommend._inputs import (
     check_baseline,
     judge_gates,
     load_gates_file,
+    run_profiles,
     run_summary,
     sweep_summary,
 )
@@ -31,7 +32,7 @@ from chaos.recommend._models import (
     ProfileAnswer,
     Recommendation,
 )
-from chaos.recommend._paired import WorseRow, comparison_of, worse_rows
+from chaos.recommend._paired import WorseRow, comparison_of, paired_notes, worse_rows
 from chaos.recommend._render import (
     answer_lines,
     recommend_line,
@@ -40,6 +41,7 @@ from chaos.recommend._render import (
     summary_recommendation,
     with_recommendation,
 )
+from chaos.recommend._text import safe_text
 
 __all__ = [
     "DEFAULT_ALPHA",
@@ -60,12 +62,15 @@ __all__ = [
     "gate_decision",
     "gate_from_json",
     "judge_gates",
+    "paired_notes",
     "load_gates_file",
     "recommend",
     "recommend_line",
     "recommendation_json",
     "run_recommend_line",
+    "run_profiles",
     "run_summary",
+    "safe_text",
     "seeds_to_settle",
     "summary_recommendation",
     "sweep_summary",

@@ -17,6 +17,7 @@ import yaml
 from chaos.errors import InputError, ProfileError
 from chaos.gates import GateResult
 from chaos.profile._schema import EPISODE_METRICS, OUTCOME_METRICS, GatesSpec
+from chaos.recommend._text import safe_text
 
 __all__ = ["check_baseline", "judge_gates", "load_gates_file", "profile_faults", "run_profiles",
            "run_summary", "sweep_summary"]
@@ -274,17 +275,19 @@ def judge_gates(summary: dict[str, Any], gates: GatesSpec,
     ran = sorted({m for body in summary["profiles"].values() for m in body["models"]})
     for model in sorted(gates.per_model):
         if model not in ran:
-            raise InputError(f"--gates: per_model names {model}, which this run did not run"
-                             f"{did_you_mean(model, ran)} (models: {', '.join(ran)})")
+            raise InputError(safe_text(f"--gates: per_model names {model}, which this run did "
+                                       f"not run{did_you_mean(model, ran)} (models: "
+                                       f"{', '.join(ran)})"))
     kinds = profile_faults(summary, loaded or {})
     known = sorted(set().union(*(k for k in kinds.values() if k)))
     for metric, fault in _outcome_gates(gates):
         if fault is not None and fault not in known:
             listed = f"kinds in this run: {', '.join(known)}" if known else (
                 "this run injected no fault")
-            raise InputError(f"--gates: gate on fault kind '{fault}' ({metric}), which no "
-                             f"fault of this run has{did_you_mean(fault, known)} ({listed}); "
-                             "fix the kind, or leave out `fault:` to pool every kind")
+            raise InputError(safe_text(
+                f"--gates: gate on fault kind '{fault}' ({metric}), which no fault of this run "
+                f"has{did_you_mean(fault, known)} ({listed}); fix the kind, or leave out "
+                "`fault:` to pool every kind"))
     notes: list[str] = []
     sources = []
     for name in sorted(summary["profiles"]):
@@ -336,5 +339,6 @@ def check_baseline(summary: dict[str, Any], baseline: str | None) -> None:
         if len(ran) >= 2 and baseline not in ran:
             from chaos._registry import did_you_mean
 
-            raise InputError(f"--baseline {baseline}: profile {name} did not run it"
-                             f"{did_you_mean(baseline, ran)} (its models: {', '.join(ran)})")
+            raise InputError(safe_text(f"--baseline {baseline}: profile {name} did not run it"
+                                       f"{did_you_mean(baseline, ran)} (its models: "
+                                       f"{', '.join(ran)})"))

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from chaos.recommend._answer import NO_GATES, NOT_COMPARED
 from chaos.recommend._models import ModelAnswer, ProfileAnswer, Recommendation
+from chaos.recommend._text import safe_text
 from chaos.results import RunResults
 
 __all__ = ["answer_lines", "recommend_line", "recommendation_json", "run_recommend_line",
@@ -25,12 +26,6 @@ STRICT_NOTE = ("note: recommend decides each gate strictly, in three ways (pass:
                "Wilson 95 % interval on the right side; fail: wholly on the wrong side; else "
                "undecided); chaos run's gate lines are pass/fail at each gate's confidence, so "
                "the same counts can read \"gate failed\" there and \"undecided\" here")
-
-
-def _safe(text: str) -> str:
-    """Control characters as escapes: model ids come from profiles (as `chaos.cli._text`)."""
-    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
-                   for ch in text)
 
 
 def _usd(value: float | None) -> str:
@@ -126,7 +121,7 @@ def answer_lines(rec: Recommendation) -> list[tuple[Style, str]]:
     if any(g.decision == "undecided" and g.gate.trials for p in rec.profiles
            for m in p.models for g in m.gates):
         lines.insert(-1, ("plain", STRICT_NOTE))
-    return [(style, _safe(line)) for style, line in lines]
+    return [(style, safe_text(line)) for style, line in lines]
 
 
 def _recommend_line(rec: Recommendation, run_dir: str) -> str:
@@ -165,7 +160,7 @@ def recommend_line(rec: Recommendation, run_dir: str = "RUN_DIR",
         line += (f"; the exit code 1 is the run's gate lines failing for "
                  f"{', '.join(failed_gates)} (pass/fail at each gate's confidence), not this "
                  "answer")
-    return _safe(line)
+    return safe_text(line)
 
 
 def recommendation_json(rec: Recommendation) -> str:

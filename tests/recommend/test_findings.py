@@ -49,7 +49,8 @@ def few(tmp_path_factory) -> dict[str, Path]:
     finally:
         mp.undo()
     return {"both": folder / "both", "clean": folder / "clean", "profile": profile,
-            "output": outputs["both"], "gated_output": outputs["gated"]}
+            "output": outputs["both"], "gated_output": outputs["gated"],
+            "gated": folder / "gated"}
 
 
 @pytest.fixture(scope="module")
@@ -284,6 +285,23 @@ def test_control_characters_in_model_ids_are_escaped(scripted, tmp_path):
     code, out = recommend_cli(str(run), "--baseline", "scripted/careful")
     assert "\x1b" not in out
     assert "scripted/na\\x1b[2Jive" in out
+
+
+def test_control_characters_in_errors_and_the_recommend_line_are_escaped(scripted, few,
+                                                                        tmp_path):
+    from chaos.recommend import run_recommend_line
+    from chaos.report import load_results
+
+    code, out = recommend_cli(str(scripted["run"]), "--baseline", "scripted/na\x1b[2Jive")
+    assert code == 2 and "\x1b" not in out and "scripted/na\\x1b[2Jive" in out
+    run = tmp_path / "run"
+    shutil.copytree(few["gated"], run)  # its recommend: line names the models failing gates
+    results = run / "results.json"
+    results.write_text(results.read_text(encoding="utf-8").replace(
+        "anthropic/mini-careless", "anthropic/mini-care\\u001b[2Jless"), encoding="utf-8")
+    line = run_recommend_line(load_results(run), "runs/x")
+    assert line is not None and "\x1b" not in line
+    assert "anthropic/mini-care\\x1b[2Jless" in line
 
 
 # R6: a priced model whose every episode crashed has an unknown cost, not "no price".
