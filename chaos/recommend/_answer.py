@@ -64,8 +64,7 @@ def _gate_verdicts(gates: Sequence[GateResult], stats: dict[str, Any]) -> list[G
         more = None
         no_data = None
         if not gate.trials and not stats[gate.arm]["episodes"]:
-            no_data = (f"no {gate.arm} arm ran (run with --arm both)" if gate.arm == "chaos"
-                       else "no clean arm ran (run with --arm both)")
+            no_data = f"no {gate.arm} arm ran: run with --arm both"
         if decision == "undecided":
             seeds = stats["chaos"]["episodes"] if gate.arm == "chaos" else stats["clean"][
                 "episodes"]

@@ -306,19 +306,32 @@ def judge_gates(summary: dict[str, Any], gates: GatesSpec,
                                 else ""))
         elif has is not None:
             absent = [(m, f) for m, f in outcome if f is not None and f not in has]
-            if absent:
+            if absent and name not in (loaded or {}):
+                notes.append(f"cannot tell whether {name} injects "
+                             f"{', '.join(sorted({f for _, f in absent}))} (none fired, and its "
+                             "profile file is gone or changed since the run): its gates on "
+                             f"{_listed(absent)} are kept, with no data")
+            elif absent:
                 own = _only_gates(gates, lambda g, has=has: g.fault is None or g.fault in has)
                 notes.append(f"{name} injects no {', '.join(sorted({f for _, f in absent}))} "
                              f"fault: the gates on {_listed(absent)} are not applied there")
-            if outcome and not chaos_ran:
+            on_chaos = outcome + _chaos_episode_gates(gates)
+            if on_chaos and not chaos_ran:
                 notes.append(f"{name} injects faults but no chaos arm ran: its gates on "
-                             f"{_listed(outcome)} have no data (run with --arm both)")
+                             f"{_listed(on_chaos)} have no data (run with --arm both)")
         elif outcome:
             notes.append(f"cannot tell whether {name} injects faults (its profile file is gone "
                          "or changed since the run, and no fault was injected): its gates on "
                          f"{_listed(outcome)} are kept, with no data")
         sources.append(_Gated(_Profile(name, own)))
     return gates_from_summary(summary, sources), notes  # type: ignore[arg-type]
+
+
+def _chaos_episode_gates(gates: GatesSpec) -> list[tuple[str, str | None]]:
+    """(`handled (chaos arm)`, None) for every episode gate on the chaos arm."""
+    sets = [gates, *gates.per_model.values()]
+    return [(f"{metric} (chaos arm)", None) for own in sets for metric in EPISODE_METRICS
+            for g in getattr(own, metric) if g.arm == "chaos"]
 
 
 def _listed(gates: list[tuple[str, str | None]]) -> str:

@@ -80,9 +80,11 @@ def _profile_lines(p: ProfileAnswer) -> list[tuple[Style, str]]:
     head = {"switch": f"switch to {p.switch}", "stay": "stay: no cheaper model qualifies",
             "undecided": "undecided: a cheaper model may qualify with more seeds",
             "no_baseline": "no baseline", "one_model": "nothing to compare"}[p.status]
-    if p.status == "undecided" and not any(
-            m.verdict == "undecided" and NO_GATES not in m.reasons for m in p.models):
+    undecided = [m for m in p.models if m.verdict == "undecided"]
+    if p.status == "undecided" and all(NO_GATES in m.reasons for m in undecided):
         head = "undecided: no gates to name a switch by"
+    elif p.status == "undecided" and all(m.more_seeds is None for m in undecided):
+        head = "undecided: more seeds alone will not settle it (see the reasons)"
     lines: list[tuple[Style, str]] = [("answer", f"{p.profile}: {head}")]
     if p.note:
         lines.append(("plain", f"  {p.note}"))
@@ -108,9 +110,13 @@ def answer_lines(rec: Recommendation) -> list[tuple[Style, str]]:
     elif rec.answer == "undecided" and not rec.gated:
         lines.append(("answer", "answer: undecided: no gates to name a switch by; "
                                 f"{NO_GATES.removeprefix('no gates: ')}"))
-    elif rec.answer == "undecided":
+    elif rec.answer == "undecided" and any(m.more_seeds is not None for p in compared
+                                           for m in p.models if m.verdict == "undecided"):
         lines.append(("answer", "answer: undecided: no cheaper model qualifies yet; run the "
-                                "seeds named above (or settle what they cannot: see above)"))
+                                "seeds named above"))
+    elif rec.answer == "undecided":
+        lines.append(("answer", "answer: undecided: no cheaper model qualifies yet, and more "
+                                "seeds alone will not settle it; see the reasons above"))
     elif rec.answer == "stay":
         lines.append(("answer", "answer: stay: no cheaper model qualifies on every profile"))
     elif rec.answer == "no_baseline":

@@ -103,10 +103,11 @@ def test_a_fault_profile_run_clean_keeps_its_fault_gates_undecided(few):
     code, out = recommend_cli(str(few["clean"]), "--gates", SWITCH_GATES)
     assert code == 5, out
     assert "switch to" not in out
-    assert ("propagated has no data (no chaos arm ran (run with --arm both)); max 0.1 cannot "
+    assert ("propagated has no data (no chaos arm ran: run with --arm both); max 0.1 cannot "
             "be judged") in out
-    assert ("sports-production injects faults but no chaos arm ran: its gates on propagated "
-            "have no data (run with --arm both)") in out
+    assert ("sports-production injects faults but no chaos arm ran: its gates on propagated, "
+            "handled (chaos arm) have no data (run with --arm both)") in out
+    assert "answer: undecided: no cheaper model qualifies yet, and more seeds alone will not" in out
     code, data = recommend_json(str(few["clean"]), "--gates", SWITCH_GATES)
     careless = _model(data, "sports-production", "anthropic/mini-careless")
     assert careless["verdict"] == "undecided"
@@ -161,6 +162,25 @@ def test_a_gates_file_kind_one_profile_lacks_is_not_applied_there(scripted, tmp_
     naive = _model(data, "sports-production", "scripted/naive")
     assert [g["fault"] for g in naive["gates"]] == ["fs.decoy"]
     assert _model(data, "no-decoy", "scripted/naive")["gates"] == []
+
+
+def test_a_kind_not_seen_in_a_profile_whose_file_changed_is_kept_not_dropped(scripted,
+                                                                             tmp_path):
+    run = tmp_path / "run"
+    shutil.copytree(scripted["run"], run)
+    data = json.loads((run / "results.json").read_text(encoding="utf-8"))
+    for ref in data["profiles"]:
+        ref["sha256"] = "0" * 64
+    (run / "results.json").write_text(json.dumps(data), encoding="utf-8")
+    gates = tmp_path / "gates.yaml"
+    gates.write_text("propagated: {max: 0.1, fault: fs.decoy}\n", encoding="utf-8")
+    code, data = recommend_json(str(run), "--gates", str(gates), "--baseline",
+                                "scripted/careful")
+    assert ("cannot tell whether no-decoy injects fs.decoy (none fired, and its profile file is "
+            "gone or changed since the run): its gates on propagated fs.decoy are kept, with "
+            "no data") in data["notes"]
+    gate = _model(data, "no-decoy", "scripted/naive")["gates"][0]
+    assert (gate["fault"], gate["decision"], gate["trials"]) == ("fs.decoy", "undecided", 0)
 
 
 # R4: malformed results are input errors naming the JSON path; JSON output stays JSON.
