@@ -140,8 +140,9 @@ def _recommend_line(rec: Recommendation, run_dir: str) -> str:
                 f"only refuse); chaos recommend {run_dir} --gates FILE "
                 "(profiles/gates/switch.yaml)")
     if rec.answer == "undecided":
-        return (f"recommend: undecided against {base}: a cheaper model's gates are neither "
-                f"passed nor failed strictly yet (chaos recommend {run_dir})")
+        return (f"recommend: undecided against {base}: a cheaper model's gates are undecided "
+                "at strict confidence (recommend decides pass/fail/undecided; gate lines are "
+                f"pass/fail); chaos recommend {run_dir}")
     if rec.answer == "stay":
         return (f"recommend: stay on {base}: no cheaper model qualifies "
                 f"(chaos recommend {run_dir})")
@@ -159,13 +160,14 @@ def recommend_line(rec: Recommendation, run_dir: str = "RUN_DIR",
         rec: The run's recommendation.
         run_dir: The run directory, for the command shown.
         failed_gates: Models whose gates failed in the run's own gate lines (pass/fail at
-            each gate's confidence): the line says the run's exit code 1 comes from them.
+            each gate's confidence): the line says the run's exit code 1 comes from them
+            (exit 4, nothing completed, is said by its own error line).
     """
     line = _recommend_line(rec, run_dir)
     if failed_gates:
-        line += (f"; the exit code 1 is the run's gate lines failing for "
-                 f"{', '.join(failed_gates)} (pass/fail at each gate's confidence), not this "
-                 "answer")
+        line += (f"; the run's exit code 1 comes from its gate lines failing for "
+                 f"{', '.join(failed_gates)} (pass/fail at each gate's confidence), not from "
+                 "this answer")
     return safe_text(line)
 
 

@@ -363,9 +363,14 @@ def test_a_results_json_that_is_a_folder_says_so(tmp_path):
 def test_the_recommend_line_says_the_exit_code_comes_from_other_models_gates(few):
     printed = few["gated_output"]  # chaos run exited 1: the careless model failed its gates
     line = next(x for x in printed.splitlines() if x.startswith("recommend:"))
-    assert ("the exit code 1 is the run's gate lines failing for anthropic/mini-careless, "
-            "scripted/hallucinator, scripted/mime-careless, scripted/naive (pass/fail at each "
-            "gate's confidence), not this answer") in line
+    assert ("the run's exit code 1 comes from its gate lines failing for "
+            "anthropic/mini-careless, scripted/hallucinator, scripted/mime-careless, "
+            "scripted/naive (pass/fail at each gate's confidence), not from this answer") in line
+    # R10: mini-careful passes handled 3/3 at the profile's point confidence; recommend decides
+    # strictly and says so.
+    assert "openai/mini-careful" not in line.split(";")[-1]
+    assert ("gates are undecided at strict confidence (recommend decides pass/fail/undecided; "
+            "gate lines are pass/fail)") in line
 
 
 def test_an_undecided_gate_explains_the_strict_three_way_decision(few):
