@@ -60,7 +60,9 @@ summary
     switch, every_profile                         the model to switch to; every model that
                                                   qualifies, priced and cheaper, on every
                                                   profile compared (cheapest first)
-    confidence, alpha, gates_from, gated          strict; the paired tests' level; run|file
+    confidence, alpha, gates_from, gated          strict; the paired tests' level; run|file;
+                                                  false: no gate, so no model qualifies
+    notes                                         gates not applied to a profile, and why
     profiles: {<profile>: ...}                    sorted by profile name
       status, baseline, baseline_chosen, switch   switch|stay|undecided|no_baseline|one_model
       ranking, note                               qualifying models by cost; how judged
@@ -69,6 +71,8 @@ summary
                                                   chaos-arm mean (clean arm without one)
         priced, saving_usd, saving_pct            cost > 0; baseline cost - this one's
         more_seeds, reasons                       seeds that would settle it; the evidence
+        notes, completed_episodes                 paired rows that could not tell; 0: cost
+                                                  unknown (every episode crashed)
         gates: [...]                              metric, fault, arm, op, threshold,
                                                   successes, trials, low, high,
                                                   decision (pass|fail|undecided),
