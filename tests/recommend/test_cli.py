@@ -122,6 +122,7 @@ def test_a_sweep_whose_profile_changed_says_its_gates_are_not_judged(scripted, t
     (["{run}", "--store", "{store}"], "--store is for --sweep ID"),
     (["{run}", "--gates", "{tmp}/missing.yaml"], "--gates: not found; name a gates file"),
     (["{run}", "--alpha", "1.5"], "Invalid value for '--alpha'"),
+    (["{run}", "--alpha", "nan"], "nan is not a number between 0 and 1"),
 ])
 def test_bad_input_names_the_place_and_the_fix(scripted, tmp_path, args, message):
     filled = [a.format(run=scripted["run"], store=scripted["store"], tmp=tmp_path)
