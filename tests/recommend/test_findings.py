@@ -183,6 +183,26 @@ def test_a_kind_not_seen_in_a_profile_whose_file_changed_is_kept_not_dropped(scr
     assert (gate["fault"], gate["decision"], gate["trials"]) == ("fs.decoy", "undecided", 0)
 
 
+@pytest.mark.parametrize(("kind", "code"), [("fs.decoi", 2), ("model.timeout", 1)])
+def test_without_the_profile_files_only_a_kind_chaos_does_not_know_is_refused(
+        scripted, tmp_path, kind, code):
+    # A real kind may be in a profile that cannot be read back and simply never fired.
+    run = tmp_path / "run"
+    shutil.copytree(scripted["run"], run)
+    data = json.loads((run / "results.json").read_text(encoding="utf-8"))
+    for ref in data["profiles"]:
+        ref["sha256"] = "0" * 64
+    (run / "results.json").write_text(json.dumps(data), encoding="utf-8")
+    gates = tmp_path / "gates.yaml"
+    gates.write_text(f"propagated: {{max: 0.1, fault: {kind}}}\n", encoding="utf-8")
+    got, out = recommend_cli(str(run), "--gates", str(gates), "--baseline", "scripted/careful")
+    assert got == code, out
+    if code == 2:
+        assert "did you mean 'fs.decoy'?" in out
+    else:
+        assert f"cannot tell whether no-decoy injects {kind}" in out
+
+
 # R4: malformed results are input errors naming the JSON path; JSON output stays JSON.
 
 _MODEL = ("summary", "profiles", "sports-production", "models", "scripted/naive")
