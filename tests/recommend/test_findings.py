@@ -371,6 +371,19 @@ def test_a_profile_named_as_the_run_directory_says_to_run_it_first(scripted):
     assert f"{profile} is a profile, not a run directory; run it first" in out
 
 
+@pytest.mark.parametrize(("name", "message"), [
+    ("results.json", "is the results file itself; name the run directory that holds it"),
+    ("notes.txt", "is a file, not a run directory"),
+])
+def test_a_file_named_as_the_run_directory_says_what_to_name(tmp_path, name, message):
+    (tmp_path / name).write_text("{}", encoding="utf-8")
+    for command in (["recommend"], ["compare", str(tmp_path / name)]):
+        result = CliRunner().invoke(main, [*command, str(tmp_path / name)])
+        assert result.exit_code == 2, result.output
+    code, out = recommend_cli(str(tmp_path / name))
+    assert message in out
+
+
 def test_a_results_json_that_is_a_folder_says_so(tmp_path):
     (tmp_path / "results.json").mkdir()
     code, out = recommend_cli(str(tmp_path))
