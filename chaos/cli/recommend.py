@@ -50,9 +50,10 @@ def recommend_command(run_dir: Path | None, sweep_id: str | None, store: str | N
     the paired comparisons can refuse a model, never qualify one (undecided, exit 5).
 
     Exit codes: 0 a cheaper model qualifies on every profile (switch), 1 none does and every
-    cheaper one is decided (stay), 5 none does yet but a cheaper one is undecided (more seeds
-    would settle it), 2 the input was wrong (also: no baseline by price, name one with
-    --baseline), 3 chaos itself failed.
+    cheaper one is decided (stay), 5 none does yet but a cheaper one is undecided (its reasons
+    say what would settle it: more seeds, gates, a chaos arm), 2 the input was wrong (also: no
+    baseline by price, name one with --baseline; a gates file's unknown fault kind; a
+    results.json field missing, mistyped or not finite), 3 chaos itself failed.
     """
     from rich.console import Console
     from rich.text import Text
