@@ -82,7 +82,7 @@ def recommend_command(run_dir: Path | None, sweep_id: str | None, store: str | N
             summary, gates, note, loaded = sweep_summary(opened, sweep_id)
         finally:
             opened.close()
-        notes += [note] if note else []
+        notes += [note] if note and gates_file is None else []  # --gates replaces them
     else:
         assert run_dir is not None
         if store is not None:
