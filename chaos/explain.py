@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from chaos.coverage._predict import CoveragePrediction
+from chaos.coverage._structural import never_reasons
 from chaos.errors import InputError
 from chaos.profile import LoadedProfile, Profile
 from chaos.profile._schema import GATE_METRICS, GateSetSpec, OutcomeGateSpec, TaskGateSpec
@@ -367,41 +368,6 @@ def _with_shared_targets(plan: FaultPlan, plans: list[FaultPlan]) -> FaultPlan:
 def _never(spec: Any, profile: Profile, reachable: set[str]) -> list[str]:
     """Reasons the chain can never meet this fault, read from the chain alone."""
     return [why for _, why in never_reasons(spec, profile, reachable)]
-
-
-def never_reasons(spec: Any, profile: Profile, reachable: set[str]) -> list[tuple[str, str]]:
-    """`_never`'s reasons with the code a run records for each (`NeverFired.code`)."""
-    agents = profile.chain.agents
-    trigger = spec.trigger
-    acting = [trigger.agent] if trigger.agent else sorted(reachable)
-    out = []
-    never = "trigger_never_came"
-    if trigger.agent and trigger.agent not in reachable:
-        out.append((never, f"agent {trigger.agent} is never reached from the entry agent "
-                           f"{profile.chain.entry}: the trigger can never come"))
-    elif trigger.when == "tool_call" and trigger.tool and not any(
-            trigger.tool in agents[a].tools for a in acting):
-        who = f"agent {trigger.agent} lacks" if trigger.agent else "no agent has"
-        out.append((never, f"{who} the tool {trigger.tool}: the trigger can never come"))
-    elif trigger.when == "delegation":
-        handed = {d for a in acting for d in agents[a].delegates_to}
-        if not handed or (trigger.to and trigger.to not in handed):
-            out.append((never, "no such hand-off in the chain: the trigger can never come"))
-    if trigger.when == "time" and (trigger.at_ms or 0) >= profile.limits.deadline_ms:
-        out.append((never, f"at_ms {trigger.at_ms} is past the deadline "
-                           f"({profile.limits.deadline_ms} ms): the episode is over by then"))
-    family = spec.kind.split(".")[0]
-    untouched = "never_touched"
-    if family in ("smtp", "mail") and not any("send_email" in agents[a].tools
-                                              for a in reachable):
-        out.append((untouched, "no agent has send_email: no mail for this fault to act on"))
-    if family == "upload" and not any({"publish", "publish_video"} & set(agents[a].tools)
-                                      for a in reachable):
-        out.append((untouched, "no agent has a publishing tool: no upload for this fault to "
-                               "act on"))
-    if family == "chain" and not any(agents[a].delegates_to for a in reachable):
-        out.append((untouched, "no agent delegates: no hand-off for this fault to act on"))
-    return out
 
 
 def _gates(profile: Profile) -> list[str]:
