@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from chaos.coverage._predict import CoveragePrediction
+from chaos.coverage._reach import ordinal, trigger_event
 from chaos.coverage._structural import never_reasons
 from chaos.errors import InputError
 from chaos.profile import LoadedProfile, Profile
@@ -72,9 +73,14 @@ class FaultPlan(_Frozen):
         copies: Identical copies of the targets, hit too by faults that rewrite or block.
         trigger: The trigger as the profile writes it, with its defaults.
         when: The trigger in words.
-        takes_effect: `yes`, `no` (the seeded draw or the window rules it out), or
-            `if-event` (yes when its event comes).
-        draw: The trigger's seeded draw, compared with `probability`.
+        takes_effect: `yes`, `no` (the seeded draw or the window rules it out),
+            `if-event` (yes when its event comes), or `never` (the chain as written can
+            never meet it: `warnings` say why).
+        condition: What must happen before the run makes its draw or the fault takes effect
+            (`if its 999th read_file call comes`, `if the episode still runs at 800000 ms`),
+            or None (at the start).
+        draw: The trigger's seeded draw, compared with `probability`; the run makes it only
+            once `condition` is met.
         warnings: Why the fault may never fire.
         threatens: The expectations it can make unmet (by id), and why.
     """
@@ -89,7 +95,8 @@ class FaultPlan(_Frozen):
     trigger: dict[str, Any]
     when: str
     probability: float
-    takes_effect: Literal["yes", "no", "if-event"]
+    takes_effect: Literal["yes", "no", "if-event", "never"]
+    condition: str | None = None
     draw: float | None
     warnings: list[str]
     threatens: list[str] = []
@@ -269,13 +276,8 @@ def _chain(profile: Profile, under_test: str) -> list[AgentPlan]:
                       reachable=n in reachable) for n in order]
 
 
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
 def _when(trigger: Any) -> str:
-    nth = _ordinal(trigger.nth)
+    nth = ordinal(trigger.nth)
     by = f" by {trigger.agent}" if trigger.agent else ""
     if trigger.when == "start":
         text = "before the chain starts"
@@ -315,17 +317,24 @@ def _fault_plan(active: Any, world: Any, profile: Profile, reachable: set[str],
     takes = "no" if draw is None or draw >= trigger.probability else (
         "yes" if trigger.when in ("start", "time") else "if-event")
     warnings = _never(spec, profile, reachable)
+    if warnings:
+        takes = "never"  # one verdict: the chain as written rules it out, whatever the draw
+    event = trigger_event(trigger)
+    condition = f"if its {ordinal(trigger.nth)} {event} comes" if event is not None else (
+        f"if the episode still runs at {trigger.at_ms} ms" if trigger.when == "time" else None)
     if target is not None and len(targets) < target.pick:
         warnings.append(f"pick: {target.pick}, but only {len(targets)} file(s) match")
     return FaultPlan(id=spec.id, kind=spec.kind, params=spec.params.model_dump(mode="json"),
                      selector=selector, candidates=candidates, targets=targets, copies=copies,
                      trigger=trigger.model_dump(mode="json"), when=_when(trigger),
-                     probability=trigger.probability, takes_effect=takes,
+                     probability=trigger.probability, takes_effect=takes, condition=condition,
                      draw=None if draw is None else round(draw, 6), warnings=warnings)
 
 
 def _threatening(plan: FaultPlan, expectations: list[Any]) -> FaultPlan:
     """Which expectations the fault can make unmet: `id: why`, or a warning when none."""
+    if plan.takes_effect == "never":
+        return plan  # a fault that can never fire threatens nothing; its warnings say why
     family = plan.kind.split(".")[0]
     hit = set(plan.targets) | set(plan.copies)
     out = []
@@ -356,8 +365,12 @@ def _unreachable(world: Any, profile: Profile, reachable: set[str]) -> list[str]
 
 def _with_shared_targets(plan: FaultPlan, plans: list[FaultPlan]) -> FaultPlan:
     """Faults avoid each other's targets while candidates last; say when they ran out."""
+    if plan.takes_effect == "never":
+        return plan
     mine = set(plan.targets)
-    shared = [other.id for other in plans if other.id != plan.id and mine & set(other.targets)]
+    # A fault that can never fire mixes no outcome with anyone's.
+    shared = [other.id for other in plans if other.id != plan.id and
+              other.takes_effect != "never" and mine & set(other.targets)]
     if not shared:
         return plan
     return plan.model_copy(update={"warnings": [*plan.warnings, (

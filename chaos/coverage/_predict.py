@@ -105,8 +105,10 @@ def _cannot(plan: Any, never: list[tuple[str, str]],
     if plan.takes_effect == "no":
         if plan.draw is None:
             return "outside_window", "its trigger's moment is outside its window"
-        return "probability_skipped", (f"this seed's draw {plan.draw:.3f} is not under its "
-                                       f"probability {plan.probability}")
+        # The run draws only once the trigger's event comes: say so, never a bare draw.
+        first = f"{plan.condition}, " if plan.condition else ""
+        return "probability_skipped", (f"{first}this seed's draw {plan.draw:.3f} is not under "
+                                       f"its probability {plan.probability}")
     if plan.selector is not None and not plan.targets:
         return "no_target", f"nothing in this world matches its target ({plan.selector})"
     if plan.targets and set(plan.targets) <= unreachable:

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from chaos.sim import ActiveFault
     from chaos.world import World
 
-__all__ = ["MODEL_CALL", "fault_reach", "ordinal", "selector_text"]
+__all__ = ["MODEL_CALL", "fault_reach", "ordinal", "selector_text", "trigger_event"]
 
 #: The `tool` of a meeting on a model call (not a tool of the chain).
 MODEL_CALL = "(model call)"
@@ -79,8 +79,9 @@ def _never(active: ActiveFault, crashed: str | None, end_ms: int,
     # The chain as written rules it out: say that (explain's words), not this episode's
     # symptom ("no write_file call came").
     cause = dict(reversed(structural or []))
-    if active.taint is None and "trigger_never_came" in cause:
-        return NeverFired(code="trigger_never_came", why=cause["trigger_never_came"])
+    for code in ("trigger_never_came", "outside_window"):
+        if active.taint is None and code in cause:
+            return NeverFired(code=code, why=cause[code])  # type: ignore[arg-type]
     if active.taint is not None and crashed is None and "never_touched" in cause:
         return NeverFired(code="never_touched", why=cause["never_touched"])
     if active.taint is None:
@@ -108,19 +109,28 @@ def _never(active: ActiveFault, crashed: str | None, end_ms: int,
     return NeverFired(code="never_touched", why=_untouched(active))
 
 
+def trigger_event(spec: Any) -> str | None:
+    """What a tool-call, model-call or hand-off trigger waits for: `read_file call by records`.
+
+    None for a trigger at the start or at a time.
+    """
+    by = f" by {spec.agent}" if spec.agent else ""
+    if spec.when == "tool_call":
+        on = f" on a path matching {spec.path}" if spec.path else ""
+        return f"{spec.tool or 'tool'} call{by}{on}"
+    if spec.when == "model_call":
+        return f"model call{by}"
+    if spec.when == "delegation":
+        return f"hand-off{by and ' from ' + spec.agent}{f' to {spec.to}' if spec.to else ''}"
+    return None
+
+
 def _no_trigger(spec: Any, seen: int, end_ms: int) -> str:
     """The trigger that never came, in words (`seen`: how many of its events came)."""
     if spec.when == "time":
         return f"the episode ended at {end_ms} ms, before its time ({spec.at_ms} ms)"
-    by = f" by {spec.agent}" if spec.agent else ""
-    if spec.when == "tool_call":
-        on = f" on a path matching {spec.path}" if spec.path else ""
-        event = f"{spec.tool or 'tool'} call{by}{on}"
-    elif spec.when == "model_call":
-        event = f"model call{by}"
-    elif spec.when == "delegation":
-        event = f"hand-off{by and ' from ' + spec.agent}{f' to {spec.to}' if spec.to else ''}"
-    else:
+    event = trigger_event(spec)
+    if event is None:
         return "its trigger never came"
     if spec.nth <= 1:
         return f"no {event} came"

@@ -38,6 +38,12 @@ def never_reasons(spec: Any, profile: Profile, reachable: set[str]) -> list[tupl
         handed = {d for a in acting for d in agents[a].delegates_to}
         if not handed or (trigger.to and trigger.to not in handed):
             out.append((never, "no such hand-off in the chain: the trigger can never come"))
+    if trigger.when in ("start", "time") and trigger.window is not None:
+        moment = (trigger.at_ms or 0) if trigger.when == "time" else 0
+        start, end = trigger.window
+        if not start <= moment < end:
+            out.append(("outside_window", f"its moment ({moment} ms) is outside its window "
+                                          f"[{start}, {end}) ms: the trigger can never come"))
     if trigger.when == "time" and (trigger.at_ms or 0) >= profile.limits.deadline_ms:
         out.append((never, f"at_ms {trigger.at_ms} is past the deadline "
                            f"({profile.limits.deadline_ms} ms): the episode is over by then"))

@@ -25,6 +25,10 @@ faults+:
     kind: fs.empty
     target: {{glob: /clinic/patients.csv}}
     trigger: {{when: tool_call, tool: read_file, nth: 999, probability: 0.5}}
+  - id: start-outside
+    kind: fs.empty
+    target: {{glob: /clinic/lab/reports/SHA256SUMS}}
+    trigger: {{when: start, window: [5, 10]}}
 """
 
 
@@ -54,9 +58,11 @@ def _cells(output: str, fault_id: str) -> str:
 def test_a_fault_that_can_never_fire_has_one_verdict_and_threatens_nothing(profile):
     result = chaos("explain", str(profile))
     assert result.exit_code == 0, result.output
-    cell = _cells(result.output, "never-write")
-    assert "can never fire" in cell
-    assert "takes effect" not in cell and "threatens" not in cell
+    for fault_id in ("never-write", "start-outside"):
+        cell = _cells(result.output, fault_id)
+        assert "can never fire" in cell, cell
+        assert "takes effect" not in cell and "threatens" not in cell, cell
+        assert "skipped" not in cell, cell
     plan = json.loads(chaos("explain", str(profile), "--json").output)
     assert all("never-write" not in e["threatened_by"] for e in plan["expectations"])
     fault = next(f for f in plan["faults"] if f["id"] == "never-write")
@@ -83,8 +89,10 @@ def test_the_run_s_reason_carries_explain_s_structural_cause(profile, tmp_path):
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
     rows = {r["fault"]: r for r in results["summary"]["coverage"]["profiles"]["verdicts"]
             ["never_fired"]}
-    assert rows["never-write"]["why"] == predicted["why"]
-    assert rows["never-write"]["reasons"] == {predicted["code"]: 1}
+    for fault_id in ("never-write", "start-outside"):
+        predicted = next(r for r in plan["coverage"]["cannot_fire"] if r["fault"] == fault_id)
+        assert rows[fault_id]["why"] == predicted["why"], fault_id
+        assert rows[fault_id]["reasons"] == {predicted["code"]: 1}, fault_id
     nth = rows["nth-too-many"]["why"]
     assert "only" not in nth or "of the 999 needed" not in nth
     assert "999th" in nth
