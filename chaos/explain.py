@@ -189,11 +189,12 @@ def explain_profile(loaded: LoadedProfile, seed: int | None = None,
     reachable = {a.name for a in chain if a.reachable}
     facts = task.facts(world, params)
     planned = plan_faults(profile, world, seed, facts=facts)
-    faults = [_fault_plan(active, world, profile, reachable, facts) for active in planned]
+    unreachable = _unreachable(world, profile, reachable)
+    faults = [_fault_plan(active, world, profile, reachable, facts, set(unreachable))
+              for active in planned]
     faults = [_with_shared_targets(plan, faults) for plan in faults]
     expectations = task.expectations(world, params)
     faults = [_threatening(plan, expectations) for plan in faults]
-    unreachable = _unreachable(world, profile, reachable)
     from chaos.coverage._predict import predict_coverage
 
     coverage = predict_coverage(profile, world, faults,
@@ -297,7 +298,7 @@ def _when(trigger: Any) -> str:
 
 
 def _fault_plan(active: Any, world: Any, profile: Profile, reachable: set[str],
-                facts: Any = None) -> FaultPlan:
+                facts: Any = None, unreachable: set[str] | None = None) -> FaultPlan:
     spec, trigger = active.spec, active.spec.trigger
     target = spec.target if active.impl.default_target is not None else None
     candidates = 0
@@ -317,12 +318,17 @@ def _fault_plan(active: Any, world: Any, profile: Profile, reachable: set[str],
     takes = "no" if draw is None or draw >= trigger.probability else (
         "yes" if trigger.when in ("start", "time") else "if-event")
     warnings = _never(spec, profile, reachable)
+    if target is not None and not targets:
+        warnings.append(f"nothing in this world matches its target ({selector})")
+    elif targets and set(targets) <= (unreachable or set()):
+        warnings.append("no agent the chain reaches can open its target")
     if warnings:
-        takes = "never"  # one verdict: the chain as written rules it out, whatever the draw
+        # One verdict: the chain or this seed's world rules it out, whatever the draw.
+        takes = "never"
     event = trigger_event(trigger)
     condition = f"if its {ordinal(trigger.nth)} {event} comes" if event is not None else (
         f"if the episode still runs at {trigger.at_ms} ms" if trigger.when == "time" else None)
-    if target is not None and len(targets) < target.pick:
+    if target is not None and 0 < len(targets) < target.pick:
         warnings.append(f"pick: {target.pick}, but only {len(targets)} file(s) match")
     return FaultPlan(id=spec.id, kind=spec.kind, params=spec.params.model_dump(mode="json"),
                      selector=selector, candidates=candidates, targets=targets, copies=copies,
