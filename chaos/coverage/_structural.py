@@ -49,7 +49,8 @@ def never_reasons(spec: Any, profile: Profile, reachable: set[str]) -> list[tupl
                            f"({profile.limits.deadline_ms} ms): the episode is over by then"))
     family = spec.kind.split(".")[0]
     untouched = "never_touched"
-    if family in ("smtp", "mail") and not any("send_email" in agents[a].tools
+    # A mail.* fault alters a file: opening it meets it, mail or not; SMTP needs a send.
+    if family == "smtp" and not any("send_email" in agents[a].tools
                                               for a in reachable):
         out.append((untouched, "no agent has send_email: no mail for this fault to act on"))
     if family == "upload" and not any({"publish", "publish_video"} & set(agents[a].tools)

@@ -96,3 +96,24 @@ def test_the_run_s_reason_carries_explain_s_structural_cause(profile, tmp_path):
     nth = rows["nth-too-many"]["why"]
     assert "only" not in nth or "of the 999 needed" not in nth
     assert "999th" in nth
+
+
+def test_without_send_email_an_smtp_fault_can_never_fire_but_an_attachment_fault_can(tmp_path):
+    path = tmp_path / "no-mail.yaml"
+    path.write_text(f"""version: 1
+extends: {PROFILES / 'shop-catalogue.yaml'}
+name: no-mail
+episodes: 1
+models: [scripted/careful]
+faults:
+  - id: refused
+    kind: smtp.recipient_refused
+  - id: broken-attachment
+    kind: mail.corrupt_attachment
+    target: {{tag: product_photo, pick: 1}}
+""", encoding="utf-8")
+    result = chaos("explain", str(path), "--json")
+    assert result.exit_code == 0, result.output
+    faults = {f["id"]: f for f in json.loads(result.output)["faults"]}
+    assert faults["refused"]["takes_effect"] == "never"
+    assert faults["broken-attachment"]["takes_effect"] == "yes"
