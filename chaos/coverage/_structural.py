@@ -50,8 +50,7 @@ def never_reasons(spec: Any, profile: Profile, reachable: set[str]) -> list[tupl
     family = spec.kind.split(".")[0]
     untouched = "never_touched"
     # A mail.* fault alters a file: opening it meets it, mail or not; SMTP needs a send.
-    if family == "smtp" and not any("send_email" in agents[a].tools
-                                              for a in reachable):
+    if family == "smtp" and not any("send_email" in agents[a].tools for a in reachable):
         out.append((untouched, "no agent has send_email: no mail for this fault to act on"))
     if family == "upload" and not any({"publish", "publish_video"} & set(agents[a].tools)
                                       for a in reachable):
