@@ -93,6 +93,9 @@ class _Files:
     def count(self) -> int:
         return FILES_CAP if self.capped else len(self.paths)
 
+    def __len__(self) -> int:
+        return self.count()
+
 
 class _Profile:
     def __init__(self) -> None:
