@@ -59,6 +59,9 @@ class ActiveFault:
     reached: dict[str, None] = field(default_factory=dict)
     #: `taint.watch` as a set, for the per-call access checks.
     watch_set: frozenset[str] = frozenset()
+    #: How many of `taint.targets` were there before the last hit was credited: targets a
+    #: fault adds as it acts (the files of an upload it refused) are what it acted on.
+    targets_seen: int = 0
 
     @property
     def fired(self) -> bool:
@@ -103,6 +106,7 @@ class FaultMonitor:
         active.injected_ms = now_ms
         active.watch_dirs = {posixpath.dirname(p) for p in active.taint.watch}
         active.watch_set = frozenset(active.taint.watch)
+        active.targets_seen = len(active.taint.targets)
         self.emit("fault_injected", fault_id=active.spec.id, kind=active.impl.kind,
                   targets=active.taint.targets, paths=active.taint.watch,
                   detail=active.taint.detail)
@@ -181,8 +185,16 @@ class FaultMonitor:
 
 
 def _note_hits(active: ActiveFault, seen: int) -> None:
-    """Keep the paths among the fault's new hits (a read it failed, a write it refused)."""
+    """Keep the paths the fault acted on since `seen` hits.
+
+    Its new hits' paths (a read it failed, a write it refused) and the files it took on as
+    it acted (what a refused upload carried).
+    """
+    assert active.taint is not None
     active.reached.update(dict.fromkeys(h for h in active.hits[seen:] if h.startswith("/")))
+    added = active.taint.targets[active.targets_seen:]
+    active.targets_seen = len(active.taint.targets)
+    active.reached.update(dict.fromkeys(p for p in added if p.startswith("/")))
 
 
 def _first_hit(active: ActiveFault, accesses: list[tuple[str, Any]]) -> str | None:

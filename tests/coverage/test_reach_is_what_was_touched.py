@@ -86,6 +86,9 @@ def test_a_fault_on_uploads_reaches_the_upload_sink_and_a_hand_off_fault_its_cal
     assert faults["upload-503"]["fired"]
     assert "upload" in faults["upload-503"]["reached"]["sinks"]
     assert "publish_video" in faults["upload-503"]["reached"]["tools"]
+    # What the refused upload carried is what it acted on: a clip the chain published.
+    assert faults["upload-503"]["reached"]["files"]
+    assert "task_clip" in faults["upload-503"]["reached"]["tags"]
     assert faults["distributor-down"]["fired"]
     assert "distributor" in faults["distributor-down"]["reached"]["agents"]
     coverage = kitchen_sink["summary"]["coverage"]["profiles"]["kitchen-sink"]
