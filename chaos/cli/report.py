@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 
 from chaos.cli._main import main
+from chaos.errors import InputError
 
 _FORMATS = "terminal, json, junit, html, otel"
 
@@ -28,26 +32,48 @@ def report_command(run_dir: Path, formats: tuple[str, ...], otel_content: bool) 
     offline page with charts and each failing episode's timeline; otel writes every trace as
     OpenTelemetry spans (OTLP/JSON lines, GenAI conventions) to otel/traces.jsonl.
     """
-    from rich.console import Console
-
-    from chaos.report import (
-        DEFAULT_FORMATS,
-        REPORT_FILES,
-        crash_lines,
-        failure_lines,
-        html_available,
-        load_results,
-        outcome_tables,
-        parse_formats,
-        profile_comparison,
-        write_reports,
-    )
+    from chaos.report import DEFAULT_FORMATS, html_available, load_results, parse_formats
 
     chosen = parse_formats(formats) if formats else list(DEFAULT_FORMATS)
     skipped_html = not formats and not html_available()
     if skipped_html:  # asked by default, not by name: write the rest, say how to get it
         chosen.remove("html")
     results = load_results(run_dir)
+    with _summary_as_chaos_writes_it(run_dir):
+        _report(run_dir, results, chosen, skipped_html, otel_content)
+
+
+@contextlib.contextmanager
+def _summary_as_chaos_writes_it(run_dir: Path) -> Iterator[None]:
+    """A summary whose contents are not as chaos writes them is the input's fault: exit 2.
+
+    `load_results` checks the episodes and the summary's outline; the summary's inner numbers
+    are read as chaos writes them. A hand-edited or damaged file that breaks that reading
+    is named with what broke, not reported as a bug in chaos (CHAOS_DEBUG=1 re-raises).
+    """
+    try:
+        yield
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        if os.environ.get("CHAOS_DEBUG"):
+            raise
+        raise InputError(f"{run_dir / 'results.json'}: its summary is not as chaos writes it "
+                         f"({type(exc).__name__}: {str(exc)[:200]}); restore the file chaos "
+                         "wrote, or run the profile again") from None
+
+
+def _report(run_dir: Path, results: Any, chosen: list[str], skipped_html: bool,
+            otel_content: bool) -> None:
+    from rich.console import Console
+
+    from chaos.report import (
+        REPORT_FILES,
+        crash_lines,
+        failure_lines,
+        outcome_tables,
+        profile_comparison,
+        write_reports,
+    )
+
     console = Console()
     if not console.is_terminal and "COLUMNS" not in os.environ:
         console = Console(width=160)  # logs and files: the tables' natural width
