@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from chaos._seeding import MAX_SEED
-from chaos.adaptive._decide import ModelTrack
+from chaos.adaptive._decide import Evidence, ModelTrack
 from chaos.adaptive._rounds import (
     AdaptiveSettings,
     Cut,
@@ -24,15 +24,20 @@ from chaos.adaptive._rounds import (
     undecided,
 )
 from chaos.errors import InputError
-from chaos.gates import evaluate_gates
+from chaos.gates import GateResult, evaluate_gates
+from chaos.metrics import outcome_successes
 from chaos.profile import LoadedProfile
+from chaos.profile._schema import EPISODE_METRICS
 from chaos.results import EpisodeResult, ProfileRef, RunResults
 
 __all__ = ["RULE", "AdaptiveRun", "require_gates"]
 
 #: The rule, as results name it.
-RULE = ("anytime-valid confidence sequence for each gate's rate: Robbins' beta-binomial "
-        "mixture martingale, Jeffreys prior Beta(1/2, 1/2), Ville's inequality")
+RULE = ("fault-outcome gates: testing by betting on the episodes (seeds are the independent "
+        "units; per episode Y = counted - t * scored; two nonnegative supermartingales with "
+        "predictable aGRAPA bets, Waudby-Smith and Ramdas 2023; decided when one reaches "
+        "2/alpha, Ville's inequality); episode gates: anytime-valid confidence sequence of "
+        "the rate (Robbins' beta-binomial mixture, Jeffreys prior)")
 _ARM_ORDER = {"clean": 0, "chaos": 1}
 
 
@@ -134,13 +139,30 @@ class AdaptiveRun:
         for run in plan.runs:
             for model in run.models:
                 track = self.tracks[(self.names[run.profile], model)]
-                completed = sum(e.status != "crashed"
-                                for e in self.by_model.get((track.profile, model), []))
-                track.update(gates[(track.profile, model)], self.settings.alpha, plan.number,
-                             completed)
+                mine = self.by_model.get((track.profile, model), [])
+                completed = sum(e.status != "crashed" for e in mine)
+                judged = gates[(track.profile, model)]
+                evidence = [self.evidence(run.profile, gate, mine) for gate in judged]
+                track.update(judged, self.settings.alpha, plan.number, completed, evidence)
                 if not track.open:
                     decided.append(track)
         return decided
+
+    def evidence(self, profile: int, gate: GateResult,
+                 episodes: Sequence[EpisodeResult]) -> Evidence | None:
+        """A fault-outcome gate's episodes in seed order, (counted, scored) each, and K.
+
+        None for an episode gate (its trials are the episodes themselves).
+        """
+        if gate.metric in EPISODE_METRICS:
+            return None
+        faults = self.profiles[profile].profile.faults
+        bound = sum(gate.fault is None or f.kind == gate.fault for f in faults)
+        counts = tuple(
+            outcome_successes([f for f in e.faults if gate.fault is None or f.kind == gate.fault],
+                              gate.metric)
+            for e in sorted(episodes, key=lambda e: e.seed) if e.arm == "chaos")
+        return counts, bound
 
     def ordered_episodes(self) -> list[EpisodeResult]:
         """Every episode, in `chaos run`'s plan order: profile, seed, model, arm."""

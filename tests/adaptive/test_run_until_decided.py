@@ -27,30 +27,38 @@ def test_a_clearly_bad_model_stops_in_round_1_and_a_good_one_runs_until_decided(
     assert result.exit_code == 1, result.output  # naive's gate fails, as gate lines say
     lines = result.output.splitlines()
     assert "round 1: seeds 0-3 for 2 models of sports-production (16 episodes)" in lines
-    assert any(line.startswith("round 1 decided: scripted/naive fail (propagated (fs.decoy) "
-                               "max 0.3: 4/4 [") for line in lines)
-    assert "round 2: seeds 4-7 for 1 model of sports-production (8 episodes)" in lines
+    # A fault-outcome gate is decided on episodes, not on pooled faults: 4 leaking episodes
+    # are not yet enough at alpha 0.05, 8 are.
+    assert "round 1 decided: nothing; 2 models undecided" in lines
+    assert ("round 2 decided: scripted/naive fail (propagated (fs.decoy) max 0.3: 8/8 faults "
+            "in 8 episodes); 1 model undecided") in lines
     assert "round 3: seeds 8-15 for 1 model of sports-production (16 episodes)" in lines
-    assert any(line.startswith("round 3 decided: scripted/careful pass") for line in lines)
-    assert ("saved 120 of 160 paid episodes against a fixed-n run (40 seeds for every model); "
-            "ran 40, spent $0.0000") in result.output
+    assert "round 4: seeds 16-31 for 1 model of sports-production (32 episodes)" in lines
+    assert any(line.startswith("round 4 decided: scripted/careful pass") for line in lines)
+    assert ("saved 80 of 160 paid episodes against a fixed-n run (40 seeds for every model); "
+            "ran 80, spent $0.0000") in result.output
     summary = adaptive(out)
     assert summary["alpha"] == 0.05 and summary["stopped"] == "decided"
     assert "probability at most 0.05" in summary["error_rate"]
     decided = {m["model"]: (m["decision"], m["round"], m["seeds"]) for m in summary["models"]}
-    assert decided == {"scripted/careful": ("pass", 3, 16), "scripted/naive": ("fail", 1, 4)}
-    assert [r["runs"][0]["seeds"] for r in summary["rounds"]] == ["0-3", "4-7", "8-15"]
-    assert [r["runs"][0]["models"] for r in summary["rounds"]][1:] == [["scripted/careful"]] * 2
-    assert summary["episodes"] == {"run": 40, "fixed_n": 160, "saved": 120}
+    assert decided == {"scripted/careful": ("pass", 4, 32), "scripted/naive": ("fail", 2, 8)}
+    naive = next(m for m in summary["models"] if m["model"] == "scripted/naive")
+    assert naive["gates"][0] | {"decided_at_episode": None} == {
+        "metric": "propagated", "fault": "fs.decoy", "arm": "chaos", "op": "max",
+        "threshold": 0.3, "successes": 8, "trials": 8, "test": "betting_on_episodes",
+        "episodes": 8, "decided_at_episode": None, "decision": "fail", "round": 2}
+    assert [r["runs"][0]["seeds"] for r in summary["rounds"]] == ["0-3", "4-7", "8-15", "16-31"]
+    assert [r["runs"][0]["models"] for r in summary["rounds"]][2:] == [["scripted/careful"]] * 2
+    assert summary["episodes"] == {"run": 80, "fixed_n": 160, "saved": 80}
     data = json.loads((out / "results.json").read_text())
     seeds = {(e["model"], e["seed"]) for e in data["episodes"]}
-    assert seeds == {("scripted/careful", s) for s in range(16)} | {
-        ("scripted/naive", s) for s in range(4)}
+    assert seeds == {("scripted/careful", s) for s in range(32)} | {
+        ("scripted/naive", s) for s in range(8)}
     for episode in data["episodes"]:
         assert (out / episode["trace"]).is_file()
     # The usual gates, judged on every episode the run holds.
     gates = {g["model"]: (g["trials"], g["passed"]) for g in data["summary"]["gates"]}
-    assert gates == {"scripted/careful": (16, True), "scripted/naive": (4, False)}
+    assert gates == {"scripted/careful": (32, True), "scripted/naive": (8, False)}
 
 
 def test_the_max_stops_a_model_that_needs_more_seeds_and_says_it_is_undecided(tmp_path):
@@ -62,7 +70,8 @@ def test_the_max_stops_a_model_that_needs_more_seeds_and_says_it_is_undecided(tm
     assert "round 3: seeds 8-9 for 1 model of sports-production (4 episodes)" in result.output
     assert "round 4" not in result.output
     assert "until-decided: stopped at --max-episodes 10 seeds per model" in result.output
-    assert "undecided: scripted/careful (propagated (fs.decoy) max 0.3: 0/10 [" in result.output
+    assert ("undecided: scripted/careful (propagated (fs.decoy) max 0.3: 0/10 faults in 10 "
+            "episodes) after 10 seeds") in result.output
     summary = adaptive(out)
     assert summary["stopped"] == "max_episodes"
     assert summary["models"][0]["decision"] == "undecided"
@@ -122,7 +131,8 @@ def test_a_max_0_gate_is_said_to_be_unpassable_when_it_keeps_a_model_undecided(t
     result = run(profile, "--until-decided", "--episodes", 2, "--max-episodes", 4,
                  "--out", tmp_path / "run")
     assert result.exit_code == 0, result.output
-    assert "undecided: scripted/careful (propagated (fs.decoy) max 0: 0/4 [" in result.output
+    assert ("undecided: scripted/careful (propagated (fs.decoy) max 0: 0/4 faults in 4 "
+            "episodes)") in result.output
     assert "a gate of max 0 (or min 1) can only be decided fail" in result.output
 
 
