@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from chaos._seeding import MAX_EPISODES
+from chaos.cli._numbers import Finite
 from chaos.errors import InputError
 
 __all__ = ["adaptive_options"]
@@ -27,10 +28,10 @@ _OPTIONS = [
                  metavar="N",
                  help=f"With --until-decided: seeds per model at most (default {_DEFAULT_MAX}; "
                       "the fixed-n run it is compared with runs N for every model)."),
-    click.option("--budget-usd", type=click.FloatRange(min=0), default=None, metavar="X",
+    click.option("--budget-usd", type=Finite(min=0), default=None, metavar="X",
                  help="With --until-decided: never start a round whose estimated cost (cost "
                       "per episode so far) would take the spending past X dollars."),
-    click.option("--alpha", type=click.FloatRange(min=0, max=0.2, min_open=True),
+    click.option("--alpha", type=Finite(min=0, max=0.2, min_open=True),
                  default=None,
                  help="With --until-decided: the error rate of each gate decision (default "
                       "0.05, at most 0.2)."),

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from chaos.cli._main import main
+from chaos.cli._numbers import Finite
 from chaos.errors import InputError
 
 _STYLES = {"answer": "bold", "good": "green", "bad": "red", "unsure": "yellow", "plain": ""}
@@ -24,7 +25,7 @@ _STYLES = {"answer": "bold", "good": "green", "bad": "red", "unsure": "yellow", 
 @click.option("--gates", "gates_file", metavar="FILE",
               help="Judge this gate set (a profile's gates: block, e.g. "
                    "profiles/gates/switch.yaml) on every profile, instead of the profiles' own.")
-@click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+@click.option("--alpha", type=Finite(0, 1, min_open=True, max_open=True),
               default=0.05, show_default=True,
               help="Significance level of each paired comparison with the baseline.")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON (version 1).")
