@@ -10,7 +10,7 @@ seeds, only for undecided models, within `--max-episodes` and `--budget-usd`) an
 """
 
 from chaos.adaptive._decide import Decision, GateTrack, ModelTrack, decide_gate, gate_label
-from chaos.adaptive._engine import RULE, AdaptiveRun, require_gates
+from chaos.adaptive._engine import RULE, AdaptiveRun, require_data, require_gates
 from chaos.adaptive._rounds import (
     DEFAULT_MAX_EPISODES,
     MAX_ALPHA,
@@ -51,6 +51,7 @@ __all__ = [
     "gate_label",
     "log_mixture_martingale",
     "next_seed_count",
+    "require_data",
     "require_gates",
     "round_line",
     "run_until_decided",

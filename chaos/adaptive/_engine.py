@@ -30,7 +30,7 @@ from chaos.profile import LoadedProfile
 from chaos.profile._schema import EPISODE_METRICS
 from chaos.results import EpisodeResult, ProfileRef, RunResults
 
-__all__ = ["RULE", "AdaptiveRun", "require_gates"]
+__all__ = ["RULE", "AdaptiveRun", "require_data", "require_gates"]
 
 #: The rule, as results name it.
 RULE = ("fault-outcome gates: testing by betting on the episodes (seeds are the independent "
@@ -55,6 +55,63 @@ def require_gates(profiles: Sequence[LoadedProfile]) -> None:
                 f"decided, and profile '{loaded.profile.name}' has no gates; add a `gates:` "
                 "section, e.g.\n  gates:\n    propagated: {max: 0.05}\n    handled: {min: 0.9, "
                 "arm: chaos}\n(README: Gates), or run without --until-decided")
+
+
+def require_data(profiles: Sequence[LoadedProfile], arms: Sequence[Sequence[str]],
+                 only_faults: Sequence[str] | None = None) -> None:
+    """Refuse a gate that can never get data from the episodes asked for.
+
+    A chaos-arm gate with only the clean arm running (or no fault left to inject), a clean-arm
+    gate with only the chaos arm, a fault-outcome gate whose kind `--only-fault` leaves out:
+    `--until-decided` would pay every seed up to the max for a gate that stays empty.
+
+    Args:
+        profiles: The loaded profiles.
+        arms: Per profile, the arms that run.
+        only_faults: `--only-fault` ids (None: every fault).
+
+    Raises:
+        InputError: The first such gate (exit 2), with the fix.
+    """
+    from chaos.profile._schema import OutcomeGateSpec
+
+    for loaded, profile_arms in zip(profiles, arms, strict=True):
+        profile = loaded.profile
+        faults = [f for f in profile.faults if only_faults is None or f.id in only_faults]
+        running = set(profile_arms) if faults else set(profile_arms) & {"clean"}
+        sets = [("", profile.gates)] + [(f" (per_model {m})", g)
+                                        for m, g in profile.gates.per_model.items()]
+        for where, gate_set in sets:
+            for metric, _, gate in gate_set.metric_gates():
+                outcome = isinstance(gate, OutcomeGateSpec)
+                arm = "chaos" if outcome else gate.arm  # type: ignore[attr-defined]
+                name = f"gate {metric}{where}"
+                if arm not in running:
+                    why = ("no fault is left to inject" if arm == "chaos" and not faults
+                           and profile.faults else f"only the {', '.join(sorted(running))} "
+                           "arm runs")
+                    raise InputError(
+                        f"{loaded.path}: {name} counts {arm}-arm "
+                        f"{'faults' if outcome else 'episodes'}, and {why}: --until-decided "
+                        "would run every seed to --max-episodes without deciding it; run "
+                        f"the {arm} arm (--arm both), or drop the gate")
+                kind = gate.fault if outcome else None  # type: ignore[attr-defined]
+                if kind is not None and not any(f.kind == kind for f in profile.faults):
+                    raise InputError(
+                        f"{loaded.path}: {name} counts {kind} faults, and the profile has "
+                        f"none: --until-decided would run every seed to --max-episodes "
+                        f"without deciding it; add a {kind} fault, or fix the gate's fault "
+                        "(kinds here: "
+                        + (", ".join(sorted({f.kind for f in profile.faults})) or "none")
+                        + ")")
+                if kind is not None and not any(f.kind == kind for f in faults):
+                    raise InputError(
+                        f"{loaded.path}: {name} counts {kind} faults, and --only-fault "
+                        f"{', '.join(only_faults or ())} leaves none of them: --until-decided "
+                        f"would run every seed to --max-episodes without deciding it; add "
+                        f"--only-fault with the id of a {kind} fault ("
+                        + (", ".join(f.id for f in profile.faults if f.kind == kind)
+                           or "the profile has none") + "), or drop the gate")
 
 
 class AdaptiveRun:
@@ -164,6 +221,11 @@ class AdaptiveRun:
             for e in sorted(episodes, key=lambda e: e.seed) if e.arm == "chaos")
         return counts, bound
 
+    def model_seeds(self) -> list[dict[str, frozenset[int]]]:
+        """Per profile, per model the seeds its rounds ran (a prefix of the profile's)."""
+        return [{m: frozenset(self.seeds_run[i][:self.tracks[(name, m)].seeds])
+                 for m in self.models[i]} for i, name in enumerate(self.names)]
+
     def ordered_episodes(self) -> list[EpisodeResult]:
         """Every episode, in `chaos run`'s plan order: profile, seed, model, arm."""
         rank = {name: i for i, name in enumerate(self.names)}
@@ -192,6 +254,11 @@ class AdaptiveRun:
         if all(not t.open for t in self.tracks.values()):
             return "decided"
         return "last_seed" if self.out_of_seeds else "max_episodes"
+
+    @property
+    def settled(self) -> bool:
+        """Whether every model was decided pass or fail (or had no gate to decide)."""
+        return all(t.decision in ("pass", "fail", "no_gates") for t in self.tracks.values())
 
     def fixed_n(self) -> int:
         """Episodes the fixed-n design runs: max_episodes seeds for every model."""
@@ -236,7 +303,9 @@ class AdaptiveRun:
                 "round": cut.plan.number, "runs": runs(cut.plan), "episodes": cut.plan.episodes,
                 "estimated_cost_usd": round(cut.plan.estimated_cost_usd or 0.0, 6),
                 "spent_usd": round(cut.spent_usd, 6)},
-            "episodes": {"run": run, "fixed_n": fixed, "saved": fixed - run},
+            # "saved" only when every model was decided: else nothing was settled by it.
+            "episodes": {"run": run, "fixed_n": fixed,
+                         "saved": fixed - run if self.settled else None},
             "cost_usd": {"spent": round(self.spent, 6),
                          "fixed_n_estimate": round(self.fixed_n_cost(), 6)},
         }

@@ -75,13 +75,18 @@ def test_the_max_stops_a_model_that_needs_more_seeds_and_says_it_is_undecided(tm
     summary = adaptive(out)
     assert summary["stopped"] == "max_episodes"
     assert summary["models"][0]["decision"] == "undecided"
-    assert summary["episodes"] == {"run": 20, "fixed_n": 20, "saved": 0}
+    # Nothing was decided, so nothing is "saved": the line says what ran instead.
+    assert summary["episodes"] == {"run": 20, "fixed_n": 20, "saved": None}
+    assert ("ran 20 of the 20 episodes of a fixed-n run (10 seeds for every model), spent "
+            "$0.0000 in all; 1 model left without a decision, so nothing is saved against it"
+            ) in result.output
+    assert "saved" not in result.output.replace("nothing is saved", "")
     # `chaos report` tells it again from results.json.
     again = CliRunner(env={"COLUMNS": "200"}).invoke(main, ["report", str(out), "--format",
                                                             "terminal"])
     assert again.exit_code == 0, again.output
     assert "until-decided: stopped at --max-episodes 10 seeds per model" in again.output
-    assert "saved 0 of 20 paid episodes against a fixed-n run" in again.output
+    assert "ran 20 of the 20 episodes of a fixed-n run" in again.output
 
 
 def test_the_same_inputs_take_the_same_rounds_and_write_the_same_bytes(tmp_path):
@@ -92,8 +97,9 @@ def test_the_same_inputs_take_the_same_rounds_and_write_the_same_bytes(tmp_path)
                      "--out", tmp_path / name)
         assert result.exit_code == 1, result.output
         outputs.append([line for line in result.output.splitlines()
-                        if line.startswith(("round", "saved", "until-decided"))])
-    assert outputs[0] == outputs[1] and len(outputs[0]) == 8
+                        if line.startswith(("round", "saved", "ran ", "until-decided",
+                                            "undecided"))])
+    assert outputs[0] == outputs[1] and len(outputs[0]) == 9
     assert (tmp_path / "a" / "results.json").read_bytes() == (
         tmp_path / "b" / "results.json").read_bytes()
 

@@ -43,7 +43,12 @@ def test_a_sweep_runs_rounds_and_a_killed_one_resumes_running_only_what_is_missi
     assert again.exit_code == 1, again.output
     # Rounds 1 to 3 are read back from the store, round 4 is planned the same, and only
     # its 8 missing seeds x 2 arms run.
-    assert "round 4: seeds 16-31 for 1 model of sports-production (32 episodes)" in again.output
+    assert ("round 3: seeds 8-15 for 1 model of sports-production (16 episodes, stored before: "
+            "nothing runs)") in again.output
+    assert ("round 4: seeds 16-31 for 1 model of sports-production (32 episodes, 16 stored "
+            "before)") in again.output
+    assert ("this call: ran 16 episodes, spent $0.0000; rounds 1-3 (64 episodes, $0.0000) were "
+            "stored by an earlier call") in again.output
     assert "sweep night: 80 episodes (16 run now, 64 stored before)" in again.output
     assert results(tmp_path) == whole
 
