@@ -20,10 +20,17 @@ _OPTIONS = [
     click.option("--until-decided", is_flag=True,
                  help="Run seeds in rounds until every gate of every model is decided: round "
                       "1 runs the first seeds, each later round doubles the seeds, only for "
-                      "the models still undecided. A gate is decided on an anytime-valid "
-                      "confidence sequence of its rate: each decision is wrong with "
-                      "probability at most --alpha, however many rounds look. Needs gates in "
-                      "the profile. README: Adaptive seeds."),
+                      "the models still undecided. Fault-outcome gates (propagated, "
+                      "detected...) are decided by betting on the episodes (seeds are the "
+                      "independent units, a fault's episode-mates are not): per episode "
+                      "Y = counted - t x scored, two nonnegative supermartingales with "
+                      "predictable bets, decided when one reaches 2/alpha (Ville). Episode "
+                      "gates (task_success, handled, episodes_crashed) are decided on an "
+                      "anytime-valid confidence sequence of their rate. Either way each gate "
+                      "decision is wrong with probability at most --alpha, however many "
+                      "rounds look and however the faults of an episode are correlated. "
+                      "Needs gates in the profile; a gate that can never get data is refused. "
+                      "README: Adaptive seeds."),
     click.option("--max-episodes", type=click.IntRange(min=1, max=MAX_EPISODES), default=None,
                  metavar="N",
                  help=f"With --until-decided: seeds per model at most (default {_DEFAULT_MAX}; "

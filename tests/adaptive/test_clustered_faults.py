@@ -75,3 +75,29 @@ def test_clear_models_are_decided_right_on_far_fewer_seeds_than_the_fixed_n_desi
     assert getattr(result, expect) >= 0.99 * result.runs
     assert result.wrong == 0
     assert result.saved >= 0.5, f"{result.episodes} of {result.fixed_n} seeds"
+
+
+def test_a_decision_reads_the_same_as_a_strict_wilson_judgment_of_the_pooled_counts():
+    # What README promises about `chaos recommend` (strict Wilson on pooled faults): at the
+    # moment the bets decide a gate, Wilson's strict bound is on the same side. Checked over
+    # varied episodes, thresholds and clustering; not a theorem, so a test.
+    from chaos.adaptive._betting import EpisodeBets
+    from chaos.stats import wilson_interval
+
+    draws = random.Random(3)
+    decided = 0
+    for _ in range(600):
+        faults, threshold = draws.choice([1, 2, 6]), draws.choice([0.05, 0.1, 0.3, 0.5])
+        rate, together = draws.random() * 0.6, draws.random()
+        bets = EpisodeBets(threshold, faults, ALPHA)
+        while bets.shown is None and bets.episodes < 200:
+            scored = draws.randint(0, faults)
+            counted = (scored if draws.random() < rate else 0) if draws.random() < together \
+                else sum(draws.random() < rate for _ in range(scored))
+            bets.add(counted, scored)
+        if bets.shown is None:
+            continue
+        decided += 1
+        low, high = wilson_interval(bets.successes, bets.trials)
+        assert (high <= threshold) if bets.shown == "below" else (low > threshold)
+    assert decided > 300

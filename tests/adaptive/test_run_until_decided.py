@@ -200,5 +200,7 @@ def test_help_states_the_rule_and_its_error_rate(command):
     text = " ".join(result.output.split())
     assert "--until-decided" in text and "--max-episodes N" in text and "--budget-usd X" in text
     assert "anytime-valid confidence sequence" in text
-    assert "each decision is wrong with probability at most --alpha" in text
+    assert "decided by betting on the episodes (seeds are the independent units" in text
+    assert ("each gate decision is wrong with probability at most --alpha, however many rounds "
+            "look and however the faults of an episode are correlated") in text
     assert "(default 0.05, at most 0.2)" in text
