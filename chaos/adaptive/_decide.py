@@ -179,6 +179,8 @@ class ModelTrack:
     decision: Literal["pass", "fail", "undecided", "no_gates", "nothing_completed",
                       "no_data"] = "undecided"
     round: int | None = None
+    #: Per gate with nothing to count, why its faults never fired (`NeverFired` codes seen).
+    never: dict[int, list[str]] = field(default_factory=dict)
 
     @property
     def open(self) -> bool:
@@ -232,8 +234,9 @@ class ModelTrack:
         if self.decision == "nothing_completed":
             return "every episode crashed: fix the model or endpoint, then run again"
         if self.decision == "no_data":
-            empty = [t.gate for t in self.gates if t.gate.trials == 0]
-            return "; ".join(_no_data(g, self.seeds) for g in empty[:2]) + (
+            empty = [(i, t.gate) for i, t in enumerate(self.gates) if t.gate.trials == 0]
+            return "; ".join(_no_data(g, self.seeds, self.never.get(i, []))
+                             for i, g in empty[:2]) + (
                 f" (+{len(empty) - 2} more)" if len(empty) > 2 else "")
         wanted = "fail" if self.decision == "fail" else "undecided"
         shown = [t for t in self.gates if t.decision == wanted] or self.gates
@@ -250,13 +253,35 @@ class ModelTrack:
                 "gates": [t.to_json() for t in self.gates]}
 
 
-def _no_data(gate: GateResult, seeds: int) -> str:
+#: Why a fault never fired, in words, and what would give its gate data.
+_NEVER_HELP = {
+    "probability_skipped": ("its seeded draw skipped it", "a rare trigger: start round 1 with "
+                            "more seeds (--episodes) or raise its probability"),
+    "trigger_never_came": ("its trigger never came", "make the trigger reachable (`chaos "
+                           "explain PROFILE` shows why it is not) or drop the gate"),
+    "outside_window": ("its event came only outside its window", "widen its window or drop "
+                       "the gate"),
+    "no_target": ("nothing matched its target", "fix its target or drop the gate"),
+    "never_touched": ("the chain never touched its target", "target what the chain uses "
+                      "(`chaos explain PROFILE`) or drop the gate"),
+    "crashed_first": ("the episodes crashed before it", "fix what crashes them (the traces "
+                      "say), then run again"),
+}
+
+
+def _no_data(gate: GateResult, seeds: int, never: Sequence[str]) -> str:
     """Why a gate had nothing to count, and what would give it data."""
     if gate.metric in EPISODE_METRICS:
         return (f"{gate_label(gate)}: no {gate.arm}-arm episode ran in {seeds} seeds; run "
                 f"the {gate.arm} arm (--arm both)")
     kind = f"{gate.fault} fault" if gate.fault else "fault"
-    return (f"{gate_label(gate)}: no {kind} fired in {seeds} seeds, so more seeds of the "
-            "same would not either; `chaos explain PROFILE` shows why (trigger never comes, "
-            "target never touched); make it reachable or raise its probability, or drop "
-            "the gate")
+    known = [code for code in never if code in _NEVER_HELP]
+    if not known:
+        return (f"{gate_label(gate)}: no {kind} fired in {seeds} seeds; `chaos explain "
+                "PROFILE` shows why; make it reachable or raise its probability, or drop "
+                "the gate")
+    why = ", ".join(_NEVER_HELP[code][0] for code in known)
+    # A draw that skipped it is the one case where more seeds could help: say that first.
+    first = "probability_skipped" if "probability_skipped" in known else known[0]
+    return (f"{gate_label(gate)}: no {kind} fired in {seeds} seeds ({why}); "
+            f"{_NEVER_HELP[first][1]}")

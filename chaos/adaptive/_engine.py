@@ -87,9 +87,10 @@ def require_data(profiles: Sequence[LoadedProfile], arms: Sequence[Sequence[str]
                 arm = "chaos" if outcome else gate.arm  # type: ignore[attr-defined]
                 name = f"gate {metric}{where}"
                 if arm not in running:
-                    why = ("no fault is left to inject" if arm == "chaos" and not faults
-                           and profile.faults else f"only the {', '.join(sorted(running))} "
-                           "arm runs")
+                    why = (f"only the {', '.join(sorted(running)) or 'no'} arm runs"
+                           if faults or arm != "chaos" else
+                           "--only-fault leaves no fault to inject" if profile.faults else
+                           "the profile has no faults")
                     raise InputError(
                         f"{loaded.path}: {name} counts {arm}-arm "
                         f"{'faults' if outcome else 'episodes'}, and {why}: --until-decided "
@@ -112,6 +113,32 @@ def require_data(profiles: Sequence[LoadedProfile], arms: Sequence[Sequence[str]
                         f"--only-fault with the id of a {kind} fault ("
                         + (", ".join(f.id for f in profile.faults if f.kind == kind)
                            or "the profile has none") + "), or drop the gate")
+                if outcome and not any(_may_fire(f) for f in faults
+                                       if kind is None or f.kind == kind):
+                    raise InputError(
+                        f"{loaded.path}: {name} counts "
+                        f"{kind + ' ' if kind else ''}faults, and every one of them has "
+                        "trigger probability 0, so none can fire: --until-decided would run "
+                        "every seed to --max-episodes without deciding it; raise the "
+                        "trigger's probability, or drop the gate")
+
+
+def _may_fire(fault: object) -> bool:
+    """Whether a fault's trigger can ever draw it (probability above 0)."""
+    trigger = getattr(fault, "trigger", None)
+    return trigger is None or getattr(trigger, "probability", 1.0) > 0
+
+
+def _never_codes(gate: GateResult, episodes: Sequence[EpisodeResult]) -> list[str]:
+    """Why the gate's faults never fired in these episodes: the codes seen, in first order."""
+    codes: dict[str, None] = {}
+    for episode in sorted(episodes, key=lambda e: e.seed):
+        for fault in episode.faults:
+            reach = fault.reached
+            if (episode.arm == "chaos" and (gate.fault is None or fault.kind == gate.fault)
+                    and reach is not None and reach.never is not None):
+                codes.setdefault(reach.never.code)
+    return list(codes)
 
 
 class AdaptiveRun:
@@ -201,6 +228,9 @@ class AdaptiveRun:
                 judged = gates[(track.profile, model)]
                 evidence = [self.evidence(run.profile, gate, mine) for gate in judged]
                 track.update(judged, self.settings.alpha, plan.number, completed, evidence)
+                if track.decision == "no_data":
+                    track.never = {i: _never_codes(gate, mine) for i, gate in enumerate(judged)
+                                   if gate.trials == 0}
                 if not track.open:
                     decided.append(track)
         return decided

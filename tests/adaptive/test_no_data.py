@@ -50,20 +50,27 @@ def test_a_sweep_with_clean_arm_only_and_a_chaos_gate_is_refused_before_storing(
             assert db.execute("SELECT count(*) FROM sweeps").fetchone()[0] == 0
 
 
-def test_a_fault_that_never_fires_ends_its_model_after_round_1_with_no_data(tmp_path):
-    # The decoy's trigger never comes (probability 0): more seeds cannot give the gate data.
+@pytest.mark.parametrize(("trigger", "why", "help_"), [
+    # No agent of the chain ever calls write_file: the trigger never comes.
+    ("{when: tool_call, tool: write_file}", "its trigger never came",
+     "make the trigger reachable (`chaos explain PROFILE` shows why it is not)"),
+    # A rare draw: the one case where more seeds could help, and the line says so.
+    ("{probability: 0.0001}", "its seeded draw skipped it",
+     "a rare trigger: start round 1 with more seeds (--episodes) or raise its probability"),
+])
+def test_a_gate_with_nothing_to_count_after_round_1_ends_its_model_with_no_data(
+        tmp_path, trigger, why, help_):
     profile = gated_profile(tmp_path, models=CAREFUL)
     text = profile.read_text()
     head, sep, tail = text.partition("kind: fs.decoy")
     assert sep
-    profile.write_text(head + sep + "\n    trigger: {probability: 0}" + tail)
+    profile.write_text(head + sep + f"\n    trigger: {trigger}" + tail)
     out = tmp_path / "run"
     result = run(profile, "--until-decided", "--episodes", 2, "--max-episodes", 64,
                  "--out", out)
     assert "round 2" not in result.output, result.output
     assert ("round 1 decided: scripted/careful no data (propagated (fs.decoy) max 0.3: no "
-            "fs.decoy fault fired in 2 seeds, so more seeds of the same would not either; "
-            "`chaos explain PROFILE` shows why") in result.output
+            f"fs.decoy fault fired in 2 seeds ({why}); {help_}") in result.output
     assert ("ran 4 of the 128 episodes of a fixed-n run (64 seeds for every model), spent "
             "$0.0000 in all; 1 model left without a decision, so nothing is saved") in (
         result.output)
@@ -71,3 +78,13 @@ def test_a_fault_that_never_fires_ends_its_model_after_round_1_with_no_data(tmp_
     assert summary["models"][0]["decision"] == "no_data"
     assert summary["episodes"]["saved"] is None
     assert result.exit_code == 1  # the gate as written has no data: it fails, as without
+
+
+def test_a_gated_fault_with_probability_0_is_refused_up_front(tmp_path):
+    profile = gated_profile(tmp_path, models=CAREFUL)
+    head, sep, tail = profile.read_text().partition("kind: fs.decoy")
+    profile.write_text(head + sep + "\n    trigger: {probability: 0}" + tail)
+    result = run(profile, "--until-decided", "--out", tmp_path / "run")
+    assert result.exit_code == 2, result.output
+    assert ("gate propagated counts fs.decoy faults, and every one of them has trigger "
+            "probability 0, so none can fire") in result.output
