@@ -51,9 +51,10 @@ def test_a_sweep_with_clean_arm_only_and_a_chaos_gate_is_refused_before_storing(
 
 
 @pytest.mark.parametrize(("trigger", "why", "help_"), [
-    # No agent of the chain ever calls write_file: the trigger never comes.
-    ("{when: tool_call, tool: write_file}", "its trigger never came",
-     "make the trigger reachable (`chaos explain PROFILE` shows why it is not)"),
+    # No agent of the chain ever calls write_file: the fault can never act (coverage names
+    # the reason); the help points at the structure, not at more seeds.
+    ("{when: tool_call, tool: write_file}", "the chain never touched its target",
+     "target what the chain uses (`chaos explain PROFILE`) or drop the gate"),
     # A rare draw: the one case where more seeds could help, and the line says so.
     ("{probability: 0.0001}", "its seeded draw skipped it",
      "a rare trigger: start round 1 with more seeds (--episodes) or raise its probability"),
