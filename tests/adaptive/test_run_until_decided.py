@@ -197,7 +197,7 @@ def test_a_model_whose_every_episode_crashes_gets_no_more_rounds_and_exits_4(tmp
 @pytest.mark.parametrize("command", ["run", "sweep"])
 def test_help_states_the_rule_and_its_error_rate(command):
     result = CliRunner(env={"COLUMNS": "200"}).invoke(main, [command, "--help"])
-    text = " ".join(result.output.split())
+    text = " ".join(result.output.split()).replace("- ", "-")  # words wrapped at hyphens
     assert "--until-decided" in text and "--max-episodes N" in text and "--budget-usd X" in text
     assert "anytime-valid confidence sequence" in text
     assert "decided by betting on the episodes (seeds are the independent units" in text
