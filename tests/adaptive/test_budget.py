@@ -76,3 +76,11 @@ def test_a_budget_round_1_already_passes_is_said_so_and_round_1_cost_is_unknown(
     assert "saved" not in result.output.replace("nothing is saved", "")
     summary = json.loads((out / "results.json").read_text())["summary"]["adaptive"]
     assert summary["stopped"] == "budget" and summary["cost_usd"]["spent"] > 0
+
+
+@pytest.mark.parametrize("budget", [float("nan"), float("inf"), -1.0])
+def test_the_python_api_refuses_a_budget_that_is_no_number_of_dollars(budget):
+    from chaos.adaptive import AdaptiveSettings
+
+    with pytest.raises(ValueError, match="must be a finite number, at least 0"):
+        AdaptiveSettings(budget_usd=budget)
