@@ -107,6 +107,7 @@ summary
       gates: [...]                                metric, fault, arm, op, threshold,
                                                   successes, trials, test, then for
                                                   betting_on_episodes (fault gates): episodes,
+                                                  faults_per_episode_at_most (K),
                                                   decided_at_episode; for confidence_sequence
                                                   (episode gates): low, high; decision, round
     stopped                                       decided | max_episodes | budget |

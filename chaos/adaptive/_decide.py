@@ -96,6 +96,7 @@ class GateTrack:
     round: int | None = None
     interval: SequenceInterval | None = None
     bets: BettingTest | None = None
+    bound: int | None = None
 
     def update(self, gate: GateResult, alpha: float, round_number: int,
                evidence: Evidence | None = None) -> None:
@@ -115,6 +116,7 @@ class GateTrack:
         else:
             if evidence is None:
                 raise ValueError(f"{gate.metric}: a fault-outcome gate needs its episodes")
+            self.bound = evidence[1]
             self.decision, self.bets = decide_outcome_gate(gate, evidence[0], evidence[1],
                                                            alpha)
         if self.decision != "undecided":
@@ -140,6 +142,7 @@ class GateTrack:
             bets = self.bets
             out["test"] = "betting_on_episodes"
             out["episodes"] = 0 if bets is None else bets.episodes
+            out["faults_per_episode_at_most"] = self.bound
             out["decided_at_episode"] = None if bets is None else bets.at_episode
         out["decision"] = self.decision
         out["round"] = self.round

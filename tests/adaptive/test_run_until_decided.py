@@ -43,10 +43,12 @@ def test_a_clearly_bad_model_stops_in_round_1_and_a_good_one_runs_until_decided(
     decided = {m["model"]: (m["decision"], m["round"], m["seeds"]) for m in summary["models"]}
     assert decided == {"scripted/careful": ("pass", 4, 32), "scripted/naive": ("fail", 2, 8)}
     naive = next(m for m in summary["models"] if m["model"] == "scripted/naive")
-    assert naive["gates"][0] | {"decided_at_episode": None} == {
+    # The bets showed the leak at its 7th episode; round 2's end is where it was looked at.
+    assert naive["gates"][0] == {
         "metric": "propagated", "fault": "fs.decoy", "arm": "chaos", "op": "max",
         "threshold": 0.3, "successes": 8, "trials": 8, "test": "betting_on_episodes",
-        "episodes": 8, "decided_at_episode": None, "decision": "fail", "round": 2}
+        "episodes": 8, "faults_per_episode_at_most": 1, "decided_at_episode": 7,
+        "decision": "fail", "round": 2}
     assert [r["runs"][0]["seeds"] for r in summary["rounds"]] == ["0-3", "4-7", "8-15", "16-31"]
     assert [r["runs"][0]["models"] for r in summary["rounds"]][2:] == [["scripted/careful"]] * 2
     assert summary["episodes"] == {"run": 80, "fixed_n": 160, "saved": 80}
