@@ -1,7 +1,9 @@
-"""Simulate the rule on Bernoulli draws: how often it is wrong, and what it spends.
+"""Simulate the rule: how often it is wrong, and what it spends.
 
 No episode runs: a gate's counts are drawn from a known true rate, round by round, exactly as
-`AdaptiveRun` grows them (`next_seed_count`) and judged by the same `decide_gate`. The
+`AdaptiveRun` grows them (`next_seed_count`), and judged by the same rule: `simulate` draws
+one Bernoulli trial per seed (episode gates, `decide_gate`); `simulate_episodes` draws whole
+episodes of several correlated faults (fault-outcome gates, the bets on episodes). The
 benchmark (`benchmarks/adaptive_savings.py`) and the tests use it to check the stated error
 rate and the saving against the fixed-n design.
 """
