@@ -78,11 +78,13 @@ def closing_lines(summary: dict[str, Any]) -> list[str]:
         cut = summary["cut"]
         budget = summary["budget_usd"]
         if cut["spent_usd"] > budget:
+            why = (" (round 1 always runs: it measures the cost per episode)"
+                   if cut["round"] == 2 else " (the rounds cost more than estimated)")
             lines.append(f"until-decided: the budget (--budget-usd {budget:g}) was already "
-                         f"passed after round {cut['round'] - 1}: it spent "
-                         f"${cut['spent_usd']:.4f} (round 1 always runs: it measures the cost "
-                         f"per episode); round {cut['round']} ({cut['episodes']} episodes, "
-                         f"est. ${cut['estimated_cost_usd']:.4f}) was not started")
+                         f"passed after round {cut['round'] - 1}: the rounds spent "
+                         f"${cut['spent_usd']:.4f}{why}; round {cut['round']} "
+                         f"({cut['episodes']} episodes, est. "
+                         f"${cut['estimated_cost_usd']:.4f}) was not started")
         else:
             lines.append(f"until-decided: stopped by --budget-usd {budget:g}: round "
                          f"{cut['round']} ({cut['episodes']} episodes, est. "

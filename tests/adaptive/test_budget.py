@@ -70,8 +70,8 @@ def test_a_budget_round_1_already_passes_is_said_so_and_round_1_cost_is_unknown(
     assert ("round 1: seeds 0-1 for 1 model of sports-production (4 episodes, cost unknown "
             "until measured)") in result.output
     assert "est. $0.0000" not in result.output
-    assert ("until-decided: the budget (--budget-usd 0) was already passed after round 1: it "
-            "spent $") in result.output
+    assert ("until-decided: the budget (--budget-usd 0) was already passed after round 1: the "
+            "rounds spent $") in result.output
     assert "(round 1 always runs: it measures the cost per episode)" in result.output
     assert "saved" not in result.output.replace("nothing is saved", "")
     summary = json.loads((out / "results.json").read_text())["summary"]["adaptive"]
