@@ -13,6 +13,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from chaos.coverage._predict import CoveragePrediction
+from chaos.coverage._reach import ordinal, trigger_event
+from chaos.coverage._structural import never_reasons
 from chaos.errors import InputError
 from chaos.profile import LoadedProfile, Profile
 from chaos.profile._schema import GATE_METRICS, GateSetSpec, OutcomeGateSpec, TaskGateSpec
@@ -71,9 +73,14 @@ class FaultPlan(_Frozen):
         copies: Identical copies of the targets, hit too by faults that rewrite or block.
         trigger: The trigger as the profile writes it, with its defaults.
         when: The trigger in words.
-        takes_effect: `yes`, `no` (the seeded draw or the window rules it out), or
-            `if-event` (yes when its event comes).
-        draw: The trigger's seeded draw, compared with `probability`.
+        takes_effect: `yes`, `no` (the seeded draw or the window rules it out),
+            `if-event` (yes when its event comes), or `never` (the chain as written can
+            never meet it: `warnings` say why).
+        condition: What must happen before the run makes its draw or the fault takes effect
+            (`if its 999th read_file call comes`, `if the episode still runs at 800000 ms`),
+            or None (at the start).
+        draw: The trigger's seeded draw, compared with `probability`; the run makes it only
+            once `condition` is met.
         warnings: Why the fault may never fire.
         threatens: The expectations it can make unmet (by id), and why.
     """
@@ -88,7 +95,8 @@ class FaultPlan(_Frozen):
     trigger: dict[str, Any]
     when: str
     probability: float
-    takes_effect: Literal["yes", "no", "if-event"]
+    takes_effect: Literal["yes", "no", "if-event", "never"]
+    condition: str | None = None
     draw: float | None
     warnings: list[str]
     threatens: list[str] = []
@@ -181,11 +189,12 @@ def explain_profile(loaded: LoadedProfile, seed: int | None = None,
     reachable = {a.name for a in chain if a.reachable}
     facts = task.facts(world, params)
     planned = plan_faults(profile, world, seed, facts=facts)
-    faults = [_fault_plan(active, world, profile, reachable, facts) for active in planned]
+    unreachable = _unreachable(world, profile, reachable)
+    faults = [_fault_plan(active, world, profile, reachable, facts, set(unreachable))
+              for active in planned]
     faults = [_with_shared_targets(plan, faults) for plan in faults]
     expectations = task.expectations(world, params)
     faults = [_threatening(plan, expectations) for plan in faults]
-    unreachable = _unreachable(world, profile, reachable)
     from chaos.coverage._predict import predict_coverage
 
     coverage = predict_coverage(profile, world, faults,
@@ -268,13 +277,8 @@ def _chain(profile: Profile, under_test: str) -> list[AgentPlan]:
                       reachable=n in reachable) for n in order]
 
 
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
 def _when(trigger: Any) -> str:
-    nth = _ordinal(trigger.nth)
+    nth = ordinal(trigger.nth)
     by = f" by {trigger.agent}" if trigger.agent else ""
     if trigger.when == "start":
         text = "before the chain starts"
@@ -294,7 +298,7 @@ def _when(trigger: Any) -> str:
 
 
 def _fault_plan(active: Any, world: Any, profile: Profile, reachable: set[str],
-                facts: Any = None) -> FaultPlan:
+                facts: Any = None, unreachable: set[str] | None = None) -> FaultPlan:
     spec, trigger = active.spec, active.spec.trigger
     target = spec.target if active.impl.default_target is not None else None
     candidates = 0
@@ -314,17 +318,29 @@ def _fault_plan(active: Any, world: Any, profile: Profile, reachable: set[str],
     takes = "no" if draw is None or draw >= trigger.probability else (
         "yes" if trigger.when in ("start", "time") else "if-event")
     warnings = _never(spec, profile, reachable)
-    if target is not None and len(targets) < target.pick:
+    if target is not None and not targets:
+        warnings.append(f"nothing in this world matches its target ({selector})")
+    elif targets and set(targets) <= (unreachable or set()):
+        warnings.append("no agent the chain reaches can open its target")
+    if warnings:
+        # One verdict: the chain or this seed's world rules it out, whatever the draw.
+        takes = "never"
+    event = trigger_event(trigger)
+    condition = f"if its {ordinal(trigger.nth)} {event} comes" if event is not None else (
+        f"if the episode still runs at {trigger.at_ms} ms" if trigger.when == "time" else None)
+    if target is not None and 0 < len(targets) < target.pick:
         warnings.append(f"pick: {target.pick}, but only {len(targets)} file(s) match")
     return FaultPlan(id=spec.id, kind=spec.kind, params=spec.params.model_dump(mode="json"),
                      selector=selector, candidates=candidates, targets=targets, copies=copies,
                      trigger=trigger.model_dump(mode="json"), when=_when(trigger),
-                     probability=trigger.probability, takes_effect=takes,
+                     probability=trigger.probability, takes_effect=takes, condition=condition,
                      draw=None if draw is None else round(draw, 6), warnings=warnings)
 
 
 def _threatening(plan: FaultPlan, expectations: list[Any]) -> FaultPlan:
     """Which expectations the fault can make unmet: `id: why`, or a warning when none."""
+    if plan.takes_effect == "never":
+        return plan  # a fault that can never fire threatens nothing; its warnings say why
     family = plan.kind.split(".")[0]
     hit = set(plan.targets) | set(plan.copies)
     out = []
@@ -355,8 +371,12 @@ def _unreachable(world: Any, profile: Profile, reachable: set[str]) -> list[str]
 
 def _with_shared_targets(plan: FaultPlan, plans: list[FaultPlan]) -> FaultPlan:
     """Faults avoid each other's targets while candidates last; say when they ran out."""
+    if plan.takes_effect == "never":
+        return plan
     mine = set(plan.targets)
-    shared = [other.id for other in plans if other.id != plan.id and mine & set(other.targets)]
+    # A fault that can never fire mixes no outcome with anyone's.
+    shared = [other.id for other in plans if other.id != plan.id and
+              other.takes_effect != "never" and mine & set(other.targets)]
     if not shared:
         return plan
     return plan.model_copy(update={"warnings": [*plan.warnings, (
@@ -367,41 +387,6 @@ def _with_shared_targets(plan: FaultPlan, plans: list[FaultPlan]) -> FaultPlan:
 def _never(spec: Any, profile: Profile, reachable: set[str]) -> list[str]:
     """Reasons the chain can never meet this fault, read from the chain alone."""
     return [why for _, why in never_reasons(spec, profile, reachable)]
-
-
-def never_reasons(spec: Any, profile: Profile, reachable: set[str]) -> list[tuple[str, str]]:
-    """`_never`'s reasons with the code a run records for each (`NeverFired.code`)."""
-    agents = profile.chain.agents
-    trigger = spec.trigger
-    acting = [trigger.agent] if trigger.agent else sorted(reachable)
-    out = []
-    never = "trigger_never_came"
-    if trigger.agent and trigger.agent not in reachable:
-        out.append((never, f"agent {trigger.agent} is never reached from the entry agent "
-                           f"{profile.chain.entry}: the trigger can never come"))
-    elif trigger.when == "tool_call" and trigger.tool and not any(
-            trigger.tool in agents[a].tools for a in acting):
-        who = f"agent {trigger.agent} lacks" if trigger.agent else "no agent has"
-        out.append((never, f"{who} the tool {trigger.tool}: the trigger can never come"))
-    elif trigger.when == "delegation":
-        handed = {d for a in acting for d in agents[a].delegates_to}
-        if not handed or (trigger.to and trigger.to not in handed):
-            out.append((never, "no such hand-off in the chain: the trigger can never come"))
-    if trigger.when == "time" and (trigger.at_ms or 0) >= profile.limits.deadline_ms:
-        out.append((never, f"at_ms {trigger.at_ms} is past the deadline "
-                           f"({profile.limits.deadline_ms} ms): the episode is over by then"))
-    family = spec.kind.split(".")[0]
-    untouched = "never_touched"
-    if family in ("smtp", "mail") and not any("send_email" in agents[a].tools
-                                              for a in reachable):
-        out.append((untouched, "no agent has send_email: no mail for this fault to act on"))
-    if family == "upload" and not any({"publish", "publish_video"} & set(agents[a].tools)
-                                      for a in reachable):
-        out.append((untouched, "no agent has a publishing tool: no upload for this fault to "
-                               "act on"))
-    if family == "chain" and not any(agents[a].delegates_to for a in reachable):
-        out.append((untouched, "no agent delegates: no hand-off for this fault to act on"))
-    return out
 
 
 def _gates(profile: Profile) -> list[str]:

@@ -89,10 +89,13 @@ summary
         agents, tools, tags, sinks: {<name>: n}   fired faults that reached each
         targets: {<selector>: n}                  fired faults whose target files (by the
                                                   fault's glob/tag) the chain reached
-        files                                     distinct world files reached
-      never_fired: [...]                          a fault that fired for none of a model's
-                                                  episodes: fault, kind, model, episodes,
-                                                  reasons {<code>: n}, why (the first words)
+        files, files_capped                       distinct files the chain touched; capped:
+                                                  at least that many (counted to 10,000)
+      never_fired: [...]                          one per model a fault fired for none of
+                                                  whose episodes: fault, kind, model,
+                                                  episodes, reasons {<code>: n}, words
+                                                  {<code>: words (its lowest seed's)}, why
+                                                  (the words of its most frequent code)
       untouched: {agents, tools, sinks, tags}     the chain's parts (the world's tags, first
                                                   seed) no fired fault reached
   adaptive                                        only with --until-decided (chaos.adaptive)
@@ -134,7 +137,8 @@ summary
 - **comparisons**: difference = a's rate - b's rate over the same units; a_only / b_only count
   the units only a / only b succeeded on (for `propagated`: only a / only b propagated).
 - **coverage**: each chaos-arm fault result carries `reached` (`FaultReach`: the agents, tools,
-  files, tags and sinks it reached, judged from the trace and the end state), or, when it never
+  files the chain touched, their tags, the sinks it reached, judged from the trace, the access
+  log and the end state), or, when it never
   fired, `reached.never` {code, why}. Codes: `trigger_never_came`, `probability_skipped`,
   `outside_window`, `no_target`, `never_touched`, `crashed_first`. `chaos run` and a sweep
   build it with one builder (`chaos.coverage.CoverageBuilder`), after the summary, with the

@@ -68,12 +68,14 @@ class FaultReach(_Record):
 
     Attributes:
         agents: The agents that met it (a tool call of theirs touched what it altered, or
-            it acted on their call or hand-off).
+            it acted on their call or hand-off), and the callee of a hand-off it acted on.
         tools: The tools through which it acted or its tainted data was read.
-        files: Its target files (world paths), when it fired.
-        tags: Those files' tags.
-        sinks: Where its taint left: `mail`, `upload`, `sms`, `write`, `answer`, or a
-            plugin sink's name.
+        files: The files the chain touched that it altered, created or removed (the access
+            log, or what it acted on): never its whole target list.
+        tags: Those files' tags (a created file's: the world file it stands beside).
+        sinks: Where its taint left (`mail`, `upload`, `sms`, `write`, `answer`, or a
+            plugin sink's name), and the sink of a send it acted on (a refused mail or
+            upload, a write a full disk stopped).
         never: Why it never fired (only when it did not).
 
     Empty lists are left out of the file, so a fault that never fired is `{"never": ...}`.

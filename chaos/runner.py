@@ -20,7 +20,7 @@ from chaos.coverage import with_coverage, world_tags
 from chaos.errors import InputError
 from chaos.mail import MailServer
 from chaos.metrics import summarize
-from chaos.models import model_problem, model_spec, require_key
+from chaos.models import model_spec, require_key, run_models_problem
 from chaos.models._remote import model_transports
 from chaos.profile import LoadedProfile, Profile
 from chaos.results import EpisodeResult, ProfileRef, RunResults
@@ -135,9 +135,9 @@ def sends_mail(profile: Profile) -> bool:
 def _plans(loaded: LoadedProfile, options: RunOptions) -> list[EpisodePlan]:
     profile = loaded.profile
     models = list(options.models) or [m.id for m in profile.models]
+    if found := run_models_problem(models, profile.models):
+        raise InputError(f"--model {found[0]}: {found[1]}")
     for model in models:
-        if problem := model_problem(model):
-            raise InputError(f"--model {model}: {problem}")
         spec = model_spec(model, profile.models)
         if options.replay is None:
             require_key(spec)  # a model without its key fails here, before anything runs

@@ -60,6 +60,26 @@ def _size(n: int) -> str:
         f"{n / 1024**2:.1f} MB"
 
 
+def _effect(fault: Any) -> str:
+    """One verdict for a fault on this seed: never both "takes effect" and "can never"."""
+    if fault.takes_effect == "never":
+        return "can never fire"
+    if fault.draw is None and fault.takes_effect == "no":
+        return "skipped (outside its window)"
+    verdict = "skipped" if fault.takes_effect == "no" else "takes effect"
+    if fault.trigger["when"] == "start":
+        effect = verdict
+    elif fault.condition:
+        # The run draws (and the fault acts) only once this comes: no bare draw claim.
+        effect = f"{verdict} {fault.condition}"
+    else:
+        effect = verdict
+    if fault.draw is not None and fault.probability < 1:
+        sign = "<" if fault.draw < fault.probability else ">="
+        effect += f" (draw {fault.draw:.3f} {sign} p {fault.probability})"
+    return effect
+
+
 def _render(console: Console, plan: ProfileExplanation) -> None:
     from rich.table import Table
 
@@ -133,19 +153,12 @@ def _render(console: Console, plan: ProfileExplanation) -> None:
         if fault.copies:
             n = len(fault.copies)
             targets += f"\n+ {n} identical cop{'y' if n == 1 else 'ies'} (hit too)"
-        effect = {"yes": "takes effect", "no": "skipped", "if-event": "takes effect when "
-                  "the event comes"}[fault.takes_effect]
-        if fault.takes_effect == "yes" and fault.trigger["when"] == "time":
-            effect += " if the episode still runs then"
-        if fault.draw is not None and fault.probability < 1:
-            sign = "<" if fault.draw < fault.probability else ">="
-            effect += f" (draw {fault.draw:.3f} {sign} p {fault.probability})"
-        elif fault.draw is None:
-            effect += " (outside its window)"
+        status_style = "dim" if fault.takes_effect in ("no", "never") else "green"
+        effect = _effect(fault)
         cell = _text(f"{fault.id}\n{fault.kind}")
         if fault.params:
             cell.append(_text("\n" + json.dumps(fault.params), "dim"))
-        status = _text(effect, "green" if fault.takes_effect != "no" else "dim")
+        status = _text(effect, status_style)
         for threat in fault.threatens:
             status.append(_text("\nthreatens " + threat, "dim"))
         for warning in fault.warnings:

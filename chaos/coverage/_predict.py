@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
-from chaos.coverage._parts import chain_parts, tool_sink
+from chaos.coverage._parts import chain_parts, tool_sink, world_tags
 from chaos.results import NeverFiredCode
 
 if TYPE_CHECKING:
@@ -105,8 +105,10 @@ def _cannot(plan: Any, never: list[tuple[str, str]],
     if plan.takes_effect == "no":
         if plan.draw is None:
             return "outside_window", "its trigger's moment is outside its window"
-        return "probability_skipped", (f"this seed's draw {plan.draw:.3f} is not under its "
-                                       f"probability {plan.probability}")
+        # The run draws only once the trigger's event comes: say so, never a bare draw.
+        first = f"{plan.condition}, " if plan.condition else ""
+        return "probability_skipped", (f"{first}this seed's draw {plan.draw:.3f} is not under "
+                                       f"its probability {plan.probability}")
     if plan.selector is not None and not plan.targets:
         return "no_target", f"nothing in this world matches its target ({plan.selector})"
     if plan.targets and set(plan.targets) <= unreachable:
@@ -142,9 +144,13 @@ def _reach(plan: Any, profile: Profile, world: World, reachable: set[str]) -> Fa
     if family in ("smtp", "mail"):
         who, tools = _with(agents, reachable, frozenset({"send_email"}))
         return FaultCanReach(agents=who, tools=tools, sinks=_sinks(tools))
+    # What a refused upload carried, or the file a wrong answer stands in for, can be any
+    # file the chain picks: every tag is within reach.
+    any_tag = world_tags(world)
     if family == "upload":
         who, tools = _with(agents, reachable, frozenset({"publish", "publish_video"}))
-        return FaultCanReach(agents=who, tools=tools, sinks=_sinks(tools))
+        return FaultCanReach(agents=who, tools=tools, tags=any_tag if who else [],
+                             sinks=_sinks(tools))
     if family == "chain":
         callee = plan.params.get("agent")
         callers = {a for a in reachable if callee in agents[a].delegates_to} if callee else \
@@ -154,7 +160,8 @@ def _reach(plan: Any, profile: Profile, world: World, reachable: set[str]) -> Fa
         sinks = sorted(set(_sinks(everyone_sends)) | set(answer)) \
             if plan.kind == "chain.subagent_wrong" else []
         return FaultCanReach(agents=sorted((callers | callees) & set(agents)),
-                             tools=["delegate"] if callers else [], sinks=sinks)
+                             tools=["delegate"] if callers else [], sinks=sinks,
+                             tags=any_tag if plan.kind == "chain.subagent_wrong" else [])
     if family == "model":
         who = [plan.trigger["agent"]] if plan.trigger.get("agent") else sorted(reachable)
         return FaultCanReach(agents=who)

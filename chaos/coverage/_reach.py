@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from chaos.coverage._parts import tool_sink
 from chaos.results import FaultReach, NeverFired
 
 if TYPE_CHECKING:
@@ -16,12 +17,18 @@ if TYPE_CHECKING:
     from chaos.sim import ActiveFault
     from chaos.world import World
 
-__all__ = ["MODEL_CALL", "fault_reach", "selector_text"]
+__all__ = ["MODEL_CALL", "fault_reach", "ordinal", "selector_text", "trigger_event"]
 
 #: The `tool` of a meeting on a model call (not a tool of the chain).
 MODEL_CALL = "(model call)"
 #: How much of a crash reason a never-fired reason quotes.
 _REASON_CAP = 200
+
+
+def ordinal(n: int) -> str:
+    """`1st`, `2nd`, `999th`."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def selector_text(target: Any) -> str:
@@ -30,7 +37,8 @@ def selector_text(target: Any) -> str:
 
 
 def fault_reach(active: ActiveFault, verdict: FaultVerdict, world: World,
-                crashed: str | None, end_ms: int) -> FaultReach:
+                crashed: str | None, end_ms: int,
+                structural: list[tuple[str, str]] | None = None) -> FaultReach:
     """What `active` reached in its episode (when it fired), or why it never fired.
 
     Args:
@@ -39,24 +47,43 @@ def fault_reach(active: ActiveFault, verdict: FaultVerdict, world: World,
         world: The episode's world (for the targets' tags).
         crashed: Why the episode crashed, if it did.
         end_ms: Simulated time the episode ended.
+        structural: Why the chain as written can never meet the fault (`never_reasons`):
+            the cause a never-fired reason gives when there is one.
     """
     if not verdict.fired:
-        return FaultReach(never=_never(active, crashed, end_ms))
+        return FaultReach(never=_never(active, crashed, end_ms, structural))
     met = list(active.met)
     if active.touched is not None and not met:  # touched before coverage kept count
         met = [(active.touched[2], "")]
-    # World files only: a recipient fault's targets are addresses (`mailto:`), no files.
-    files = sorted(p for p in (active.taint.targets if active.taint is not None else ())
-                   if p in world.files)
-    tags = sorted({tag for path in files if path in world.files
-                   for tag in world.files[path].tags})
-    return FaultReach(agents=sorted({agent for agent, _ in met}),
-                      tools=sorted({tool for _, tool in met if tool and tool != MODEL_CALL}),
-                      files=files, tags=tags, sinks=sorted(set(verdict.sinks)))
+    taint = active.taint
+    origin = taint.origin if taint is not None else {}
+    # Only what the chain touched: never the fault's whole target list.
+    files = sorted(active.reached)
+    tags = sorted({tag for path in files if (source := origin.get(path, path)) in world.files
+                   for tag in world.files[source].tags})
+    tools = sorted({tool for _, tool in met if tool and tool != MODEL_CALL})
+    agents = {agent for agent, _ in met}
+    # A hand-off fault acted on its callee too (`agent:<name>` is what it hit).
+    agents.update(h.split(":", 1)[1] for h in active.hits if h.startswith("agent:"))
+    sinks = set(verdict.sinks)
+    if taint is not None and taint.touch == "hit":
+        # It acted on a send (a refused mail, upload or write): it reached that sink.
+        sinks.update(s for t in tools if (s := tool_sink(t)) is not None and t != "finish")
+    return FaultReach(agents=sorted(agents), tools=tools, files=files, tags=tags,
+                      sinks=sorted(sinks))
 
 
-def _never(active: ActiveFault, crashed: str | None, end_ms: int) -> NeverFired:
+def _never(active: ActiveFault, crashed: str | None, end_ms: int,
+           structural: list[tuple[str, str]] | None) -> NeverFired:
     trigger, spec = active.trigger, active.spec.trigger
+    # The chain as written rules it out: say that (explain's words), not this episode's
+    # symptom ("no write_file call came").
+    cause = dict(reversed(structural or []))
+    for code in ("trigger_never_came", "outside_window"):
+        if active.taint is None and code in cause:
+            return NeverFired(code=code, why=cause[code])  # type: ignore[arg-type]
+    if active.taint is not None and crashed is None and "never_touched" in cause:
+        return NeverFired(code="never_touched", why=cause["never_touched"])
     if active.taint is None:
         if trigger.skipped:
             return NeverFired(code="probability_skipped",
@@ -82,21 +109,33 @@ def _never(active: ActiveFault, crashed: str | None, end_ms: int) -> NeverFired:
     return NeverFired(code="never_touched", why=_untouched(active))
 
 
-def _no_trigger(spec: Any, seen: int, end_ms: int) -> str:
-    """The trigger that never came, in words."""
+def trigger_event(spec: Any) -> str | None:
+    """What a tool-call, model-call or hand-off trigger waits for: `read_file call by records`.
+
+    None for a trigger at the start or at a time.
+    """
     by = f" by {spec.agent}" if spec.agent else ""
-    short = f" (only {seen} of the {spec.nth} needed)" if seen else ""
-    if spec.when == "time":
-        return f"the episode ended at {end_ms} ms, before its time ({spec.at_ms} ms)"
     if spec.when == "tool_call":
         on = f" on a path matching {spec.path}" if spec.path else ""
-        return f"no {spec.tool or 'tool'} call{by}{on} came{short}"
+        return f"{spec.tool or 'tool'} call{by}{on}"
     if spec.when == "model_call":
-        return f"no model call{by} came{short}"
+        return f"model call{by}"
     if spec.when == "delegation":
-        to = f" to {spec.to}" if spec.to else ""
-        return f"no hand-off{by and ' from ' + spec.agent}{to} came{short}"
-    return "its trigger never came"
+        return f"hand-off{by and ' from ' + spec.agent}{f' to {spec.to}' if spec.to else ''}"
+    return None
+
+
+def _no_trigger(spec: Any, seen: int, end_ms: int) -> str:
+    """The trigger that never came, in words (`seen`: how many of its events came)."""
+    if spec.when == "time":
+        return f"the episode ended at {end_ms} ms, before its time ({spec.at_ms} ms)"
+    event = trigger_event(spec)
+    if event is None:
+        return "its trigger never came"
+    if spec.nth <= 1:
+        return f"no {event} came"
+    came = f"only {seen}" if seen else "none"
+    return f"its {ordinal(spec.nth)} {event} never came ({came} came)"
 
 
 def _untouched(active: ActiveFault) -> str:

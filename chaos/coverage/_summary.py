@@ -2,7 +2,8 @@
 
 `chaos run` feeds it the run's episodes, a sweep the episodes it streams from its store: the
 same builder, so both give the same coverage. It keeps counts and sets of names (agents,
-tools, tags, sinks, the files of the world faults reached), never episodes. What no fault
+tools, tags, sinks) and the distinct files reached up to `FILES_CAP` (then "at least"), never
+episodes: its memory does not grow with the number of seeds. What no fault
 touched needs the chain and the world, so `coverage` takes the loaded profiles, as gates do.
 """
 
@@ -38,16 +39,23 @@ class _FaultModel:
     def __init__(self) -> None:
         self.episodes = self.fired = 0
         self.never: dict[str, int] = {}
-        self.why: dict[str, str] = {}  # the first episode's words for each code
+        # Per code, the words of its lowest seed: the same whatever order episodes come in.
+        self.why: dict[str, tuple[int, str]] = {}
 
-    def add(self, reached: dict[str, Any]) -> None:
+    def add(self, seed: int, reached: dict[str, Any]) -> None:
         self.episodes += 1
         never = reached.get("never")
         if never is None:
             self.fired += 1
             return
-        _count(self.never, [never["code"]])
-        self.why.setdefault(never["code"], never["why"])
+        code = never["code"]
+        _count(self.never, [code])
+        if code not in self.why or (seed, never["why"]) < self.why[code]:
+            self.why[code] = (seed, never["why"])
+
+    def words(self) -> dict[str, str]:
+        """Each reason's words, by code."""
+        return {code: self.why[code][1] for code in sorted(self.why)}
 
 
 class _Fault:
@@ -58,11 +66,42 @@ class _Fault:
         self.with_files = 0  # fires that reached world files (its target selector's)
 
 
+#: Distinct reached files counted exactly up to here; past it, "at least this many".
+FILES_CAP = 10_000
+
+
+class _Files:
+    """Distinct file paths, counted exactly up to `FILES_CAP`, then only "at least".
+
+    Memory stays bounded whatever the number of seeds (worlds differ per seed, so paths do).
+    The count is the same in any feeding order: below the cap it is exact, at it it is the cap.
+    """
+
+    def __init__(self) -> None:
+        self.paths: set[str] = set()
+        self.capped = False
+
+    def update(self, paths: Iterable[str]) -> None:
+        for path in paths:
+            if self.capped:
+                return
+            self.paths.add(path)
+            if len(self.paths) >= FILES_CAP:
+                self.capped = True
+                self.paths = set()  # the count is the cap now: the paths are no longer needed
+
+    def count(self) -> int:
+        return FILES_CAP if self.capped else len(self.paths)
+
+    def __len__(self) -> int:
+        return self.count()
+
+
 class _Profile:
     def __init__(self) -> None:
         self.faults: dict[str, _Fault] = {}
         self.counts: dict[str, dict[str, int]] = {part: {} for part in _PARTS}
-        self.files: set[str] = set()
+        self.files = _Files()
         self.first_seed: int | None = None
 
 
@@ -90,7 +129,7 @@ class CoverageBuilder:
         for f in faults:
             reached = f["reached"]
             fault = profile.faults.setdefault(f["id"], _Fault(f["kind"]))
-            fault.models.setdefault(episode["model"], _FaultModel()).add(reached)
+            fault.models.setdefault(episode["model"], _FaultModel()).add(seed, reached)
             if reached.get("never") is not None:
                 continue
             for part in _PARTS:
@@ -100,6 +139,15 @@ class CoverageBuilder:
             if reached.get("files"):
                 fault.with_files += 1
                 profile.files.update(reached["files"])
+
+    def reached_files(self) -> dict[str, dict[str, Any]]:
+        """Per profile, the distinct files the faults reached (`capped`: at least so many)."""
+        return {name: {"files": p.files.count(), "capped": p.files.capped}
+                for name, p in sorted(self._profiles.items())}
+
+    def never_fired_rows(self) -> dict[str, list[dict[str, Any]]]:
+        """Per profile, a row per (fault, model) that never fired: its reasons, their words."""
+        return {name: _never_rows(p) for name, p in sorted(self._profiles.items())}
 
     def first_seeds(self) -> dict[str, int]:
         """Per profile fed, its lowest chaos-arm seed: whose world's tags coverage lists."""
@@ -127,7 +175,6 @@ class CoverageBuilder:
         specs = {spec.id: spec for spec in profile.faults}
         faults: dict[str, Any] = {}
         targets: dict[str, int] = {}
-        never_fired = []
         for fault_id in sorted(data.faults):
             fault = data.faults[fault_id]
             spec = specs.get(fault_id)
@@ -151,12 +198,6 @@ class CoverageBuilder:
                                "never": _sorted(fm.never)}
                            for m, fm in sorted(fault.models.items())},
             }
-            for model_id, fm in sorted(fault.models.items()):
-                if fm.fired == 0:
-                    top = max(sorted(fm.never), key=lambda c: fm.never[c])
-                    never_fired.append({"fault": fault_id, "kind": fault.kind, "model": model_id,
-                                        "episodes": fm.episodes, "reasons": _sorted(fm.never),
-                                        "why": fm.why[top]})
         reached_names = {part: set(data.counts[part]) for part in _PARTS}
         world = None
         if tags is None and data.first_seed is not None:
@@ -169,12 +210,26 @@ class CoverageBuilder:
                 "tools": _sorted(data.counts["tools"]),
                 "tags": _sorted(data.counts["tags"]),
                 "targets": _sorted(targets),
-                "files": len(data.files),
+                "files": data.files.count(),
+                "files_capped": data.files.capped,
                 "sinks": _sorted(data.counts["sinks"]),
             },
-            "never_fired": never_fired,
+            "never_fired": _never_rows(data),
             "untouched": untouched.json(),
         }
+
+
+def _never_rows(data: _Profile) -> list[dict[str, Any]]:
+    rows = []
+    for fault_id in sorted(data.faults):
+        fault = data.faults[fault_id]
+        for model_id, fm in sorted(fault.models.items()):
+            if fm.fired == 0:
+                top = max(sorted(fm.never), key=lambda c: fm.never[c])
+                rows.append({"fault": fault_id, "kind": fault.kind, "model": model_id,
+                             "episodes": fm.episodes, "reasons": _sorted(fm.never),
+                             "why": fm.why[top][1], "words": fm.words()})
+    return rows
 
 
 def coverage_summary(episodes: Iterable[EpisodeResult], profiles: Sequence[LoadedProfile],

@@ -52,30 +52,28 @@ def coverage_lines(summary: dict[str, Any]) -> list[str]:
                                               reached.get("targets", {}).items()}},
                       ("agents", "tools", "tags", "targets"))
         if reached.get("files"):
-            text += f"; {reached['files']} file{'s' if reached['files'] != 1 else ''}"
+            n = reached["files"]
+            more = "+" if reached.get("files_capped") else ""
+            text += f"; {n}{more} file{'s' if n != 1 or more else ''}"
         text += "; sinks " + (_names(reached["sinks"]) if reached.get("sinks") else "none")
         out.append(f"  reached: {text}")
-        for fault_id, models, reasons, why in _never_by_fault(body["never_fired"]):
-            counts = ", ".join(f"{REASON_WORDS.get(c, c)} ({n})" for c, n in reasons.items())
-            out.append(f"  never fired: {_safe(fault_id)} ({_safe(faults[fault_id]['kind'])}) "
-                       f"for {_names(models)}: {counts}: {_safe(why)}")
+        for row in body["never_fired"]:
+            out.append(f"  never fired: {_safe(row['fault'])} ({_safe(row['kind'])}) "
+                       f"for {_safe(row['model'])}: {_reasons(row)}")
         untouched = body["untouched"]
         out.append("  no fault touched: "
                    + _parts(untouched, ("agents", "tools", "sinks", "tags")))
     return out
 
 
-def _never_by_fault(rows: list[dict[str, Any]]) -> list[tuple[str, list[str], dict[str, int],
-                                                              str]]:
-    """Never-fired rows folded per fault: its models, reason counts summed, the first words."""
-    folded: dict[str, tuple[list[str], dict[str, int], str]] = {}
-    for row in rows:
-        models, reasons, why = folded.setdefault(row["fault"], ([], {}, row["why"]))
-        models.append(row["model"])
-        for code, n in row["reasons"].items():
-            reasons[code] = reasons.get(code, 0) + n
-    return [(fault, models, dict(sorted(reasons.items())), why)
-            for fault, (models, reasons, why) in folded.items()]
+def _reasons(row: dict[str, Any]) -> str:
+    """One model's reasons, each with its count and its own words."""
+    words = row.get("words") or {}
+    parts = []
+    for code, n in row["reasons"].items():
+        why = words.get(code, row["why"] if len(row["reasons"]) == 1 else "")
+        parts.append(f"{REASON_WORDS.get(code, code)} ({n})" + (f": {_safe(why)}" if why else ""))
+    return "; ".join(parts)
 
 
 def prediction_lines(prediction: dict[str, Any]) -> list[str]:

@@ -112,6 +112,8 @@ class Taint:
         flagged: Content that may leave only without these findings (e.g. bytes whose name
             disagrees with their format may leave if correctly labelled).
         detail: Human-readable notes for the trace.
+        origin: Each file the fault created (a decoy, a near-duplicate, a stale copy) to the
+            world file it stands beside: whose tags coverage credits when the chain touches it.
         touch: What counts as the chain meeting the fault: `seen` (a listing or search shows
             a watched path, or its absence), `opened` (a watched path is read or stat-ed: its
             bytes changed, its name did not), or `hit` (the fault itself acted: an error was
@@ -125,6 +127,7 @@ class Taint:
     values: list[str] = field(default_factory=list)
     flagged: dict[str, list[str]] = field(default_factory=dict)
     detail: dict[str, Any] = field(default_factory=dict)
+    origin: dict[str, str] = field(default_factory=dict)
     touch: Literal["seen", "opened", "hit"] = "seen"
 
 

@@ -111,6 +111,7 @@ class Decoy(Fault):
             taint.targets.append(target.path)
             taint.paths.append(path)
             taint.watch.append(path)
+            taint.origin[path] = target.path
             taint.digests.append(source.digest)
             taint.detail.setdefault("decoys", []).append({"path": path, "bytes_of": source.path})
         return taint
@@ -178,6 +179,7 @@ class AmbiguousName(Fault):
                     continue  # no room (a full disk) or no folder: nothing was placed
                 taint.paths.append(path)
                 taint.watch.append(path)
+                taint.origin[path] = target.path
                 taint.digests.append(sha256(data))
             taint.targets.append(target.path)
         return taint

@@ -287,6 +287,7 @@ class StaleVersion(Fault):
                 continue  # no room (a full disk): nothing was placed
             taint.targets.append(target.path)
             taint.watch.append(path)
+            taint.origin[path] = target.path
             taint.paths.append(path)
             taint.digests.append(sha256(data))
             taint.values.extend(v for v in values if v not in taint.values)

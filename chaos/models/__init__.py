@@ -7,6 +7,7 @@ imported only when their models run. Plugins add providers with `@provider("acme
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from chaos.models._check import ModelCheck, check_model
@@ -44,6 +45,8 @@ __all__ = [
     "check_model",
     "model_problem",
     "model_slug",
+    "run_models_problem",
+    "slug_clash",
     "model_spec",
     "provider",
     "providers",
@@ -149,3 +152,52 @@ def require_key(spec: Any) -> None:
 def model_slug(model_id: str) -> str:
     """A path- and key-safe form of a model id: `scripted/careful` -> `scripted-careful`."""
     return "".join(c if c.isalnum() or c in "._-" else "-" for c in model_id)
+
+
+def run_models_problem(models: Sequence[str], listed: Sequence[Any]) -> tuple[str, str] | None:
+    """The first model of a run that cannot run as given, and why; None when all can.
+
+    Beyond `model_problem`: two models filed under one name (`slug_clash`), and a model the
+    profile does not list whose id is a near miss of one it lists on its own endpoint
+    (`--model openai/labmodel-mnii` for `openai/labmodel-mini` at a `base_url`): run as
+    written, it would go to the provider's public endpoint with no price.
+
+    Args:
+        models: The run's model ids, in order.
+        listed: The profile's model specs.
+    """
+    import difflib
+
+    ids = [m.id for m in listed]
+    for i, model in enumerate(models):
+        if problem := model_problem(model) or slug_clash(model, list(models[:i])):
+            return model, problem
+        if model in ids:
+            continue
+        provider = model.split("/", 1)[0]
+        own = [m.id for m in listed if m.id.split("/", 1)[0] == provider
+               and getattr(m, "base_url", None)]
+        close = difflib.get_close_matches(model, own, n=1, cutoff=0.9)
+        if close:
+            return model, (f"not one of the profile's models; did you mean '{close[0]}'? As "
+                           "written it would run on the provider's default endpoint with no "
+                           "price; to run another model, add it to the profile's models: with "
+                           "its base_url and price")
+    return None
+
+
+def slug_clash(model_id: str, others: list[str]) -> str | None:
+    """Why `model_id` cannot run beside `others`: an earlier one files under the same name.
+
+    Episode keys, trace folders and cassettes name a model by `model_slug`; two models whose
+    ids differ only in other characters (`openai/qwen2.5:7b`, `openai/qwen2.5-7b`) would
+    share episodes, and each one's verdicts would mix in the other's.
+    """
+    slug = model_slug(model_id)
+    clash = next((o for o in others if o != model_id and model_slug(o) == slug), None)
+    if clash is None:
+        return None
+    return (f"model '{model_id}' and model '{clash}' would share the name '{slug}' that "
+            "episode keys, traces and cassettes use (ids differing only in characters other "
+            "than letters, digits, '.', '_' and '-'); run them in two runs, or change one's "
+            "model name")

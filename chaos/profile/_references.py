@@ -219,7 +219,7 @@ class _NoRandom:
 
 def check_references(profile: Profile) -> list[Problem]:
     """Every broken cross-reference, as (location, message) pairs, in profile order."""
-    from chaos.models import model_problem
+    from chaos.models import model_problem, slug_clash
     from chaos.tasks import task_kinds
     from chaos.tools import tools
     from chaos.world import world_generators
@@ -288,6 +288,8 @@ def check_references(profile: Profile) -> list[Problem]:
         elif model.id in [m.id for m in profile.models[:i]]:
             problems.append((("models", i), f"model '{model.id}' is listed twice; each model "
                              "runs once, so remove this entry"))
+        elif problem := slug_clash(model.id, [m.id for m in profile.models[:i]]):
+            problems.append((("models", i), problem))
     if profile.task.kind not in task_kinds:
         problems.append((("task", "kind"), task_kinds.unknown_message(profile.task.kind)))
     else:

@@ -187,10 +187,12 @@ def _result(plan: EpisodePlan, task: Any, end: EndState, faults: list[ActiveFaul
             env: simpy.Environment, only_faults: Collection[str] | None,
             extra: dict[str, Any]) -> EpisodeResult:
     """Judge the end state and the faults: the episode's result."""
-    from chaos.coverage import fault_reach
+    from chaos.coverage import fault_reach, never_reasons
     from chaos.oracle import judge_fault, judge_handled, judge_task
+    from chaos.profile._roles import acting_agents
 
     entry = runner.profile.chain.entry
+    reachable = set(acting_agents(runner.profile.chain))
     verdict = judge_task(task, end, crashed)
     fault_results, judged = [], []
     for active in faults:
@@ -207,7 +209,8 @@ def _result(plan: EpisodePlan, task: Any, end: EndState, faults: list[ActiveFaul
                 detected_by=v.detected_by,
                 time_to_detection_ms=v.time_to_detection_ms,
                 evidence=v.evidence,
-                reached=fault_reach(active, v, end.world, crashed, int(env.now)),
+                reached=fault_reach(active, v, end.world, crashed, int(env.now),
+                                    never_reasons(active.spec, runner.profile, reachable)),
             )
         )
     return EpisodeResult(

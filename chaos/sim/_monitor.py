@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +36,9 @@ class ActiveFault:
         met: Every (agent, tool) that met the fault, first meeting first: the first touch
             and each later call that touched what it altered or that it acted on (`tool` is
             `(model call)` for a model call). What `chaos.coverage` reports as reached.
+        reached: Every path the chain touched that met the fault (by its touch rule, or
+            what it acted on), first touch first: the files coverage reports, never the
+            fault's whole target list.
     """
 
     spec: FaultSpecBase
@@ -53,6 +56,12 @@ class ActiveFault:
     met: dict[tuple[str, str], None] = field(default_factory=dict)
     #: How many of `hits` a call has been credited with (new hits belong to the current call).
     hits_seen: int = 0
+    reached: dict[str, None] = field(default_factory=dict)
+    #: `taint.watch` as a set, for the per-call access checks.
+    watch_set: frozenset[str] = frozenset()
+    #: How many of `taint.targets` were there before the last hit was credited: targets a
+    #: fault adds as it acts (the files of an upload it refused) are what it acted on.
+    targets_seen: int = 0
 
     @property
     def fired(self) -> bool:
@@ -96,6 +105,8 @@ class FaultMonitor:
         active.taint = active.impl.inject(ctx)
         active.injected_ms = now_ms
         active.watch_dirs = {posixpath.dirname(p) for p in active.taint.watch}
+        active.watch_set = frozenset(active.taint.watch)
+        active.targets_seen = len(active.taint.targets)
         self.emit("fault_injected", fault_id=active.spec.id, kind=active.impl.kind,
                   targets=active.taint.targets, paths=active.taint.watch,
                   detail=active.taint.detail)
@@ -134,6 +145,7 @@ class FaultMonitor:
         for active in self.faults:
             if active.taint is None or len(active.hits) <= active.hits_seen:
                 continue
+            _note_hits(active, active.hits_seen)
             active.hits_seen = len(active.hits)
             active.met.setdefault((agent, "(model call)"))
             if active.touched is None:
@@ -148,7 +160,10 @@ class FaultMonitor:
             if active.taint is None:
                 continue
             fresh = len(active.hits) > active.hits_seen
+            _note_hits(active, active.hits_seen)
             active.hits_seen = len(active.hits)
+            if active.taint.touch != "hit":
+                active.reached.update(dict.fromkeys(_all_hits(active, accesses)))
             if active.touched is not None:
                 # Already met: note who else meets it (coverage), with the same rule.
                 if fresh or (active.taint.touch != "hit" and _first_hit(active, accesses)):
@@ -169,23 +184,43 @@ class FaultMonitor:
                 )
 
 
+def _note_hits(active: ActiveFault, seen: int) -> None:
+    """Keep the paths the fault acted on since `seen` hits.
+
+    Its new hits' paths (a read it failed, a write it refused) and the files it took on as
+    it acted (what a refused upload carried).
+    """
+    assert active.taint is not None
+    active.reached.update(dict.fromkeys(h for h in active.hits[seen:] if h.startswith("/")))
+    added = active.taint.targets[active.targets_seen:]
+    active.targets_seen = len(active.taint.targets)
+    active.reached.update(dict.fromkeys(p for p in added if p.startswith("/")))
+
+
 def _first_hit(active: ActiveFault, accesses: list[tuple[str, Any]]) -> str | None:
+    return next(_hits(active, accesses), None)
+
+
+def _all_hits(active: ActiveFault, accesses: list[tuple[str, Any]]) -> list[str]:
+    """Every watched path these accesses met by the fault's touch rule, in order."""
+    return list(_hits(active, accesses))
+
+
+def _hits(active: ActiveFault, accesses: list[tuple[str, Any]]) -> Iterator[str]:
     assert active.taint is not None
     if active.taint.touch == "opened":
-        return next((str(w) for op, w in accesses
-                     if op in ("read", "stat", "write") and w in active.taint.watch), None)
+        yield from (str(w) for op, w in accesses
+                    if op in ("read", "stat", "write") and w in active.watch_set)
+        return
     for operation, where in accesses:
         if operation == "glob":
             assert isinstance(where, re.Pattern)
-            for path in active.taint.watch:
-                if where.match(path):
-                    return path
+            yield from (path for path in active.taint.watch if where.match(path))
         elif operation == "listdir":
             if where in active.watch_dirs:
-                return next(p for p in active.taint.watch if posixpath.dirname(p) == where)
-        elif operation != "walk" and where in active.taint.watch:
-            return str(where)
-    return None
+                yield from (p for p in active.taint.watch if posixpath.dirname(p) == where)
+        elif operation != "walk" and where in active.watch_set:
+            yield str(where)
 
 
 def _path_matches(glob: str, arguments: dict[str, Any]) -> bool:

@@ -84,11 +84,11 @@ class SweepMatrix:
 
 
 def _check_models(loaded: LoadedProfile, models: Sequence[str]) -> None:
-    from chaos.models import model_problem, model_spec, require_key
+    from chaos.models import model_spec, require_key, run_models_problem
 
+    if found := run_models_problem(models, loaded.profile.models):
+        raise InputError(f"{loaded.path}: model {found[0]}: {found[1]}")
     for model in models:
-        if problem := model_problem(model):
-            raise InputError(f"{loaded.path}: model {model}: {problem}")
         spec = model_spec(model, loaded.profile.models)
         require_key(spec)  # a model without its key fails here, before anything runs
 

@@ -27,8 +27,11 @@ def _never(results, fault_id):
 def test_unreachable_faults_are_listed_as_never_fired_for_every_model_with_why(blind_run):
     _, _, results = blind_run
     rows = {(r["fault"], r["model"]): r for r in _coverage(results)["never_fired"]}
-    for fault_id, words in (("upload-refused", "no publish call came"),
-                            ("clerk-mail-fails", "no send_email call by records came")):
+    # The chain as written rules them out: the run says so in explain's own words.
+    for fault_id, words in (("upload-refused",
+                             "no agent has the tool publish: the trigger can never come"),
+                            ("clerk-mail-fails", "agent records lacks the tool send_email: "
+                                                 "the trigger can never come")):
         for model in MODELS:
             row = rows[(fault_id, model)]
             assert row["reasons"] == {"trigger_never_came": 2}
@@ -81,19 +84,22 @@ def test_a_fired_fault_records_who_met_it_through_which_tool_and_where_its_taint
     assert "never" not in reach
     coverage = _coverage(results)
     assert coverage["reached"]["targets"] == {"tag: report, pick: 1": 8}
-    assert coverage["reached"]["sinks"] == {"mail": 4}
+    # The stale report went out by mail (4); the refused recipient acted on mail (4).
+    assert coverage["reached"]["sinks"] == {"mail": 8}
+    assert coverage["faults"]["refused-recipient"]["reached"]["sinks"] == ["mail"]
 
 
 def test_the_terminal_lists_the_unreachable_faults_and_the_untouched_agent(blind_run):
     _, output, _ = blind_run
     lines = output.splitlines()
     block = lines.index("coverage clinic-blind-spots: 3 of 9 faults fired at least once")
-    assert any(line.startswith("  never fired: upload-refused (upload.rejected) for "
-                               "scripted/careful, scripted/naive: trigger never came (4)")
-               for line in lines[block:])
+    for model in MODELS:
+        assert any(line.startswith(f"  never fired: upload-refused (upload.rejected) for "
+                                   f"{model}: trigger never came (2)")
+                   for line in lines[block:])
     assert any(line.startswith("  never fired: clerk-mail-fails") for line in lines[block:])
     assert any(line.startswith("  never fired: never-drawn (fs.empty)") and
-               "its seeded draw skipped it (4)" in line for line in lines[block:])
+               "its seeded draw skipped it (2)" in line for line in lines[block:])
     assert any(line.startswith("  no fault touched: agents coordinator;")
                for line in lines[block:])
     # After the outcome tables, before the lines that list failing episodes.
@@ -108,7 +114,8 @@ def test_report_html_has_the_coverage_section(blind_run):
     section = section[:section.index("<h2")]
     assert "<code>upload-refused</code>" in section
     assert "<code>clerk-mail-fails</code>" in section
-    assert "trigger never came (2 of 2): no publish call came" in section
+    assert ("trigger never came (2 of 2): no agent has the tool publish: the trigger can "
+            "never come") in section
     untouched = section[section.index('class="coverage-untouched"'):]
     assert "<b>agents</b>: <code>coordinator</code></div>" in untouched
     # After the per-fault outcome tables.
