@@ -109,17 +109,21 @@ summary
     rounds: [...]                                 in order: round, runs [{profile, seeds,
                                                   models}], episodes, cost_usd
     models: [...]                                 per profile and model: decision (pass|fail|
-                                                  undecided|no_gates|nothing_completed),
-                                                  round, seeds, reason,
+                                                  undecided|no_gates|nothing_completed|
+                                                  no_data), round, seeds, reason,
       gates: [...]                                metric, fault, arm, op, threshold,
-                                                  successes, trials, low, high (the sequence's
-                                                  interval), decision, round
+                                                  successes, trials, test, then for
+                                                  betting_on_episodes (fault gates): episodes,
+                                                  faults_per_episode_at_most (K),
+                                                  decided_at_episode; for confidence_sequence
+                                                  (episode gates): low, high; decision, round
     stopped                                       decided | max_episodes | budget |
                                                   last_seed (no seed past 2**53 - 1)
     cut                                           the round the budget did not start, or null:
                                                   round, runs, episodes, estimated_cost_usd,
                                                   spent_usd
-    episodes: {run, fixed_n, saved}               vs max_episodes seeds for every model
+    episodes: {run, fixed_n, saved}               vs max_episodes seeds for every model; saved
+                                                  null unless every model was decided
     cost_usd: {spent, fixed_n_estimate}
 ```
 

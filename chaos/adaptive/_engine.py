@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from chaos._seeding import MAX_SEED
-from chaos.adaptive._decide import ModelTrack
+from chaos.adaptive._decide import Evidence, ModelTrack
 from chaos.adaptive._rounds import (
     AdaptiveSettings,
     Cut,
@@ -24,15 +24,20 @@ from chaos.adaptive._rounds import (
     undecided,
 )
 from chaos.errors import InputError
-from chaos.gates import evaluate_gates
+from chaos.gates import GateResult, evaluate_gates
+from chaos.metrics import outcome_successes
 from chaos.profile import LoadedProfile
+from chaos.profile._schema import EPISODE_METRICS
 from chaos.results import EpisodeResult, ProfileRef, RunResults
 
-__all__ = ["RULE", "AdaptiveRun", "require_gates"]
+__all__ = ["RULE", "AdaptiveRun", "require_data", "require_gates"]
 
 #: The rule, as results name it.
-RULE = ("anytime-valid confidence sequence for each gate's rate: Robbins' beta-binomial "
-        "mixture martingale, Jeffreys prior Beta(1/2, 1/2), Ville's inequality")
+RULE = ("fault-outcome gates: testing by betting on the episodes (seeds are the independent "
+        "units; per episode Y = counted - t * scored; two nonnegative supermartingales with "
+        "predictable aGRAPA bets, Waudby-Smith and Ramdas 2023; decided when one reaches "
+        "2/alpha, Ville's inequality); episode gates: anytime-valid confidence sequence of "
+        "the rate (Robbins' beta-binomial mixture, Jeffreys prior)")
 _ARM_ORDER = {"clean": 0, "chaos": 1}
 
 
@@ -50,6 +55,90 @@ def require_gates(profiles: Sequence[LoadedProfile]) -> None:
                 f"decided, and profile '{loaded.profile.name}' has no gates; add a `gates:` "
                 "section, e.g.\n  gates:\n    propagated: {max: 0.05}\n    handled: {min: 0.9, "
                 "arm: chaos}\n(README: Gates), or run without --until-decided")
+
+
+def require_data(profiles: Sequence[LoadedProfile], arms: Sequence[Sequence[str]],
+                 only_faults: Sequence[str] | None = None) -> None:
+    """Refuse a gate that can never get data from the episodes asked for.
+
+    A chaos-arm gate with only the clean arm running (or no fault left to inject), a clean-arm
+    gate with only the chaos arm, a fault-outcome gate whose kind `--only-fault` leaves out:
+    `--until-decided` would pay every seed up to the max for a gate that stays empty.
+
+    Args:
+        profiles: The loaded profiles.
+        arms: Per profile, the arms that run.
+        only_faults: `--only-fault` ids (None: every fault).
+
+    Raises:
+        InputError: The first such gate (exit 2), with the fix.
+    """
+    from chaos.profile._schema import OutcomeGateSpec
+
+    for loaded, profile_arms in zip(profiles, arms, strict=True):
+        profile = loaded.profile
+        faults = [f for f in profile.faults if only_faults is None or f.id in only_faults]
+        running = set(profile_arms) if faults else set(profile_arms) & {"clean"}
+        sets = [("", profile.gates)] + [(f" (per_model {m})", g)
+                                        for m, g in profile.gates.per_model.items()]
+        for where, gate_set in sets:
+            for metric, _, gate in gate_set.metric_gates():
+                outcome = isinstance(gate, OutcomeGateSpec)
+                arm = "chaos" if outcome else gate.arm  # type: ignore[attr-defined]
+                name = f"gate {metric}{where}"
+                if arm not in running:
+                    why = (f"only the {', '.join(sorted(running)) or 'no'} arm runs"
+                           if faults or arm != "chaos" else
+                           "--only-fault leaves no fault to inject" if profile.faults else
+                           "the profile has no faults")
+                    raise InputError(
+                        f"{loaded.path}: {name} counts {arm}-arm "
+                        f"{'faults' if outcome else 'episodes'}, and {why}: --until-decided "
+                        "would run every seed to --max-episodes without deciding it; run "
+                        f"the {arm} arm (--arm both), or drop the gate")
+                kind = gate.fault if outcome else None  # type: ignore[attr-defined]
+                if kind is not None and not any(f.kind == kind for f in profile.faults):
+                    raise InputError(
+                        f"{loaded.path}: {name} counts {kind} faults, and the profile has "
+                        f"none: --until-decided would run every seed to --max-episodes "
+                        f"without deciding it; add a {kind} fault, or fix the gate's fault "
+                        "(kinds here: "
+                        + (", ".join(sorted({f.kind for f in profile.faults})) or "none")
+                        + ")")
+                if kind is not None and not any(f.kind == kind for f in faults):
+                    raise InputError(
+                        f"{loaded.path}: {name} counts {kind} faults, and --only-fault "
+                        f"{', '.join(only_faults or ())} leaves none of them: --until-decided "
+                        f"would run every seed to --max-episodes without deciding it; add "
+                        f"--only-fault with the id of a {kind} fault ("
+                        + (", ".join(f.id for f in profile.faults if f.kind == kind)
+                           or "the profile has none") + "), or drop the gate")
+                if outcome and not any(_may_fire(f) for f in faults
+                                       if kind is None or f.kind == kind):
+                    raise InputError(
+                        f"{loaded.path}: {name} counts "
+                        f"{kind + ' ' if kind else ''}faults, and every one of them has "
+                        "trigger probability 0, so none can fire: --until-decided would run "
+                        "every seed to --max-episodes without deciding it; raise the "
+                        "trigger's probability, or drop the gate")
+
+
+def _may_fire(fault: object) -> bool:
+    """Whether a fault's trigger can ever draw it (probability above 0)."""
+    trigger = getattr(fault, "trigger", None)
+    return trigger is None or getattr(trigger, "probability", 1.0) > 0
+
+
+def _never_codes(gate: GateResult, episodes: Sequence[EpisodeResult]) -> list[str]:
+    """Why the gate's faults never fired in these episodes: the codes seen, in first order."""
+    codes: dict[str, None] = {}
+    for episode in sorted(episodes, key=lambda e: e.seed):
+        for fault in episode.faults:
+            reach = fault.reached
+            if (episode.arm == "chaos" and (gate.fault is None or fault.kind == gate.fault)
+                    and reach is not None and reach.never is not None):
+                codes.setdefault(reach.never.code)
+    return list(codes)
 
 
 class AdaptiveRun:
@@ -134,13 +223,38 @@ class AdaptiveRun:
         for run in plan.runs:
             for model in run.models:
                 track = self.tracks[(self.names[run.profile], model)]
-                completed = sum(e.status != "crashed"
-                                for e in self.by_model.get((track.profile, model), []))
-                track.update(gates[(track.profile, model)], self.settings.alpha, plan.number,
-                             completed)
+                mine = self.by_model.get((track.profile, model), [])
+                completed = sum(e.status != "crashed" for e in mine)
+                judged = gates[(track.profile, model)]
+                evidence = [self.evidence(run.profile, gate, mine) for gate in judged]
+                track.update(judged, self.settings.alpha, plan.number, completed, evidence)
+                if track.decision == "no_data":
+                    track.never = {i: _never_codes(gate, mine) for i, gate in enumerate(judged)
+                                   if gate.trials == 0}
                 if not track.open:
                     decided.append(track)
         return decided
+
+    def evidence(self, profile: int, gate: GateResult,
+                 episodes: Sequence[EpisodeResult]) -> Evidence | None:
+        """A fault-outcome gate's episodes in seed order, (counted, scored) each, and K.
+
+        None for an episode gate (its trials are the episodes themselves).
+        """
+        if gate.metric in EPISODE_METRICS:
+            return None
+        faults = self.profiles[profile].profile.faults
+        bound = sum(gate.fault is None or f.kind == gate.fault for f in faults)
+        counts = tuple(
+            outcome_successes([f for f in e.faults if gate.fault is None or f.kind == gate.fault],
+                              gate.metric)
+            for e in sorted(episodes, key=lambda e: e.seed) if e.arm == "chaos")
+        return counts, bound
+
+    def model_seeds(self) -> list[dict[str, frozenset[int]]]:
+        """Per profile, per model the seeds its rounds ran (a prefix of the profile's)."""
+        return [{m: frozenset(self.seeds_run[i][:self.tracks[(name, m)].seeds])
+                 for m in self.models[i]} for i, name in enumerate(self.names)]
 
     def ordered_episodes(self) -> list[EpisodeResult]:
         """Every episode, in `chaos run`'s plan order: profile, seed, model, arm."""
@@ -170,6 +284,11 @@ class AdaptiveRun:
         if all(not t.open for t in self.tracks.values()):
             return "decided"
         return "last_seed" if self.out_of_seeds else "max_episodes"
+
+    @property
+    def settled(self) -> bool:
+        """Whether every model was decided pass or fail (or had no gate to decide)."""
+        return all(t.decision in ("pass", "fail", "no_gates") for t in self.tracks.values())
 
     def fixed_n(self) -> int:
         """Episodes the fixed-n design runs: max_episodes seeds for every model."""
@@ -214,7 +333,9 @@ class AdaptiveRun:
                 "round": cut.plan.number, "runs": runs(cut.plan), "episodes": cut.plan.episodes,
                 "estimated_cost_usd": round(cut.plan.estimated_cost_usd or 0.0, 6),
                 "spent_usd": round(cut.spent_usd, 6)},
-            "episodes": {"run": run, "fixed_n": fixed, "saved": fixed - run},
+            # "saved" only when every model was decided: else nothing was settled by it.
+            "episodes": {"run": run, "fixed_n": fixed,
+                         "saved": fixed - run if self.settled else None},
             "cost_usd": {"spent": round(self.spent, 6),
                          "fixed_n_estimate": round(self.fixed_n_cost(), 6)},
         }

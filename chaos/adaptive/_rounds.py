@@ -52,8 +52,9 @@ class AdaptiveSettings:
             raise ValueError(f"alpha {self.alpha} must lie in (0, {MAX_ALPHA}]")
         if self.max_episodes < 1:
             raise ValueError(f"max_episodes {self.max_episodes} must be at least 1")
-        if self.budget_usd is not None and self.budget_usd < 0:
-            raise ValueError(f"budget_usd {self.budget_usd} must not be negative")
+        # `not >= 0` also refuses nan; inf would mean no budget while saying there is one.
+        if self.budget_usd is not None and not 0 <= self.budget_usd < math.inf:
+            raise ValueError(f"budget_usd {self.budget_usd} must be a finite number, at least 0")
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from chaos._seeding import MAX_SEED
 from chaos.adaptive._decide import ModelTrack
-from chaos.adaptive._engine import AdaptiveRun, require_gates
+from chaos.adaptive._engine import AdaptiveRun, require_data, require_gates
 from chaos.adaptive._rounds import AdaptiveSettings, RoundPlan
 
 if TYPE_CHECKING:
@@ -20,14 +20,27 @@ if TYPE_CHECKING:
 __all__ = ["closing_lines", "decided_line", "round_line", "run_until_decided"]
 
 
-def round_line(run: AdaptiveRun, plan: RoundPlan) -> str:
-    """`round 2: seeds 20-39 for 2 models of sports-production (80 episodes, est. $0.12)`."""
+def round_line(run: AdaptiveRun, plan: RoundPlan, stored: int = 0) -> str:
+    """`round 2: seeds 20-39 for 2 models of sports-production (80 episodes, est. $0.12)`.
+
+    Args:
+        run: The adaptive run.
+        plan: The round about to run.
+        stored: Of its episodes, how many the store held before this call (a sweep).
+    """
     from chaos.sweep._output import seed_text
 
     parts = [f"seeds {seed_text(r.seeds)} for {len(r.models)} model"
              f"{'s' if len(r.models) != 1 else ''} of {run.names[r.profile]}" for r in plan.runs]
-    cost = ("" if not plan.estimated_cost_usd and run.settings.budget_usd is None
-            else f", est. ${plan.estimated_cost_usd or 0.0:.4f}")
+    if stored >= plan.episodes:
+        cost = ", stored before: nothing runs"
+    elif plan.estimated_cost_usd is None:
+        cost = ", cost unknown until measured" if run.settings.budget_usd is not None else ""
+        cost += f", {stored} stored before" if stored else ""
+    else:
+        cost = ("" if not plan.estimated_cost_usd and run.settings.budget_usd is None
+                else f", est. ${plan.estimated_cost_usd:.4f}")
+        cost += f", {stored} stored before" if stored else ""
     return f"round {plan.number}: {'; '.join(parts)} ({plan.episodes} episodes{cost})"
 
 
@@ -41,24 +54,42 @@ def decided_line(plan: RoundPlan, decided: Sequence[ModelTrack], run: AdaptiveRu
 
 
 def closing_lines(summary: dict[str, Any]) -> list[str]:
-    """Why the rounds stopped, what stayed undecided, and the episodes saved.
+    """Why the rounds stopped, what stayed undecided, and the episodes saved (when it is so).
+
+    "saved" is said only when every model was decided pass or fail: then the fixed-n design
+    would have run the episodes not run here for the same decisions. Otherwise the line says
+    what ran against the fixed-n design and how many models were left without a decision.
 
     Args:
         summary: `summary.adaptive` of a run's results.
     """
     rounds = len(summary["rounds"])
-    open_ = [m for m in summary["models"] if m["decision"] == "undecided"]
+    models = summary["models"]
+    open_ = [m for m in models if m["decision"] == "undecided"]
+    empty = [m for m in models if m["decision"] in ("no_data", "nothing_completed")]
     lines = []
-    if summary["stopped"] == "decided":
-        lines.append(f"until-decided: every model decided in {rounds} round"
-                     f"{'s' if rounds != 1 else ''} (each gate decision wrong with probability "
-                     f"at most {summary['alpha']:g})")
+    after = f"{rounds} round{'s' if rounds != 1 else ''}"
+    if summary["stopped"] == "decided" and empty:
+        lines.append(f"until-decided: no model left that more seeds could decide after {after}")
+    elif summary["stopped"] == "decided":
+        lines.append(f"until-decided: every model decided in {after} (each gate decision "
+                     f"wrong with probability at most {summary['alpha']:g})")
     elif summary["stopped"] == "budget":
         cut = summary["cut"]
-        lines.append(f"until-decided: stopped by --budget-usd {summary['budget_usd']:g}: round "
-                     f"{cut['round']} ({cut['episodes']} episodes, est. "
-                     f"${cut['estimated_cost_usd']:.4f}) would pass it (${cut['spent_usd']:.4f} "
-                     "spent); it was not started")
+        budget = summary["budget_usd"]
+        if cut["spent_usd"] > budget:
+            why = (" (round 1 always runs: it measures the cost per episode)"
+                   if cut["round"] == 2 else " (the rounds cost more than estimated)")
+            lines.append(f"until-decided: the budget (--budget-usd {budget:g}) was already "
+                         f"passed after round {cut['round'] - 1}: the rounds spent "
+                         f"${cut['spent_usd']:.4f}{why}; round {cut['round']} "
+                         f"({cut['episodes']} episodes, est. "
+                         f"${cut['estimated_cost_usd']:.4f}) was not started")
+        else:
+            lines.append(f"until-decided: stopped by --budget-usd {budget:g}: round "
+                         f"{cut['round']} ({cut['episodes']} episodes, est. "
+                         f"${cut['estimated_cost_usd']:.4f}) would pass it "
+                         f"(${cut['spent_usd']:.4f} spent); it was not started")
     elif summary["stopped"] == "last_seed":
         lines.append(f"until-decided: stopped at seed {MAX_SEED}, the largest there is; start "
                      "from a lower --seed")
@@ -72,10 +103,20 @@ def closing_lines(summary: dict[str, Any]) -> list[str]:
             lines.append("  a gate of max 0 (or min 1) can only be decided fail: no number of "
                          "seeds shows a rate is exactly 0; write a small rate such as max: 0.01 "
                          "to let it pass")
+    for model in empty:
+        lines.append(f"{model['decision'].replace('_', ' ')}: {model['model']} "
+                     f"({model['reason']}) [{model['profile']}]")
     episodes = summary["episodes"]
-    lines.append(f"saved {episodes['saved']} of {episodes['fixed_n']} paid episodes against a "
-                 f"fixed-n run ({summary['max_episodes']} seeds for every model); ran "
-                 f"{episodes['run']}, spent ${summary['cost_usd']['spent']:.4f}")
+    design = (f"a fixed-n run ({summary['max_episodes']} seeds for every model)")
+    spent = f"spent ${summary['cost_usd']['spent']:.4f} in all"
+    if not open_ and not empty:
+        lines.append(f"saved {episodes['saved']} of {episodes['fixed_n']} paid episodes against "
+                     f"{design}; ran {episodes['run']}, {spent}")
+    else:
+        left = len(open_) + len(empty)
+        lines.append(f"ran {episodes['run']} of the {episodes['fixed_n']} episodes of {design}, "
+                     f"{spent}; {left} model{'s' if left != 1 else ''} left without a decision, "
+                     "so nothing is saved against it")
     return lines
 
 
@@ -120,6 +161,7 @@ def run_until_decided(
     from chaos.runner import run_profiles
 
     require_gates(profiles)
+    require_data(profiles, [options.arms] * len(profiles), options.only_faults)
     models = [tuple(options.models) or tuple(m.id for m in p.profile.models) for p in profiles]
     first = [_first_seeds(p, options) for p in profiles]
     arms = [len([a for a in options.arms if p.profile.faults or a == "clean"])

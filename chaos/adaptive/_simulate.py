@@ -1,7 +1,9 @@
-"""Simulate the rule on Bernoulli draws: how often it is wrong, and what it spends.
+"""Simulate the rule: how often it is wrong, and what it spends.
 
 No episode runs: a gate's counts are drawn from a known true rate, round by round, exactly as
-`AdaptiveRun` grows them (`next_seed_count`) and judged by the same `decide_gate`. The
+`AdaptiveRun` grows them (`next_seed_count`), and judged by the same rule: `simulate` draws
+one Bernoulli trial per seed (episode gates, `decide_gate`); `simulate_episodes` draws whole
+episodes of several correlated faults (fault-outcome gates, the bets on episodes). The
 benchmark (`benchmarks/adaptive_savings.py`) and the tests use it to check the stated error
 rate and the saving against the fixed-n design.
 """
@@ -9,14 +11,16 @@ rate and the saving against the fixed-n design.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from chaos.adaptive._betting import EpisodeBets
 from chaos.adaptive._decide import decide_gate
 from chaos.adaptive._rounds import next_seed_count
 from chaos.gates import GateResult
 
-__all__ = ["Simulation", "simulate"]
+__all__ = ["Simulation", "clustered_episode", "simulate", "simulate_episodes"]
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,64 @@ def simulate(rate: float, threshold: float, op: Literal["min", "max"] = "max", *
                               0.0, 1.0)
             decision, _ = decide_gate(gate, alpha)
         spent += trials
+        passed += decision == "pass"
+        failed += decision == "fail"
+        wrong += (decision == "pass" and not holds) or (decision == "fail" and holds)
+    return Simulation(rate, runs, passed, failed, runs - passed - failed, wrong, spent,
+                      runs * max_episodes)
+
+
+def clustered_episode(rate: float, faults: int, together: float = 1.0
+                      ) -> Callable[[random.Random], tuple[int, int]]:
+    """Episodes whose `faults` faults go wrong together: the per-fault rate is `rate`.
+
+    With probability `together` an episode is all-or-nothing (every fault counted with
+    probability `rate`, as one); otherwise each fault is counted on its own with `rate`.
+    `together=1` is the strongest clustering: the faults of an episode are one trial.
+    """
+    def draw(rng: random.Random) -> tuple[int, int]:
+        if rng.random() < together:
+            return (faults if rng.random() < rate else 0), faults
+        return sum(rng.random() < rate for _ in range(faults)), faults
+
+    return draw
+
+
+def simulate_episodes(draw: Callable[[random.Random], tuple[int, int]], rate: float,
+                      threshold: float, op: Literal["min", "max"] = "max", *, bound: int,
+                      runs: int = 1000, first: int = 10, max_episodes: int = 200,
+                      alpha: float = 0.05, seed: int = 0) -> Simulation:
+    """Run a fault-outcome gate's rule `runs` times on episodes of several faults each.
+
+    Episodes are drawn by `draw` ((counted, scored) per episode), seeds grow as
+    `AdaptiveRun` grows them, and the gate is judged by the bets `decide_outcome_gate`
+    makes, looked at after each round.
+
+    Args:
+        draw: One episode's (faults counted, faults scored).
+        rate: The true pooled rate E[counted] / E[scored] the draws have.
+        threshold: The gate's threshold.
+        op: `max` or `min`.
+        bound: K, the most faults an episode scores.
+        runs: How many runs to simulate.
+        first: Seeds in round 1.
+        max_episodes: Seeds at most.
+        alpha: The rule's error rate.
+        seed: The draws' seed.
+    """
+    rng = random.Random(seed)
+    holds = rate <= threshold if op == "max" else rate >= threshold
+    passed = failed = wrong = spent = 0
+    for _ in range(runs):
+        bets = EpisodeBets(threshold, bound, alpha)
+        decision = "undecided"
+        while decision == "undecided" and bets.episodes < max_episodes:
+            target = next_seed_count(first, bets.episodes, max_episodes)
+            while bets.episodes < target:
+                bets.add(*draw(rng))
+            if bets.shown is not None:
+                decision = "pass" if (bets.shown == "below") == (op == "max") else "fail"
+        spent += bets.episodes
         passed += decision == "pass"
         failed += decision == "fail"
         wrong += (decision == "pass" and not holds) or (decision == "fail" and holds)

@@ -49,10 +49,26 @@ def _stored(store: SweepStore, matrix: SweepMatrix,
     return episodes
 
 
+def _this_call(state: AdaptiveRun, stored_before: set[str], old_rounds: list[int]) -> str:
+    """What this call ran and spent, apart from what earlier calls stored."""
+    from chaos.adaptive._rounds import model_cost
+
+    new = [e for e in state.episodes if e.key not in stored_before]
+    old = [e for e in state.episodes if e.key in stored_before]
+    line = f"this call: ran {len(new)} episodes, spent ${model_cost(new):.4f}"
+    if old:
+        rounds = (f"rounds {old_rounds[0]}-{old_rounds[-1]}" if len(old_rounds) > 1
+                  else f"round {old_rounds[0]}" if old_rounds else "part of the rounds")
+        line += (f"; {rounds} ({len(old)} episodes, ${model_cost(old):.4f}) were stored "
+                 "by an earlier call")
+    return line
+
+
 def sweep_rounds(matrix: SweepMatrix, settings: AdaptiveSettings, store: SweepStore,
                  stored_before: set[str], execute: Callable[[SweepMatrix], None],
                  planned: Callable[[int, int], None] | None,
-                 say: Callable[[str], None]) -> tuple[SweepMatrix, dict[str, Any], int]:
+                 say: Callable[[str], None]
+                 ) -> tuple[SweepMatrix, dict[str, Any], int, list[dict[str, frozenset[int]]]]:
     """Run a sweep's rounds until every model is decided (or the max or budget stops it).
 
     Args:
@@ -65,8 +81,9 @@ def sweep_rounds(matrix: SweepMatrix, settings: AdaptiveSettings, store: SweepSt
         say: Told each round's lines.
 
     Returns:
-        The matrix of everything the rounds ran (for results.json), `summary.adaptive`, and
-        the number of episodes in the sweep.
+        The matrix of every seed the rounds ran, `summary.adaptive`, the number of
+        episodes in the sweep, and per profile the seeds each model ran: results.json holds
+        exactly those episodes, not others the store may hold from earlier calls.
 
     Raises:
         InputError: A profile has no gates.
@@ -77,17 +94,22 @@ def sweep_rounds(matrix: SweepMatrix, settings: AdaptiveSettings, store: SweepSt
     state = AdaptiveRun(matrix.profiles, matrix.models, matrix.seeds,
                         [len(a) for a in matrix.arms], settings)
     total = stored = 0
+    old_rounds = []
     while (plan := state.plan()) is not None:
         round_matrix = _round_matrix(matrix, plan)
         keys = [p.key for p in round_matrix.plans()]
         total += len(keys)
-        stored += sum(key in stored_before for key in keys)
+        here = sum(key in stored_before for key in keys)
+        stored += here
+        if here == len(keys):
+            old_rounds.append(plan.number)
         if planned:
             planned(total, stored)
-        say(round_line(state, plan))
+        say(round_line(state, plan, here))
         execute(round_matrix)
         say(decided_line(plan, state.record(plan, _stored(store, matrix, round_matrix)),
                          state))
+    say(_this_call(state, stored_before, old_rounds))
     ran = SweepMatrix(matrix.sweep_id, matrix.profiles, matrix.models,
                       tuple(tuple(seeds) for seeds in state.seeds_run), matrix.arms)
-    return ran, state.summary(), len(state.episodes)
+    return ran, state.summary(), len(state.episodes), state.model_seeds()

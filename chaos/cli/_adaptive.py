@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from chaos._seeding import MAX_EPISODES
+from chaos.cli._numbers import Finite
 from chaos.errors import InputError
 
 __all__ = ["adaptive_options"]
@@ -19,18 +20,25 @@ _OPTIONS = [
     click.option("--until-decided", is_flag=True,
                  help="Run seeds in rounds until every gate of every model is decided: round "
                       "1 runs the first seeds, each later round doubles the seeds, only for "
-                      "the models still undecided. A gate is decided on an anytime-valid "
-                      "confidence sequence of its rate: each decision is wrong with "
-                      "probability at most --alpha, however many rounds look. Needs gates in "
-                      "the profile. README: Adaptive seeds."),
+                      "the models still undecided. Fault-outcome gates (propagated, "
+                      "detected...) are decided by betting on the episodes (seeds are the "
+                      "independent units, a fault's episode-mates are not): per episode "
+                      "Y = counted - t x scored, two nonnegative supermartingales with "
+                      "predictable bets, decided when one reaches 2/alpha (Ville). Episode "
+                      "gates (task_success, handled, episodes_crashed) are decided on an "
+                      "anytime-valid confidence sequence of their rate. Either way each gate "
+                      "decision is wrong with probability at most --alpha, however many "
+                      "rounds look and however the faults of an episode are correlated. "
+                      "Needs gates in the profile; a gate that can never get data is refused. "
+                      "README: Adaptive seeds."),
     click.option("--max-episodes", type=click.IntRange(min=1, max=MAX_EPISODES), default=None,
                  metavar="N",
                  help=f"With --until-decided: seeds per model at most (default {_DEFAULT_MAX}; "
                       "the fixed-n run it is compared with runs N for every model)."),
-    click.option("--budget-usd", type=click.FloatRange(min=0), default=None, metavar="X",
+    click.option("--budget-usd", type=Finite(min=0), default=None, metavar="X",
                  help="With --until-decided: never start a round whose estimated cost (cost "
                       "per episode so far) would take the spending past X dollars."),
-    click.option("--alpha", type=click.FloatRange(min=0, max=0.2, min_open=True),
+    click.option("--alpha", type=Finite(min=0, max=0.2, min_open=True),
                  default=None,
                  help="With --until-decided: the error rate of each gate decision (default "
                       "0.05, at most 0.2)."),

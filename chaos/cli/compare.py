@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from chaos.cli._main import main
+from chaos.cli._numbers import Finite
 
 
 def _pct(value: float | None) -> str:
@@ -25,10 +26,10 @@ def _side_text(successes: int, units: int) -> str:
 @click.argument("candidate")
 @click.option("--store", metavar="PATH|URL",
               help="History store holding the sweep ids (default: sweeps/history.db).")
-@click.option("--threshold", type=click.FloatRange(0, 1, max_open=True), default=0.05,
+@click.option("--threshold", type=Finite(0, 1, max_open=True), default=0.05,
               show_default=True,
               help="Smallest change that counts, in rate points (0.05: 5 points).")
-@click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+@click.option("--alpha", type=Finite(0, 1, min_open=True, max_open=True),
               default=0.05, show_default=True, help="Significance level of the test.")
 @click.option("--all", "show_all", is_flag=True, help="Show unchanged rows too.")
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from chaos.cli._main import main
+from chaos.cli._numbers import Finite
 
 
 @main.group("models")
@@ -16,7 +17,7 @@ def models_group() -> None:
 @click.argument("models", nargs=-1, required=True, metavar="MODEL...")
 @click.option("--base-url", help="Endpoint (OpenRouter, vLLM, Ollama...; default: the SDK's).")
 @click.option("--api-key-env", help="Environment variable holding the key.")
-@click.option("--timeout", "timeout_s", type=click.FloatRange(min=0, min_open=True),
+@click.option("--timeout", "timeout_s", type=Finite(min=0, min_open=True),
               help="Seconds a model may take to answer (default 60).")
 def check_command(models: tuple[str, ...], base_url: str | None, api_key_env: str | None,
                   timeout_s: float | None) -> None:

@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import click
 
 from chaos.cli._main import main
+from chaos.cli._numbers import Finite
 from chaos.errors import InputError
 
 _STYLES = {"answer": "bold", "good": "green", "bad": "red", "unsure": "yellow", "plain": ""}
-
-
-def _finite(ctx: click.Context, param: click.Parameter, value: float) -> float:
-    # click's FloatRange lets NaN through (every comparison with NaN is False).
-    if not math.isfinite(value):
-        raise click.BadParameter(f"{value} is not a number between 0 and 1; try 0.05")
-    return value
 
 
 @main.command("recommend")
@@ -32,8 +25,8 @@ def _finite(ctx: click.Context, param: click.Parameter, value: float) -> float:
 @click.option("--gates", "gates_file", metavar="FILE",
               help="Judge this gate set (a profile's gates: block, e.g. "
                    "profiles/gates/switch.yaml) on every profile, instead of the profiles' own.")
-@click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True),
-              default=0.05, show_default=True, callback=_finite,
+@click.option("--alpha", type=Finite(0, 1, min_open=True, max_open=True),
+              default=0.05, show_default=True,
               help="Significance level of each paired comparison with the baseline.")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON (version 1).")
 def recommend_command(run_dir: Path | None, sweep_id: str | None, store: str | None,

@@ -15,6 +15,7 @@ from chaos._seeding import MAX_EPISODES, MAX_SEED
 from chaos.cli._adaptive import adaptive_options
 from chaos.cli._interrupt import interrupted_run
 from chaos.cli._main import main
+from chaos.cli._numbers import Finite
 from chaos.errors import InputError
 
 
@@ -45,7 +46,7 @@ def _fresh_run_dir(names: list[str]) -> Path:
               help="Run directory; must not hold a run already (default: runs/<profile>-<time>).")
 @click.option("--concurrency", type=click.IntRange(min=1), default=1, show_default=True,
               help="Episodes in flight at once (for models that answer over the network).")
-@click.option("--episode-timeout", "episode_timeout_s", type=click.FloatRange(min=0,
+@click.option("--episode-timeout", "episode_timeout_s", type=Finite(min=0,
               min_open=True), default=None, metavar="SECONDS",
               help="Wall-clock seconds an episode may run before it is crashed (default: the "
                    "profile's limits.episode_timeout_s, 900).")
@@ -56,7 +57,7 @@ def _fresh_run_dir(names: list[str]) -> Path:
 @click.option("--agent-function", "agent_function", metavar="MODULE:ATTR",
               help="Or await this async function as the agent: agent(task, tools, "
                    "model_base_url), imported from the current folder.")
-@click.option("--agent-timeout", "agent_timeout_s", type=click.FloatRange(min=0,
+@click.option("--agent-timeout", "agent_timeout_s", type=Finite(min=0,
               min_open=True), default=None, metavar="SECONDS",
               help="Wall-clock seconds the agent may run per episode before it is ended and "
                    "the episode crashed (default: chain.timeout_s, else the episode timeout).")

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from chaos.cli._main import main
+from chaos.cli._numbers import Finite
 
 
 @main.command("shrink")
@@ -27,7 +28,7 @@ from chaos.cli._main import main
                    "subset; the episode's reproduce command names it.")
 @click.option("--agent-function", "agent_function", metavar="MODULE:ATTR",
               help="Or the run's agent function (`chaos run --agent-function`).")
-@click.option("--agent-timeout", "agent_timeout_s", type=click.FloatRange(min=0,
+@click.option("--agent-timeout", "agent_timeout_s", type=Finite(min=0,
               min_open=True), default=None, metavar="SECONDS",
               help="Wall-clock seconds the agent may run per episode, as `chaos run "
                    "--agent-timeout` (the episode's reproduce command names it).")

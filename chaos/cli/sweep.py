@@ -11,6 +11,7 @@ import click
 from chaos._output import output_errors
 from chaos.cli._adaptive import adaptive_options
 from chaos.cli._main import main
+from chaos.cli._numbers import Finite
 from chaos.errors import InputError
 
 _OUTCOMES = ("propagated", "detected", "recovered", "silent", "crashed")
@@ -96,7 +97,7 @@ class _Counts:
               help="Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: a LocalCluster).")
 @click.option("--concurrency", type=click.IntRange(min=1), default=None,
               help="Episodes in flight per worker, for models that answer over the network.")
-@click.option("--episode-timeout", "episode_timeout_s", type=click.FloatRange(min=0,
+@click.option("--episode-timeout", "episode_timeout_s", type=Finite(min=0,
               min_open=True), default=None, metavar="SECONDS",
               help="Wall-clock seconds an episode may run before it is crashed (default: the "
                    "profile's limits.episode_timeout_s, 900).")

@@ -226,6 +226,21 @@ def _check_aliases(aliases: dict[str, str]) -> None:
                              f"{', '.join(policies.names())})")
 
 
+def _finite_delay(text: str) -> float:
+    """DELAY_S: a finite number of seconds, at least 0 (nan would never answer)."""
+    import argparse
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a finite number of seconds, at "
+                                         "least 0, such as 0.2")
+    return value
+
+
 def serve(argv: list[str] | None = None) -> None:
     """`python -m chaos.models.loopback [DELAY_S] [--port N] [--alias NAME=POLICY]...`.
 
@@ -235,7 +250,7 @@ def serve(argv: list[str] | None = None) -> None:
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m chaos.models.loopback")
-    parser.add_argument("delay_s", nargs="?", type=float, default=0.0)
+    parser.add_argument("delay_s", nargs="?", type=_finite_delay, default=0.0)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--alias", action="append", default=[], metavar="NAME=POLICY")
     args = parser.parse_args(argv)

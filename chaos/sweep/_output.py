@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,9 +65,13 @@ def seed_text(seeds: tuple[int, ...] | list[int]) -> str:
     return ",".join(parts)
 
 
-def _seed_groups(store: SweepStore, sweep_id: str, matrix: SweepMatrix,
-                 index: int) -> Iterator[list[tuple[dict[str, Any], str]]]:
-    """A profile's stored episodes, one seed at a time, in plan order: (data, JSON text)."""
+def _seed_groups(store: SweepStore, sweep_id: str, matrix: SweepMatrix, index: int,
+                 ran: Mapping[str, frozenset[int]] | None = None
+                 ) -> Iterator[list[tuple[dict[str, Any], str]]]:
+    """A profile's stored episodes, one seed at a time, in plan order: (data, JSON text).
+
+    `ran`: per model the seeds it ran (adaptive rounds are not a rectangle); None: all.
+    """
     name = matrix.profiles[index].profile.name
     models = {m: i for i, m in enumerate(matrix.models[index])}
     arms = set(matrix.arms[index])
@@ -76,7 +80,7 @@ def _seed_groups(store: SweepStore, sweep_id: str, matrix: SweepMatrix,
         chunk = seeds[first:first + _SEEDS_PER_QUERY]
         by_seed: dict[int, list[tuple[int, int, str]]] = {}
         for seed, model, arm, text in store.results(sweep_id, name, chunk):
-            if model in models and arm in arms:
+            if model in models and arm in arms and (ran is None or seed in ran.get(model, ())):
                 by_seed.setdefault(seed, []).append((models[model], _ARM_ORDER[arm], text))
         for seed in chunk:
             rows = sorted(by_seed.pop(seed, []))
@@ -91,7 +95,9 @@ def _indented(value: Any, depth: int) -> str:
 
 def write_sweep_results(run_dir: Path, store: SweepStore, sweep_id: str, matrix: SweepMatrix,
                         report_limit: int,
-                        extra: dict[str, Any] | None = None) -> SweepResults:
+                        extra: dict[str, Any] | None = None,
+                        ran: Sequence[Mapping[str, frozenset[int]]] | None = None
+                        ) -> SweepResults:
     """Stream the sweep's results.json from the store and judge its gates.
 
     Args:
@@ -101,6 +107,8 @@ def write_sweep_results(run_dir: Path, store: SweepStore, sweep_id: str, matrix:
         matrix: What the sweep runs (its episodes, in this order, make results.json).
         report_limit: Episodes the reports get at most.
         extra: Keys added at the end of the summary (`adaptive`).
+        ran: Per profile, per model the seeds it ran (`--until-decided`: a model decided
+            early ran fewer seeds; episodes the store holds from other calls stay out).
     """
     refs = [ProfileRef(name=p.profile.name, path=p.path, sha256=p.sha256)
             for p in matrix.profiles]
@@ -110,7 +118,10 @@ def write_sweep_results(run_dir: Path, store: SweepStore, sweep_id: str, matrix:
     head = skeleton[:skeleton.rindex('"@"')]
     builder = SummaryBuilder()
     coverage = CoverageBuilder()
-    keep_all = matrix.total <= report_limit
+    total = matrix.total if ran is None else sum(
+        len(seeds) * len(matrix.arms[i]) for i, models in enumerate(ran)
+        for seeds in models.values())
+    keep_all = total <= report_limit
     kept: list[str] = []
     baselines: set[tuple[str, str, str]] = set()
     count = 0
@@ -121,7 +132,8 @@ def write_sweep_results(run_dir: Path, store: SweepStore, sweep_id: str, matrix:
         with partial.open("w", encoding="utf-8") as out:
             out.write(head + "[")
             for index, loaded in enumerate(matrix.profiles):
-                for group in _seed_groups(store, sweep_id, matrix, index):
+                mine = None if ran is None else ran[index]
+                for group in _seed_groups(store, sweep_id, matrix, index, mine):
                     builder.add_seed(loaded.profile.name, [data for data, _ in group])
                     for data, text in group:
                         coverage.add(data)

@@ -242,9 +242,10 @@ def run_sweep(spec: SweepSpec, options: SweepOptions = SweepOptions(),
         profiles = [(p.profile.name, p.path, p.sha256) for p in matrix.profiles]
         adaptive = options.until_decided
         if adaptive is not None:
-            from chaos.adaptive import require_gates
+            from chaos.adaptive import require_data, require_gates
 
             require_gates(matrix.profiles)  # before the store records anything
+            require_data(matrix.profiles, matrix.arms)
         record = _matrix_record(spec, matrix)
         if adaptive is not None:
             record["until_decided"] = {"alpha": adaptive.alpha,
@@ -256,7 +257,7 @@ def run_sweep(spec: SweepSpec, options: SweepOptions = SweepOptions(),
         (run_dir / MARKER).write_text(json.dumps({"sweep": sweep_id, "store": store.url})
                                       + "\n", encoding="utf-8")
         deliver = _Deliver(store, sweep_id, matrix, run_dir, options.traces, progress)
-        extra, total = None, matrix.total
+        extra, total, ran = None, matrix.total, None
         if adaptive is None:
             if progress.planned:
                 progress.planned(matrix.total, sum(p.key in done for p in matrix.plans()))
@@ -264,7 +265,7 @@ def run_sweep(spec: SweepSpec, options: SweepOptions = SweepOptions(),
         else:
             from chaos.adaptive._sweep import sweep_rounds
 
-            matrix, summary, total = sweep_rounds(
+            matrix, summary, total, ran = sweep_rounds(
                 matrix, adaptive, store, done,
                 lambda part: _execute(spec, part, done, deliver, options.traces, progress),
                 progress.planned, progress.line or (lambda _line: None))
@@ -272,7 +273,7 @@ def run_sweep(spec: SweepSpec, options: SweepOptions = SweepOptions(),
         formats = [f for f in options.formats if f != "html" or html_available()]
         # Without report files the episodes are not needed as objects: keep only baselines.
         limit = options.report_limit if formats else 0
-        written = write_sweep_results(run_dir, store, sweep_id, matrix, limit, extra)
+        written = write_sweep_results(run_dir, store, sweep_id, matrix, limit, extra, ran)
         from chaos.sweep._history import write_history
 
         write_history(run_dir, store, options.history, sweep_id,

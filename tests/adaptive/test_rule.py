@@ -1,4 +1,7 @@
-"""The rule's stated error rate, by simulation on Bernoulli draws (no episodes), and its saving."""
+"""Episode gates (one Bernoulli trial per seed): the stated error rate by simulation, the saving.
+
+Fault-outcome gates, whose faults come clustered in episodes: test_clustered_faults.py.
+"""
 
 import random
 

@@ -26,25 +26,30 @@ def test_a_sweep_runs_rounds_and_a_killed_one_resumes_running_only_what_is_missi
     profile = gated_profile(tmp_path)
     first = sweep(tmp_path, profile)
     assert first.exit_code == 1, first.output  # naive's gate fails
-    assert "round 3 decided: scripted/careful pass" in first.output
-    assert "saved 120 of 160 paid episodes against a fixed-n run" in first.output
-    assert "sweep night: 40 episodes (40 run now)" in first.output
+    assert "round 4 decided: scripted/careful pass" in first.output
+    assert "saved 80 of 160 paid episodes against a fixed-n run" in first.output
+    assert "sweep night: 80 episodes (80 run now)" in first.output
     whole = results(tmp_path)
     summary = json.loads(whole)["summary"]["adaptive"]
     assert [(m["model"], m["decision"], m["round"]) for m in summary["models"]] == [
-        ("scripted/careful", "pass", 3), ("scripted/naive", "fail", 1)]
+        ("scripted/careful", "pass", 4), ("scripted/naive", "fail", 2)]
 
-    # A kill in round 3 leaves its last episodes unstored (each is committed as it ends).
+    # A kill in round 4 leaves its last episodes unstored (each is committed as it ends).
     with sqlite3.connect(tmp_path / "history.db") as db:
-        db.execute("DELETE FROM faults WHERE seed >= 12")
-        db.execute("DELETE FROM episodes WHERE seed >= 12")
+        db.execute("DELETE FROM faults WHERE seed >= 24")
+        db.execute("DELETE FROM episodes WHERE seed >= 24")
     (tmp_path / "night" / "results.json").unlink()
     again = sweep(tmp_path, profile)
     assert again.exit_code == 1, again.output
-    # Rounds 1 and 2 are read back from the store, round 3 is planned the same, and only
-    # its 4 missing seeds x 2 arms run.
-    assert "round 3: seeds 8-15 for 1 model of sports-production (16 episodes)" in again.output
-    assert "sweep night: 40 episodes (8 run now, 32 stored before)" in again.output
+    # Rounds 1 to 3 are read back from the store, round 4 is planned the same, and only
+    # its 8 missing seeds x 2 arms run.
+    assert ("round 3: seeds 8-15 for 1 model of sports-production (16 episodes, stored before: "
+            "nothing runs)") in again.output
+    assert ("round 4: seeds 16-31 for 1 model of sports-production (32 episodes, 16 stored "
+            "before)") in again.output
+    assert ("this call: ran 16 episodes, spent $0.0000; rounds 1-3 (64 episodes, $0.0000) were "
+            "stored by an earlier call") in again.output
+    assert "sweep night: 80 episodes (16 run now, 64 stored before)" in again.output
     assert results(tmp_path) == whole
 
 
