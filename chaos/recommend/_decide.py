@@ -1,6 +1,7 @@
 """Gates judged at strict confidence: pass, fail or undecided, and how many seeds would settle it.
 
-The rule (shared with adaptive seeds): a gate **passes** when the pessimistic end of its Wilson
+The rule (on a run's final counts; `--until-decided` decides along the way with its own
+sequential tests, `chaos.adaptive`): a gate **passes** when the pessimistic end of its Wilson
 95 % interval meets the threshold (upper <= max, lower >= min), **fails** when even the
 optimistic end misses it (lower > max, upper < min: the whole interval on the wrong side), and
 is **undecided** otherwise. A gate with nothing to count (no fault of its kind fired, its arm
