@@ -11,6 +11,26 @@ from chaos.runner import RunOptions, run_profiles
 
 REPO = Path(__file__).resolve().parent.parent
 SPORTS = REPO / "profiles" / "sports-production.yaml"
+#: Debian's chromium (`apt-get install -y chromium`; .ci/run installs it), driven by playwright
+#: with `executable_path`: `playwright install` is never needed.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+#: Mark for tests that open report.html in the real browser.
+needs_chromium = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="needs a real Chromium at /usr/bin/chromium: apt-get install -y chromium")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Chromium for the module's tests."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture

@@ -147,8 +147,9 @@ def _recommend_line(rec: Recommendation, run_dir: str) -> str:
         return (f"recommend: stay on {base}: no cheaper model qualifies "
                 f"(chaos recommend {run_dir})")
     if rec.answer == "no_baseline":
-        return ("recommend: no baseline by price (no price: set, or a tie); chaos recommend "
-                f"{run_dir} --baseline MODEL")
+        return ("recommend: no baseline by cost (no model has a price:, or two tie as the "
+                f"dearest); name the model you run today: chaos recommend {run_dir} "
+                "--baseline MODEL --gates profiles/gates/switch.yaml")
     return "recommend: nothing to compare"
 
 

@@ -36,9 +36,10 @@ def scripted(tmp_path_factory) -> dict[str, Path]:
 
 
 def test_run_and_sweep_print_one_recommend_line(scripted):
-    line = "recommend: no baseline by price (no price: set, or a tie); chaos recommend "
+    line = ("recommend: no baseline by cost (no model has a price:, or two tie as the dearest); "
+            "name the model you run today: chaos recommend ")
     assert scripted["outputs"].count(line) == 2
-    assert f"{line}{scripted['run']} --baseline MODEL" in scripted["outputs"]
+    assert f"{line}{scripted['run']} --baseline MODEL --gates" in scripted["outputs"]
 
 
 def test_model_names_are_printed_as_text_not_markup(scripted, tmp_path):
@@ -122,7 +123,7 @@ def test_a_sweep_whose_profile_changed_says_its_gates_are_not_judged(scripted, t
     (["{run}", "--store", "{store}"], "--store is for --sweep ID"),
     (["{run}", "--gates", "{tmp}/missing.yaml"], "--gates: not found; name a gates file"),
     (["{run}", "--alpha", "1.5"], "Invalid value for '--alpha'"),
-    (["{run}", "--alpha", "nan"], "nan is not a number between 0 and 1"),
+    (["{run}", "--alpha", "nan"], "'nan' is not a finite number"),
 ])
 def test_bad_input_names_the_place_and_the_fix(scripted, tmp_path, args, message):
     filled = [a.format(run=scripted["run"], store=scripted["store"], tmp=tmp_path)

@@ -9,22 +9,10 @@ from pathlib import Path
 import pytest
 
 from chaos.report import load_results, write_reports
+from tests.conftest import needs_chromium
 from tests.report.conftest import HOSTILE
-from tests.report.test_browser import ARGS, CHROMIUM
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="needs a real Chromium at /usr/bin/chromium: apt-get install -y chromium")]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
+pytestmark = [pytest.mark.slow, needs_chromium]
 
 
 def _report(run_dir: Path) -> Path:

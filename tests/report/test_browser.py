@@ -6,28 +6,11 @@ playwright (dev extra), driven with `executable_path`: `playwright install` is n
 
 from pathlib import Path
 
-import pytest
-
 from chaos.report import load_results, write_reports
+from tests.conftest import needs_chromium
 from tests.report.conftest import HOSTILE, inject_hostile_text
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="needs a real Chromium at /usr/bin/chromium: apt-get install -y chromium")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
+pytestmark = needs_chromium
 
 
 def _open(browser, path: Path):
