@@ -46,6 +46,7 @@ __all__ = [
     "model_problem",
     "model_slug",
     "run_models_problem",
+    "shown_id",
     "slug_clash",
     "model_spec",
     "provider",
@@ -64,6 +65,9 @@ def model_problem(model_id: str) -> str | None:
     from chaos.models.scripted import policies
 
     provider, sep, name = model_id.partition("/")
+    if any(not c.isprintable() for c in model_id):
+        return (f"model '{shown_id(model_id)}' holds control or invisible characters; write "
+                "the model's name as the provider spells it")
     if not sep or not name:
         return (f"model '{model_id}' must be written provider/name, e.g. scripted/careful or "
                 f"openai/gpt-4.1-mini (providers: {', '.join(providers.names())})")
@@ -154,6 +158,14 @@ def model_slug(model_id: str) -> str:
     return "".join(c if c.isalnum() or c in "._-" else "-" for c in model_id)
 
 
+def shown_id(model_id: str) -> str:
+    """A model id as it can be printed: control and invisible characters escaped."""
+    if all(c.isprintable() for c in model_id):
+        return model_id
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in model_id)
+
+
 def run_models_problem(models: Sequence[str], listed: Sequence[Any]) -> tuple[str, str] | None:
     """The first model of a run that cannot run as given, and why; None when all can.
 
@@ -171,7 +183,7 @@ def run_models_problem(models: Sequence[str], listed: Sequence[Any]) -> tuple[st
     ids = [m.id for m in listed]
     for i, model in enumerate(models):
         if problem := model_problem(model) or slug_clash(model, list(models[:i])):
-            return model, problem
+            return shown_id(model), problem
         if model in ids:
             continue
         provider = model.split("/", 1)[0]

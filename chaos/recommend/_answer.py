@@ -138,7 +138,11 @@ def _pick_baseline(models: dict[str, Any], wanted: str | None) -> tuple[str | No
     """(baseline, note): the one asked for, else the most expensive, else None and why."""
     if wanted is not None:
         return wanted, f"baseline {wanted} (--baseline)"
-    costs = {m: cost_per_episode(s) or 0.0 for m, s in models.items() if _completed(s)[0]}
+    unknown = sorted(m for m, s in models.items() if not _completed(s)[0])
+    if unknown:  # its cost is unknown: it may well be the dearest, the one run today
+        return None, (f"no baseline by cost: {', '.join(unknown)} completed no episode, so its "
+                      "cost is unknown; name the model you run today with --baseline MODEL")
+    costs = {m: cost_per_episode(s) or 0.0 for m, s in models.items()}
     top = max(costs.values(), default=0.0)
     if not top:
         return None, ("no baseline: every model costs 0 USD per episode (no price: in the "

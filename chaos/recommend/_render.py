@@ -154,18 +154,22 @@ def _recommend_line(rec: Recommendation, run_dir: str) -> str:
 
 
 def recommend_line(rec: Recommendation, run_dir: str = "RUN_DIR",
-                   failed_gates: Sequence[str] = ()) -> str:
+                   failed_gates: Sequence[str] = (), stranded: Sequence[str] = ()) -> str:
     """The one `recommend:` line `chaos run` and `chaos sweep` print, naming the run.
 
     Args:
         rec: The run's recommendation.
         run_dir: The run directory, for the command shown.
         failed_gates: Models whose gates failed in the run's own gate lines (pass/fail at
-            each gate's confidence): the line says the run's exit code 1 comes from them
-            (exit 4, nothing completed, is said by its own error line).
+            each gate's confidence): the line says the run's exit code 1 comes from them.
+        stranded: Models that completed no episode: the run exits 4 for them, whatever the
+            gates (`chaos.report.nothing_completed`).
     """
     line = _recommend_line(rec, run_dir)
-    if failed_gates:
+    if stranded:
+        line += (f"; the run's exit code 4 comes from {', '.join(stranded)} completing no "
+                 "episode, not from this answer")
+    elif failed_gates:
         line += (f"; the run's exit code 1 comes from its gate lines failing for "
                  f"{', '.join(failed_gates)} (pass/fail at each gate's confidence), not from "
                  "this answer")
@@ -205,6 +209,9 @@ def run_recommend_line(results: RunResults, run_dir: str) -> str | None:
 
     if "recommendation" not in results.summary:
         return None
+    from chaos.report import nothing_completed
+
     failed = sorted({g["model"] for g in results.summary.get("gates") or []
                      if not g.get("passed", True)})
-    return recommend_line(recommend(results.summary), run_dir, failed)
+    return recommend_line(recommend(results.summary), run_dir, failed,
+                          nothing_completed(results))

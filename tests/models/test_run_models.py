@@ -61,3 +61,13 @@ def test_the_run_says_which_listed_model_a_typo_was_meant_to_be(tmp_path, monkey
     assert result.exit_code == 2
     assert "did you mean 'openai/mini-careful'?" in result.output
     assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize("model", ["openai/pro\x1b[2J", "openai/pro\x07", "openai/a\u202eb"])
+def test_model_ids_with_control_characters_are_refused(model, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["run", str(ROOT / "profiles" / "sports-rubric.yaml"),
+                                       "--model", model, "--episodes", "1"])
+    assert result.exit_code == 2
+    assert "control or invisible characters" in result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output

@@ -206,3 +206,13 @@ def test_a_gates_file_judged_on_the_summary_equals_gates_judged_on_the_episodes(
     by_episodes = evaluate_gates(results, [dataclasses.replace(loaded, profile=profile)])
     assert judge_gates(results.summary, gates)[0] == by_episodes
     assert len(by_episodes) == 10
+
+
+def test_the_recommend_line_names_exit_4_when_a_model_completed_nothing():
+    from chaos.recommend import recommend, recommend_line
+
+    summary = {"profiles": {}, "gates": []}
+    line = recommend_line(recommend(summary), "runs/x", ["anthropic/nano"],
+                          ["anthropic/nano (profile p)"])
+    assert "exit code 4 comes from anthropic/nano (profile p) completing no episode" in line
+    assert "exit code 1" not in line

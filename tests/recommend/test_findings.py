@@ -356,10 +356,15 @@ def test_a_model_that_completed_nothing_has_an_unknown_cost_not_no_price(few, tm
         careless[arm]["crashed"] = careless[arm]["episodes"]
         careless[arm]["usage"]["per_episode"]["cost_usd"] = 0.0
     (run / "results.json").write_text(json.dumps(data), encoding="utf-8")
-    code, out = recommend_cli(str(run), "--gates", SWITCH_GATES)
+    code, out = recommend_cli(str(run), "--gates", SWITCH_GATES, "--baseline",
+                              "openai/frontier-pro")
     line = next(x for x in out.splitlines() if "anthropic/mini-careless" in x)
     assert "cost unknown (no episode completed)" in line and "no price set" not in line
     assert "no completed episode (6 of 6 crashed)" in out
+    # Without --baseline, a model of unknown cost may be the dearest, the one run today.
+    code, out = recommend_cli(str(run), "--gates", SWITCH_GATES)
+    assert code == 2
+    assert "no baseline by cost: anthropic/mini-careless completed no episode" in out
 
 
 # R8: a profile or a folder named where a run directory goes.
