@@ -192,7 +192,8 @@ class ModelTrack:
 
     def update(self, judged: list[GateResult], alpha: float, round_number: int,
                completed: int = 1,
-               evidence: Sequence[Evidence | None] | None = None) -> None:
+               evidence: Sequence[Evidence | None] | None = None,
+               may_fire_later: bool = False) -> None:
         """Judge the model's gates after `round_number`; decide the model when it can be.
 
         Args:
@@ -202,6 +203,8 @@ class ModelTrack:
             completed: Its episodes so far that did not crash.
             evidence: Per gate of `judged`, a fault-outcome gate's episodes (None for an
                 episode gate).
+            may_fire_later: A gate with nothing to count so far had its faults skipped by
+                their seeded draw: more seeds may bring data, so the model stays open.
         """
         if not self.open:
             return
@@ -217,8 +220,10 @@ class ModelTrack:
         for track, gate, proof in zip(self.gates, judged, proofs, strict=True):
             track.update(gate, alpha, round_number, proof)
         decisions = [t.decision for t in self.gates]
-        if "fail" not in decisions and any(t.gate.trials == 0 for t in self.gates):
-            # Round 1 gave a gate nothing to count: the same seeds again would not either.
+        if "fail" not in decisions and not may_fire_later and any(
+                t.gate.trials == 0 for t in self.gates):
+            # A gate got nothing to count, and not by a draw's chance: more seeds of the same
+            # would not give it any either.
             self.decision, self.round = "no_data", round_number
             return
         decisions = [t.decision for t in self.gates]

@@ -227,10 +227,13 @@ class AdaptiveRun:
                 completed = sum(e.status != "crashed" for e in mine)
                 judged = gates[(track.profile, model)]
                 evidence = [self.evidence(run.profile, gate, mine) for gate in judged]
-                track.update(judged, self.settings.alpha, plan.number, completed, evidence)
+                never = {i: _never_codes(gate, mine) for i, gate in enumerate(judged)
+                         if gate.trials == 0}
+                rare = any("probability_skipped" in codes for codes in never.values())
+                track.update(judged, self.settings.alpha, plan.number, completed, evidence,
+                             may_fire_later=rare)
                 if track.decision == "no_data":
-                    track.never = {i: _never_codes(gate, mine) for i, gate in enumerate(judged)
-                                   if gate.trials == 0}
+                    track.never = never
                 if not track.open:
                     decided.append(track)
         return decided
