@@ -290,10 +290,13 @@ def judge_gates(summary: dict[str, Any], gates: GatesSpec,
                 every_file or fault not in fault_kinds.names()):
             listed = f"kinds in this run: {', '.join(known)}" if known else (
                 "this run injected no fault")
+            every_kind = list(fault_kinds.names())
+            what = ("which no fault of this run has" if fault in every_kind else
+                    "which is no fault kind of chaos (`chaos faults` lists them)")
+            hint = did_you_mean(fault, known) or did_you_mean(fault, every_kind)
             raise InputError(safe_text(
-                f"--gates: gate on fault kind '{fault}' ({metric}), which no fault of this run "
-                f"has{did_you_mean(fault, known)} ({listed}); fix the kind, or leave out "
-                "`fault:` to pool every kind"))
+                f"--gates: gate on fault kind '{fault}' ({metric}), {what}{hint} ({listed}); "
+                "fix the kind, or leave out `fault:` to pool every kind"))
     notes: list[str] = []
     sources = []
     for name in sorted(summary["profiles"]):

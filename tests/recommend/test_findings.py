@@ -138,17 +138,20 @@ def test_a_clean_rubric_says_which_gates_were_not_applied(priced_run):
 
 # R3: a fault kind no profile injects is an input error; one some profiles lack is noted.
 
-@pytest.mark.parametrize(("kind", "hint"), [
-    ("fs.decoi", "did you mean 'fs.decoy'?"),
-    ("model.timeout", "kinds in this run: fs.ambiguous_name, fs.decoy, fs.missing"),
+@pytest.mark.parametrize(("kind", "what", "hint"), [
+    ("fs.decoi", "which is no fault kind of chaos", "did you mean 'fs.decoy'?"),
+    ("fs.stale_versoin", "which is no fault kind of chaos",
+     "did you mean 'fs.stale_version'?"),
+    ("model.timeout", "which no fault of this run has",
+     "kinds in this run: fs.ambiguous_name, fs.decoy, fs.missing"),
 ])
-def test_a_gates_file_kind_no_profile_injects_is_refused(scripted, tmp_path, kind, hint):
+def test_a_gates_file_kind_no_profile_injects_is_refused(scripted, tmp_path, kind, what, hint):
     gates = tmp_path / "gates.yaml"
     gates.write_text(f"propagated: {{max: 0.1, fault: {kind}}}\n", encoding="utf-8")
     code, out = recommend_cli(str(scripted["run"]), "--gates", str(gates), "--baseline",
                               "scripted/careful")
     assert code == 2, out
-    assert f"gate on fault kind '{kind}' (propagated), which no fault of this run has" in out
+    assert f"gate on fault kind '{kind}' (propagated), {what}" in out
     assert hint in out
 
 
