@@ -167,14 +167,20 @@ def test_a_gates_file_kind_one_profile_lacks_is_not_applied_there(scripted, tmp_
     assert _model(data, "no-decoy", "scripted/naive")["gates"] == []
 
 
-def test_a_kind_not_seen_in_a_profile_whose_file_changed_is_kept_not_dropped(scripted,
-                                                                             tmp_path):
+def _profiles_changed_since(source, tmp_path):
+    """A copy of the run whose profile files no longer match (their sha256 differs)."""
     run = tmp_path / "run"
-    shutil.copytree(scripted["run"], run)
+    shutil.copytree(source, run)
     data = json.loads((run / "results.json").read_text(encoding="utf-8"))
     for ref in data["profiles"]:
         ref["sha256"] = "0" * 64
     (run / "results.json").write_text(json.dumps(data), encoding="utf-8")
+    return run
+
+
+def test_a_kind_not_seen_in_a_profile_whose_file_changed_is_kept_not_dropped(scripted,
+                                                                             tmp_path):
+    run = _profiles_changed_since(scripted["run"], tmp_path)
     gates = tmp_path / "gates.yaml"
     gates.write_text("propagated: {max: 0.1, fault: fs.decoy}\n", encoding="utf-8")
     code, data = recommend_json(str(run), "--gates", str(gates), "--baseline",
@@ -190,12 +196,7 @@ def test_a_kind_not_seen_in_a_profile_whose_file_changed_is_kept_not_dropped(scr
 def test_without_the_profile_files_only_a_kind_chaos_does_not_know_is_refused(
         scripted, tmp_path, kind, code):
     # A real kind may be in a profile that cannot be read back and simply never fired.
-    run = tmp_path / "run"
-    shutil.copytree(scripted["run"], run)
-    data = json.loads((run / "results.json").read_text(encoding="utf-8"))
-    for ref in data["profiles"]:
-        ref["sha256"] = "0" * 64
-    (run / "results.json").write_text(json.dumps(data), encoding="utf-8")
+    run = _profiles_changed_since(scripted["run"], tmp_path)
     gates = tmp_path / "gates.yaml"
     gates.write_text(f"propagated: {{max: 0.1, fault: {kind}}}\n", encoding="utf-8")
     got, out = recommend_cli(str(run), "--gates", str(gates), "--baseline", "scripted/careful")
