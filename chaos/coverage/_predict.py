@@ -106,6 +106,8 @@ def _cannot(plan: Any, never: list[tuple[str, str]],
         if plan.draw is None:
             return "outside_window", "its trigger's moment is outside its window"
         # The run draws only once the trigger's event comes: say so, never a bare draw.
+        if not plan.probability:
+            return "probability_skipped", "its probability is 0: it never fires"
         first = f"{plan.condition}, " if plan.condition else ""
         return "probability_skipped", (f"{first}this seed's draw {plan.draw:.3f} is not under "
                                        f"its probability {plan.probability}")

@@ -87,8 +87,9 @@ def _never(active: ActiveFault, crashed: str | None, end_ms: int,
     if active.taint is None:
         if trigger.skipped:
             return NeverFired(code="probability_skipped",
-                              why=f"its seeded draw {trigger.drawn:.3f} is not under its "
-                                  f"probability {spec.probability}")
+                              why="its probability is 0: it never fires" if not
+                              spec.probability else f"its seeded draw {trigger.drawn:.3f} "
+                              f"is not under its probability {spec.probability}")
         if trigger.outside and not trigger.seen:
             return NeverFired(code="outside_window",
                               why=f"its event came only outside its window [{spec.window[0]}, "  # type: ignore[index]

@@ -52,7 +52,9 @@ def test_an_agent_no_fault_touched_is_listed_and_reached_ones_are_not(blind_run)
 
 def test_the_probability_draw_the_window_the_time_and_an_untouched_target_say_why(blind_run):
     _, _, results = blind_run
-    assert {n["code"] for n in _never(results, "never-drawn")} == {"probability_skipped"}
+    never_drawn = _never(results, "never-drawn")
+    assert {n["code"] for n in never_drawn} == {"probability_skipped"}
+    assert all(n["why"] == "its probability is 0: it never fires" for n in never_drawn)
     assert {n["code"] for n in _never(results, "early-window")} == {"outside_window"}
     too_late = _never(results, "too-late")
     assert {n["code"] for n in too_late} == {"trigger_never_came"}
