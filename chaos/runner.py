@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import gc
 import json
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from chaos.sim import Arm, EpisodePlan, EpisodeRun, crashed_run, plan_episodes, 
 __all__ = [
     "RunOptions",
     "build_world",
+    "judged_results",
     "run_profiles",
     "sends_mail",
     "start_order",
@@ -226,12 +227,24 @@ def run_profiles(
     watchdog = LoopWatchdog()
     with fewer_collections(), watchdog:
         _run_loop(main())
-    refs = [ProfileRef(name=p.profile.name, path=p.path, sha256=p.sha256) for p in profiles]
-    done = [r for r in results if r is not None]
+    return judged_results(profiles, [r for r in results if r is not None], tags)
+
+
+def judged_results(profiles: Sequence[LoadedProfile], episodes: list[EpisodeResult],
+                   tags: Mapping[str, list[str]] | None = None) -> RunResults:
+    """The run's results from its episodes: summary, gates, recommendation and coverage.
+
+    Args:
+        profiles: The loaded profiles the episodes ran.
+        episodes: The episodes, in plan order.
+        tags: Per profile, its first chaos seed's world tags, when at hand (coverage builds
+            the world otherwise).
+    """
     from chaos.gates import evaluate_gates, with_gates
     from chaos.recommend import with_recommendation
 
-    run = RunResults(profiles=refs, episodes=done, summary=summarize(done))
+    refs = [ProfileRef(name=p.profile.name, path=p.path, sha256=p.sha256) for p in profiles]
+    run = RunResults(profiles=refs, episodes=episodes, summary=summarize(episodes))
     run = with_recommendation(with_gates(run, evaluate_gates(run, profiles)))
     return with_coverage(run, profiles, tags)
 

@@ -153,12 +153,7 @@ def run_until_decided(
     Raises:
         InputError: A profile has no gates, or options are out of range.
     """
-    from chaos.coverage import with_coverage
-    from chaos.gates import evaluate_gates, with_gates
-    from chaos.metrics import summarize
-    from chaos.recommend import with_recommendation
-    from chaos.results import RunResults
-    from chaos.runner import run_profiles
+    from chaos.runner import judged_results, run_profiles
 
     require_gates(profiles)
     require_data(profiles, [options.arms] * len(profiles), options.only_faults)
@@ -185,10 +180,7 @@ def run_until_decided(
             results = run_profiles([profiles[part.profile]], part_options, on_episode, count)
             episodes += results.episodes
         say(decided_line(plan, state.record(plan, episodes), state))
-    done = state.ordered_episodes()
-    run = RunResults(profiles=state.refs(), episodes=done, summary=summarize(done))
-    run = with_coverage(with_recommendation(with_gates(run, evaluate_gates(run, profiles))),
-                        profiles)
+    run = judged_results(profiles, state.ordered_episodes())
     return run.model_copy(update={"summary": {**run.summary, "adaptive": state.summary()}})
 
 

@@ -84,19 +84,10 @@ def mcp_command(profile: str, seed: int | None, arm: str, agent: str | None,
 
 def _write(run_dir: Path, loaded: LoadedProfile, run: EpisodeRun) -> Path:
     """Write the run directory as `chaos run` does: trace, results.json, junit.xml, report.html."""
-    from chaos.gates import evaluate_gates, with_gates
-    from chaos.metrics import summarize
     from chaos.report import html_available, write_reports
-    from chaos.results import ProfileRef, RunResults
-    from chaos.runner import write_run, write_trace
+    from chaos.runner import judged_results, write_run, write_trace
 
-    ref = ProfileRef(name=loaded.profile.name, path=loaded.path, sha256=loaded.sha256)
-    results = RunResults(profiles=[ref], episodes=[run.result],
-                         summary=summarize([run.result]))
-    results = with_gates(results, evaluate_gates(results, [loaded]))
-    from chaos.coverage import with_coverage
-
-    results = with_coverage(results, [loaded])
+    results = judged_results([loaded], [run.result])
     run_dir.mkdir(parents=True, exist_ok=True)
     write_trace(run_dir, run)
     path = write_run(run_dir, results)
