@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from chaos.coverage._predict import CoveragePrediction
-from chaos.coverage._reach import ordinal, trigger_event
+from chaos.coverage._reach import ordinal, selector_text, trigger_event
 from chaos.coverage._structural import never_reasons
 from chaos.errors import InputError
 from chaos.profile import LoadedProfile, Profile
@@ -304,8 +304,7 @@ def _fault_plan(active: Any, world: Any, profile: Profile, reachable: set[str],
     candidates = 0
     selector = None
     if target is not None:
-        selector = ", ".join(f"{k}: {v}" for k, v in
-                             target.model_dump(exclude_none=True).items())
+        selector = selector_text(target)
         candidates = len(active.impl.resolve(world, target.model_copy(update={"pick": 10**9}),
                                              active.rng, facts=facts))
     targets = [f.path for f in active.targets]

@@ -103,7 +103,7 @@ class GateResult:
             nothing = (f"no {self.arm}-arm episode ran" if self.metric in EPISODE_METRICS
                        else "no fault" + (" of this kind" if self.fault else "") + " fired")
             return f"{verdict}: {what} has no data ({nothing}); {rule} cannot be judged {where}"
-        n = _digits(judged, self.threshold)
+        n = enough_decimals(judged, self.threshold)
         shown = (f"{self.successes}/{self.trials} = {self.value:.{n}f} "
                  f"[{self.low:.{n}f}, {self.high:.{n}f}]")
         sign = ("<=" if self.passed else ">") if self.op == "max" else (
@@ -136,7 +136,7 @@ class GateResult:
         }
 
 
-def _digits(judged: float, threshold: float) -> int:
+def enough_decimals(judged: float, threshold: float) -> int:
     """Decimals enough that a value just over a threshold does not print equal to it."""
     n = 2
     while n < 6 and judged != threshold and f"{judged:.{n}f}" == f"{threshold:.{n}f}":

@@ -93,9 +93,6 @@ class _Files:
     def count(self) -> int:
         return FILES_CAP if self.capped else len(self.paths)
 
-    def __len__(self) -> int:
-        return self.count()
-
 
 class _Profile:
     def __init__(self) -> None:
@@ -149,19 +146,14 @@ class CoverageBuilder:
         """Per profile, a row per (fault, model) that never fired: its reasons, their words."""
         return {name: _never_rows(p) for name, p in sorted(self._profiles.items())}
 
-    def first_seeds(self) -> dict[str, int]:
-        """Per profile fed, its lowest chaos-arm seed: whose world's tags coverage lists."""
-        return {name: p.first_seed for name, p in self._profiles.items()
-                if p.first_seed is not None}
-
     def coverage(self, profiles: Sequence[LoadedProfile],
                  tags: Mapping[str, list[str]] | None = None) -> dict[str, Any]:
         """`summary.coverage` for the profiles fed (others: left out), sorted by name.
 
         Args:
             profiles: The loaded profiles (their chains, and worlds).
-            tags: Per profile, the tags of its first seed's world (`first_seeds`), when the
-                caller has that world at hand; else that world is built again.
+            tags: Per profile, the tags of its lowest chaos-arm seed's world, when the caller
+                has that world at hand; else that world is built again.
         """
         by_name = {loaded.profile.name: loaded.profile for loaded in profiles}
         out: dict[str, Any] = {}

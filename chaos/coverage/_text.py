@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from chaos._text import printable
+
 __all__ = ["REASON_WORDS", "coverage_lines", "prediction_lines"]
 
 #: Each never-fired code in words, for tables and lines.
@@ -24,8 +26,7 @@ _SHOWN = 8
 
 
 def _safe(text: Any) -> str:
-    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
-                   for ch in str(text))
+    return printable(str(text))
 
 
 def _names(names: list[str] | dict[str, int]) -> str:

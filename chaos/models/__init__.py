@@ -160,10 +160,9 @@ def model_slug(model_id: str) -> str:
 
 def shown_id(model_id: str) -> str:
     """A model id as it can be printed: control and invisible characters escaped."""
-    if all(c.isprintable() for c in model_id):
-        return model_id
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
-                   for c in model_id)
+    from chaos._text import printable
+
+    return printable(model_id)
 
 
 def run_models_problem(models: Sequence[str], listed: Sequence[Any]) -> tuple[str, str] | None:

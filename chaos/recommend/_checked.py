@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from chaos.errors import InputError
+from chaos.report._run_dir import json_path
 
 __all__ = ["check_summary"]
 
@@ -114,13 +115,6 @@ class _Summary(_Loose):
     gates: list[_Gate] = []
 
 
-def _where(loc: tuple[int | str, ...]) -> str:
-    out = "summary"
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return out
-
-
 def check_summary(summary: Any, source: str) -> None:
     """Refuse a summary whose fields recommend reads are missing, mistyped or not finite.
 
@@ -134,7 +128,7 @@ def check_summary(summary: Any, source: str) -> None:
     try:
         _Summary.model_validate(summary)
     except ValidationError as exc:
-        problems = "; ".join(f"{_where(tuple(e['loc']))}: {e['msg']}"
+        problems = "; ".join(f"{json_path(('summary', *e['loc']))}: {e['msg']}"
                              for e in exc.errors()[:3])
         more = f" (and {exc.error_count() - 3} more)" if exc.error_count() > 3 else ""
         raise InputError(f"{source}: not a summary chaos recommend can judge: {problems}"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
-from chaos.gates import GateResult
+from chaos.gates import GateResult, enough_decimals
 from chaos.profile._schema import EPISODE_METRICS
 from chaos.stats import Z95, wilson_interval
 
@@ -116,14 +116,6 @@ def seeds_to_settle(gate: GateResult, trials_per_seed: float) -> int | None:
     return high
 
 
-def _digits(value: float, threshold: float) -> int:
-    """Decimals enough that a bound just over a threshold does not print equal to it."""
-    n = 2
-    while n < 6 and value != threshold and f"{value:.{n}f}" == f"{threshold:.{n}f}":
-        n += 1
-    return n
-
-
 def gate_name(gate: GateResult) -> str:
     """`propagated fs.decoy`, `handled (chaos arm)`: what the gate counts."""
     name = gate.metric
@@ -148,7 +140,7 @@ def evidence(gate: GateResult) -> str:
     decision = gate_decision(gate)
     near = gate.high if gate.op == "max" else gate.low
     far = gate.low if gate.op == "max" else gate.high
-    n = max(_digits(near, gate.threshold), _digits(far, gate.threshold))
+    n = max(enough_decimals(near, gate.threshold), enough_decimals(far, gate.threshold))
     shown = f"{gate.successes}/{gate.trials} [{gate.low:.{n}f}, {gate.high:.{n}f}]"
     if decision == "undecided":
         sign = "straddles"

@@ -31,9 +31,7 @@ def shown_reason(text: str | None, limit: int = REASON_LIMIT) -> str:
     if not text:
         return "no reason recorded"
 
-    def printable(part: str) -> str:
-        return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
-                       for c in part)
+    from chaos._text import printable
 
     shown = printable(text)
     if len(shown) <= limit:

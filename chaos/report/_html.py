@@ -146,6 +146,8 @@ def html_report(run_dir: Path, results: RunResults) -> str:
         trend_charts.append(f"chart-{len(charts)}")
         charts.append({"id": trend_charts[-1], "figure": figure})
     episodes, timelines = _episode_views(run_dir, results)
+    from chaos.coverage import REASON_WORDS
+
     env = Environment(loader=PackageLoader("chaos.report", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                       keep_trailing_newline=True)
@@ -159,7 +161,7 @@ def html_report(run_dir: Path, results: RunResults) -> str:
         run_extra=flatten({k: v for k, v in results.summary.items()
                            if k not in ("profiles", "gates", "recommendation", "coverage")}),
         trend_charts=trend_charts, trend_sweeps=len(trend["sweeps"]) if trend else 0,
-        colors=OUTCOME_COLORS, table_outcomes=TABLE_OUTCOMES,
+        colors=OUTCOME_COLORS, table_outcomes=TABLE_OUTCOMES, reason_words=REASON_WORDS,
         plotly_js=plotly_js, app_js=app_js,
         data_json=json_for_script({"charts": charts, "timelines": timelines}),
         script_hashes=" ".join(_script_hash(s) for s in (plotly_js, app_js)),

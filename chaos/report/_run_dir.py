@@ -22,7 +22,7 @@ _KNOWN_TYPES = frozenset(
 )
 
 
-def _where(loc: tuple[int | str, ...]) -> str:
+def json_path(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
@@ -83,7 +83,7 @@ def load_results(run_dir: Path) -> RunResults:
     try:
         return RunResults.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(f"{_where(e['loc'])}: {e['msg']}" for e in exc.errors()[:5])
+        problems = "; ".join(f"{json_path(e['loc'])}: {e['msg']}" for e in exc.errors()[:5])
         more = f" (and {exc.error_count() - 5} more)" if exc.error_count() > 5 else ""
         newer = any(e["type"] == "extra_forbidden" for e in exc.errors())
         hint = ("fields this chaos does not know: written by a newer chaos? upgrade chaos-sim"
@@ -122,7 +122,7 @@ def read_trace(run_dir: Path, episode: EpisodeResult) -> list[Any] | None:
             events.append(_EVENTS.validate_python(raw))
         except (json.JSONDecodeError, ValidationError) as exc:
             reason = exc.msg if isinstance(exc, json.JSONDecodeError) else (
-                "; ".join(f"{_where(e['loc'])}: {e['msg']}" for e in exc.errors()[:3]))
+                "; ".join(f"{json_path(e['loc'])}: {e['msg']}" for e in exc.errors()[:3]))
             raise InputError(f"{path}:{number}: not a trace event ({reason}); write it again "
                              f"with: {episode.reproduce}") from None
     return events
