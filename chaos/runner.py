@@ -151,12 +151,19 @@ def _plans(loaded: LoadedProfile, options: RunOptions) -> list[EpisodePlan]:
     seeds = list(range(first, first + count))
     from chaos.agents._options import reproduce_options
 
+    return plan_episodes(profile.name, loaded.path, models, seeds,
+                         planned_arms(profile, options), reproduce_options(options))
+
+
+def planned_arms(profile: Profile, options: RunOptions) -> tuple[Arm, ...]:
+    """The arms a run plans for `profile`.
+
+    Without a fault left to inject (none written, or none kept by `--only-fault`), a chaos
+    episode is its clean twin again: only the clean arm runs.
+    """
     faults = [f for f in profile.faults
               if options.only_faults is None or f.id in options.only_faults]
-    # Without faults a chaos episode is its clean twin again: only the clean arm says anything.
-    arms = options.arms if faults else tuple(a for a in options.arms if a == "clean")
-    return plan_episodes(profile.name, loaded.path, models, seeds, arms,
-                         reproduce_options(options))
+    return options.arms if faults else tuple(a for a in options.arms if a == "clean")
 
 
 def run_profiles(

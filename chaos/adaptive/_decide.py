@@ -226,7 +226,6 @@ class ModelTrack:
             # would not give it any either.
             self.decision, self.round = "no_data", round_number
             return
-        decisions = [t.decision for t in self.gates]
         if "fail" in decisions:
             self.decision, self.round = "fail", round_number
         elif all(d == "pass" for d in decisions):

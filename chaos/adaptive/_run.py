@@ -153,14 +153,13 @@ def run_until_decided(
     Raises:
         InputError: A profile has no gates, or options are out of range.
     """
-    from chaos.runner import judged_results, run_profiles
+    from chaos.runner import judged_results, planned_arms, run_profiles
 
     require_gates(profiles)
     require_data(profiles, [options.arms] * len(profiles), options.only_faults)
     models = [tuple(options.models) or tuple(m.id for m in p.profile.models) for p in profiles]
     first = [_first_seeds(p, options) for p in profiles]
-    arms = [len([a for a in options.arms if p.profile.faults or a == "clean"])
-            for p in profiles]
+    arms = [len(planned_arms(p.profile, options)) for p in profiles]
     state = AdaptiveRun(profiles, models, first, arms, settings)
     say = on_line or (lambda _line: None)
     planned = 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from chaos.adaptive._engine import AdaptiveRun, require_gates
+from chaos.adaptive._engine import AdaptiveRun
 from chaos.adaptive._rounds import AdaptiveSettings, RoundPlan
 from chaos.adaptive._run import decided_line, round_line
 from chaos.results import EpisodeResult
@@ -85,12 +85,11 @@ def sweep_rounds(matrix: SweepMatrix, settings: AdaptiveSettings, store: SweepSt
         episodes in the sweep, and per profile the seeds each model ran: results.json holds
         exactly those episodes, not others the store may hold from earlier calls.
 
-    Raises:
-        InputError: A profile has no gates.
+    The caller has checked that every profile has gates (`require_gates`) before the store
+    recorded anything.
     """
     from chaos.sweep._matrix import SweepMatrix
 
-    require_gates(matrix.profiles)
     state = AdaptiveRun(matrix.profiles, matrix.models, matrix.seeds,
                         [len(a) for a in matrix.arms], settings)
     total = stored = 0

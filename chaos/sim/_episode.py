@@ -192,13 +192,18 @@ def _result(plan: EpisodePlan, task: Any, end: EndState, faults: list[ActiveFaul
     from chaos.profile._roles import acting_agents
 
     entry = runner.profile.chain.entry
-    reachable = set(acting_agents(runner.profile.chain))
+    reachable: set[str] | None = None  # only a fault that never fired needs the chain's reach
     verdict = judge_task(task, end, crashed)
     fault_results, judged = [], []
     for active in faults:
         v = judge_fault(active, task, end, runner.issues, entry, finish_ms, crashed,
                         runner.trace)
         judged.append((active, v))
+        structural = None
+        if not v.fired:
+            reachable = reachable if reachable is not None else set(
+                acting_agents(runner.profile.chain))
+            structural = never_reasons(active.spec, runner.profile, reachable)
         fault_results.append(
             FaultResult(
                 id=v.id,
@@ -209,8 +214,7 @@ def _result(plan: EpisodePlan, task: Any, end: EndState, faults: list[ActiveFaul
                 detected_by=v.detected_by,
                 time_to_detection_ms=v.time_to_detection_ms,
                 evidence=v.evidence,
-                reached=fault_reach(active, v, end.world, crashed, int(env.now),
-                                    never_reasons(active.spec, runner.profile, reachable)),
+                reached=fault_reach(active, v, end.world, crashed, int(env.now), structural),
             )
         )
     return EpisodeResult(
